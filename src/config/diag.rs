@@ -1,0 +1,242 @@
+//! Configuration diagnostics, printed exactly as HAProxy 2.6's `haproxy -c` prints them.
+//!
+//! ```text
+//! [ALERT]    (2191) : config : parsing [haproxy.cfg:38] : unknown keyword 'refresh' in 'listen' section; did you mean 'retries' maybe ?
+//! [WARNING]  (2197) : config : missing timeouts for backend 'htmpool'.
+//!    | While not properly invalid, ...
+//! ```
+//!
+//! Every parser pushes into one [`Diags`] so that all errors are reported before exiting.
+//! This is one of the three rooms allowed to print (see `Diags::print`).
+
+use std::fmt;
+use std::sync::Arc;
+
+/// A place in a configuration file.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct Loc {
+    /// The file, as given on the command line (or joined with its directory).
+    pub file: Arc<str>,
+    /// 1-based line number.
+    pub line: u32,
+}
+
+impl Loc {
+    /// Builds a location.
+    pub fn new(file: impl Into<Arc<str>>, line: u32) -> Self {
+        Loc { file: file.into(), line }
+    }
+}
+
+impl fmt::Display for Loc {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
+/// Severity, as HAProxy tags its startup messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    /// `[NOTICE]`.
+    Notice,
+    /// `[WARNING]`.
+    Warning,
+    /// `[ALERT]`: an error; the configuration is rejected.
+    Alert,
+}
+
+impl Level {
+    /// The tag padded the way HAProxy pads it (`[ALERT]    `).
+    pub fn tag(self) -> &'static str {
+        match self {
+            Level::Notice => "[NOTICE]   ",
+            Level::Warning => "[WARNING]  ",
+            Level::Alert => "[ALERT]    ",
+        }
+    }
+}
+
+/// One diagnostic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diag {
+    /// Severity.
+    pub level: Level,
+    /// Where, when the message is about one line.
+    pub loc: Option<Loc>,
+    /// The keyword involved, for tooling (not printed separately).
+    pub keyword: Option<String>,
+    /// The message, without the `parsing [file:line] : ` prefix. Extra lines
+    /// (after `\n`) are printed with HAProxy's `   | ` continuation prefix.
+    pub msg: String,
+}
+
+impl Diag {
+    /// Renders the diagnostic as HAProxy would, with `pid` in parentheses.
+    pub fn render(&self, pid: u32) -> String {
+        let mut lines = self.msg.split('\n');
+        let first = lines.next().unwrap_or("");
+        let mut out = match &self.loc {
+            Some(loc) => format!(
+                "{}({}) : config : parsing [{}] : {}",
+                self.level.tag(),
+                pid,
+                loc,
+                first
+            ),
+            None => format!("{}({}) : config : {}", self.level.tag(), pid, first),
+        };
+        for l in lines {
+            out.push_str("\n   | ");
+            out.push_str(l);
+        }
+        out
+    }
+}
+
+/// All diagnostics of one load, in the order they were found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Diags {
+    /// The diagnostics.
+    pub list: Vec<Diag>,
+}
+
+impl Diags {
+    /// An empty list.
+    pub fn new() -> Self {
+        Diags::default()
+    }
+
+    /// Records an error about a line.
+    pub fn alert(&mut self, loc: &Loc, keyword: &str, msg: impl Into<String>) {
+        self.list.push(Diag {
+            level: Level::Alert,
+            loc: Some(loc.clone()),
+            keyword: Some(keyword.to_string()),
+            msg: msg.into(),
+        });
+    }
+
+    /// Records a warning about a line.
+    pub fn warning(&mut self, loc: &Loc, keyword: &str, msg: impl Into<String>) {
+        self.list.push(Diag {
+            level: Level::Warning,
+            loc: Some(loc.clone()),
+            keyword: Some(keyword.to_string()),
+            msg: msg.into(),
+        });
+    }
+
+    /// Records a notice about a line.
+    pub fn notice(&mut self, loc: &Loc, keyword: &str, msg: impl Into<String>) {
+        self.list.push(Diag {
+            level: Level::Notice,
+            loc: Some(loc.clone()),
+            keyword: Some(keyword.to_string()),
+            msg: msg.into(),
+        });
+    }
+
+    /// Records a message not tied to a line.
+    pub fn global(&mut self, level: Level, msg: impl Into<String>) {
+        self.list.push(Diag { level, loc: None, keyword: None, msg: msg.into() });
+    }
+
+    /// True if any diagnostic is an alert.
+    pub fn has_errors(&self) -> bool {
+        self.list.iter().any(|d| d.level == Level::Alert)
+    }
+
+    /// True if any diagnostic is a warning.
+    pub fn has_warnings(&self) -> bool {
+        self.list.iter().any(|d| d.level == Level::Warning)
+    }
+
+    /// Appends another list.
+    pub fn extend(&mut self, other: Diags) {
+        self.list.extend(other.list);
+    }
+
+    /// Renders every diagnostic, one per line (continuations included).
+    pub fn render(&self, pid: u32) -> String {
+        let mut s = String::new();
+        for d in &self.list {
+            s.push_str(&d.render(pid));
+            s.push('\n');
+        }
+        s
+    }
+
+    /// Prints every diagnostic to stderr; `quiet` hides notices and warnings.
+    #[allow(clippy::print_stderr)]
+    pub fn print(&self, pid: u32, quiet: bool) {
+        for d in &self.list {
+            if quiet && d.level != Level::Alert {
+                continue;
+            }
+            eprintln!("{}", d.render(pid));
+        }
+    }
+}
+
+/// Finds the closest candidate to a misspelled keyword, for "did you mean 'x' maybe ?".
+///
+/// Mirrors HAProxy's `cfg_find_best_match()` closely enough: candidates within an edit
+/// distance of about a third of the word are proposed, the closest first.
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let mut best: Option<(&str, usize)> = None;
+    for c in candidates {
+        let d = edit_distance(word, c);
+        let limit = (word.len().max(c.len()) / 3).max(1) + 1;
+        if d <= limit && best.is_none_or(|(_, bd)| d < bd) {
+            best = Some((c, d));
+        }
+    }
+    best.map(|(c, _)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.iter().enumerate() {
+        cur[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != cb);
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_alert_renders_like_haproxy() {
+        let mut d = Diags::new();
+        d.alert(&Loc::new("x.cfg", 37), "local0", "unknown keyword 'local0' in 'listen' section");
+        assert_eq!(
+            d.render(2191),
+            "[ALERT]    (2191) : config : parsing [x.cfg:37] : unknown keyword 'local0' in 'listen' section\n"
+        );
+    }
+
+    #[test]
+    fn a_multiline_warning_uses_continuation_bars() {
+        let mut d = Diags::new();
+        d.global(Level::Warning, "missing timeouts for backend 'b'.\nWhile not properly invalid");
+        assert_eq!(
+            d.render(7),
+            "[WARNING]  (7) : config : missing timeouts for backend 'b'.\n   | While not properly invalid\n"
+        );
+    }
+
+    #[test]
+    fn close_misspellings_are_suggested() {
+        assert_eq!(did_you_mean("refresh", ["retries", "mode", "bind"]), Some("retries"));
+        assert_eq!(did_you_mean("zzzzzz", ["retries", "mode"]), None);
+    }
+}

@@ -1,0 +1,1 @@
+//! Keyword parsers, one file per keyword family, each exporting a `KEYWORDS` table.

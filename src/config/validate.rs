@@ -1,0 +1,1 @@
+//! Second pass over the model: names resolve, cross-checks, warnings such as missing timeouts.

@@ -1,0 +1,2 @@
+//! The `haproxy` binary: argv -> `cli` -> `runtime::run`; errors -> exit codes.
+fn main() {}

@@ -1,0 +1,1 @@
+//! Process runtime: tokio runtime (`nbthread`), signals, reload, daemon mode.
