@@ -13,6 +13,7 @@
 //! Every stage pushes into one [`diag::Diags`]; nothing stops at the first error.
 //! This room imports no other room of the crate, so `haproxy -c` never touches the runtime.
 
+pub mod cond;
 pub mod diag;
 pub mod kw;
 pub mod lexer;
