@@ -7,6 +7,8 @@
 //!
 //! Must import nothing but `config::model`.
 
+pub mod roundrobin;
+
 use crate::config::model::{Balance, HashType};
 
 /// Index of a server within its backend (0-based, in `server` line order).
@@ -59,7 +61,10 @@ pub trait Balancer: Send {
     fn drop_conn(&mut self, id: ServerId);
 }
 
-/// Builds the balancer for an algorithm, with every non-disabled server initially up.
+/// `BE_WEIGHT_SCALE`: user weights are multiplied by this to get effective weights.
+pub(crate) const BE_WEIGHT_SCALE: i64 = 16;
+
+/// Builds the balancer for an algorithm, with every server initially up.
 /// `seed` feeds the random source of `balance random`.
 pub fn build(
     algo: &Balance,
@@ -68,36 +73,38 @@ pub fn build(
     seed: u64,
 ) -> Box<dyn Balancer> {
     let _ = (algo, hash_type, seed);
-    Box::new(Placeholder { up: servers.iter().map(|s| s.id).collect(), next: 0 })
+    Box::new(roundrobin::RoundRobin::new(servers, false))
 }
 
-/// Placeholder until the real algorithms land: plain rotation over the up servers.
-struct Placeholder {
-    up: Vec<ServerId>,
-    next: usize,
-}
+#[cfg(test)]
+pub(crate) mod tests_support {
+    //! Helpers shared by the balancer tests.
+    use super::{Balancer, Key, ServerId, ServerInfo};
 
-impl Balancer for Placeholder {
-    fn pick(&mut self, _: &Key<'_>, avoid: Option<ServerId>) -> Option<ServerId> {
-        for _ in 0..self.up.len() {
-            let id = *self.up.get(self.next % self.up.len())?;
-            self.next = self.next.wrapping_add(1);
-            if Some(id) != avoid || self.up.len() == 1 {
-                return Some(id);
-            }
-        }
-        None
+    /// Servers with these weights; positions listed in `backups` are backups.
+    pub fn infos(weights: &[u32], backups: &[usize]) -> Vec<ServerInfo> {
+        weights
+            .iter()
+            .enumerate()
+            .map(|(i, w)| ServerInfo {
+                id: ServerId(i),
+                weight: *w,
+                backup: backups.contains(&i),
+                maxconn: 0,
+                puid: u32::try_from(i + 1).unwrap(),
+            })
+            .collect()
     }
-    fn server_up(&mut self, id: ServerId) {
-        if !self.up.contains(&id) {
-            self.up.push(id);
-            self.up.sort();
-        }
+
+    /// `n` picks without a key, as 1-based server numbers (0 = none).
+    pub fn run(b: &mut dyn Balancer, n: usize) -> Vec<usize> {
+        (0..n)
+            .map(|_| b.pick(&Key::None, None).map_or(0, |s| s.0 + 1))
+            .collect()
     }
-    fn server_down(&mut self, id: ServerId) {
-        self.up.retain(|s| *s != id);
+
+    /// Parses "1 2 3" into a sequence.
+    pub fn seq(s: &str) -> Vec<usize> {
+        s.split_whitespace().map(|x| x.parse().unwrap()).collect()
     }
-    fn set_weight(&mut self, _: ServerId, _: u32) {}
-    fn take_conn(&mut self, _: ServerId) {}
-    fn drop_conn(&mut self, _: ServerId) {}
 }
