@@ -665,4 +665,55 @@ mod tests {
         b.drop_conn(ServerId(0));
         assert!(run(&mut b, 4).contains(&1));
     }
+
+    #[test]
+    fn four_uneven_weights_follow_haproxy() {
+        assert_eq!(
+            run(&mut rr(&[7, 3, 13, 1]), 48),
+            seq("3 3 1 3 2 3 1 3 1 3 4 3 1 2 3 3 1 3 3 1 3 2 3 1 \
+                 3 3 1 3 2 3 1 3 1 3 4 3 1 2 3 3 1 3 3 1 3 2 3 1")
+        );
+    }
+
+    #[test]
+    fn mixed_down_up_and_weight_changes_follow_haproxy() {
+        let mut b = rr(&[3, 2, 5, 1]);
+        let mut got = run(&mut b, 5);
+        b.server_down(ServerId(2));
+        got.extend(run(&mut b, 8));
+        b.set_weight(ServerId(0), 1);
+        got.extend(run(&mut b, 6));
+        b.server_up(ServerId(2));
+        got.extend(run(&mut b, 5));
+        b.set_weight(ServerId(3), 0);
+        got.extend(run(&mut b, 6));
+        assert_eq!(
+            got,
+            seq("3 1 3 2 3 1 1 4 2 1 1 2 1 4 2 2 1 4 2 3 2 1 4 3 3 2 3 3 3 2")
+        );
+    }
+
+    #[test]
+    fn allbackups_rebalances_when_backups_go_down() {
+        let mut b = RoundRobin::new(&infos(&[3, 2, 5, 1], &[1, 2, 3]), true);
+        let mut got = run(&mut b, 2);
+        b.server_down(ServerId(0));
+        got.extend(run(&mut b, 10));
+        b.server_down(ServerId(2));
+        got.extend(run(&mut b, 8));
+        assert_eq!(got, seq("1 1 3 3 2 3 3 4 3 2 3 3 2 2 2 4 2 2 4 2"));
+    }
+
+    #[test]
+    fn the_first_backup_changes_as_backups_go_down_and_up() {
+        let mut b = RoundRobin::new(&infos(&[3, 2, 5, 1], &[1, 2, 3]), false);
+        let mut got = run(&mut b, 2);
+        b.server_down(ServerId(0));
+        got.extend(run(&mut b, 3));
+        b.server_down(ServerId(1));
+        got.extend(run(&mut b, 3));
+        b.server_up(ServerId(1));
+        got.extend(run(&mut b, 4));
+        assert_eq!(got, seq("1 1 2 2 2 3 3 3 2 2 2 2"));
+    }
 }
