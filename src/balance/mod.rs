@@ -7,7 +7,11 @@
 //!
 //! Must import nothing but `config::model`.
 
+pub mod first;
+pub mod leastconn;
+mod pool;
 pub mod roundrobin;
+pub mod static_rr;
 
 use crate::config::model::{Balance, HashType};
 
@@ -72,8 +76,26 @@ pub fn build(
     servers: &[ServerInfo],
     seed: u64,
 ) -> Box<dyn Balancer> {
-    let _ = (algo, hash_type, seed);
-    Box::new(roundrobin::RoundRobin::new(servers, false))
+    build_with(algo, hash_type, servers, seed, false)
+}
+
+/// [`build`] with `option allbackups` (`all_backups`): when no active server is usable, balance
+/// over every usable backup instead of only the first one.
+pub fn build_with(
+    algo: &Balance,
+    hash_type: HashType,
+    servers: &[ServerInfo],
+    seed: u64,
+    all_backups: bool,
+) -> Box<dyn Balancer> {
+    let _ = (hash_type, seed);
+    match algo {
+        Balance::RoundRobin => Box::new(roundrobin::RoundRobin::new(servers, all_backups)),
+        Balance::StaticRr => Box::new(static_rr::Map::new(servers, all_backups)),
+        Balance::LeastConn => Box::new(leastconn::LeastConn::new(servers, all_backups)),
+        Balance::First => Box::new(first::new(servers, all_backups)),
+        _ => Box::new(roundrobin::RoundRobin::new(servers, all_backups)),
+    }
 }
 
 #[cfg(test)]
@@ -100,6 +122,21 @@ pub(crate) mod tests_support {
     pub fn run(b: &mut dyn Balancer, n: usize) -> Vec<usize> {
         (0..n)
             .map(|_| b.pick(&Key::None, None).map_or(0, |s| s.0 + 1))
+            .collect()
+    }
+
+    /// `n` picks, each connection taken then released, as the proxy does for
+    /// sequential requests.
+    pub fn run_conn(b: &mut dyn Balancer, n: usize) -> Vec<usize> {
+        (0..n)
+            .map(|_| match b.pick(&Key::None, None) {
+                Some(s) => {
+                    b.take_conn(s);
+                    b.drop_conn(s);
+                    s.0 + 1
+                }
+                None => 0,
+            })
             .collect()
     }
 
