@@ -75,7 +75,9 @@ fn predefined(name: &str, ctx: &Ctx<'_>) -> bool {
         "METH_CONNECT" => meth(&Method::CONNECT),
         "METH_TRACE" => meth(&Method::TRACE),
         "LOCALHOST" => ctx.src.is_some_and(|ip| ip.is_loopback()),
-        "HTTP_URL_SLASH" => ctx.uri.is_some_and(|u| u.scheme().is_none() && u.path().starts_with('/')),
+        "HTTP_URL_SLASH" => ctx
+            .uri
+            .is_some_and(|u| u.scheme().is_none() && u.path().starts_with('/')),
         "HTTP_URL_ABS" => ctx.uri.is_some_and(|u| u.scheme().is_some()),
         "HTTP_CONTENT" => ctx
             .headers
@@ -130,7 +132,11 @@ fn matches(criterion: &str, args: &[String], ctx: &Ctx<'_>) -> bool {
         Some((b, s)) if matches!(b, "path" | "url" | "hdr" | "method" | "src") => (b, s),
         _ => (head, ""),
     };
-    let mut how = if base == "src" { How::Ip } else { how_of(suffix) };
+    let mut how = if base == "src" {
+        How::Ip
+    } else {
+        how_of(suffix)
+    };
     let mut icase = false;
     let mut values: Vec<&str> = Vec::new();
     let mut it = args.iter();
@@ -148,16 +154,26 @@ fn matches(criterion: &str, args: &[String], ctx: &Ctx<'_>) -> bool {
     }
     if how == How::Ip {
         let Some(ip) = ctx.src else { return false };
-        return values.iter().any(|v| net(v).is_some_and(|n| n.contains(ip)));
+        return values
+            .iter()
+            .any(|v| net(v).is_some_and(|n| n.contains(ip)));
     }
     let samples: Vec<&[u8]> = match base {
         "path" => ctx.uri.map(|u| u.path().as_bytes()).into_iter().collect(),
         "url" => ctx
             .uri
-            .map(|u| u.path_and_query().map_or(u.path(), |p| p.as_str()).as_bytes())
+            .map(|u| {
+                u.path_and_query()
+                    .map_or(u.path(), |p| p.as_str())
+                    .as_bytes()
+            })
             .into_iter()
             .collect(),
-        "method" => ctx.method.map(|m| m.as_str().as_bytes()).into_iter().collect(),
+        "method" => ctx
+            .method
+            .map(|m| m.as_str().as_bytes())
+            .into_iter()
+            .collect(),
         "hdr" => match ctx.headers {
             Some(h) if !arg.is_empty() => h.get_all(arg).iter().map(|v| v.as_bytes()).collect(),
             _ => Vec::new(),
@@ -167,11 +183,19 @@ fn matches(criterion: &str, args: &[String], ctx: &Ctx<'_>) -> bool {
     if how == How::Found {
         return !samples.is_empty();
     }
-    samples.iter().any(|s| values.iter().any(|v| compare(how, icase, s, v.as_bytes())))
+    samples
+        .iter()
+        .any(|s| values.iter().any(|v| compare(how, icase, s, v.as_bytes())))
 }
 
 fn compare(how: How, icase: bool, s: &[u8], p: &[u8]) -> bool {
-    let eq = |a: &[u8], b: &[u8]| if icase { a.eq_ignore_ascii_case(b) } else { a == b };
+    let eq = |a: &[u8], b: &[u8]| {
+        if icase {
+            a.eq_ignore_ascii_case(b)
+        } else {
+            a == b
+        }
+    };
     match how {
         How::Str => eq(s, p),
         How::Beg => s.len() >= p.len() && s.get(..p.len()).is_some_and(|h| eq(h, p)),
@@ -180,7 +204,12 @@ fn compare(how: How, icase: bool, s: &[u8], p: &[u8]) -> bool {
         How::Dom => s
             .split(|c| matches!(c, b'/' | b'?' | b'.' | b':'))
             .any(|w| eq(w, p) || (p.contains(&b'.') && eq(s, p))),
-        How::Len => std::str::from_utf8(p).ok().and_then(|v| v.parse::<usize>().ok()) == Some(s.len()),
+        How::Len => {
+            std::str::from_utf8(p)
+                .ok()
+                .and_then(|v| v.parse::<usize>().ok())
+                == Some(s.len())
+        }
         How::Found | How::Ip | How::Unsupported => false,
     }
 }
@@ -200,7 +229,10 @@ fn net(v: &str) -> Option<IpNet> {
         }
         None => {
             let addr: IpAddr = v.parse().ok()?;
-            Some(IpNet { addr, prefix: if addr.is_ipv4() { 32 } else { 128 } })
+            Some(IpNet {
+                addr,
+                prefix: if addr.is_ipv4() { 32 } else { 128 },
+            })
         }
     }
 }
@@ -215,7 +247,10 @@ mod tests {
             unless,
             any_of: vec![terms
                 .iter()
-                .map(|(n, name)| CondTerm { negate: *n, acl: AclRef::Named((*name).into()) })
+                .map(|(n, name)| CondTerm {
+                    negate: *n,
+                    acl: AclRef::Named((*name).into()),
+                })
                 .collect()],
         }
     }
@@ -237,7 +272,11 @@ mod tests {
         assert!(!holds(Some(&cond(false, &[(false, "FALSE")])), &[], &ctx));
         assert!(holds(Some(&cond(false, &[(true, "FALSE")])), &[], &ctx));
         assert!(holds(Some(&cond(true, &[(false, "FALSE")])), &[], &ctx));
-        assert!(!holds(Some(&cond(false, &[(false, "TRUE"), (false, "FALSE")])), &[], &ctx));
+        assert!(!holds(
+            Some(&cond(false, &[(false, "TRUE"), (false, "FALSE")])),
+            &[],
+            &ctx
+        ));
     }
 
     #[test]
@@ -245,23 +284,50 @@ mod tests {
         let uri: Uri = "/api/v1?x=1".parse().unwrap();
         let mut h = HeaderMap::new();
         h.insert("host", "Example.com".parse().unwrap());
-        let ctx = Ctx { uri: Some(&uri), headers: Some(&h), method: Some(&Method::GET), ..Ctx::default() };
+        let ctx = Ctx {
+            uri: Some(&uri),
+            headers: Some(&h),
+            method: Some(&Method::GET),
+            ..Ctx::default()
+        };
         let acls = vec![
             acl("is_api", "path_beg", &["/static", "/api"]),
             acl("is_ex", "hdr(host)", &["-i", "example.com"]),
             acl("is_other", "hdr_dom(host)", &["other.org"]),
         ];
-        assert!(holds(Some(&cond(false, &[(false, "is_api"), (false, "is_ex")])), &acls, &ctx));
-        assert!(!holds(Some(&cond(false, &[(false, "is_other")])), &acls, &ctx));
-        assert!(holds(Some(&cond(false, &[(false, "METH_GET")])), &acls, &ctx));
+        assert!(holds(
+            Some(&cond(false, &[(false, "is_api"), (false, "is_ex")])),
+            &acls,
+            &ctx
+        ));
+        assert!(!holds(
+            Some(&cond(false, &[(false, "is_other")])),
+            &acls,
+            &ctx
+        ));
+        assert!(holds(
+            Some(&cond(false, &[(false, "METH_GET")])),
+            &acls,
+            &ctx
+        ));
     }
 
     #[test]
     fn src_acls_match_networks_and_unknown_criteria_never_match() {
-        let ctx = Ctx { src: Some("10.1.2.3".parse().unwrap()), ..Ctx::default() };
-        let acls = vec![acl("lan", "src", &["10.0.0.0/8"]), acl("weird", "ssl_fc_sni", &["x"])];
+        let ctx = Ctx {
+            src: Some("10.1.2.3".parse().unwrap()),
+            ..Ctx::default()
+        };
+        let acls = vec![
+            acl("lan", "src", &["10.0.0.0/8"]),
+            acl("weird", "ssl_fc_sni", &["x"]),
+        ];
         assert!(holds(Some(&cond(false, &[(false, "lan")])), &acls, &ctx));
         assert!(!holds(Some(&cond(false, &[(false, "weird")])), &acls, &ctx));
-        assert!(!holds(Some(&cond(false, &[(false, "LOCALHOST")])), &acls, &ctx));
+        assert!(!holds(
+            Some(&cond(false, &[(false, "LOCALHOST")])),
+            &acls,
+            &ctx
+        ));
     }
 }

@@ -132,7 +132,9 @@ pub struct Backend {
 
 impl std::fmt::Debug for Backend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Backend").field("name", &self.name).finish_non_exhaustive()
+        f.debug_struct("Backend")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
     }
 }
 
@@ -223,7 +225,10 @@ impl Backend {
                 weight: s.params.weight,
                 backup: s.params.backup,
                 maxconn: s.params.maxconn,
-                puid: s.params.id.unwrap_or(u32::try_from(i).unwrap_or(u32::MAX).saturating_add(1)),
+                puid: s
+                    .params
+                    .id
+                    .unwrap_or(u32::try_from(i).unwrap_or(u32::MAX).saturating_add(1)),
             });
         }
         let mut balancer = balance::build(&p.balance, p.hash_type, &infos, seed);
@@ -269,7 +274,11 @@ impl Backend {
 
     /// Number of streams waiting in the queue.
     pub fn queued(&self) -> usize {
-        lock(&self.state).queue.iter().filter(|t| !t.is_closed()).count()
+        lock(&self.state)
+            .queue
+            .iter()
+            .filter(|t| !t.is_closed())
+            .count()
     }
 
     /// Marks a server usable or not (health checks, runtime API).
@@ -280,10 +289,18 @@ impl Backend {
         } else {
             st.balancer.server_down(id);
         }
-        st.usable = st.usable.saturating_add(usize::from(up)).saturating_sub(usize::from(!up));
+        st.usable = st
+            .usable
+            .saturating_add(usize::from(up))
+            .saturating_sub(usize::from(!up));
     }
 
-    fn pick_free(&self, st: &mut State, key: &Key<'_>, avoid: Option<ServerId>) -> Option<ServerId> {
+    fn pick_free(
+        &self,
+        st: &mut State,
+        key: &Key<'_>,
+        avoid: Option<ServerId>,
+    ) -> Option<ServerId> {
         for _ in 0..self.servers.len().max(1) {
             let id = st.balancer.pick(key, avoid)?;
             let s = self.servers.get(id.0)?;
@@ -329,7 +346,11 @@ impl Backend {
     /// Wraps a taken server index into a [`Slot`].
     fn slot(self: &Arc<Self>, id: ServerId) -> Result<Slot, AcquireError> {
         match self.servers.get(id.0) {
-            Some(server) => Ok(Slot { backend: Arc::clone(self), server: Arc::clone(server), id }),
+            Some(server) => Ok(Slot {
+                backend: Arc::clone(self),
+                server: Arc::clone(server),
+                id,
+            }),
             None => {
                 self.release(id);
                 Err(AcquireError::NoServer)
@@ -410,7 +431,10 @@ impl Backend {
         key: &Key<'_>,
         client_port: u16,
     ) -> Result<(Socket, Slot), ConnectError> {
-        let mut slot = self.acquire(key, None).await.map_err(ConnectError::Acquire)?;
+        let mut slot = self
+            .acquire(key, None)
+            .await
+            .map_err(ConnectError::Acquire)?;
         let mut left = self.retries;
         loop {
             if let Some(sock) = self.connect_once(&slot, client_port).await {
@@ -426,13 +450,23 @@ impl Backend {
 
     /// Prepares the next connection attempt after a failure on `slot`: either the same
     /// server after the turn-around delay, or (redispatch, last retry) another server.
-    pub async fn next_attempt(self: &Arc<Self>, slot: Slot, left: u32) -> Result<Slot, ConnectError> {
+    pub async fn next_attempt(
+        self: &Arc<Self>,
+        slot: Slot,
+        left: u32,
+    ) -> Result<Slot, ConnectError> {
         if self.redispatch && left == 0 {
             let failed = slot.id;
             drop(slot);
-            return self.acquire(&Key::None, Some(failed)).await.map_err(ConnectError::Acquire);
+            return self
+                .acquire(&Key::None, Some(failed))
+                .await
+                .map_err(ConnectError::Acquire);
         }
-        let turn = self.connect_timeout.unwrap_or(Duration::from_secs(1)).min(Duration::from_secs(1));
+        let turn = self
+            .connect_timeout
+            .unwrap_or(Duration::from_secs(1))
+            .min(Duration::from_secs(1));
         tokio::time::sleep(turn).await;
         Ok(slot)
     }
@@ -452,7 +486,10 @@ mod tests {
             loc: Loc::new("t.cfg", 1),
             name: name.into(),
             addr: ServerAddr::Inet(addr),
-            params: ServerParams { maxconn, ..ServerParams::default() },
+            params: ServerParams {
+                maxconn,
+                ..ServerParams::default()
+            },
         }
     }
 
@@ -469,7 +506,8 @@ mod tests {
         let be = Arc::new(Backend::build(&p, 0).await.unwrap());
         let first = be.acquire(&Key::None, None).await.unwrap();
         let be2 = Arc::clone(&be);
-        let waiter = tokio::spawn(async move { be2.acquire(&Key::None, None).await.map(|s| s.id()) });
+        let waiter =
+            tokio::spawn(async move { be2.acquire(&Key::None, None).await.map(|s| s.id()) });
         timeout(T, async {
             while be.queued() == 0 {
                 tokio::task::yield_now().await;
@@ -501,7 +539,10 @@ mod tests {
     async fn a_backend_without_servers_has_no_server() {
         let p = Proxy::new("be", ProxyKind::Backend, Loc::new("t.cfg", 1));
         let be = Arc::new(Backend::build(&p, 0).await.unwrap());
-        assert_eq!(be.acquire(&Key::None, None).await.unwrap_err(), AcquireError::NoServer);
+        assert_eq!(
+            be.acquire(&Key::None, None).await.unwrap_err(),
+            AcquireError::NoServer
+        );
     }
 
     #[tokio::test]
@@ -516,7 +557,10 @@ mod tests {
         p.options.redispatch = true;
         p.timeouts.connect = Some(Duration::from_millis(200));
         let be = Arc::new(Backend::build(&p, 0).await.unwrap());
-        let (_sock, slot) = timeout(T, be.connect(&Key::None, 0)).await.unwrap().unwrap();
+        let (_sock, slot) = timeout(T, be.connect(&Key::None, 0))
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(slot.server().name, "good");
         assert_eq!(be.servers[0].connects.load(Ordering::Relaxed), 1);
     }

@@ -70,7 +70,12 @@ impl ErrorPage {
             headers.push((name, HeaderValue::from_bytes(h.value).ok()?));
         }
         let body = Bytes::copy_from_slice(raw.get(n..).unwrap_or_default());
-        Some(ErrorPage { raw: Bytes::copy_from_slice(raw), status, headers, body })
+        Some(ErrorPage {
+            raw: Bytes::copy_from_slice(raw),
+            status,
+            headers,
+            body,
+        })
     }
 
     /// True when the page asks to close the connection (`Connection: close`).
@@ -96,7 +101,9 @@ impl ErrorPage {
 fn builtins() -> &'static [ErrorPage] {
     static PAGES: OnceLock<Vec<ErrorPage>> = OnceLock::new();
     PAGES.get_or_init(|| {
-        (100u16..600).filter_map(|s| builtin(s).and_then(ErrorPage::parse)).collect()
+        (100u16..600)
+            .filter_map(|s| builtin(s).and_then(ErrorPage::parse))
+            .collect()
     })
 }
 
@@ -107,7 +114,12 @@ pub fn builtin_page(status: u16) -> ErrorPage {
         return p.clone();
     }
     let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    ErrorPage { raw: Bytes::new(), status: code, headers: Vec::new(), body: Bytes::new() }
+    ErrorPage {
+        raw: Bytes::new(),
+        status: code,
+        headers: Vec::new(),
+        body: Bytes::new(),
+    }
 }
 
 /// The errorfiles of one proxy, parsed.
@@ -145,7 +157,11 @@ impl ErrorPages {
 /// The page to send for `status`: the first proxy (backend, then frontend) that configured
 /// one, else the built-in page.
 pub fn lookup(chain: &[&ErrorPages], status: u16) -> ErrorPage {
-    chain.iter().find_map(|p| p.get(status)).cloned().unwrap_or_else(|| builtin_page(status))
+    chain
+        .iter()
+        .find_map(|p| p.get(status))
+        .cloned()
+        .unwrap_or_else(|| builtin_page(status))
 }
 
 #[cfg(test)]

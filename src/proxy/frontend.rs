@@ -58,19 +58,29 @@ pub struct Frontend {
 
 impl Frontend {
     /// Builds the runtime frontend of `p`, resolving backend names in `backends`.
-    pub fn build(p: &Proxy, backends: &HashMap<String, Arc<Backend>>) -> Result<Frontend, ProxyError> {
+    pub fn build(
+        p: &Proxy,
+        backends: &HashMap<String, Arc<Backend>>,
+    ) -> Result<Frontend, ProxyError> {
         let find = |name: &str, what: &'static str| {
-            backends.get(name).cloned().ok_or_else(|| ProxyError::NoBackend {
-                frontend: p.name.clone(),
-                what,
-                backend: name.to_string(),
-            })
+            backends
+                .get(name)
+                .cloned()
+                .ok_or_else(|| ProxyError::NoBackend {
+                    frontend: p.name.clone(),
+                    what,
+                    backend: name.to_string(),
+                })
         };
         let mut use_backends = Vec::with_capacity(p.use_backends.len());
         for u in &p.use_backends {
             use_backends.push((u.cond.clone(), find(&u.backend, "use_backend")?));
         }
-        let own_backend = if p.cap.backend { backends.get(&p.name).cloned() } else { None };
+        let own_backend = if p.cap.backend {
+            backends.get(&p.name).cloned()
+        } else {
+            None
+        };
         let default_backend = match &p.default_backend {
             Some(n) => Some(find(n, "default_backend")?),
             None => own_backend.clone(),
@@ -110,6 +120,8 @@ impl Frontend {
 
     /// True when `be` is this `listen`'s own backend half (its rules were already run).
     pub fn is_own(&self, be: &Arc<Backend>) -> bool {
-        self.own_backend.as_ref().is_some_and(|o| Arc::ptr_eq(o, be))
+        self.own_backend
+            .as_ref()
+            .is_some_and(|o| Arc::ptr_eq(o, be))
     }
 }

@@ -228,8 +228,18 @@ fn run_rules(
             continue;
         }
         match &rule.action {
-            HttpAction::Return { status, content_type, body, headers } => {
-                return Some(return_response(*status, content_type.as_deref(), body, headers));
+            HttpAction::Return {
+                status,
+                content_type,
+                body,
+                headers,
+            } => {
+                return Some(return_response(
+                    *status,
+                    content_type.as_deref(),
+                    body,
+                    headers,
+                ));
             }
             HttpAction::Deny { status } => return Some(error_response(chain, *status)),
             HttpAction::Allow => return None,
@@ -242,12 +252,18 @@ fn run_rules(
                 return Some(r);
             }
             HttpAction::SetHeader { name, value } => {
-                if let (Ok(n), Ok(v)) = (HeaderName::try_from(name.as_str()), HeaderValue::from_str(value)) {
+                if let (Ok(n), Ok(v)) = (
+                    HeaderName::try_from(name.as_str()),
+                    HeaderValue::from_str(value),
+                ) {
                     req.headers_mut().insert(n, v);
                 }
             }
             HttpAction::AddHeader { name, value } => {
-                if let (Ok(n), Ok(v)) = (HeaderName::try_from(name.as_str()), HeaderValue::from_str(value)) {
+                if let (Ok(n), Ok(v)) = (
+                    HeaderName::try_from(name.as_str()),
+                    HeaderValue::from_str(value),
+                ) {
                     req.headers_mut().append(n, v);
                 }
             }
@@ -291,8 +307,10 @@ fn redirect(args: &[String], req: &Request<Incoming>) -> Option<Response<RespBod
     };
     let mut r = Response::new(RespBody::full(Bytes::new()));
     *r.status_mut() = StatusCode::from_u16(code).unwrap_or(StatusCode::FOUND);
-    r.headers_mut().insert(header::LOCATION, HeaderValue::from_str(&loc).ok()?);
-    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    r.headers_mut()
+        .insert(header::LOCATION, HeaderValue::from_str(&loc).ok()?);
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     Some(r)
 }
 
@@ -363,7 +381,11 @@ fn key_of<'a>(algo: &'a Balance, req: &'a Request<Incoming>, src: Option<IpAddr>
         Balance::Source => src.map_or(Key::None, Key::Source),
         Balance::Uri { whole, .. } => {
             let u = req.uri();
-            let s = if *whole { u.path_and_query().map_or(u.path(), |p| p.as_str()) } else { u.path() };
+            let s = if *whole {
+                u.path_and_query().map_or(u.path(), |p| p.as_str())
+            } else {
+                u.path()
+            };
             Key::Bytes(s.as_bytes())
         }
         Balance::UrlParam { name, .. } => req
@@ -376,9 +398,10 @@ fn key_of<'a>(algo: &'a Balance, req: &'a Request<Incoming>, src: Option<IpAddr>
                 })
             })
             .map_or(Key::None, |v| Key::Bytes(v.as_bytes())),
-        Balance::Hdr { name, .. } => {
-            req.headers().get(name.as_str()).map_or(Key::None, |v| Key::Bytes(v.as_bytes()))
-        }
+        Balance::Hdr { name, .. } => req
+            .headers()
+            .get(name.as_str())
+            .map_or(Key::None, |v| Key::Bytes(v.as_bytes())),
         _ => Key::None,
     }
 }
@@ -393,7 +416,11 @@ async fn handle(
         return Ok(finish_response(&fe, r, fe.conn_mode));
     }
     let Some(be) = fe.select(&ctx_of(&req, src)).cloned() else {
-        return Ok(finish_response(&fe, error_response(&[&fe.errors], 503), fe.conn_mode));
+        return Ok(finish_response(
+            &fe,
+            error_response(&[&fe.errors], 503),
+            fe.conn_mode,
+        ));
     };
     let chain = [&be.errors, &fe.errors];
     let mode = conn_mode(fe.conn_mode, be.conn_mode);
@@ -406,7 +433,8 @@ async fn handle(
         let excepted = ff.except.is_some_and(|n| n.contains(ip));
         if let Ok(name) = HeaderName::try_from(ff.header.as_str()) {
             let present = req.headers().contains_key(&name);
-            if !excepted && !(ff.if_none && present) {
+            let skip = excepted || (ff.if_none && present);
+            if !skip {
                 if let Ok(v) = HeaderValue::from_str(&ip.to_string()) {
                     req.headers_mut().append(name, v);
                 }
@@ -417,9 +445,14 @@ async fn handle(
     Ok(finish_response(&fe, r, mode))
 }
 
-fn finish_response(_fe: &Frontend, mut r: Response<RespBody>, mode: HttpConnMode) -> Response<RespBody> {
+fn finish_response(
+    _fe: &Frontend,
+    mut r: Response<RespBody>,
+    mode: HttpConnMode,
+) -> Response<RespBody> {
     if mode == HttpConnMode::Close {
-        r.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+        r.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
     r
 }
@@ -437,7 +470,8 @@ async fn forward(
     strip_hop_by_hop(req.headers_mut());
     *req.version_mut() = Version::HTTP_11;
     if close_server {
-        req.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+        req.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
     let acquired = {
         let key = key_of(&be.balance, &req, peer.src.map(|a| a.ip()));
@@ -451,7 +485,11 @@ async fn forward(
     let mut req = req;
     loop {
         // An idle pooled connection first, then a new one.
-        let pooled = if close_server { None } else { slot.server().pool_take() };
+        let pooled = if close_server {
+            None
+        } else {
+            slot.server().pool_take()
+        };
         let (mut sender, fresh) = match pooled {
             Some(mut c) => match tokio::time::timeout(POOL_READY, c.ready()).await {
                 Ok(Ok(())) => (c, false),
@@ -493,7 +531,11 @@ async fn forward(
                 let (mut parts, body) = resp.into_parts();
                 strip_hop_by_hop(&mut parts.headers);
                 let conn = if close_server { None } else { Some(sender) };
-                let body = RespBody::Upstream(UpstreamBody { inner: body, conn, slot: Some(slot) });
+                let body = RespBody::Upstream(UpstreamBody {
+                    inner: body,
+                    conn,
+                    slot: Some(slot),
+                });
                 return Response::from_parts(parts, body);
             }
             Err(mut e) => match e.take_message() {

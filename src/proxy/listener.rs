@@ -57,7 +57,9 @@ impl Listener {
             Listener::Unix(l) => Ok(l
                 .local_addr()?
                 .as_pathname()
-                .map_or(BoundAddr::Unix(PathBuf::new()), |p| BoundAddr::Unix(p.to_path_buf()))),
+                .map_or(BoundAddr::Unix(PathBuf::new()), |p| {
+                    BoundAddr::Unix(p.to_path_buf())
+                })),
         }
     }
 
@@ -67,11 +69,23 @@ impl Listener {
                 let (s, src) = l.accept().await?;
                 let _ = s.set_nodelay(true);
                 let local_port = s.local_addr().map_or(0, |a| a.port());
-                Ok((Socket::Tcp(s), Peer { src: Some(src), local_port }))
+                Ok((
+                    Socket::Tcp(s),
+                    Peer {
+                        src: Some(src),
+                        local_port,
+                    },
+                ))
             }
             Listener::Unix(l) => {
                 let (s, _) = l.accept().await?;
-                Ok((Socket::Unix(s), Peer { src: None, local_port: 0 }))
+                Ok((
+                    Socket::Unix(s),
+                    Peer {
+                        src: None,
+                        local_port: 0,
+                    },
+                ))
             }
         }
     }
@@ -163,7 +177,11 @@ fn addr_text(addr: &BindAddr) -> String {
 
 async fn permit(s: &Option<Arc<Semaphore>>) -> Result<Option<OwnedSemaphorePermit>, ()> {
     match s {
-        Some(s) => Arc::clone(s).acquire_owned().await.map(Some).map_err(|_| ()),
+        Some(s) => Arc::clone(s)
+            .acquire_owned()
+            .await
+            .map(Some)
+            .map_err(|_| ()),
         None => Ok(None),
     }
 }
@@ -172,9 +190,11 @@ async fn permit(s: &Option<Arc<Semaphore>>) -> Result<Option<OwnedSemaphorePermi
 /// each limit (global, frontend, bind `maxconn`) per connection.
 pub async fn accept_loop(fe: Arc<Frontend>, l: Listener, limits: [Option<Arc<Semaphore>>; 3]) {
     loop {
-        let (Ok(p0), Ok(p1), Ok(p2)) =
-            (permit(&limits[0]).await, permit(&limits[1]).await, permit(&limits[2]).await)
-        else {
+        let (Ok(p0), Ok(p1), Ok(p2)) = (
+            permit(&limits[0]).await,
+            permit(&limits[1]).await,
+            permit(&limits[2]).await,
+        ) else {
             return;
         };
         let (sock, peer) = match l.accept().await {
@@ -234,14 +254,21 @@ pub async fn start(config: &Config) -> Result<Started, ProxyError> {
             backends.insert(p.name.clone(), Arc::new(be));
         }
     }
-    let global = config
-        .global
-        .maxconn
-        .map(|n| Arc::new(Semaphore::new(usize::try_from(n).unwrap_or(usize::MAX).max(1))));
-    let sem = |n: Option<u32>| n.map(|n| Arc::new(Semaphore::new(usize::try_from(n).unwrap_or(1).max(1))));
+    let global = config.global.maxconn.map(|n| {
+        Arc::new(Semaphore::new(
+            usize::try_from(n).unwrap_or(usize::MAX).max(1),
+        ))
+    });
+    let sem = |n: Option<u32>| {
+        n.map(|n| Arc::new(Semaphore::new(usize::try_from(n).unwrap_or(1).max(1))))
+    };
     let mut frontends = HashMap::new();
     let mut bound = Vec::new();
-    for p in config.proxies.iter().filter(|p| p.cap.frontend && !p.disabled) {
+    for p in config
+        .proxies
+        .iter()
+        .filter(|p| p.cap.frontend && !p.disabled)
+    {
         let fe = Arc::new(Frontend::build(p, &backends)?);
         let fe_sem = sem(p.maxconn);
         for b in &p.binds {
@@ -257,7 +284,12 @@ pub async fn start(config: &Config) -> Result<Started, ProxyError> {
                     BindAddr::Fd(fd) => BoundAddr::Fd(*fd),
                     _ => l.local_addr().unwrap_or(BoundAddr::Fd(-1)),
                 };
-                bound.push((Arc::clone(&fe), l, [global.clone(), fe_sem.clone(), b_sem.clone()], shown));
+                bound.push((
+                    Arc::clone(&fe),
+                    l,
+                    [global.clone(), fe_sem.clone(), b_sem.clone()],
+                    shown,
+                ));
             }
         }
         frontends.insert(p.name.clone(), fe);
@@ -268,5 +300,10 @@ pub async fn start(config: &Config) -> Result<Started, ProxyError> {
         addrs.push((fe.name.clone(), shown));
         tasks.push(tokio::spawn(accept_loop(fe, l, limits)));
     }
-    Ok(Started { addrs, backends, frontends, tasks })
+    Ok(Started {
+        addrs,
+        backends,
+        frontends,
+        tasks,
+    })
 }

@@ -17,6 +17,8 @@ pub mod http;
 pub mod listener;
 pub mod socket;
 pub mod tcp;
+#[cfg(test)]
+pub mod testutil;
 
 pub use backend::Backend;
 pub use frontend::Frontend;

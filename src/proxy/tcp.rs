@@ -29,8 +29,13 @@ pub async fn serve<C>(fe: Arc<Frontend>, client: C, peer: Peer)
 where
     C: AsyncRead + AsyncWrite + Unpin + Send,
 {
-    let ctx = Ctx { src: peer.src.map(|a| a.ip()), ..Ctx::default() };
-    let Some(be) = fe.select(&ctx).cloned() else { return };
+    let ctx = Ctx {
+        src: peer.src.map(|a| a.ip()),
+        ..Ctx::default()
+    };
+    let Some(be) = fe.select(&ctx).cloned() else {
+        return;
+    };
     let key = match (&be.balance, peer.src) {
         (Balance::Source, Some(a)) => Key::Source(a.ip()),
         _ => Key::None,
@@ -38,13 +43,13 @@ where
     let Ok((server, _slot)) = be.connect(&key, peer.local_port).await else {
         return;
     };
-    let idle = be
-        .tunnel_timeout
-        .or(fe.tunnel_timeout)
-        .or(match (fe.client_timeout, be.server_timeout) {
-            (Some(c), Some(s)) => Some(c.min(s)),
-            (c, s) => c.or(s),
-        });
+    let idle =
+        be.tunnel_timeout
+            .or(fe.tunnel_timeout)
+            .or(match (fe.client_timeout, be.server_timeout) {
+                (Some(c), Some(s)) => Some(c.min(s)),
+                (c, s) => c.or(s),
+            });
     let _ = pump(client, server, idle).await;
 }
 
@@ -146,7 +151,9 @@ mod tests {
     async fn pump_gives_up_after_the_idle_timeout() {
         let (a, _a2) = tokio::io::duplex(64);
         let (b, _b2) = tokio::io::duplex(64);
-        let r = timeout(T, pump(a, b, Some(Duration::from_millis(30)))).await.unwrap();
+        let r = timeout(T, pump(a, b, Some(Duration::from_millis(30))))
+            .await
+            .unwrap();
         assert_eq!(r.unwrap_err().kind(), io::ErrorKind::TimedOut);
     }
 }

@@ -62,7 +62,11 @@ pub fn run(config: Config, opts: RunOptions) -> Result<(), RunError> {
         .map_err(RunError::Runtime)?;
     let result = rt.block_on(async {
         let started = listener::start(&config).await?;
-        if let Some(path) = opts.pidfile.clone().or_else(|| config.global.pidfile.clone()) {
+        if let Some(path) = opts
+            .pidfile
+            .clone()
+            .or_else(|| config.global.pidfile.clone())
+        {
             let pid = format!("{}\n", std::process::id());
             std::fs::write(&path, pid).map_err(|source| RunError::Pidfile { path, source })?;
         }
