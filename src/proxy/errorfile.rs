@@ -49,6 +49,8 @@ pub struct ErrorPage {
     pub headers: Vec<(HeaderName, HeaderValue)>,
     /// Its body.
     pub body: Bytes,
+    /// The reason phrase, when it is not the canonical one.
+    pub reason: Option<hyper::ext::ReasonPhrase>,
 }
 
 impl ErrorPage {
@@ -70,11 +72,16 @@ impl ErrorPage {
             headers.push((name, HeaderValue::from_bytes(h.value).ok()?));
         }
         let body = Bytes::copy_from_slice(raw.get(n..).unwrap_or_default());
+        let reason = resp
+            .reason
+            .filter(|r| status.canonical_reason() != Some(*r))
+            .and_then(|r| hyper::ext::ReasonPhrase::try_from(r.as_bytes().to_vec()).ok());
         Some(ErrorPage {
             raw: Bytes::copy_from_slice(raw),
             status,
             headers,
             body,
+            reason,
         })
     }
 
@@ -92,6 +99,9 @@ impl ErrorPage {
         let h = resp.headers_mut();
         for (n, v) in &self.headers {
             h.append(n.clone(), v.clone());
+        }
+        if let Some(r) = &self.reason {
+            resp.extensions_mut().insert(r.clone());
         }
         resp
     }
@@ -119,6 +129,7 @@ pub fn builtin_page(status: u16) -> ErrorPage {
         status: code,
         headers: Vec::new(),
         body: Bytes::new(),
+        reason: None,
     }
 }
 

@@ -187,6 +187,7 @@ where
     let mut b = hyper::server::conn::http1::Builder::new();
     b.timer(TokioTimer::new())
         .keep_alive(fe.conn_mode != HttpConnMode::Close)
+        .auto_date_header(false)
         .header_read_timeout(fe.http_keep_alive_timeout.or(limit));
     let _ = b.serve_connection(io, svc).await;
 }

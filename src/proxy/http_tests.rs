@@ -156,6 +156,7 @@ async fn a_configured_errorfile_replaces_the_503_page() {
     let mut buf = Vec::new();
     let r = get(&mut c, &mut buf, "/").await;
     assert_eq!(r.status, 503);
+    assert!(r.head.starts_with("http/1.1 503 busy\r\n"), "{}", r.head);
     assert_eq!(r.body, "come back later\n");
 }
 

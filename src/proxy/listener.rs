@@ -307,3 +307,153 @@ pub async fn start(config: &Config) -> Result<Started, ProxyError> {
         tasks,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::model::ProxyKind;
+    use crate::config::model::{HttpAction, HttpRule, Loc, Proxy, ReturnBody};
+    use crate::proxy::testutil::{bind_any, read_resp, T};
+    use tokio::io::AsyncWriteExt;
+    use tokio::net::UnixStream;
+
+    fn returning(name: &str, b: Bind) -> Proxy {
+        let mut p = Proxy::new(name, ProxyKind::Listen, Loc::new("t.cfg", 1));
+        p.mode = Mode::Http;
+        p.binds.push(b);
+        p.http_request.push(HttpRule {
+            loc: Loc::new("t.cfg", 2),
+            action: HttpAction::Return {
+                status: 200,
+                content_type: Some("text/plain".into()),
+                body: ReturnBody::Bytes(b"hi".to_vec()),
+                headers: Vec::new(),
+            },
+            cond: None,
+        });
+        p
+    }
+
+    async fn get_over<S>(mut s: S) -> String
+    where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+    {
+        use tokio::io::AsyncReadExt;
+        s.write_all(b"GET / HTTP/1.0\r\n\r\n").await.unwrap();
+        let mut out = Vec::new();
+        tokio::time::timeout(T, s.read_to_end(&mut out))
+            .await
+            .unwrap()
+            .unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_unix_socket_bind_serves_requests() {
+        let dir = std::env::temp_dir().join(format!("hx-unix-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("fe.sock");
+        let mut b = bind_any();
+        b.addrs = vec![BindAddr::Unix(path.clone())];
+        b.unix_mode = Some(0o600);
+        let cfg = Config {
+            proxies: vec![returning("u", b)],
+            ..Config::default()
+        };
+        let st = start(&cfg).await.unwrap();
+        assert_eq!(st.addr("u"), Some(&BoundAddr::Unix(path.clone())));
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        let text = get_over(UnixStream::connect(&path).await.unwrap()).await;
+        assert!(
+            text.starts_with("HTTP/1.") && text.contains(" 200 OK") && text.ends_with("hi"),
+            "{text}"
+        );
+        drop(st);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[tokio::test]
+    async fn an_ipv6_loopback_bind_serves_requests() {
+        let mut b = bind_any();
+        b.addrs = vec![BindAddr::Inet("[::1]:0".parse().unwrap())];
+        let cfg = Config {
+            proxies: vec![returning("v6", b)],
+            ..Config::default()
+        };
+        let Ok(st) = start(&cfg).await else {
+            // No IPv6 loopback on this machine: nothing to test.
+            return;
+        };
+        let Some(BoundAddr::Inet(a)) = st.addr("v6").cloned() else {
+            panic!("no addr")
+        };
+        assert!(a.is_ipv6());
+        let text = get_over(tokio::net::TcpStream::connect(a).await.unwrap()).await;
+        assert!(text.ends_with("hi"));
+    }
+
+    #[tokio::test]
+    async fn an_inherited_fd_is_adopted_as_a_listener() {
+        use std::os::fd::IntoRawFd;
+        let std_l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let a = std_l.local_addr().unwrap();
+        let fd = std_l.into_raw_fd();
+        let mut b = bind_any();
+        b.addrs = vec![BindAddr::Fd(fd)];
+        let cfg = Config {
+            proxies: vec![returning("fd", b)],
+            ..Config::default()
+        };
+        let st = start(&cfg).await.unwrap();
+        assert_eq!(st.addr("fd"), Some(&BoundAddr::Fd(fd)));
+        let text = get_over(tokio::net::TcpStream::connect(a).await.unwrap()).await;
+        assert!(text.ends_with("hi"));
+    }
+
+    #[tokio::test]
+    async fn a_bad_fd_or_busy_port_fails_the_start_with_haproxy_wording() {
+        let mut b = bind_any();
+        b.addrs = vec![BindAddr::Fd(987_654)];
+        let cfg = Config {
+            proxies: vec![returning("bad", b)],
+            ..Config::default()
+        };
+        let e = start(&cfg).await.unwrap_err().to_string();
+        assert!(
+            e.starts_with("Starting proxy bad: cannot bind socket [fd@987654]")
+                || e.contains("cannot bind socket [fd@987654]"),
+            "{e}"
+        );
+    }
+
+    #[tokio::test]
+    async fn global_maxconn_is_shared_by_all_frontends() {
+        let mut cfg = Config {
+            proxies: vec![returning("a", bind_any()), returning("b", bind_any())],
+            ..Config::default()
+        };
+        cfg.global.maxconn = Some(1);
+        let st = start(&cfg).await.unwrap();
+        let addr = |n| match st.addr(n) {
+            Some(BoundAddr::Inet(a)) => *a,
+            _ => panic!(),
+        };
+        // Hold the only slot with an idle keep-alive connection on `a`.
+        let mut c1 = tokio::net::TcpStream::connect(addr("a")).await.unwrap();
+        c1.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+        let r = read_resp(&mut c1, &mut Vec::new()).await;
+        assert_eq!(r.status, 200);
+        let mut c2 = tokio::net::TcpStream::connect(addr("b")).await.unwrap();
+        c2.write_all(b"GET / HTTP/1.0\r\n\r\n").await.unwrap();
+        let mut buf = Vec::new();
+        let early =
+            tokio::time::timeout(Duration::from_millis(150), read_resp(&mut c2, &mut buf)).await;
+        assert!(early.is_err(), "served above global maxconn");
+        drop(c1);
+        let r = read_resp(&mut c2, &mut buf).await;
+        assert_eq!(r.status, 200);
+    }
+}

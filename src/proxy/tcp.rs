@@ -156,4 +156,74 @@ mod tests {
             .unwrap();
         assert_eq!(r.unwrap_err().kind(), io::ErrorKind::TimedOut);
     }
+
+    use crate::config::model::Mode;
+    use crate::proxy::testutil::{listen, refused_addr, run};
+
+    async fn echo_origin() -> std::net::SocketAddr {
+        let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let a = l.local_addr().unwrap();
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut s, _)) = l.accept().await else {
+                    return;
+                };
+                tokio::spawn(async move {
+                    let (mut r, mut w) = s.split();
+                    let _ = tokio::io::copy(&mut r, &mut w).await;
+                    let _ = w.shutdown().await;
+                });
+            }
+        });
+        a
+    }
+
+    #[tokio::test]
+    async fn tcp_mode_echoes_through_the_proxy_and_keeps_half_close() {
+        let o = echo_origin().await;
+        let (_p, addr) = run(vec![listen("l", Mode::Tcp, &[o])], "l").await;
+        let mut c = TcpStream::connect(addr).await.unwrap();
+        c.write_all(b"ping").await.unwrap();
+        let mut four = [0u8; 4];
+        timeout(T, c.read_exact(&mut four)).await.unwrap().unwrap();
+        assert_eq!(&four, b"ping");
+        // After our half-close the reverse direction still delivers data, then ends.
+        c.write_all(b"pong").await.unwrap();
+        c.shutdown().await.unwrap();
+        let mut rest = Vec::new();
+        timeout(T, c.read_to_end(&mut rest)).await.unwrap().unwrap();
+        assert_eq!(rest, b"pong");
+    }
+
+    #[tokio::test]
+    async fn tcp_mode_closes_the_client_when_no_server_answers() {
+        let dead = refused_addr().await;
+        let mut p = listen("l", Mode::Tcp, &[dead]);
+        p.retries = 0;
+        let (_p, addr) = run(vec![p], "l").await;
+        let mut c = TcpStream::connect(addr).await.unwrap();
+        let mut buf = [0u8; 8];
+        let n = timeout(T, c.read(&mut buf)).await.unwrap();
+        assert!(matches!(n, Ok(0) | Err(_)));
+    }
+
+    #[tokio::test]
+    async fn frontend_maxconn_holds_the_next_connection_until_one_ends() {
+        let o = echo_origin().await;
+        let mut p = listen("l", Mode::Tcp, &[o]);
+        p.maxconn = Some(1);
+        let (_p, addr) = run(vec![p], "l").await;
+        let mut c1 = TcpStream::connect(addr).await.unwrap();
+        c1.write_all(b"1").await.unwrap();
+        let mut one = [0u8; 1];
+        timeout(T, c1.read_exact(&mut one)).await.unwrap().unwrap();
+        // The kernel completes the handshake, but the proxy does not accept it yet.
+        let mut c2 = TcpStream::connect(addr).await.unwrap();
+        c2.write_all(b"2").await.unwrap();
+        let early = timeout(Duration::from_millis(150), c2.read_exact(&mut one)).await;
+        assert!(early.is_err(), "second connection served above maxconn");
+        drop(c1);
+        timeout(T, c2.read_exact(&mut one)).await.unwrap().unwrap();
+        assert_eq!(&one, b"2");
+    }
 }
