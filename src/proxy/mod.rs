@@ -1,1 +1,88 @@
-//! The only room that touches client and server sockets: listeners, TCP and HTTP streams.
+//! The proxy room: the only room that touches client or server sockets.
+//!
+//! Implements `bind` (listener.rs), `mode tcp` forwarding (tcp.rs), `mode http` forwarding
+//! with hyper (http.rs), per-backend server selection, `maxconn` queues, `retries` and
+//! `option redispatch` (backend.rs), `errorfile` and the built-in error pages (errorfile.rs),
+//! and the `acl`/`if`/`unless` conditions the runtime evaluates (acl.rs).
+//! configuration.txt sections: 4 (HTTP connection modes), 4.2 (`timeout *`, `retries`,
+//! `option forwardfor`, `http-request`, `use_backend`, `errorfile`), 5.1 (bind), 5.2 (server).
+//!
+//! Must not import `runtime`.
+
+pub mod acl;
+pub mod backend;
+pub mod errorfile;
+pub mod frontend;
+pub mod http;
+pub mod listener;
+pub mod socket;
+pub mod tcp;
+#[cfg(test)]
+pub mod testutil;
+
+pub use backend::Backend;
+pub use frontend::Frontend;
+
+/// Which side of a stream an error came from (maps to the log's termination-state letters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// The client (`C`).
+    Client,
+    /// The server (`S`).
+    Server,
+    /// The proxy itself, e.g. a rule (`P`).
+    Proxy,
+    /// A resource limit: no server, queue full (`R`).
+    Resource,
+    /// An internal error (`I`).
+    Internal,
+}
+
+/// Errors of the proxy room.
+#[derive(Debug, thiserror::Error)]
+pub enum ProxyError {
+    /// Binding a listening address failed.
+    #[error("Starting {kind} {proxy}: cannot bind socket [{addr}]: {source}")]
+    Bind {
+        /// `frontend` or `listen`.
+        kind: &'static str,
+        /// Proxy name.
+        proxy: String,
+        /// The address as text.
+        addr: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// A server host name could not be resolved.
+    #[error("parsing [{file}:{line}] : '{kind} {proxy}' : could not resolve address '{host}'")]
+    Resolve {
+        /// Configuration file.
+        file: String,
+        /// Line.
+        line: u32,
+        /// `backend` or `listen`.
+        kind: &'static str,
+        /// Proxy name.
+        proxy: String,
+        /// The host name.
+        host: String,
+    },
+    /// A frontend names a backend that does not exist.
+    #[error("Proxy '{frontend}': unable to find required {what} '{backend}'.")]
+    NoBackend {
+        /// Frontend name.
+        frontend: String,
+        /// `default_backend` or `use_backend`.
+        what: &'static str,
+        /// The missing backend.
+        backend: String,
+    },
+    /// An I/O error during a stream.
+    #[error("{side:?} side: {source}")]
+    Io {
+        /// Which side failed.
+        side: Side,
+        /// The OS error.
+        source: std::io::Error,
+    },
+}

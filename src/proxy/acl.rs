@@ -1,0 +1,333 @@
+//! Runtime evaluation of conditions: `if|unless` after `use_backend`, `http-request`, ...
+//! (configuration.txt 7 "Using ACLs and fetching samples").
+//!
+//! Supported: the predefined ACLs `TRUE`, `FALSE`, `HTTP`, `HTTP_1.0`, `HTTP_1.1`, `METH_*`,
+//! `LOCALHOST`, `HTTP_URL_SLASH`, `HTTP_URL_ABS`, `HTTP_CONTENT`; named `acl` lines (several
+//! lines with one name are ORed) and anonymous `{ ... }` ACLs whose criterion is `src`,
+//! `path`, `url`, `method`, `hdr(NAME)` or `req.hdr(NAME)`, with the match suffixes
+//! `_beg _end _sub _dom _len _found` or `-m str|beg|end|sub|dom|len|found`, and `-i`.
+//! Anything else (regexes, maps, other fetches) does not match.
+
+use std::net::IpAddr;
+
+use http::{HeaderMap, Method, Uri, Version};
+
+use crate::config::model::{Acl, AclRef, Cond, IpNet};
+
+/// What a condition can look at.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Ctx<'a> {
+    /// The client address (none for unix sockets).
+    pub src: Option<IpAddr>,
+    /// The request method (HTTP only).
+    pub method: Option<&'a Method>,
+    /// The request URI (HTTP only).
+    pub uri: Option<&'a Uri>,
+    /// The request version (HTTP only).
+    pub version: Option<Version>,
+    /// The request headers (HTTP only).
+    pub headers: Option<&'a HeaderMap>,
+}
+
+/// True when the rule applies: no condition, or an `if` that holds, or an `unless` that fails.
+pub fn holds(cond: Option<&Cond>, acls: &[Acl], ctx: &Ctx<'_>) -> bool {
+    let Some(c) = cond else { return true };
+    let any = c.any_of.iter().any(|all| {
+        all.iter().all(|t| {
+            let v = match &t.acl {
+                AclRef::Named(n) => named(n, acls, ctx),
+                AclRef::Anonymous { criterion, args } => matches(criterion, args, ctx),
+            };
+            v != t.negate
+        })
+    });
+    any != c.unless
+}
+
+fn named(name: &str, acls: &[Acl], ctx: &Ctx<'_>) -> bool {
+    let mut found = false;
+    for a in acls.iter().filter(|a| a.name == name) {
+        found = true;
+        if matches(&a.criterion, &a.args, ctx) {
+            return true;
+        }
+    }
+    if found {
+        return false;
+    }
+    predefined(name, ctx)
+}
+
+fn predefined(name: &str, ctx: &Ctx<'_>) -> bool {
+    let meth = |m: &Method| ctx.method == Some(m);
+    match name {
+        "TRUE" => true,
+        "FALSE" => false,
+        "HTTP" => ctx.method.is_some(),
+        "HTTP_1.0" => ctx.version == Some(Version::HTTP_10),
+        "HTTP_1.1" => ctx.version == Some(Version::HTTP_11),
+        "METH_GET" => meth(&Method::GET) || meth(&Method::HEAD),
+        "METH_HEAD" => meth(&Method::HEAD),
+        "METH_POST" => meth(&Method::POST),
+        "METH_PUT" => meth(&Method::PUT),
+        "METH_DELETE" => meth(&Method::DELETE),
+        "METH_OPTIONS" => meth(&Method::OPTIONS),
+        "METH_CONNECT" => meth(&Method::CONNECT),
+        "METH_TRACE" => meth(&Method::TRACE),
+        "LOCALHOST" => ctx.src.is_some_and(|ip| ip.is_loopback()),
+        "HTTP_URL_SLASH" => ctx
+            .uri
+            .is_some_and(|u| u.scheme().is_none() && u.path().starts_with('/')),
+        "HTTP_URL_ABS" => ctx.uri.is_some_and(|u| u.scheme().is_some()),
+        "HTTP_CONTENT" => ctx
+            .headers
+            .and_then(|h| h.get(http::header::CONTENT_LENGTH))
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .is_some_and(|n| n > 0),
+        _ => false,
+    }
+}
+
+/// How sample values are compared with the patterns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum How {
+    Str,
+    Beg,
+    End,
+    Sub,
+    Dom,
+    Len,
+    Found,
+    Ip,
+    Unsupported,
+}
+
+fn how_of(suffix: &str) -> How {
+    match suffix {
+        "" | "str" => How::Str,
+        "beg" => How::Beg,
+        "end" => How::End,
+        "sub" => How::Sub,
+        "dom" => How::Dom,
+        "len" => How::Len,
+        "found" | "cnt" => How::Found,
+        "ip" => How::Ip,
+        _ => How::Unsupported,
+    }
+}
+
+/// Evaluates one ACL line: `criterion [flags] values...`.
+fn matches(criterion: &str, args: &[String], ctx: &Ctx<'_>) -> bool {
+    if criterion == "always_true" {
+        return true;
+    }
+    // Split "hdr_beg(host)" into base "hdr", suffix "beg", argument "host".
+    let (head, arg) = match criterion.split_once('(') {
+        Some((h, rest)) => (h, rest.strip_suffix(')').unwrap_or(rest)),
+        None => (criterion, ""),
+    };
+    let head = head.strip_prefix("req.").unwrap_or(head);
+    let (base, suffix) = match head.split_once('_') {
+        Some((b, s)) if matches!(b, "path" | "url" | "hdr" | "method" | "src") => (b, s),
+        _ => (head, ""),
+    };
+    let mut how = if base == "src" {
+        How::Ip
+    } else {
+        how_of(suffix)
+    };
+    let mut icase = false;
+    let mut values: Vec<&str> = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "-i" => icase = true,
+            "-m" => how = it.next().map(|m| how_of(m)).unwrap_or(How::Unsupported),
+            "-f" | "-M" | "-u" => return false,
+            "--" => values.extend(it.by_ref().map(String::as_str)),
+            v => values.push(v),
+        }
+    }
+    if how == How::Unsupported {
+        return false;
+    }
+    if how == How::Ip {
+        let Some(ip) = ctx.src else { return false };
+        return values
+            .iter()
+            .any(|v| net(v).is_some_and(|n| n.contains(ip)));
+    }
+    let samples: Vec<&[u8]> = match base {
+        "path" => ctx.uri.map(|u| u.path().as_bytes()).into_iter().collect(),
+        "url" => ctx
+            .uri
+            .map(|u| {
+                u.path_and_query()
+                    .map_or(u.path(), |p| p.as_str())
+                    .as_bytes()
+            })
+            .into_iter()
+            .collect(),
+        "method" => ctx
+            .method
+            .map(|m| m.as_str().as_bytes())
+            .into_iter()
+            .collect(),
+        "hdr" => match ctx.headers {
+            Some(h) if !arg.is_empty() => h.get_all(arg).iter().map(|v| v.as_bytes()).collect(),
+            _ => Vec::new(),
+        },
+        _ => return false,
+    };
+    if how == How::Found {
+        return !samples.is_empty();
+    }
+    samples
+        .iter()
+        .any(|s| values.iter().any(|v| compare(how, icase, s, v.as_bytes())))
+}
+
+fn compare(how: How, icase: bool, s: &[u8], p: &[u8]) -> bool {
+    let eq = |a: &[u8], b: &[u8]| {
+        if icase {
+            a.eq_ignore_ascii_case(b)
+        } else {
+            a == b
+        }
+    };
+    match how {
+        How::Str => eq(s, p),
+        How::Beg => s.len() >= p.len() && s.get(..p.len()).is_some_and(|h| eq(h, p)),
+        How::End => s.len() >= p.len() && s.get(s.len() - p.len()..).is_some_and(|t| eq(t, p)),
+        How::Sub => p.is_empty() || s.windows(p.len()).any(|w| eq(w, p)),
+        How::Dom => s
+            .split(|c| matches!(c, b'/' | b'?' | b'.' | b':'))
+            .any(|w| eq(w, p) || (p.contains(&b'.') && eq(s, p))),
+        How::Len => {
+            std::str::from_utf8(p)
+                .ok()
+                .and_then(|v| v.parse::<usize>().ok())
+                == Some(s.len())
+        }
+        How::Found | How::Ip | How::Unsupported => false,
+    }
+}
+
+fn net(v: &str) -> Option<IpNet> {
+    match v.split_once('/') {
+        Some((a, p)) => {
+            let addr: IpAddr = a.parse().ok()?;
+            let prefix = match p.parse::<u8>() {
+                Ok(n) => n,
+                Err(_) => {
+                    let mask: std::net::Ipv4Addr = p.parse().ok()?;
+                    u8::try_from(u32::from(mask).count_ones()).ok()?
+                }
+            };
+            Some(IpNet { addr, prefix })
+        }
+        None => {
+            let addr: IpAddr = v.parse().ok()?;
+            Some(IpNet {
+                addr,
+                prefix: if addr.is_ipv4() { 32 } else { 128 },
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::model::{CondTerm, Loc};
+
+    fn cond(unless: bool, terms: &[(bool, &str)]) -> Cond {
+        Cond {
+            unless,
+            any_of: vec![terms
+                .iter()
+                .map(|(n, name)| CondTerm {
+                    negate: *n,
+                    acl: AclRef::Named((*name).into()),
+                })
+                .collect()],
+        }
+    }
+
+    fn acl(name: &str, crit: &str, args: &[&str]) -> Acl {
+        Acl {
+            loc: Loc::new("t", 1),
+            name: name.into(),
+            criterion: crit.into(),
+            args: args.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn true_false_and_negation_behave_like_haproxy() {
+        let ctx = Ctx::default();
+        assert!(holds(None, &[], &ctx));
+        assert!(holds(Some(&cond(false, &[(false, "TRUE")])), &[], &ctx));
+        assert!(!holds(Some(&cond(false, &[(false, "FALSE")])), &[], &ctx));
+        assert!(holds(Some(&cond(false, &[(true, "FALSE")])), &[], &ctx));
+        assert!(holds(Some(&cond(true, &[(false, "FALSE")])), &[], &ctx));
+        assert!(!holds(
+            Some(&cond(false, &[(false, "TRUE"), (false, "FALSE")])),
+            &[],
+            &ctx
+        ));
+    }
+
+    #[test]
+    fn path_beg_and_host_header_acls_match_the_request() {
+        let uri: Uri = "/api/v1?x=1".parse().unwrap();
+        let mut h = HeaderMap::new();
+        h.insert("host", "Example.com".parse().unwrap());
+        let ctx = Ctx {
+            uri: Some(&uri),
+            headers: Some(&h),
+            method: Some(&Method::GET),
+            ..Ctx::default()
+        };
+        let acls = vec![
+            acl("is_api", "path_beg", &["/static", "/api"]),
+            acl("is_ex", "hdr(host)", &["-i", "example.com"]),
+            acl("is_other", "hdr_dom(host)", &["other.org"]),
+        ];
+        assert!(holds(
+            Some(&cond(false, &[(false, "is_api"), (false, "is_ex")])),
+            &acls,
+            &ctx
+        ));
+        assert!(!holds(
+            Some(&cond(false, &[(false, "is_other")])),
+            &acls,
+            &ctx
+        ));
+        assert!(holds(
+            Some(&cond(false, &[(false, "METH_GET")])),
+            &acls,
+            &ctx
+        ));
+    }
+
+    #[test]
+    fn src_acls_match_networks_and_unknown_criteria_never_match() {
+        let ctx = Ctx {
+            src: Some("10.1.2.3".parse().unwrap()),
+            ..Ctx::default()
+        };
+        let acls = vec![
+            acl("lan", "src", &["10.0.0.0/8"]),
+            acl("weird", "ssl_fc_sni", &["x"]),
+        ];
+        assert!(holds(Some(&cond(false, &[(false, "lan")])), &acls, &ctx));
+        assert!(!holds(Some(&cond(false, &[(false, "weird")])), &acls, &ctx));
+        assert!(!holds(
+            Some(&cond(false, &[(false, "LOCALHOST")])),
+            &acls,
+            &ctx
+        ));
+    }
+}

@@ -1,0 +1,127 @@
+//! The runtime side of a frontend (or the frontend half of a `listen`): its settings and
+//! backend selection (`use_backend ... if|unless COND`, `default_backend`; a `listen` falls
+//! back to itself). configuration.txt 4.2 "use_backend", "default_backend".
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::config::model::{
+    Acl, Bind, Cond, ForwardFor, HttpConnMode, HttpRule, Mode, Proxy, ProxyKind,
+};
+
+use super::acl::{self, Ctx};
+use super::backend::Backend;
+use super::errorfile::ErrorPages;
+use super::ProxyError;
+
+/// A frontend at runtime.
+#[derive(Debug)]
+pub struct Frontend {
+    /// The proxy name.
+    pub name: String,
+    /// `frontend` or `listen`.
+    pub kind: ProxyKind,
+    /// `mode`.
+    pub mode: Mode,
+    /// `bind` lines.
+    pub binds: Vec<Bind>,
+    /// `maxconn`.
+    pub maxconn: Option<u32>,
+    /// `timeout client`.
+    pub client_timeout: Option<Duration>,
+    /// `timeout http-request`.
+    pub http_request_timeout: Option<Duration>,
+    /// `timeout http-keep-alive`.
+    pub http_keep_alive_timeout: Option<Duration>,
+    /// `timeout tunnel` of the frontend (a `listen` uses it for TCP).
+    pub tunnel_timeout: Option<Duration>,
+    /// `acl` lines.
+    pub acls: Vec<Acl>,
+    /// `http-request` rules.
+    pub http_request: Vec<HttpRule>,
+    /// `use_backend` rules, resolved.
+    pub use_backends: Vec<(Option<Cond>, Arc<Backend>)>,
+    /// `default_backend`, or the `listen` itself.
+    pub default_backend: Option<Arc<Backend>>,
+    /// For a `listen`: its own backend half (whose rules are this proxy's rules).
+    pub own_backend: Option<Arc<Backend>>,
+    /// `option forwardfor`.
+    pub forwardfor: Option<ForwardFor>,
+    /// HTTP connection mode.
+    pub conn_mode: HttpConnMode,
+    /// `option http-ignore-probes`.
+    pub ignore_probes: bool,
+    /// `errorfile` pages.
+    pub errors: ErrorPages,
+}
+
+impl Frontend {
+    /// Builds the runtime frontend of `p`, resolving backend names in `backends`.
+    pub fn build(
+        p: &Proxy,
+        backends: &HashMap<String, Arc<Backend>>,
+    ) -> Result<Frontend, ProxyError> {
+        let find = |name: &str, what: &'static str| {
+            backends
+                .get(name)
+                .cloned()
+                .ok_or_else(|| ProxyError::NoBackend {
+                    frontend: p.name.clone(),
+                    what,
+                    backend: name.to_string(),
+                })
+        };
+        let mut use_backends = Vec::with_capacity(p.use_backends.len());
+        for u in &p.use_backends {
+            use_backends.push((u.cond.clone(), find(&u.backend, "use_backend")?));
+        }
+        let own_backend = if p.cap.backend {
+            backends.get(&p.name).cloned()
+        } else {
+            None
+        };
+        let default_backend = match &p.default_backend {
+            Some(n) => Some(find(n, "default_backend")?),
+            None => own_backend.clone(),
+        };
+        let t = &p.timeouts;
+        Ok(Frontend {
+            name: p.name.clone(),
+            kind: p.kind,
+            mode: p.mode,
+            binds: p.binds.clone(),
+            maxconn: p.maxconn,
+            client_timeout: t.client,
+            http_request_timeout: t.http_request,
+            http_keep_alive_timeout: t.http_keep_alive,
+            tunnel_timeout: t.tunnel,
+            acls: p.acls.clone(),
+            http_request: p.http_request.clone(),
+            use_backends,
+            default_backend,
+            own_backend,
+            forwardfor: p.forwardfor.clone(),
+            conn_mode: p.options.http_conn_mode,
+            ignore_probes: p.options.http_ignore_probes,
+            errors: ErrorPages::new(&p.errorfiles),
+        })
+    }
+
+    /// The backend for a stream: the first `use_backend` whose condition holds, else the
+    /// default backend. `None` means 503 (HTTP) or close (TCP).
+    pub fn select(&self, ctx: &Ctx<'_>) -> Option<&Arc<Backend>> {
+        self.use_backends
+            .iter()
+            .find(|(c, _)| acl::holds(c.as_ref(), &self.acls, ctx))
+            .map(|(_, b)| b)
+            .or(self.default_backend.as_ref())
+    }
+
+    /// True when `be` is this `listen`'s own backend half (its rules were already run).
+    pub fn is_own(&self, be: &Arc<Backend>) -> bool {
+        self.own_backend
+            .as_ref()
+            .is_some_and(|o| Arc::ptr_eq(o, be))
+    }
+}

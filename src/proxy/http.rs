@@ -1,0 +1,553 @@
+//! `mode http` streams with hyper (HTTP/1.1 and 1.0 clients).
+//!
+//! Keywords: `option httpclose`, `option http-server-close`, `option http-keep-alive`
+//! (configuration.txt 4 "HTTP connection modes"), `option forwardfor [except NET]
+//! [header NAME] [if-none]`, `http-request return|deny|allow|auth|set-header|add-header|
+//! del-header`, `http-reuse` (idle server connections are pooled per server and reused,
+//! except in `never` or close modes), `timeout http-request`, `timeout client`,
+//! `timeout http-keep-alive`, `timeout server`.
+//!
+//! The first request head of a connection is read here (so that a malformed request gets
+//! the 400 errorfile and a slow one the 408 errorfile), then the connection is handed to
+//! hyper. Errors: 503 when no server can take the request, 502 on a bad or missing server
+//! response, 504 on `timeout server`, 403 on `deny`.
+//!
+//! Header values of rules are used as written: log-format tags (`%[...]`) are not expanded.
+
+use std::convert::Infallible;
+use std::net::IpAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use http::{Request, Response, StatusCode, Version};
+use hyper::body::{Body, Frame, Incoming, SizeHint};
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+
+use crate::balance::Key;
+use crate::config::model::{Balance, HttpAction, HttpConnMode, HttpReuse, HttpRule, ReturnBody};
+
+use super::acl::{self, Ctx};
+use super::backend::{AcquireError, Backend, PooledConn, Slot};
+use super::errorfile::{self, ErrorPage, ErrorPages};
+use super::frontend::Frontend;
+use super::socket::{Peer, Rewind};
+
+/// Largest request head accepted (HAProxy's default `tune.bufsize` is 16384).
+const MAX_HEAD: usize = 16 * 1024;
+/// How long a pooled connection may take to become ready again.
+const POOL_READY: Duration = Duration::from_secs(1);
+
+/// The body of a response sent to a client: generated, or streamed from a server.
+#[derive(Debug)]
+pub enum RespBody {
+    /// A body held in memory (errors, `http-request return`).
+    Full(Option<Bytes>),
+    /// A server's body; gives the connection back to the pool and the slot back to the
+    /// backend when it ends.
+    Upstream(UpstreamBody),
+}
+
+impl RespBody {
+    /// A body made of `b`.
+    pub fn full(b: impl Into<Bytes>) -> RespBody {
+        let b = b.into();
+        RespBody::Full(if b.is_empty() { None } else { Some(b) })
+    }
+}
+
+/// A server response body in flight.
+#[derive(Debug)]
+pub struct UpstreamBody {
+    inner: Incoming,
+    conn: Option<PooledConn>,
+    slot: Option<Slot>,
+}
+
+impl UpstreamBody {
+    fn finish(&mut self) {
+        if let (Some(c), Some(slot)) = (self.conn.take(), self.slot.as_ref()) {
+            slot.server().pool_put(c);
+        }
+        self.slot = None;
+    }
+}
+
+impl Drop for UpstreamBody {
+    fn drop(&mut self) {
+        if self.inner.is_end_stream() {
+            self.finish();
+        }
+    }
+}
+
+impl Body for RespBody {
+    type Data = Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
+        match self.get_mut() {
+            RespBody::Full(b) => Poll::Ready(b.take().map(|b| Ok(Frame::data(b)))),
+            RespBody::Upstream(u) => {
+                let r = Pin::new(&mut u.inner).poll_frame(cx);
+                match &r {
+                    Poll::Ready(None) => u.finish(),
+                    Poll::Ready(Some(Err(_))) => {
+                        u.conn = None;
+                        u.slot = None;
+                    }
+                    Poll::Ready(Some(Ok(_))) if u.inner.is_end_stream() => u.finish(),
+                    _ => {}
+                }
+                r
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match self {
+            RespBody::Full(b) => b.is_none(),
+            RespBody::Upstream(u) => u.inner.is_end_stream(),
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match self {
+            RespBody::Full(b) => SizeHint::with_exact(b.as_ref().map_or(0, |b| b.len() as u64)),
+            RespBody::Upstream(u) => u.inner.size_hint(),
+        }
+    }
+}
+
+/// The outcome of reading the first request head.
+#[derive(Debug, PartialEq, Eq)]
+enum Head {
+    Complete,
+    Closed,
+    Timeout,
+    Bad,
+}
+
+async fn read_first_head<C>(client: &mut C, buf: &mut BytesMut, limit: Option<Duration>) -> Head
+where
+    C: AsyncRead + Unpin,
+{
+    let deadline = limit.map(|d| tokio::time::Instant::now() + d);
+    loop {
+        if !buf.is_empty() {
+            let mut hdrs = [httparse::EMPTY_HEADER; 100];
+            let mut req = httparse::Request::new(&mut hdrs);
+            match req.parse(buf) {
+                Ok(httparse::Status::Complete(_)) => return Head::Complete,
+                Ok(httparse::Status::Partial) if buf.len() < MAX_HEAD => {}
+                Ok(httparse::Status::Partial) | Err(_) => return Head::Bad,
+            }
+        }
+        buf.reserve(4096);
+        let read = client.read_buf(buf);
+        let n = match deadline {
+            Some(d) => match tokio::time::timeout_at(d, read).await {
+                Ok(r) => r,
+                Err(_) => return Head::Timeout,
+            },
+            None => read.await,
+        };
+        match n {
+            Ok(0) | Err(_) => return Head::Closed,
+            Ok(_) => {}
+        }
+    }
+}
+
+/// Serves one client connection of a `mode http` frontend until it closes.
+pub async fn serve<C>(fe: Arc<Frontend>, mut client: C, peer: Peer)
+where
+    C: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let mut buf = BytesMut::with_capacity(4096);
+    let limit = fe.http_request_timeout.or(fe.client_timeout);
+    match read_first_head(&mut client, &mut buf, limit).await {
+        Head::Complete => {}
+        Head::Closed => return,
+        Head::Timeout if buf.is_empty() && fe.ignore_probes => return,
+        Head::Timeout => return write_raw_error(&fe, &mut client, 408).await,
+        Head::Bad => return write_raw_error(&fe, &mut client, 400).await,
+    }
+    let io = TokioIo::new(Rewind::new(buf.freeze(), client));
+    let fe2 = Arc::clone(&fe);
+    let svc = service_fn(move |req| handle(Arc::clone(&fe2), peer, req));
+    let mut b = hyper::server::conn::http1::Builder::new();
+    b.timer(TokioTimer::new())
+        .keep_alive(fe.conn_mode != HttpConnMode::Close)
+        .auto_date_header(false)
+        .header_read_timeout(fe.http_keep_alive_timeout.or(limit));
+    let _ = b.serve_connection(io, svc).await;
+}
+
+async fn write_raw_error<C: AsyncWrite + Unpin>(fe: &Frontend, client: &mut C, status: u16) {
+    let page = errorfile::lookup(&[&fe.errors], status);
+    let _ = client.write_all(&page.raw).await;
+    let _ = client.shutdown().await;
+}
+
+fn error_response(chain: &[&ErrorPages], status: u16) -> Response<RespBody> {
+    page_response(&errorfile::lookup(chain, status))
+}
+
+fn page_response(page: &ErrorPage) -> Response<RespBody> {
+    page.response(RespBody::full(page.body.clone()))
+}
+
+fn ctx_of<'a>(req: &'a Request<Incoming>, src: Option<IpAddr>) -> Ctx<'a> {
+    Ctx {
+        src,
+        method: Some(req.method()),
+        uri: Some(req.uri()),
+        version: Some(req.version()),
+        headers: Some(req.headers()),
+    }
+}
+
+/// Runs `http-request` rules; `Some(response)` when a rule answered.
+fn run_rules(
+    rules: &[HttpRule],
+    acls: &[crate::config::model::Acl],
+    req: &mut Request<Incoming>,
+    src: Option<IpAddr>,
+    chain: &[&ErrorPages],
+) -> Option<Response<RespBody>> {
+    for rule in rules {
+        if !acl::holds(rule.cond.as_ref(), acls, &ctx_of(req, src)) {
+            continue;
+        }
+        match &rule.action {
+            HttpAction::Return {
+                status,
+                content_type,
+                body,
+                headers,
+            } => {
+                return Some(return_response(
+                    *status,
+                    content_type.as_deref(),
+                    body,
+                    headers,
+                ));
+            }
+            HttpAction::Deny { status } => return Some(error_response(chain, *status)),
+            HttpAction::Allow => return None,
+            HttpAction::Auth { realm } => {
+                let mut r = error_response(chain, 401);
+                let realm = realm.as_deref().unwrap_or("haproxy");
+                if let Ok(v) = HeaderValue::from_str(&format!("Basic realm=\"{realm}\"")) {
+                    r.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+                }
+                return Some(r);
+            }
+            HttpAction::SetHeader { name, value } => {
+                if let (Ok(n), Ok(v)) = (
+                    HeaderName::try_from(name.as_str()),
+                    HeaderValue::from_str(value),
+                ) {
+                    req.headers_mut().insert(n, v);
+                }
+            }
+            HttpAction::AddHeader { name, value } => {
+                if let (Ok(n), Ok(v)) = (
+                    HeaderName::try_from(name.as_str()),
+                    HeaderValue::from_str(value),
+                ) {
+                    req.headers_mut().append(n, v);
+                }
+            }
+            HttpAction::DelHeader { name } => {
+                if let Ok(n) = HeaderName::try_from(name.as_str()) {
+                    req.headers_mut().remove(n);
+                }
+            }
+            HttpAction::Redirect { args } => {
+                if let Some(r) = redirect(args, req) {
+                    return Some(r);
+                }
+            }
+            HttpAction::Other { .. } => {}
+        }
+    }
+    None
+}
+
+/// `redirect location|prefix URL [code N]`.
+fn redirect(args: &[String], req: &Request<Incoming>) -> Option<Response<RespBody>> {
+    let kind = args.first()?.as_str();
+    let target = args.get(1)?;
+    let mut code = 302u16;
+    let mut i = 2;
+    while let Some(a) = args.get(i) {
+        if a == "code" {
+            code = args.get(i + 1).and_then(|c| c.parse().ok()).unwrap_or(302);
+            i += 1;
+        }
+        i += 1;
+    }
+    let loc = match kind {
+        "location" => target.clone(),
+        "prefix" => format!(
+            "{}{}",
+            target.trim_end_matches('/'),
+            req.uri().path_and_query().map_or("/", |p| p.as_str())
+        ),
+        _ => return None,
+    };
+    let mut r = Response::new(RespBody::full(Bytes::new()));
+    *r.status_mut() = StatusCode::from_u16(code).unwrap_or(StatusCode::FOUND);
+    r.headers_mut()
+        .insert(header::LOCATION, HeaderValue::from_str(&loc).ok()?);
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    Some(r)
+}
+
+fn return_response(
+    status: u16,
+    content_type: Option<&str>,
+    body: &ReturnBody,
+    headers: &[(String, String)],
+) -> Response<RespBody> {
+    let bytes = match body {
+        ReturnBody::Empty => Bytes::new(),
+        ReturnBody::Bytes(b) => Bytes::copy_from_slice(b),
+        ReturnBody::LogFormat(s) => Bytes::copy_from_slice(s.as_bytes()),
+        ReturnBody::RawResponse(raw) => {
+            if let Some(p) = ErrorPage::parse(raw) {
+                return page_response(&p);
+            }
+            Bytes::new()
+        }
+    };
+    let mut r = Response::new(RespBody::full(bytes));
+    *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    let h = r.headers_mut();
+    if let Some(ct) = content_type.and_then(|c| HeaderValue::from_str(c).ok()) {
+        h.insert(header::CONTENT_TYPE, ct);
+    }
+    for (n, v) in headers {
+        if let (Ok(n), Ok(v)) = (HeaderName::try_from(n.as_str()), HeaderValue::from_str(v)) {
+            h.append(n, v);
+        }
+    }
+    r
+}
+
+/// Removes the hop-by-hop headers (`Connection` and those it names, `Keep-Alive`,
+/// `Proxy-Connection`, `Upgrade`, `TE`).
+fn strip_hop_by_hop(h: &mut HeaderMap) {
+    let named: Vec<HeaderName> = h
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|t| HeaderName::try_from(t.trim()).ok())
+        .filter(|n| n != header::CONTENT_LENGTH && n != header::TRANSFER_ENCODING)
+        .collect();
+    for n in named {
+        h.remove(n);
+    }
+    h.remove(header::CONNECTION);
+    h.remove("keep-alive");
+    h.remove("proxy-connection");
+    h.remove(header::UPGRADE);
+    h.remove(header::TE);
+}
+
+/// The effective mode: `httpclose` on either side wins, then `http-server-close`.
+fn conn_mode(a: HttpConnMode, b: HttpConnMode) -> HttpConnMode {
+    use HttpConnMode::*;
+    match (a, b) {
+        (Close, _) | (_, Close) => Close,
+        (ServerClose, _) | (_, ServerClose) => ServerClose,
+        _ => KeepAlive,
+    }
+}
+
+fn key_of<'a>(algo: &'a Balance, req: &'a Request<Incoming>, src: Option<IpAddr>) -> Key<'a> {
+    match algo {
+        Balance::Source => src.map_or(Key::None, Key::Source),
+        Balance::Uri { whole, .. } => {
+            let u = req.uri();
+            let s = if *whole {
+                u.path_and_query().map_or(u.path(), |p| p.as_str())
+            } else {
+                u.path()
+            };
+            Key::Bytes(s.as_bytes())
+        }
+        Balance::UrlParam { name, .. } => req
+            .uri()
+            .query()
+            .and_then(|q| {
+                q.split('&').find_map(|kv| {
+                    let (k, v) = kv.split_once('=')?;
+                    (k == name).then_some(v)
+                })
+            })
+            .map_or(Key::None, |v| Key::Bytes(v.as_bytes())),
+        Balance::Hdr { name, .. } => req
+            .headers()
+            .get(name.as_str())
+            .map_or(Key::None, |v| Key::Bytes(v.as_bytes())),
+        _ => Key::None,
+    }
+}
+
+async fn handle(
+    fe: Arc<Frontend>,
+    peer: Peer,
+    mut req: Request<Incoming>,
+) -> Result<Response<RespBody>, Infallible> {
+    let src = peer.src.map(|a| a.ip());
+    if let Some(r) = run_rules(&fe.http_request, &fe.acls, &mut req, src, &[&fe.errors]) {
+        return Ok(finish_response(&fe, r, fe.conn_mode));
+    }
+    let Some(be) = fe.select(&ctx_of(&req, src)).cloned() else {
+        return Ok(finish_response(
+            &fe,
+            error_response(&[&fe.errors], 503),
+            fe.conn_mode,
+        ));
+    };
+    let chain = [&be.errors, &fe.errors];
+    let mode = conn_mode(fe.conn_mode, be.conn_mode);
+    if !fe.is_own(&be) {
+        if let Some(r) = run_rules(&be.http_request, &be.acls, &mut req, src, &chain) {
+            return Ok(finish_response(&fe, r, mode));
+        }
+    }
+    if let (Some(ff), Some(ip)) = (be.forwardfor.as_ref().or(fe.forwardfor.as_ref()), src) {
+        let excepted = ff.except.is_some_and(|n| n.contains(ip));
+        if let Ok(name) = HeaderName::try_from(ff.header.as_str()) {
+            let present = req.headers().contains_key(&name);
+            let skip = excepted || (ff.if_none && present);
+            if !skip {
+                if let Ok(v) = HeaderValue::from_str(&ip.to_string()) {
+                    req.headers_mut().append(name, v);
+                }
+            }
+        }
+    }
+    let r = forward(&be, &chain, req, peer, mode).await;
+    Ok(finish_response(&fe, r, mode))
+}
+
+fn finish_response(
+    _fe: &Frontend,
+    mut r: Response<RespBody>,
+    mode: HttpConnMode,
+) -> Response<RespBody> {
+    if mode == HttpConnMode::Close {
+        r.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    r
+}
+
+/// Sends `req` to a server of `be` and returns its response, or the error page.
+async fn forward(
+    be: &Arc<Backend>,
+    chain: &[&ErrorPages],
+    mut req: Request<Incoming>,
+    peer: Peer,
+    mode: HttpConnMode,
+) -> Response<RespBody> {
+    let chain_errors = |s| error_response(chain, s);
+    let close_server = mode != HttpConnMode::KeepAlive || be.reuse == HttpReuse::Never;
+    strip_hop_by_hop(req.headers_mut());
+    *req.version_mut() = Version::HTTP_11;
+    if close_server {
+        req.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    let acquired = {
+        let key = key_of(&be.balance, &req, peer.src.map(|a| a.ip()));
+        be.acquire(&key, None).await
+    };
+    let mut slot = match acquired {
+        Ok(s) => s,
+        Err(AcquireError::NoServer | AcquireError::QueueTimeout) => return chain_errors(503),
+    };
+    let mut left = be.retries;
+    let mut req = req;
+    loop {
+        // An idle pooled connection first, then a new one.
+        let pooled = if close_server {
+            None
+        } else {
+            slot.server().pool_take()
+        };
+        let (mut sender, fresh) = match pooled {
+            Some(mut c) => match tokio::time::timeout(POOL_READY, c.ready()).await {
+                Ok(Ok(())) => (c, false),
+                _ => continue,
+            },
+            None => {
+                let Some(sock) = be.connect_once(&slot, peer.local_port).await else {
+                    if left == 0 {
+                        return chain_errors(503);
+                    }
+                    left -= 1;
+                    slot = match be.next_attempt(slot, left).await {
+                        Ok(s) => s,
+                        Err(_) => return chain_errors(503),
+                    };
+                    continue;
+                };
+                match hyper::client::conn::http1::handshake(TokioIo::new(sock)).await {
+                    Ok((s, conn)) => {
+                        tokio::spawn(async move {
+                            let _ = conn.await;
+                        });
+                        (s, true)
+                    }
+                    Err(_) => return chain_errors(502),
+                }
+            }
+        };
+        let sent = sender.try_send_request(req);
+        let res = match be.server_timeout {
+            Some(t) => match tokio::time::timeout(t, sent).await {
+                Ok(r) => r,
+                Err(_) => return chain_errors(504),
+            },
+            None => sent.await,
+        };
+        match res {
+            Ok(resp) => {
+                let (mut parts, body) = resp.into_parts();
+                strip_hop_by_hop(&mut parts.headers);
+                let conn = if close_server { None } else { Some(sender) };
+                let body = RespBody::Upstream(UpstreamBody {
+                    inner: body,
+                    conn,
+                    slot: Some(slot),
+                });
+                return Response::from_parts(parts, body);
+            }
+            Err(mut e) => match e.take_message() {
+                // A stale pooled connection: the request was not sent, try again.
+                Some(r) if !fresh => req = r,
+                _ => return chain_errors(502),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "http_tests.rs"]
+mod tests;

@@ -1,0 +1,368 @@
+//! End-to-end tests of `mode http` over real sockets on 127.0.0.1.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+use tokio::sync::Notify;
+use tokio::time::timeout;
+
+use crate::config::model::{
+    AclRef, Cond, CondTerm, ErrorFile, ForwardFor, HttpAction, HttpConnMode, HttpRule, Loc, Mode,
+    Proxy, ProxyKind, ReturnBody, UseBackend,
+};
+use crate::proxy::testutil::*;
+
+fn rule(action: HttpAction, cond: Option<Cond>) -> HttpRule {
+    HttpRule {
+        loc: Loc::new("t.cfg", 3),
+        action,
+        cond,
+    }
+}
+
+fn if_named(name: &str, negate: bool) -> Option<Cond> {
+    Some(Cond {
+        unless: false,
+        any_of: vec![vec![CondTerm {
+            negate,
+            acl: AclRef::Named(name.into()),
+        }]],
+    })
+}
+
+fn ret(text: &str) -> HttpAction {
+    HttpAction::Return {
+        status: 200,
+        content_type: Some("text/plain".into()),
+        body: ReturnBody::Bytes(text.as_bytes().to_vec()),
+        headers: Vec::new(),
+    }
+}
+
+#[tokio::test]
+async fn a_get_goes_through_and_keep_alive_reuses_one_server_connection() {
+    let o = Origin::start(Behaviour::Echo("s1")).await;
+    let (_p, addr) = run(vec![listen("l", Mode::Http, &[o.addr])], "l").await;
+    let mut c = TcpStream::connect(addr).await.unwrap();
+    let mut buf = Vec::new();
+    for _ in 0..3 {
+        let r = get(&mut c, &mut buf, "/x").await;
+        assert_eq!(r.status, 200);
+        assert!(r.body.starts_with("s1\nGET /x HTTP/1.1\r\n"), "{}", r.body);
+    }
+    assert_eq!(o.reqs.load(Ordering::SeqCst), 3);
+    assert_eq!(o.conns.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn an_http_1_0_client_gets_an_answer_and_a_close() {
+    let o = Origin::start(Behaviour::Echo("s1")).await;
+    let (_p, addr) = run(vec![listen("l", Mode::Http, &[o.addr])], "l").await;
+    let mut c = TcpStream::connect(addr).await.unwrap();
+    c.write_all(b"GET / HTTP/1.0\r\n\r\n").await.unwrap();
+    let mut buf = Vec::new();
+    let r = read_resp(&mut c, &mut buf).await;
+    assert_eq!(r.status, 200);
+    assert!(r.body.starts_with("s1\n"));
+    assert!(closed(&mut c).await);
+}
+
+#[tokio::test]
+async fn http_server_close_opens_one_server_connection_per_request() {
+    let o = Origin::start(Behaviour::Echo("s1")).await;
+    let mut p = listen("l", Mode::Http, &[o.addr]);
+    p.options.http_conn_mode = HttpConnMode::ServerClose;
+    let (_p, addr) = run(vec![p], "l").await;
+    let mut c = TcpStream::connect(addr).await.unwrap();
+    let mut buf = Vec::new();
+    for _ in 0..2 {
+        let r = get(&mut c, &mut buf, "/").await;
+        assert_eq!(r.status, 200);
+        assert!(r.body.contains("connection: close") || r.body.contains("Connection: close"));
+    }
+    assert_eq!(o.conns.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn httpclose_closes_the_client_connection_after_the_response() {
+    let o = Origin::start(Behaviour::Echo("s1")).await;
+    let mut p = listen("l", Mode::Http, &[o.addr]);
+    p.options.http_conn_mode = HttpConnMode::Close;
+    let (_p, addr) = run(vec![p], "l").await;
+    let mut c = TcpStream::connect(addr).await.unwrap();
+    let mut buf = Vec::new();
+    let r = get(&mut c, &mut buf, "/").await;
+    assert_eq!(r.status, 200);
+    assert!(r.head.contains("connection: close"));
+    assert!(closed(&mut c).await);
+}
+
+#[tokio::test]
+async fn forwardfor_adds_the_client_address_unless_if_none_finds_one() {
+    let o = Origin::start(Behaviour::Echo("s1")).await;
+    let mut p = listen("l", Mode::Http, &[o.addr]);
+    p.forwardfor = Some(ForwardFor {
+        except: None,
+        header: "X-Forwarded-For".into(),
+        if_none: true,
+    });
+    let (_p, addr) = run(vec![p], "l").await;
+    let mut c = TcpStream::connect(addr).await.unwrap();
+    let mut buf = Vec::new();
+    let r = get(&mut c, &mut buf, "/").await;
+    assert!(
+        r.body
+            .to_ascii_lowercase()
+            .contains("x-forwarded-for: 127.0.0.1\r\n"),
+        "{}",
+        r.body
+    );
+    c.write_all(b"GET / HTTP/1.1\r\nHost: t\r\nX-Forwarded-For: 1.2.3.4\r\n\r\n")
+        .await
+        .unwrap();
+    let r = read_resp(&mut c, &mut buf).await;
+    let lower = r.body.to_ascii_lowercase();
+    assert!(lower.contains("x-forwarded-for: 1.2.3.4\r\n"));
+    assert!(!lower.contains("127.0.0.1"));
+}
+
+#[tokio::test]
+async fn all_servers_refusing_gives_503_with_the_builtin_page() {
+    let dead = refused_addr().await;
+    let mut p = listen("l", Mode::Http, &[dead]);
+    p.retries = 1;
+    p.timeouts.connect = Some(Duration::from_millis(20));
+    let (_p, addr) = run(vec![p], "l").await;
+    let mut c = TcpStream::connect(addr).await.unwrap();
+    let mut buf = Vec::new();
+    let r = get(&mut c, &mut buf, "/").await;
+    assert_eq!(r.status, 503);
+    assert!(r.body.contains("<h1>503 Service Unavailable</h1>"));
+}
+
+#[tokio::test]
+async fn a_configured_errorfile_replaces_the_503_page() {
+    let mut p = listen("l", Mode::Http, &[]);
+    p.errorfiles.push(ErrorFile {
+        status: 503,
+        path: "503.http".into(),
+        content: b"HTTP/1.1 503 Busy\r\nContent-Type: text/plain\r\n\r\ncome back later\n".to_vec(),
+    });
+    let (_p, addr) = run(vec![p], "l").await;
+    let mut c = TcpStream::connect(addr).await.unwrap();
+    let mut buf = Vec::new();
+    let r = get(&mut c, &mut buf, "/").await;
+    assert_eq!(r.status, 503);
+    assert!(r.head.starts_with("http/1.1 503 busy\r\n"), "{}", r.head);
+    assert_eq!(r.body, "come back later\n");
+}
+
+#[tokio::test]
+async fn garbage_from_the_server_gives_502() {
+    let o = Origin::start(Behaviour::Garbage).await;
+    let (_p, addr) = run(vec![listen("l", Mode::Http, &[o.addr])], "l").await;
+    let mut c = TcpStream::connect(addr).await.unwrap();
+    let mut buf = Vec::new();
+    let r = get(&mut c, &mut buf, "/").await;
+    assert_eq!(r.status, 502);
+    assert!(r.body.contains("502 Bad Gateway"));
+}
+
+#[tokio::test]
+async fn a_silent_server_gives_504_after_timeout_server() {
+    let o = Origin::start(Behaviour::Silent).await;
+    let mut p = listen("l", Mode::Http, &[o.addr]);
+    p.timeouts.server = Some(Duration::from_millis(100));
+    let (_p, addr) = run(vec![p], "l").await;
+    let mut c = TcpStream::connect(addr).await.unwrap();
+    let mut buf = Vec::new();
+    let r = get(&mut c, &mut buf, "/").await;
+    assert_eq!(r.status, 504);
+}
+
+#[tokio::test]
+async fn a_slow_client_gets_408_after_timeout_http_request() {
+    let o = Origin::start(Behaviour::Echo("s1")).await;
+    let mut p = listen("l", Mode::Http, &[o.addr]);
+    p.timeouts.http_request = Some(Duration::from_millis(100));
+    let (_p, addr) = run(vec![p], "l").await;
+    let mut c = TcpStream::connect(addr).await.unwrap();
+    c.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+    let mut buf = Vec::new();
+    let r = read_resp(&mut c, &mut buf).await;
+    assert_eq!(r.status, 408);
+    assert_eq!(o.reqs.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn a_garbage_request_gets_400() {
+    let o = Origin::start(Behaviour::Echo("s1")).await;
+    let (_p, addr) = run(vec![listen("l", Mode::Http, &[o.addr])], "l").await;
+    let mut c = TcpStream::connect(addr).await.unwrap();
+    c.write_all(b"\x01\x02 nonsense\r\n\r\n").await.unwrap();
+    let mut buf = Vec::new();
+    let r = read_resp(&mut c, &mut buf).await;
+    assert_eq!(r.status, 400);
+    assert!(r.body.contains("400 Bad Request"));
+    assert_eq!(o.conns.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn a_second_request_queues_until_the_full_server_frees_its_slot() {
+    let notify = Arc::new(Notify::new());
+    let o = Origin::start(Behaviour::Hold("s1", Arc::clone(&notify))).await;
+    let mut p = listen("l", Mode::Http, &[o.addr]);
+    p.servers[0].params.maxconn = 1;
+    p.timeouts.queue = Some(Duration::from_secs(5));
+    let (started, addr) = run(vec![p], "l").await;
+    let be = Arc::clone(started.backends.get("l").unwrap());
+    let first = tokio::spawn(async move {
+        let mut c = TcpStream::connect(addr).await.unwrap();
+        get(&mut c, &mut Vec::new(), "/1").await
+    });
+    timeout(T, async {
+        while o.reqs.load(Ordering::SeqCst) < 1 {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .unwrap();
+    let second = tokio::spawn(async move {
+        let mut c = TcpStream::connect(addr).await.unwrap();
+        get(&mut c, &mut Vec::new(), "/2").await
+    });
+    timeout(T, async {
+        while be.queued() < 1 {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(o.reqs.load(Ordering::SeqCst), 1);
+    notify.notify_one();
+    let r1 = timeout(T, first).await.unwrap().unwrap();
+    assert!(r1.body.contains("GET /1 "));
+    timeout(T, async {
+        while o.reqs.load(Ordering::SeqCst) < 2 {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .unwrap();
+    notify.notify_one();
+    let r2 = timeout(T, second).await.unwrap().unwrap();
+    assert_eq!(r2.status, 200);
+    assert!(r2.body.contains("GET /2 "));
+}
+
+#[tokio::test]
+async fn retries_with_redispatch_reach_the_good_server() {
+    let dead = refused_addr().await;
+    let o = Origin::start(Behaviour::Echo("good")).await;
+    let mut p = listen("l", Mode::Http, &[dead, o.addr]);
+    p.retries = 2;
+    p.options.redispatch = true;
+    p.timeouts.connect = Some(Duration::from_millis(20));
+    let (_p, addr) = run(vec![p], "l").await;
+    let mut c = TcpStream::connect(addr).await.unwrap();
+    let mut buf = Vec::new();
+    // Round robin starts on the dead server: the last retry goes to the good one.
+    let r = get(&mut c, &mut buf, "/").await;
+    assert_eq!(r.status, 200);
+    assert!(r.body.starts_with("good\n"));
+}
+
+#[tokio::test]
+async fn the_demo_layout_round_robins_over_two_listen_sections_that_return() {
+    let mut s1 = listen("s1", Mode::Http, &[]);
+    s1.http_request
+        .push(rule(ret("server 1"), if_named("TRUE", false)));
+    let mut s2 = listen("s2", Mode::Http, &[]);
+    s2.http_request.push(rule(ret("server 2"), None));
+    let cfg = crate::config::model::Config {
+        proxies: vec![s1, s2],
+        ..Default::default()
+    };
+    let st = crate::proxy::listener::start(&cfg).await.unwrap();
+    let a1 = match st.addr("s1").unwrap() {
+        crate::proxy::listener::BoundAddr::Inet(a) => *a,
+        _ => unreachable!(),
+    };
+    let a2 = match st.addr("s2").unwrap() {
+        crate::proxy::listener::BoundAddr::Inet(a) => *a,
+        _ => unreachable!(),
+    };
+    let mut fe = Proxy::new("fe", ProxyKind::Frontend, Loc::new("t.cfg", 1));
+    fe.mode = Mode::Http;
+    fe.binds.push(bind_any());
+    fe.default_backend = Some("be".into());
+    let mut be = listen("be", Mode::Http, &[a1, a2]);
+    be.kind = ProxyKind::Backend;
+    be.cap = ProxyKind::Backend.cap();
+    be.binds.clear();
+    let (_p, addr) = run(vec![fe, be], "fe").await;
+    let mut c = TcpStream::connect(addr).await.unwrap();
+    let mut buf = Vec::new();
+    let mut seen = Vec::new();
+    for _ in 0..4 {
+        let r = get(&mut c, &mut buf, "/").await;
+        assert_eq!(r.status, 200);
+        assert!(r.head.contains("content-type: text/plain"));
+        seen.push(r.body);
+    }
+    assert_eq!(seen, ["server 1", "server 2", "server 1", "server 2"]);
+}
+
+#[tokio::test]
+async fn deny_answers_403_and_use_backend_follows_its_condition() {
+    let o = Origin::start(Behaviour::Echo("api")).await;
+    let mut fe = Proxy::new("fe", ProxyKind::Frontend, Loc::new("t.cfg", 1));
+    fe.mode = Mode::Http;
+    fe.binds.push(bind_any());
+    fe.acls.push(crate::config::model::Acl {
+        loc: Loc::new("t.cfg", 2),
+        name: "is_api".into(),
+        criterion: "path_beg".into(),
+        args: vec!["/api".into()],
+    });
+    fe.acls.push(crate::config::model::Acl {
+        loc: Loc::new("t.cfg", 2),
+        name: "is_admin".into(),
+        criterion: "path_beg".into(),
+        args: vec!["/admin".into()],
+    });
+    fe.http_request.push(rule(
+        HttpAction::Deny { status: 403 },
+        if_named("is_admin", false),
+    ));
+    fe.http_request.push(rule(
+        HttpAction::SetHeader {
+            name: "X-Seen".into(),
+            value: "yes".into(),
+        },
+        None,
+    ));
+    fe.use_backends.push(UseBackend {
+        loc: Loc::new("t.cfg", 3),
+        backend: "api".into(),
+        cond: if_named("is_api", false),
+    });
+    let mut api = listen("api", Mode::Http, &[o.addr]);
+    api.kind = ProxyKind::Backend;
+    api.cap = ProxyKind::Backend.cap();
+    api.binds.clear();
+    let (_p, addr) = run(vec![fe, api], "fe").await;
+    let mut c = TcpStream::connect(addr).await.unwrap();
+    let mut buf = Vec::new();
+    let r = get(&mut c, &mut buf, "/api/x").await;
+    assert_eq!(r.status, 200);
+    assert!(r.body.to_ascii_lowercase().contains("x-seen: yes"));
+    let r = get(&mut c, &mut buf, "/other").await;
+    assert_eq!(r.status, 503, "no default_backend");
+    let mut c = TcpStream::connect(addr).await.unwrap();
+    let r = get(&mut c, &mut buf, "/admin").await;
+    assert_eq!(r.status, 403);
+}

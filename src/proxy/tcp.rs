@@ -1,0 +1,229 @@
+//! `mode tcp` streams (configuration.txt 4 "mode"): pick a backend and a server, connect
+//! (with `retries`), then copy bytes both ways with half-close: when one side ends its
+//! output, the other side's output is shut down and the stream goes on until both ended.
+//!
+//! Timeouts: `timeout connect` per attempt; once connected, the stream dies after
+//! `timeout tunnel` of inactivity in both directions if set, else after the smaller of
+//! `timeout client` and `timeout server`.
+
+use std::io;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::time::Instant;
+
+use crate::balance::Key;
+use crate::config::model::Balance;
+
+use super::acl::Ctx;
+use super::frontend::Frontend;
+use super::socket::Peer;
+
+/// Size of each direction's copy buffer.
+const BUF: usize = 16 * 1024;
+
+/// Serves one client connection of a `mode tcp` frontend. Errors only end the stream.
+pub async fn serve<C>(fe: Arc<Frontend>, client: C, peer: Peer)
+where
+    C: AsyncRead + AsyncWrite + Unpin + Send,
+{
+    let ctx = Ctx {
+        src: peer.src.map(|a| a.ip()),
+        ..Ctx::default()
+    };
+    let Some(be) = fe.select(&ctx).cloned() else {
+        return;
+    };
+    let key = match (&be.balance, peer.src) {
+        (Balance::Source, Some(a)) => Key::Source(a.ip()),
+        _ => Key::None,
+    };
+    let Ok((server, _slot)) = be.connect(&key, peer.local_port).await else {
+        return;
+    };
+    let idle =
+        be.tunnel_timeout
+            .or(fe.tunnel_timeout)
+            .or(match (fe.client_timeout, be.server_timeout) {
+                (Some(c), Some(s)) => Some(c.min(s)),
+                (c, s) => c.or(s),
+            });
+    let _ = pump(client, server, idle).await;
+}
+
+/// Copies `a` to `b` and `b` to `a` until both directions ended, propagating each end of
+/// stream as a write shutdown. Returns the bytes copied (a to b, b to a). With `idle`, gives
+/// up with `TimedOut` after that long without a byte in either direction.
+pub async fn pump<A, B>(a: A, b: B, idle: Option<Duration>) -> io::Result<(u64, u64)>
+where
+    A: AsyncRead + AsyncWrite + Unpin,
+    B: AsyncRead + AsyncWrite + Unpin,
+{
+    let start = Instant::now();
+    let last = AtomicU64::new(0);
+    let (mut ar, mut aw) = tokio::io::split(a);
+    let (mut br, mut bw) = tokio::io::split(b);
+    let both = async {
+        tokio::try_join!(
+            one_way(&mut ar, &mut bw, start, &last),
+            one_way(&mut br, &mut aw, start, &last)
+        )
+    };
+    let Some(idle) = idle else { return both.await };
+    let watchdog = async {
+        loop {
+            let seen = start + Duration::from_millis(last.load(Ordering::Relaxed));
+            let deadline = seen + idle;
+            if Instant::now() >= deadline {
+                return;
+            }
+            tokio::time::sleep_until(deadline).await;
+        }
+    };
+    tokio::select! {
+        r = both => r,
+        () = watchdog => Err(io::Error::new(io::ErrorKind::TimedOut, "idle timeout")),
+    }
+}
+
+async fn one_way<R, W>(r: &mut R, w: &mut W, start: Instant, last: &AtomicU64) -> io::Result<u64>
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
+    let mut buf = vec![0u8; BUF];
+    let mut total = 0u64;
+    loop {
+        let n = r.read(&mut buf).await?;
+        if n == 0 {
+            // Half-close: tell the other side we are done sending; ignore a peer that
+            // already went away.
+            let _ = w.shutdown().await;
+            return Ok(total);
+        }
+        w.write_all(buf.get(..n).unwrap_or_default()).await?;
+        total = total.saturating_add(n as u64);
+        let ms = u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
+        last.store(ms, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::net::{TcpListener, TcpStream};
+    use tokio::time::timeout;
+
+    const T: Duration = Duration::from_secs(5);
+
+    #[tokio::test]
+    async fn pump_copies_both_ways_and_propagates_half_close() {
+        let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let la = l.local_addr().unwrap();
+        // Echo origin: replies with what it read, after the client half-closed.
+        let origin = tokio::spawn(async move {
+            let (mut s, _) = l.accept().await.unwrap();
+            let mut got = Vec::new();
+            s.read_to_end(&mut got).await.unwrap();
+            s.write_all(&got).await.unwrap();
+            s.shutdown().await.unwrap();
+        });
+        let pl = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let pa = pl.local_addr().unwrap();
+        let proxy = tokio::spawn(async move {
+            let (c, _) = pl.accept().await.unwrap();
+            let s = TcpStream::connect(la).await.unwrap();
+            pump(c, s, Some(T)).await.unwrap()
+        });
+        let mut c = TcpStream::connect(pa).await.unwrap();
+        c.write_all(b"hello").await.unwrap();
+        c.shutdown().await.unwrap();
+        let mut back = Vec::new();
+        timeout(T, c.read_to_end(&mut back)).await.unwrap().unwrap();
+        assert_eq!(back, b"hello");
+        assert_eq!(timeout(T, proxy).await.unwrap().unwrap(), (5, 5));
+        timeout(T, origin).await.unwrap().unwrap();
+    }
+
+    #[tokio::test]
+    async fn pump_gives_up_after_the_idle_timeout() {
+        let (a, _a2) = tokio::io::duplex(64);
+        let (b, _b2) = tokio::io::duplex(64);
+        let r = timeout(T, pump(a, b, Some(Duration::from_millis(30))))
+            .await
+            .unwrap();
+        assert_eq!(r.unwrap_err().kind(), io::ErrorKind::TimedOut);
+    }
+
+    use crate::config::model::Mode;
+    use crate::proxy::testutil::{listen, refused_addr, run};
+
+    async fn echo_origin() -> std::net::SocketAddr {
+        let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let a = l.local_addr().unwrap();
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut s, _)) = l.accept().await else {
+                    return;
+                };
+                tokio::spawn(async move {
+                    let (mut r, mut w) = s.split();
+                    let _ = tokio::io::copy(&mut r, &mut w).await;
+                    let _ = w.shutdown().await;
+                });
+            }
+        });
+        a
+    }
+
+    #[tokio::test]
+    async fn tcp_mode_echoes_through_the_proxy_and_keeps_half_close() {
+        let o = echo_origin().await;
+        let (_p, addr) = run(vec![listen("l", Mode::Tcp, &[o])], "l").await;
+        let mut c = TcpStream::connect(addr).await.unwrap();
+        c.write_all(b"ping").await.unwrap();
+        let mut four = [0u8; 4];
+        timeout(T, c.read_exact(&mut four)).await.unwrap().unwrap();
+        assert_eq!(&four, b"ping");
+        // After our half-close the reverse direction still delivers data, then ends.
+        c.write_all(b"pong").await.unwrap();
+        c.shutdown().await.unwrap();
+        let mut rest = Vec::new();
+        timeout(T, c.read_to_end(&mut rest)).await.unwrap().unwrap();
+        assert_eq!(rest, b"pong");
+    }
+
+    #[tokio::test]
+    async fn tcp_mode_closes_the_client_when_no_server_answers() {
+        let dead = refused_addr().await;
+        let mut p = listen("l", Mode::Tcp, &[dead]);
+        p.retries = 0;
+        let (_p, addr) = run(vec![p], "l").await;
+        let mut c = TcpStream::connect(addr).await.unwrap();
+        let mut buf = [0u8; 8];
+        let n = timeout(T, c.read(&mut buf)).await.unwrap();
+        assert!(matches!(n, Ok(0) | Err(_)));
+    }
+
+    #[tokio::test]
+    async fn frontend_maxconn_holds_the_next_connection_until_one_ends() {
+        let o = echo_origin().await;
+        let mut p = listen("l", Mode::Tcp, &[o]);
+        p.maxconn = Some(1);
+        let (_p, addr) = run(vec![p], "l").await;
+        let mut c1 = TcpStream::connect(addr).await.unwrap();
+        c1.write_all(b"1").await.unwrap();
+        let mut one = [0u8; 1];
+        timeout(T, c1.read_exact(&mut one)).await.unwrap().unwrap();
+        // The kernel completes the handshake, but the proxy does not accept it yet.
+        let mut c2 = TcpStream::connect(addr).await.unwrap();
+        c2.write_all(b"2").await.unwrap();
+        let early = timeout(Duration::from_millis(150), c2.read_exact(&mut one)).await;
+        assert!(early.is_err(), "second connection served above maxconn");
+        drop(c1);
+        timeout(T, c2.read_exact(&mut one)).await.unwrap().unwrap();
+        assert_eq!(&one, b"2");
+    }
+}
