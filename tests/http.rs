@@ -2,7 +2,7 @@
 //! http-server-close, forwardfor, HTTP/1.0, error statuses (400/408/502/503/504), errorfile,
 //! retries/redispatch, server maxconn queueing. Every test passes on the real HAProxy 2.6
 //! (`HAPROXY_UNDER_TEST=/usr/sbin/haproxy`), which makes it the specification for ours.
-#![allow(clippy::unwrap_used, clippy::print_stderr)]
+#![allow(clippy::unwrap_used, clippy::panic, clippy::print_stderr)]
 
 mod common;
 use common::*;

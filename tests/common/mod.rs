@@ -8,7 +8,7 @@
 //! `bind fd@N`, so the child inherits the already-listening socket. Readiness is observed without
 //! sleeping and without a probe connection: the harness waits (bounded) until an epoll instance
 //! of the child watches fd N (`/proc/PID/fdinfo`), or until the child exits.
-#![allow(dead_code, clippy::unwrap_used, clippy::print_stderr)]
+#![allow(dead_code, clippy::unwrap_used, clippy::panic, clippy::print_stderr)]
 
 use std::collections::{BTreeMap, HashSet};
 use std::io::{Read, Write};
@@ -606,42 +606,48 @@ async fn serve_http(st: Arc<OriginState>, mut sock: tokio::net::TcpStream, conn:
                 tokio::time::sleep(st.delay).await;
             }
             if st.behaviour == Behaviour::Garbage {
-                let _ = sock.write_all(b"this is not HTTP at all\x00\x01\x02\r\n\r\n").await;
+                let _ = sock
+                    .write_all(b"this is not HTTP at all\x00\x01\x02\r\n\r\n")
+                    .await;
             }
             let _ = sock.shutdown().await;
         }
         Behaviour::Answer => {
-            let svc = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
-                let st = Arc::clone(&st);
-                async move {
-                    let seen = SeenRequest {
-                        method: req.method().to_string(),
-                        uri: req.uri().to_string(),
-                        version: format!("{:?}", req.version()),
-                        headers: req
-                            .headers()
-                            .iter()
-                            .map(|(k, v)| {
-                                (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned())
-                            })
-                            .collect(),
-                        conn,
-                    };
-                    if !st.delay.is_zero() {
-                        tokio::time::sleep(st.delay).await;
+            let svc =
+                hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                    let st = Arc::clone(&st);
+                    async move {
+                        let seen = SeenRequest {
+                            method: req.method().to_string(),
+                            uri: req.uri().to_string(),
+                            version: format!("{:?}", req.version()),
+                            headers: req
+                                .headers()
+                                .iter()
+                                .map(|(k, v)| {
+                                    (
+                                        k.as_str().to_string(),
+                                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                                    )
+                                })
+                                .collect(),
+                            conn,
+                        };
+                        if !st.delay.is_zero() {
+                            tokio::time::sleep(st.delay).await;
+                        }
+                        let mut resp = hyper::Response::builder()
+                            .status(200)
+                            .header("x-server", st.name.as_str())
+                            .header("x-conn", conn.to_string());
+                        for (k, v) in &seen.headers {
+                            resp = resp.header(format!("x-echo-{k}"), v.as_str());
+                        }
+                        st.requests.lock().unwrap().push(seen);
+                        let body = http_body_util::Full::new(bytes::Bytes::from(st.name.clone()));
+                        Ok::<_, std::convert::Infallible>(resp.body(body).unwrap())
                     }
-                    let mut resp = hyper::Response::builder()
-                        .status(200)
-                        .header("x-server", st.name.as_str())
-                        .header("x-conn", conn.to_string());
-                    for (k, v) in &seen.headers {
-                        resp = resp.header(format!("x-echo-{k}"), v.as_str());
-                    }
-                    st.requests.lock().unwrap().push(seen);
-                    let body = http_body_util::Full::new(bytes::Bytes::from(st.name.clone()));
-                    Ok::<_, std::convert::Infallible>(resp.body(body).unwrap())
-                }
-            });
+                });
             let io = hyper_util::rt::TokioIo::new(sock);
             let _ = hyper::server::conn::http1::Builder::new()
                 .keep_alive(true)
