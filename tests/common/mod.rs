@@ -39,9 +39,22 @@ pub fn under_test_is_real() -> bool {
     binary_under_test() == Path::new(REAL_HAPROXY)
 }
 
-/// The shared directory (`../shared` next to the repository root).
+/// The shared directory: `$HAPROXY_SHARED_DIR`, else `../shared` next to the repository root
+/// (CI layout), else `../../shared` (a git worktree under `wt/`).
 pub fn shared_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared")
+    if let Some(p) = std::env::var_os("HAPROXY_SHARED_DIR") {
+        return PathBuf::from(p);
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let ci = root.join("../shared");
+    if ci.join("seed").is_dir() {
+        return ci;
+    }
+    let wt = root.join("../../shared");
+    if wt.join("seed").is_dir() {
+        return wt;
+    }
+    ci
 }
 
 /// The corpus directory (`tests/corpus`).
