@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 /// The real HAProxy 2.6, the reference of every test.
@@ -526,6 +526,24 @@ struct OriginState {
     delay: Duration,
     conns: AtomicUsize,
     requests: Mutex<Vec<SeenRequest>>,
+    arrived: Condvar,
+}
+
+impl OriginState {
+    fn new(name: &str, behaviour: Behaviour, delay: Duration) -> Arc<OriginState> {
+        Arc::new(OriginState {
+            name: name.to_string(),
+            behaviour,
+            delay,
+            conns: AtomicUsize::new(0),
+            requests: Mutex::new(Vec::new()),
+            arrived: Condvar::new(),
+        })
+    }
+    fn record(&self, req: SeenRequest) {
+        self.requests.lock().unwrap().push(req);
+        self.arrived.notify_all();
+    }
 }
 
 /// A test origin server on `127.0.0.1:0` (HTTP/1.1 via hyper, or TCP echo).
@@ -560,13 +578,7 @@ impl OriginBuilder {
     }
     /// Starts the origin.
     pub fn start(self) -> Origin {
-        let state = Arc::new(OriginState {
-            name: self.name,
-            behaviour: self.behaviour,
-            delay: self.delay,
-            conns: AtomicUsize::new(0),
-            requests: Mutex::new(Vec::new()),
-        });
+        let state = OriginState::new(&self.name, self.behaviour, self.delay);
         let rt = runtime();
         let std_l = TcpListener::bind("127.0.0.1:0").unwrap();
         std_l.set_nonblocking(true).unwrap();
@@ -613,7 +625,7 @@ async fn serve_http(st: Arc<OriginState>, mut sock: tokio::net::TcpStream, conn:
                 }
             }
             if let Some(req) = parse_seen(&got, conn) {
-                st.requests.lock().unwrap().push(req);
+                st.record(req);
             }
             if !st.delay.is_zero() {
                 tokio::time::sleep(st.delay).await;
@@ -646,9 +658,6 @@ async fn serve_http(st: Arc<OriginState>, mut sock: tokio::net::TcpStream, conn:
                                 .collect(),
                             conn,
                         };
-                        if !st.delay.is_zero() {
-                            tokio::time::sleep(st.delay).await;
-                        }
                         let mut resp = hyper::Response::builder()
                             .status(200)
                             .header("x-server", st.name.as_str())
@@ -656,7 +665,10 @@ async fn serve_http(st: Arc<OriginState>, mut sock: tokio::net::TcpStream, conn:
                         for (k, v) in &seen.headers {
                             resp = resp.header(format!("x-echo-{k}"), v.as_str());
                         }
-                        st.requests.lock().unwrap().push(seen);
+                        st.record(seen);
+                        if !st.delay.is_zero() {
+                            tokio::time::sleep(st.delay).await;
+                        }
                         let body = http_body_util::Full::new(bytes::Bytes::from(st.name.clone()));
                         Ok::<_, std::convert::Infallible>(resp.body(body).unwrap())
                     }
@@ -707,13 +719,7 @@ impl Origin {
     }
     /// Starts a TCP echo origin: echoes bytes back, and shuts its write side when the client does.
     pub fn tcp_echo() -> Origin {
-        let state = Arc::new(OriginState {
-            name: "echo".into(),
-            behaviour: Behaviour::Answer,
-            delay: Duration::ZERO,
-            conns: AtomicUsize::new(0),
-            requests: Mutex::new(Vec::new()),
-        });
+        let state = OriginState::new("echo", Behaviour::Answer, Duration::ZERO);
         let rt = runtime();
         let std_l = TcpListener::bind("127.0.0.1:0").unwrap();
         std_l.set_nonblocking(true).unwrap();
@@ -764,6 +770,19 @@ impl Origin {
     /// Requests seen so far.
     pub fn requests(&self) -> Vec<SeenRequest> {
         self.state.requests.lock().unwrap().clone()
+    }
+    /// Waits (at most [`WAIT`]) until at least `n` requests have arrived; false on timeout.
+    pub fn wait_requests(&self, n: usize) -> bool {
+        let deadline = Instant::now() + WAIT;
+        let mut g = self.state.requests.lock().unwrap();
+        while g.len() < n {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            g = self.state.arrived.wait_timeout(g, left).unwrap().0;
+        }
+        true
     }
 }
 
