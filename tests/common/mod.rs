@@ -847,6 +847,22 @@ impl Client {
             buf: Vec::new(),
         }
     }
+    /// Connects to `addr` from the local address `src` (any `127.x.y.z` works on Linux), so
+    /// source-hashing sees different clients.
+    pub fn connect_from(addr: SocketAddr, src: std::net::IpAddr) -> Client {
+        let sock =
+            socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+        sock.bind(&SocketAddr::new(src, 0).into()).unwrap();
+        sock.connect_timeout(&addr.into(), WAIT).unwrap();
+        let stream: TcpStream = sock.into();
+        stream.set_read_timeout(Some(WAIT)).unwrap();
+        stream.set_write_timeout(Some(WAIT)).unwrap();
+        stream.set_nodelay(true).unwrap();
+        Client {
+            stream,
+            buf: Vec::new(),
+        }
+    }
     /// The underlying stream.
     pub fn stream(&mut self) -> &mut TcpStream {
         &mut self.stream
@@ -1002,6 +1018,17 @@ pub fn get(addr: SocketAddr, path: &str) -> Response {
     c.request(&format!(
         "GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n"
     ))
+}
+
+/// One request (raw head, `Connection: close` is up to the caller) on a fresh connection; the
+/// answering server's name, or `<status>` when the proxy answered itself.
+pub fn server_of(addr: SocketAddr, raw: &str) -> String {
+    let r = Client::connect(addr).request(raw);
+    if r.status == 200 {
+        r.server()
+    } else {
+        format!("<{}>", r.status)
+    }
 }
 
 /// `n` GETs, each on its own connection; returns the `x-server` of each answer (or `<status>`
