@@ -272,7 +272,7 @@ fn url_param_hashing_sticks_each_value_and_falls_back_to_round_robin() {
         assert_eq!(pair[0], pair[1], "{seq:?}");
     }
     assert_eq!(
-        tally(&seq[24..].to_vec()).len(),
+        tally(&seq[24..]).len(),
         4,
         "no round robin fallback: {seq:?}"
     );
