@@ -889,6 +889,13 @@ impl Client {
     }
     /// Reads one response; Err on EOF before a status line, timeout or malformed data.
     pub fn read_response(&mut self) -> Result<Response, String> {
+        self.read_response_inner(false)
+    }
+    /// Reads the response to a HEAD request (headers only, whatever Content-Length says).
+    pub fn read_head_response(&mut self) -> Result<Response, String> {
+        self.read_response_inner(true)
+    }
+    fn read_response_inner(&mut self, head_only: bool) -> Result<Response, String> {
         let head_end = loop {
             if let Some(i) = self.buf.windows(4).position(|w| w == b"\r\n\r\n") {
                 break i + 4;
@@ -934,7 +941,7 @@ impl Client {
         let cl = resp
             .header("content-length")
             .and_then(|v| v.parse::<usize>().ok());
-        if status == 204 || status == 304 || (100..200).contains(&status) {
+        if head_only || status == 204 || status == 304 || (100..200).contains(&status) {
             return Ok(resp);
         }
         if chunked {
