@@ -1,0 +1,340 @@
+//! `balance` algorithms, black box and differential: the same config and the same requests go
+//! through the binary under test and through the real HAProxy 2.6; the sequences of answering
+//! servers must be identical (roundrobin, static-rr, leastconn, first, source, uri, url_param,
+//! hdr(name), `hash-type consistent`). Each test also asserts the algorithm's own property
+//! (alternation, weights, stickiness), so it means something when the real binary is absent.
+#![allow(clippy::unwrap_used, clippy::panic, clippy::print_stderr)]
+
+mod common;
+use common::*;
+use std::io::{Read, Write};
+use std::net::{IpAddr, Ipv4Addr, TcpStream};
+
+const DEFAULTS: &str =
+    "defaults\n    mode http\n    timeout connect 5s\n    timeout client 10s\n    timeout server 10s\n";
+
+/// Four HTTP origins s1..s4.
+fn origins() -> Vec<Origin> {
+    ["s1", "s2", "s3", "s4"]
+        .iter()
+        .map(|n| Origin::http(n))
+        .collect()
+}
+
+/// A config with `backend_lines` and one server line per origin (`weights[i]` when given).
+fn config(backend_lines: &str, os: &[Origin], server_opts: &[&str]) -> String {
+    let mut cfg = format!(
+        "{DEFAULTS}frontend fe\n    bind @@fe\n    default_backend be\nbackend be\n{backend_lines}"
+    );
+    for (i, o) in os.iter().enumerate() {
+        let opts = server_opts.get(i).copied().unwrap_or("");
+        cfg.push_str(&format!("    server {} {} {opts}\n", o.name(), o.addr()));
+    }
+    cfg
+}
+
+/// Runs `drive` against the binary under test and, when present, against the real HAProxy on
+/// the same config; asserts both sequences are equal and returns ours.
+fn differential(cfg: &str, drive: impl Fn(&Haproxy) -> Vec<String>) -> Vec<String> {
+    let ours = drive(&Haproxy::start(cfg));
+    if RealHaproxy::available() {
+        let real = drive(&RealHaproxy::start(cfg));
+        assert_eq!(
+            ours, real,
+            "server sequence differs from HAProxy 2.6\nconfig:\n{cfg}"
+        );
+    }
+    ours
+}
+
+fn get_seq(paths: &[String]) -> impl Fn(&Haproxy) -> Vec<String> + '_ {
+    move |h: &Haproxy| {
+        paths
+            .iter()
+            .map(|p| {
+                server_of(
+                    h.addr("fe"),
+                    &format!("GET {p} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n"),
+                )
+            })
+            .collect()
+    }
+}
+
+fn same(n: usize, path: &str) -> Vec<String> {
+    vec![path.to_string(); n]
+}
+
+#[test]
+fn roundrobin_cycles_through_all_servers_in_order() {
+    let os = origins();
+    let seq = differential(
+        &config("    balance roundrobin\n", &os, &[]),
+        get_seq(&same(8, "/")),
+    );
+    assert_eq!(seq, ["s1", "s2", "s3", "s4", "s1", "s2", "s3", "s4"]);
+}
+
+#[test]
+fn roundrobin_with_weights_matches_haproxy_and_the_weight_ratio() {
+    let os = origins();
+    let seq = differential(
+        &config(
+            "    balance roundrobin\n",
+            &os,
+            &["weight 3", "weight 2", "weight 1", "weight 0"],
+        ),
+        get_seq(&same(24, "/")),
+    );
+    let t = tally(&seq);
+    assert_eq!(
+        (t.get("s1"), t.get("s2"), t.get("s3"), t.get("s4")),
+        (Some(&12), Some(&8), Some(&4), None),
+        "{seq:?}"
+    );
+}
+
+#[test]
+fn static_rr_with_weights_six_and_three_gives_two_to_one() {
+    let os: Vec<Origin> = origins().into_iter().take(2).collect();
+    let seq = differential(
+        &config("    balance static-rr\n", &os, &["weight 6", "weight 3"]),
+        get_seq(&same(18, "/")),
+    );
+    let t = tally(&seq);
+    assert_eq!((t.get("s1"), t.get("s2")), (Some(&12), Some(&6)), "{seq:?}");
+}
+
+#[test]
+fn leastconn_with_sequential_requests_matches_haproxy() {
+    let os = origins();
+    let seq = differential(
+        &config("    balance leastconn\n", &os, &[]),
+        get_seq(&same(8, "/")),
+    );
+    assert_eq!(
+        tally(&seq).len(),
+        4,
+        "all servers idle: each must get a turn: {seq:?}"
+    );
+}
+
+#[test]
+fn leastconn_sends_a_new_connection_to_the_least_loaded_server() {
+    // TCP mode so that connections stay attached to a server while open.
+    let e: Vec<Origin> = (0..3).map(|_| Origin::tcp_echo()).collect();
+    let cfg = format!(
+        "defaults\n    mode tcp\n    timeout connect 5s\n    timeout client 10s\n    timeout server 10s\nlisten l\n    bind @@fe\n    balance leastconn\n    server e1 {}\n    server e2 {}\n    server e3 {}\n",
+        e[0].addr(),
+        e[1].addr(),
+        e[2].addr()
+    );
+    let drive = |h: &Haproxy| -> Vec<String> {
+        let counts = || -> Vec<usize> { e.iter().map(Origin::conns).collect() };
+        let open = |held: &mut Vec<TcpStream>| -> String {
+            let before = counts();
+            let mut s = TcpStream::connect_timeout(&h.addr("fe"), WAIT).unwrap();
+            s.set_read_timeout(Some(WAIT)).unwrap();
+            s.write_all(b"x").unwrap();
+            let mut b = [0u8; 1];
+            s.read_exact(&mut b).unwrap();
+            held.push(s);
+            let after = counts();
+            let i = (0..3).find(|&i| after[i] > before[i]).unwrap();
+            format!("e{}", i + 1)
+        };
+        let mut held = Vec::new();
+        let mut seq = vec![open(&mut held), open(&mut held), open(&mut held)];
+        // Close the connection on the first server: it becomes the least loaded one.
+        let first = held.remove(0);
+        drop(first);
+        // Make sure the proxy noticed the close before the next pick: the echo side sees EOF
+        // only after the proxy forwarded it; a round trip on another held connection orders it.
+        for s in &mut held {
+            s.write_all(b"y").unwrap();
+            let mut b = [0u8; 1];
+            s.read_exact(&mut b).unwrap();
+        }
+        seq.push(open(&mut held));
+        seq
+    };
+    let seq = differential(&cfg, drive);
+    assert_eq!(seq[3], seq[0], "{seq:?}");
+    let distinct: std::collections::BTreeSet<&String> = seq[..3].iter().collect();
+    assert_eq!(distinct.len(), 3, "{seq:?}");
+}
+
+#[test]
+fn first_uses_the_first_server_while_it_has_free_slots() {
+    let os = origins();
+    let seq = differential(
+        &config(
+            "    balance first\n",
+            &os,
+            &["maxconn 2", "maxconn 2", "", ""],
+        ),
+        get_seq(&same(6, "/")),
+    );
+    assert_eq!(seq, ["s1"; 6]);
+}
+
+/// Requests from distinct source addresses 127.0.0.1 .. 127.0.0.n.
+fn from_sources(n: u8) -> impl Fn(&Haproxy) -> Vec<String> {
+    move |h: &Haproxy| {
+        (1..=n)
+            .flat_map(|i| [i, i])
+            .map(|i| {
+                let src = IpAddr::V4(Ipv4Addr::new(127, 0, 0, i));
+                let r = Client::connect_from(h.addr("fe"), src)
+                    .request("GET / HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n");
+                r.server()
+            })
+            .collect()
+    }
+}
+
+#[test]
+fn source_hashing_sticks_each_client_address_to_one_server() {
+    let os = origins();
+    let seq = differential(&config("    balance source\n", &os, &[]), from_sources(16));
+    for pair in seq.chunks(2) {
+        assert_eq!(pair[0], pair[1], "{seq:?}");
+    }
+    assert!(
+        tally(&seq).len() >= 2,
+        "16 sources all on one server: {seq:?}"
+    );
+}
+
+#[test]
+fn source_hashing_with_consistent_hash_type_matches_haproxy() {
+    let os = origins();
+    let seq = differential(
+        &config("    balance source\n    hash-type consistent\n", &os, &[]),
+        from_sources(16),
+    );
+    for pair in seq.chunks(2) {
+        assert_eq!(pair[0], pair[1], "{seq:?}");
+    }
+}
+
+fn paths(n: usize, f: impl Fn(usize) -> String) -> Vec<String> {
+    (0..n).flat_map(|i| [f(i), f(i)]).collect()
+}
+
+#[test]
+fn uri_hashing_sticks_each_uri_to_one_server() {
+    let os = origins();
+    let p = paths(16, |i| format!("/page/{i}.html"));
+    let seq = differential(&config("    balance uri\n", &os, &[]), get_seq(&p));
+    for pair in seq.chunks(2) {
+        assert_eq!(pair[0], pair[1], "{seq:?}");
+    }
+    assert!(tally(&seq).len() >= 2, "{seq:?}");
+}
+
+#[test]
+fn uri_hashing_ignores_the_query_string_by_default() {
+    let os = origins();
+    let p: Vec<String> = (0..8).map(|i| format!("/same?q={i}")).collect();
+    let seq = differential(&config("    balance uri\n", &os, &[]), get_seq(&p));
+    assert_eq!(tally(&seq).len(), 1, "{seq:?}");
+}
+
+#[test]
+fn uri_hashing_with_consistent_hash_type_and_weights_matches_haproxy() {
+    let os = origins();
+    let p = paths(16, |i| format!("/img/{i}.png"));
+    let seq = differential(
+        &config(
+            "    balance uri\n    hash-type consistent\n",
+            &os,
+            &["weight 10", "weight 20", "weight 30", "weight 40"],
+        ),
+        get_seq(&p),
+    );
+    for pair in seq.chunks(2) {
+        assert_eq!(pair[0], pair[1], "{seq:?}");
+    }
+}
+
+#[test]
+fn url_param_hashing_sticks_each_value_and_falls_back_to_round_robin() {
+    let os = origins();
+    let mut p = paths(12, |i| format!("/app?user=u{i}&x=1"));
+    // Without the parameter HAProxy falls back to round robin.
+    p.extend((0..4).map(|_| "/app?other=1".to_string()));
+    let seq = differential(
+        &config("    balance url_param user\n", &os, &[]),
+        get_seq(&p),
+    );
+    for pair in seq[..24].chunks(2) {
+        assert_eq!(pair[0], pair[1], "{seq:?}");
+    }
+    assert_eq!(
+        tally(&seq[24..]).len(),
+        4,
+        "no round robin fallback: {seq:?}"
+    );
+}
+
+#[test]
+fn hdr_hashing_sticks_each_header_value_to_one_server() {
+    let os = origins();
+    let cfg = config("    balance hdr(X-Tenant)\n", &os, &[]);
+    let drive = |h: &Haproxy| -> Vec<String> {
+        (0..12)
+            .flat_map(|i| [i, i])
+            .map(|i| {
+                server_of(
+                    h.addr("fe"),
+                    &format!("GET / HTTP/1.1\r\nHost: test\r\nX-Tenant: tenant-{i}\r\nConnection: close\r\n\r\n"),
+                )
+            })
+            .collect()
+    };
+    let seq = differential(&cfg, drive);
+    for pair in seq.chunks(2) {
+        assert_eq!(pair[0], pair[1], "{seq:?}");
+    }
+    assert!(tally(&seq).len() >= 2, "{seq:?}");
+}
+
+#[test]
+fn hdr_host_hashing_matches_haproxy() {
+    let os = origins();
+    let cfg = config("    balance hdr(host)\n", &os, &[]);
+    let drive = |h: &Haproxy| -> Vec<String> {
+        [
+            "a.example",
+            "b.example",
+            "c.example",
+            "www.example.org",
+            "a.example",
+        ]
+        .iter()
+        .map(|host| {
+            server_of(
+                h.addr("fe"),
+                &format!("GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"),
+            )
+        })
+        .collect()
+    };
+    let seq = differential(&cfg, drive);
+    assert_eq!(seq[0], seq[4]);
+}
+
+#[test]
+fn random_uses_every_server_with_a_weight() {
+    let os = origins();
+    let h = Haproxy::start(&config(
+        "    balance random\n",
+        &os,
+        &["", "", "", "weight 0"],
+    ));
+    let seq = server_sequence(h.addr("fe"), "/", 60);
+    let t = tally(&seq);
+    assert_eq!(t.len(), 3, "{t:?}");
+    assert!(!t.contains_key("s4"), "weight 0 server picked: {t:?}");
+}

@@ -1,0 +1,239 @@
+//! Differential tests: the same config (with fresh origins) and the same raw requests go through
+//! the binary under test and the real HAProxy 2.6; status, version, body and headers must be
+//! equal (header names compared lower-cased and sorted; `date` ignored). The origins echo the
+//! request headers they received as `x-echo-*`, so what the proxy did to the request is compared
+//! too. Skips (printing why) when `/usr/sbin/haproxy` is absent.
+#![allow(clippy::unwrap_used, clippy::panic, clippy::print_stderr)]
+
+mod common;
+use common::*;
+use std::time::Duration;
+
+/// What we compare of one response.
+#[derive(Debug, PartialEq)]
+struct Seen {
+    status: u16,
+    version: String,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+fn normalise(r: Result<Response, String>) -> Result<Seen, String> {
+    let r = r?;
+    let mut headers: Vec<(String, String)> = r
+        .headers
+        .iter()
+        .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
+        .filter(|(k, _)| k != "date")
+        .collect();
+    headers.sort();
+    Ok(Seen {
+        status: r.status,
+        version: r.version.clone(),
+        headers,
+        body: r.text(),
+    })
+}
+
+/// How a scenario's origins behave.
+#[derive(Clone, Copy)]
+enum Kind {
+    Normal,
+    Garbage,
+    Slow,
+}
+
+fn origin(name: &str, kind: Kind) -> Origin {
+    match kind {
+        Kind::Normal => Origin::http(name),
+        Kind::Garbage => Origin::builder(name).garbage().start(),
+        Kind::Slow => Origin::builder(name).delay(Duration::from_secs(3)).start(),
+    }
+}
+
+/// Builds the config around `s1`/`s2` origins (`{s1}`/`{s2}` in `cfg` are replaced by their
+/// addresses), sends every raw request on one connection (in order, reading each response;
+/// a new connection is opened after the proxy closes one), and returns what came back.
+fn run(bin_real: bool, cfg: &str, kind: Kind, requests: &[&str]) -> Vec<Result<Seen, String>> {
+    let s1 = origin("s1", kind);
+    let s2 = origin("s2", kind);
+    let cfg = cfg
+        .replace("{s1}", &s1.addr().to_string())
+        .replace("{s2}", &s2.addr().to_string());
+    let h = if bin_real {
+        RealHaproxy::start(&cfg)
+    } else {
+        Haproxy::start(&cfg)
+    };
+    let mut out = Vec::new();
+    let mut c = Client::connect(h.addr("fe"));
+    for raw in requests {
+        c.send(raw.as_bytes());
+        let r = if raw.starts_with("HEAD ") {
+            c.read_head_response()
+        } else {
+            c.read_response()
+        };
+        let closes = r.as_ref().map_or(true, |r| {
+            r.header("connection")
+                .is_some_and(|v| v.eq_ignore_ascii_case("close"))
+                || r.version == "HTTP/1.0"
+        });
+        out.push(normalise(r));
+        if closes {
+            c = Client::connect(h.addr("fe"));
+        }
+    }
+    out
+}
+
+fn compare(cfg: &str, kind: Kind, requests: &[&str]) {
+    if !RealHaproxy::available() {
+        return;
+    }
+    let ours = run(false, cfg, kind, requests);
+    let real = run(true, cfg, kind, requests);
+    for (i, r) in real.iter().enumerate() {
+        assert!(r.is_ok(), "HAProxy 2.6 gave no response to #{i}: {r:?}");
+    }
+    for (i, (o, r)) in ours.iter().zip(&real).enumerate() {
+        assert_eq!(
+            o, r,
+            "request #{i} {:?} differs (left ours, right HAProxy 2.6)\nconfig:\n{cfg}",
+            requests[i]
+        );
+    }
+}
+
+const HTTP: &str = "defaults\n    mode http\n    timeout connect 2s\n    timeout client 5s\n    timeout server 5s\nfrontend fe\n    bind @@fe\n    default_backend be\nbackend be\n    balance roundrobin\n    server s1 {s1}\n    server s2 {s2}\n";
+
+fn with(extra_defaults: &str) -> String {
+    HTTP.replacen("frontend fe", &format!("{extra_defaults}frontend fe"), 1)
+}
+
+const GET: &str = "GET / HTTP/1.1\r\nHost: test\r\n\r\n";
+
+#[test]
+fn keep_alive_gets_are_answered_identically() {
+    compare(HTTP, Kind::Normal, &[GET, GET, GET, GET]);
+}
+
+#[test]
+fn http_1_0_requests_are_answered_identically() {
+    compare(
+        HTTP,
+        Kind::Normal,
+        &[
+            "GET /old HTTP/1.0\r\n\r\n",
+            "GET /old HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+            GET,
+        ],
+    );
+}
+
+#[test]
+fn head_post_and_chunked_requests_are_answered_identically() {
+    compare(
+        HTTP,
+        Kind::Normal,
+        &[
+            "HEAD / HTTP/1.1\r\nHost: test\r\n\r\n",
+            "POST /form HTTP/1.1\r\nHost: test\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 7\r\n\r\na=1&b=2",
+            "POST /up HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+            "GET /q?x=1&y=%20 HTTP/1.1\r\nHost: test\r\nX-Custom: A b C\r\nAccept: */*\r\n\r\n",
+        ],
+    );
+}
+
+#[test]
+fn connection_close_requests_are_answered_identically() {
+    compare(
+        HTTP,
+        Kind::Normal,
+        &[
+            "GET / HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n",
+        ],
+    );
+}
+
+#[test]
+fn forwardfor_variants_reach_the_server_identically() {
+    for opt in [
+        "    option forwardfor\n",
+        "    option forwardfor except 127.0.0.0/8\n",
+        "    option forwardfor header X-Client\n",
+        "    option forwardfor if-none\n",
+    ] {
+        compare(
+            &with(opt),
+            Kind::Normal,
+            &[
+                GET,
+                "GET / HTTP/1.1\r\nHost: test\r\nX-Forwarded-For: 192.0.2.1\r\n\r\n",
+            ],
+        );
+    }
+}
+
+#[test]
+fn close_modes_are_identical() {
+    for opt in [
+        "    option httpclose\n",
+        "    option http-server-close\n",
+        "    option http-keep-alive\n",
+    ] {
+        compare(&with(opt), Kind::Normal, &[GET, GET, GET]);
+    }
+}
+
+#[test]
+fn the_503_page_without_servers_is_identical() {
+    compare(
+        "defaults\n    mode http\n    timeout connect 2s\n    timeout client 5s\n    timeout server 5s\nfrontend fe\n    bind @@fe\n    default_backend be\nbackend be\n",
+        Kind::Normal,
+        &[GET],
+    );
+}
+
+#[test]
+fn the_400_page_for_malformed_requests_is_identical() {
+    compare(HTTP, Kind::Normal, &["GET / HTTP/1.1\r\nHost test\r\n\r\n"]);
+    compare(HTTP, Kind::Normal, &["BAD\r\n\r\n"]);
+}
+
+#[test]
+fn the_502_page_for_a_garbage_server_is_identical() {
+    compare(HTTP, Kind::Garbage, &[GET]);
+}
+
+#[test]
+fn the_504_page_for_a_slow_server_is_identical() {
+    compare(&with("    timeout server 200ms\n"), Kind::Slow, &[GET]);
+}
+
+#[test]
+fn the_408_page_for_a_slow_client_is_identical() {
+    compare(
+        &with("    timeout http-request 200ms\n"),
+        Kind::Normal,
+        &["GET / HTTP/1.1\r\nHost: te"],
+    );
+}
+
+#[test]
+fn a_custom_errorfile_is_served_identically() {
+    let dir = TempDir::new();
+    let page = dir.write(
+        "503.http",
+        "HTTP/1.0 503 Service Unavailable\r\nCache-Control: no-cache\r\nConnection: close\r\nContent-Type: text/html\r\n\r\n<html><body><h1>custom 503</h1></body></html>\n",
+    );
+    compare(
+        &format!(
+            "defaults\n    mode http\n    timeout connect 2s\n    timeout client 5s\n    timeout server 5s\n    errorfile 503 {}\nfrontend fe\n    bind @@fe\n    default_backend be\nbackend be\n",
+            page.display()
+        ),
+        Kind::Normal,
+        &[GET],
+    );
+}
