@@ -7,9 +7,13 @@
 //!
 //! Must import nothing but `config::model`.
 
+pub mod chash;
 pub mod first;
+pub mod hash;
+pub mod key;
 pub mod leastconn;
 mod pool;
+pub mod random;
 pub mod roundrobin;
 pub mod static_rr;
 
@@ -88,13 +92,19 @@ pub fn build_with(
     seed: u64,
     all_backups: bool,
 ) -> Box<dyn Balancer> {
-    let _ = (hash_type, seed);
     match algo {
         Balance::RoundRobin => Box::new(roundrobin::RoundRobin::new(servers, all_backups)),
         Balance::StaticRr => Box::new(static_rr::Map::new(servers, all_backups)),
         Balance::LeastConn => Box::new(leastconn::LeastConn::new(servers, all_backups)),
         Balance::First => Box::new(first::new(servers, all_backups)),
-        _ => Box::new(roundrobin::RoundRobin::new(servers, all_backups)),
+        Balance::Random { draws } => {
+            Box::new(random::Random::new(servers, *draws, seed, all_backups))
+        }
+        Balance::Source
+        | Balance::Uri { .. }
+        | Balance::UrlParam { .. }
+        | Balance::Hdr { .. }
+        | Balance::RdpCookie { .. } => Box::new(hash::Hashed::new(servers, hash_type, all_backups)),
     }
 }
 
