@@ -579,4 +579,24 @@ mod tests {
             assert_eq!(got, seq(want), "{t:?} allbackups={all}");
         }
     }
+
+    #[test]
+    fn rdp_cookie_values_map_like_haproxy() {
+        use super::super::key::{rdp_cookie, RdpCookie};
+        let mut b = Hashed::new(&infos(&[1, 2, 3], &[]), HashType::default(), false);
+        let got: Vec<usize> = [
+            "alice", "bob", "carol", "dave", "eve", "frank", "grace", "heidi",
+        ]
+        .iter()
+        .map(|v| {
+            let mut p = vec![3u8, 0, 0, 40, 35, 0xe0, 0, 0, 0, 0, 0];
+            p.extend_from_slice(format!("Cookie: mstshash={v}\r\n").as_bytes());
+            let RdpCookie::Value(k) = rdp_cookie(&p, b"mstshash") else {
+                panic!()
+            };
+            b.pick(&Key::Bytes(k), None).map_or(0, |s| s.0 + 1)
+        })
+        .collect();
+        assert_eq!(got, seq("2 3 3 1 1 2 2 3"));
+    }
 }
