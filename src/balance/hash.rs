@@ -146,6 +146,13 @@ impl Hashed {
         Hashed { hash_type, lookup }
     }
 
+    /// `hash-balance-factor` (percent, 0 = off); only `hash-type consistent` honours it.
+    pub fn set_balance_factor(&mut self, factor: u32) {
+        if let Lookup::Ring(r) = &mut self.lookup {
+            r.set_balance_factor(factor);
+        }
+    }
+
     fn used(&mut self) -> usize {
         match &mut self.lookup {
             Lookup::Map(m) => m.used(),

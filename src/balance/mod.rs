@@ -80,18 +80,28 @@ pub fn build(
     servers: &[ServerInfo],
     seed: u64,
 ) -> Box<dyn Balancer> {
-    build_with(algo, hash_type, servers, seed, false)
+    build_with(algo, hash_type, servers, seed, Options::default())
 }
 
-/// [`build`] with `option allbackups` (`all_backups`): when no active server is usable, balance
-/// over every usable backup instead of only the first one.
+/// Backend options that change how servers are picked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Options {
+    /// `option allbackups`: when no active server is usable, balance over every usable
+    /// backup instead of only the first one.
+    pub all_backups: bool,
+    /// `hash-balance-factor` (percent, 0 = off), used by `hash-type consistent`.
+    pub hash_balance_factor: u32,
+}
+
+/// [`build`] with backend [`Options`].
 pub fn build_with(
     algo: &Balance,
     hash_type: HashType,
     servers: &[ServerInfo],
     seed: u64,
-    all_backups: bool,
+    opts: Options,
 ) -> Box<dyn Balancer> {
+    let all_backups = opts.all_backups;
     match algo {
         Balance::RoundRobin => Box::new(roundrobin::RoundRobin::new(servers, all_backups)),
         Balance::StaticRr => Box::new(static_rr::Map::new(servers, all_backups)),
