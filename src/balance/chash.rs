@@ -34,6 +34,8 @@ pub struct Ring {
     /// `lbprm.chash.last`: where the key-less walk stopped.
     last: Option<Node>,
     seq: u64,
+    /// `hash-balance-factor` (0 = off): bounded loads.
+    balance_factor: u32,
 }
 
 impl Ring {
@@ -47,11 +49,46 @@ impl Ring {
             nodes: vec![Vec::new(); n],
             last: None,
             seq: 0,
+            balance_factor: 0,
         };
         for i in 0..n {
             r.adjust(i);
         }
         r
+    }
+
+    /// Sets `hash-balance-factor` (percent, 0 = off): a hashed request skips, along the
+    /// ring, servers already holding more than their share of `factor`% of the load.
+    pub fn set_balance_factor(&mut self, factor: u32) {
+        self.balance_factor = factor;
+    }
+
+    /// `chash_server_is_eligible`: consistent hashing with bounded loads.
+    fn eligible(&self, i: usize) -> bool {
+        let Some(me) = self.pool.get(i) else {
+            return false;
+        };
+        let scope = self.pool.scope();
+        let group: Vec<usize> = (0..self.pool.slots.len())
+            .filter(|j| self.pool.in_group(*j, scope))
+            .collect();
+        let tot_weight: u64 = group.iter().map(|j| self.eweight(*j)).sum();
+        if tot_weight == 0 {
+            return true;
+        }
+        let cumulative: u64 = group
+            .iter()
+            .take_while(|j| **j != i)
+            .map(|j| self.eweight(*j))
+            .sum();
+        let served: u64 = self.pool.slots.iter().map(|s| u64::from(s.served)).sum();
+        let tot_slots = ((served + 1) * u64::from(self.balance_factor)).div_ceil(100);
+        let per_weight = tot_slots / tot_weight;
+        let rem = tot_slots % tot_weight;
+        let ew = self.eweight(i);
+        let mut slots = ew * per_weight;
+        slots += ((cumulative + ew) * rem) / tot_weight - (cumulative * rem) / tot_weight;
+        u64::from(me.served) < slots.max(1)
     }
 
     fn ring_of(&self, i: usize) -> usize {
@@ -152,7 +189,11 @@ impl Ring {
             (next_k, next_v.0)
         };
         let mut wrapped = 0;
-        while avoid.is_some() && self.id_of(srv) == avoid {
+        let skip = |srv: usize| {
+            (avoid.is_some() && self.id_of(srv) == avoid)
+                || (self.balance_factor > 0 && !self.eligible(srv))
+        };
+        while skip(srv) {
             let nxt = ring.range((Bound::Excluded(at), Bound::Unbounded)).next();
             let (k, v) = match nxt {
                 Some(x) => x,
@@ -315,5 +356,18 @@ mod tests {
         assert!((0..10).all(|_| r.next_rr(None) == Some(ServerId(1))));
         r.server_down(ServerId(1));
         assert_eq!(r.next_rr(None), None);
+    }
+
+    #[test]
+    fn a_balance_factor_skips_overloaded_servers() {
+        let mut r = Ring::new(&infos(&[1, 1], &[]), false);
+        let p = full_hash(4096 + 3);
+        assert_eq!(r.by_hash(p, None), Some(0));
+        for _ in 0..5 {
+            r.take_conn(ServerId(0));
+        }
+        assert_eq!(r.by_hash(p, None), Some(0));
+        r.set_balance_factor(125);
+        assert_eq!(r.by_hash(p, None), Some(1));
     }
 }

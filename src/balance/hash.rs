@@ -146,6 +146,13 @@ impl Hashed {
         Hashed { hash_type, lookup }
     }
 
+    /// `hash-balance-factor` (percent, 0 = off); only `hash-type consistent` honours it.
+    pub fn set_balance_factor(&mut self, factor: u32) {
+        if let Lookup::Ring(r) = &mut self.lookup {
+            r.set_balance_factor(factor);
+        }
+    }
+
     fn used(&mut self) -> usize {
         match &mut self.lookup {
             Lookup::Map(m) => m.used(),
@@ -494,5 +501,109 @@ mod tests {
         );
         let keys: Vec<Option<&[u8]>> = hosts.iter().map(|h| hdr_key(h.as_bytes(), true)).collect();
         assert_eq!(picks(&mut b, &keys), seq("2 4 4 5 5 2 4 2 2 2"));
+    }
+
+    fn cons() -> HashType {
+        ht(HashMethod::Consistent, HashFunction::Sdbm, true)
+    }
+
+    fn ten(b: &mut Hashed) -> Vec<usize> {
+        let keys: Vec<Option<&[u8]>> = URIS.iter().take(10).map(|u| Some(u.as_bytes())).collect();
+        picks(b, &keys)
+    }
+
+    #[test]
+    fn absolute_targets_hash_whole_unless_path_only() {
+        let targets = [
+            "http://example.com/a",
+            "http://example.com/b",
+            "http://example.com/c?x",
+            "/a",
+            "/b",
+            "/c?x",
+        ];
+        for (path_only, want) in [(false, "3 1 3 1 3 2"), (true, "1 3 2 1 3 2")] {
+            let mut b = Hashed::new(&infos(&[1, 2, 3], &[]), HashType::default(), false);
+            let keys: Vec<Option<&[u8]>> = targets
+                .iter()
+                .map(|t| Some(uri_key(t.as_bytes(), 0, 0, false, path_only)))
+                .collect();
+            assert_eq!(picks(&mut b, &keys), seq(want), "path-only={path_only}");
+        }
+    }
+
+    #[test]
+    fn consistent_keys_move_only_off_the_changed_servers() {
+        let mut b = Hashed::new(&infos(&[1, 1, 1, 1], &[]), cons(), false);
+        let mut got = ten(&mut b);
+        b.server_down(ServerId(1));
+        got.extend(ten(&mut b));
+        b.server_up(ServerId(1));
+        b.set_weight(ServerId(2), 5);
+        got.extend(ten(&mut b));
+        assert_eq!(
+            got,
+            seq("4 2 1 3 3 1 2 1 3 4 4 4 1 3 3 1 3 1 3 4 4 2 1 3 3 1 2 3 3 3")
+        );
+    }
+
+    #[test]
+    fn map_based_keys_are_remapped_when_a_server_goes_down() {
+        let mut b = Hashed::new(&infos(&[1, 1, 1, 1], &[]), HashType::default(), false);
+        let mut got = ten(&mut b);
+        b.server_down(ServerId(1));
+        got.extend(ten(&mut b));
+        assert_eq!(got, seq("3 4 1 2 3 4 1 2 3 4 1 3 4 1 3 4 1 3 4 1"));
+    }
+
+    #[test]
+    fn a_missing_key_walks_the_ring_as_haproxy() {
+        let mut b = Hashed::new(&infos(&[1, 1, 1], &[]), cons(), false);
+        assert_eq!(picks(&mut b, &[None; 12]), seq("3 3 2 1 3 1 1 2 3 1 1 1"));
+        let mut b = Hashed::new(&infos(&[1, 2], &[]), cons(), false);
+        assert_eq!(picks(&mut b, &[None; 12]), seq("2 1 1 1 2 1 1 1 2 2 1 2"));
+    }
+
+    #[test]
+    fn backups_take_over_hashing_as_haproxy() {
+        let cases = [
+            (cons(), false, [1, 1, 1, 1], "1 1 2 2 2 2 2 2 2 2"),
+            (cons(), true, [1, 1, 1, 1], "1 1 2 3 3 3 2 4 3 4"),
+            (
+                HashType::default(),
+                true,
+                [1, 1, 3, 1],
+                "1 1 3 3 4 2 3 3 3 4",
+            ),
+        ];
+        for (t, all, w, want) in cases {
+            let mut b = Hashed::new(&infos(&w, &[1, 2, 3]), t, all);
+            let keys: Vec<Option<&[u8]>> =
+                URIS.iter().take(10).map(|u| Some(u.as_bytes())).collect();
+            let mut got = picks(&mut b, keys.get(..2).unwrap());
+            b.server_down(ServerId(0));
+            got.extend(picks(&mut b, keys.get(2..).unwrap()));
+            assert_eq!(got, seq(want), "{t:?} allbackups={all}");
+        }
+    }
+
+    #[test]
+    fn rdp_cookie_values_map_like_haproxy() {
+        use super::super::key::{rdp_cookie, RdpCookie};
+        let mut b = Hashed::new(&infos(&[1, 2, 3], &[]), HashType::default(), false);
+        let got: Vec<usize> = [
+            "alice", "bob", "carol", "dave", "eve", "frank", "grace", "heidi",
+        ]
+        .iter()
+        .map(|v| {
+            let mut p = vec![3u8, 0, 0, 40, 35, 0xe0, 0, 0, 0, 0, 0];
+            p.extend_from_slice(format!("Cookie: mstshash={v}\r\n").as_bytes());
+            let RdpCookie::Value(k) = rdp_cookie(&p, b"mstshash") else {
+                panic!()
+            };
+            b.pick(&Key::Bytes(k), None).map_or(0, |s| s.0 + 1)
+        })
+        .collect();
+        assert_eq!(got, seq("2 3 3 1 1 2 2 3"));
     }
 }
