@@ -169,11 +169,17 @@ pub(crate) fn split_condition(
         }
         Some(_) => Err("Unhandled error in condition, please report this to the developers."),
         None if pass.too_many => Err("Error in condition: Too many words."),
-        None => Ok(pass
-            .words
-            .iter()
-            .map(|w| String::from_utf8_lossy(w).into_owned())
-            .collect()),
+        None => {
+            let mut words: Vec<String> = pass
+                .words
+                .iter()
+                .map(|w| String::from_utf8_lossy(w).into_owned())
+                .collect();
+            if pass.trailing_empty && !words.is_empty() {
+                words.push(String::new());
+            }
+            Ok(words)
+        }
     }
 }
 
@@ -325,15 +331,15 @@ impl FileState<'_> {
             Some(w) if !w.is_empty() => {}
             _ => return Step::Continue, // empty line, or an empty first word
         }
-        self.words(loc, words, diags)
+        self.words(loc, words, pass.trailing_empty, diags)
     }
 
     /// Handles the directives and the conditional masking of one tokenized line.
-    fn words(&mut self, loc: &Loc, words: Vec<String>, diags: &mut Diags) -> Step {
+    fn words(&mut self, loc: &Loc, words: Vec<String>, trailing: bool, diags: &mut Diags) -> Step {
         let kw = words.first().map(String::as_str).unwrap_or("");
         let arg = |i: usize| words.get(i).map(String::as_str).unwrap_or("");
         match kw {
-            ".if" | ".elif" => return self.if_elif(loc, kw, &words, diags),
+            ".if" | ".elif" => return self.if_elif(loc, kw, &words, trailing, diags),
             ".else" | ".endif" => {
                 if !arg(1).is_empty() {
                     push(
@@ -438,9 +444,20 @@ impl FileState<'_> {
         Step::Continue
     }
 
-    fn if_elif(&mut self, loc: &Loc, kw: &str, words: &[String], diags: &mut Diags) -> Step {
-        // HAProxy re-joins the remaining words with single spaces into one expression.
-        let expr = words.get(1..).unwrap_or(&[]).join(" ");
+    fn if_elif(
+        &mut self,
+        loc: &Loc,
+        kw: &str,
+        words: &[String],
+        trailing: bool,
+        diags: &mut Diags,
+    ) -> Step {
+        // HAProxy re-joins the remaining words with single spaces into one expression
+        // (trailing spaces leave one space at the end).
+        let mut expr = words.get(1..).unwrap_or(&[]).join(" ");
+        if trailing && words.len() > 1 {
+            expr.push(' ');
+        }
         if kw == ".if" {
             if self.conds.len() + 1 >= MAX_NESTED_CONDS {
                 push(
@@ -649,6 +666,9 @@ struct Pass {
     /// Offsets of `}` closing a `${VAR-default}` (HAProxy overwrites them with NUL).
     cut_braces: Vec<usize>,
     too_many: bool,
+    /// An empty last word (trailing spaces) was dropped; HAProxy's re-joined `.if`
+    /// expression still ends with a space then.
+    trailing_empty: bool,
     err: Option<SyntaxError>,
 }
 
@@ -748,6 +768,7 @@ fn tokenize(input: &[u8], ctx: &Ctx<'_>, sharp: bool) -> Pass {
     p.outlen += 1;
     if p.words.last().is_some_and(Vec::is_empty) {
         p.words.pop();
+        p.trailing_empty = true;
     }
     if let Some(q) = quote {
         p.err = Some(SyntaxError {
@@ -1193,6 +1214,12 @@ mod tests {
         assert!(m[0].contains("missing arguments (got 1/2), type 'string' expected in argument 1 of predicate 'streq' used in conditional expression in '.if' at position 8:\n  .if streq(a)\n             ^"), "{m:?}");
         let (_, m) = run(".if 0\n.elif (1\n.endif\n");
         assert!(m[0].contains("expected ')' after conditional expression '(1' in '.elif' at position 1:\n  .elif (1\n        ^"), "{m:?}");
+    }
+
+    #[test]
+    fn a_condition_keeps_one_trailing_space_like_haproxy() {
+        let (_, m) = run(".if 1 garbage \t\n.endif\n");
+        assert!(m[0].contains("conditional expression '1 garbage ' in '.if' at position 3:\n  .if 1 garbage \n        ^"), "{m:?}");
     }
 
     #[test]
