@@ -287,7 +287,46 @@ pub fn parse<I: IntoIterator<Item = OsString>>(args: I) -> Result<Cli, CliError>
         Rewrite::Alert(msg) => CliError::Alert(msg),
     })?;
     let raw = Raw::try_parse_from(long).map_err(|_| usage(None))?;
-    Ok(raw.into_cli(progname))
+    let cli = raw.into_cli(progname.clone());
+    // `-cc` is evaluated before the configuration files are looked at; anything else
+    // needs at least one.
+    if cli.info.is_none() && cli.check_condition.is_none() && cli.config_files.is_empty() {
+        return Err(usage(None));
+    }
+    Ok(cli)
+}
+
+/// HAProxy's `copy_argv()` (run before the flags are read): fails when one of
+/// `-C -n -m -N -L -f -p -S` is the last argument.
+fn copy_argv_ok(args: &[String]) -> bool {
+    let mut i = 0usize;
+    while let Some(arg) = args.get(i) {
+        i += 1;
+        let Some(flag) = arg.strip_prefix('-') else {
+            continue;
+        };
+        let b = flag.as_bytes();
+        match (
+            b.first().copied().unwrap_or(0),
+            b.get(1).copied().unwrap_or(0),
+        ) {
+            (b'-', 0) => return true,
+            (b's', b'f' | b't') => {
+                while args.get(i).is_some_and(|a| !a.starts_with('-')) {
+                    i += 1;
+                }
+            }
+            (b'x', _) => i += 1,
+            (b'C' | b'n' | b'm' | b'N' | b'L' | b'f' | b'p' | b'S', _) => {
+                if i >= args.len() {
+                    return false;
+                }
+                i += 1;
+            }
+            _ => {}
+        }
+    }
+    true
 }
 
 /// The canonical form clap reads (only produced by [`rewrite`]).
@@ -439,6 +478,9 @@ enum Rewrite {
 /// `-C -n -m -N -L -f -p -S -x -cc` take the next argument whatever it looks like; `--`
 /// makes every remaining argument a configuration file.
 fn rewrite(args: &[String]) -> Result<Vec<String>, Rewrite> {
+    if !copy_argv_ok(args) {
+        return Err(Rewrite::Alert("failed to copy argv.".to_string()));
+    }
     let mut out = Vec::new();
     let mut i = 0usize;
     while let Some(arg) = args.get(i) {
@@ -589,8 +631,11 @@ mod tests {
         )
     }
 
+    /// Parses `-f base.cfg` followed by `args`.
     fn ok(args: &[&str]) -> Cli {
-        cli(args).unwrap()
+        let mut all = vec!["-f", "base.cfg"];
+        all.extend_from_slice(args);
+        cli(&all).unwrap()
     }
 
     fn is_usage(args: &[&str]) {
@@ -607,7 +652,8 @@ mod tests {
         assert_eq!(
             c.config_files,
             [
-                PathBuf::from("a.cfg"),
+                PathBuf::from("base.cfg"),
+                "a.cfg".into(),
                 "dir".into(),
                 "b.cfg".into(),
                 "-q".into()
@@ -619,7 +665,10 @@ mod tests {
 
     #[test]
     fn f_takes_the_next_argument_even_with_a_suffix() {
-        assert_eq!(ok(&["-fg.cfg", "-c"]).config_files, [PathBuf::from("-c")]);
+        assert_eq!(
+            ok(&["-fg.cfg", "-c"]).config_files,
+            [PathBuf::from("base.cfg"), "-c".into()]
+        );
     }
 
     #[test]
@@ -733,7 +782,7 @@ mod tests {
         let c = ok(&["-sf", "7", "--", "x.cfg"]);
         assert_eq!(c.old_pids, [7]);
         assert_eq!(c.old_pids_action, Some(OldPids::Finish));
-        assert_eq!(c.config_files, [PathBuf::from("x.cfg")]);
+        assert_eq!(c.config_files, [PathBuf::from("base.cfg"), "x.cfg".into()]);
         let c = ok(&["-sf", "-c"]);
         assert!(c.old_pids.is_empty());
         assert!(c.check);
@@ -816,10 +865,23 @@ mod tests {
     }
 
     #[test]
-    fn no_arguments_is_an_empty_command_line() {
-        let c = ok(&[]);
-        assert_eq!(c.progname, "haproxy");
-        assert!(c.config_files.is_empty());
-        assert_eq!(c.info, None);
+    fn without_a_configuration_file_only_v_and_cc_are_accepted() {
+        is_usage(&[]);
+        is_usage(&["-q"]);
+        is_usage(&["-c", "-x", "-f"]);
+        assert_eq!(ok(&["-v"]).progname, "haproxy");
+        assert!(cli(&["-cc", "1"]).unwrap().config_files.is_empty());
+    }
+
+    #[test]
+    fn argv_is_checked_before_the_flags_are_read() {
+        for args in [&["-cc", "-f"][..], &["-Z", "-f"], &["-v", "-p"]] {
+            assert_eq!(
+                cli(args),
+                Err(CliError::Alert("failed to copy argv.".to_string())),
+                "{args:?}"
+            );
+        }
+        assert!(ok(&["-x", "-f", "-f", "a.cfg"]).unix_socket.is_some());
     }
 }
