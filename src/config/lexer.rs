@@ -276,7 +276,10 @@ impl FileState<'_> {
         let lead = raw.iter().take_while(|&&b| is_space(b)).count();
         let line = raw.get(lead..).unwrap_or(&[]);
         if line.first() == Some(&b'[') {
-            return scope_line(loc, line, diags);
+            if scope_line(loc, line, diags) {
+                self.out.aborted = true;
+            }
+            return Step::Continue;
         }
         let ctx = Ctx {
             env: self.env,
@@ -538,19 +541,49 @@ impl FileState<'_> {
     }
 }
 
-/// `[scope]` lines: accepted and ignored when the name is not empty.
-fn scope_line(loc: &Loc, line: &[u8], diags: &mut Diags) -> Step {
+/// `[scope]` lines (HAProxy's `cfg_parse_scope()`): accepted and ignored when the name is
+/// valid (letters, digits, `.`, `_`, `-`, `:`) and alone on its line. Returns true when
+/// HAProxy would not read the next files.
+fn scope_line(loc: &Loc, line: &[u8], diags: &mut Diags) -> bool {
     let inner = line.get(1..).unwrap_or(&[]);
-    let name_len = inner.iter().take_while(|&&b| b != b']').count();
-    if name_len == 0 || inner.get(name_len) != Some(&b']') {
+    let mut alert = |msg: String| {
         diags.list.push(Diag {
             level: Level::Alert,
             loc: Some(loc.clone()),
             keyword: Some("[".to_string()),
-            msg: "empty scope name is forbidden.".to_string(),
+            msg,
         });
+    };
+    let name_len = match inner.iter().position(|&b| b == b']') {
+        Some(n) if n > 0 => n,
+        _ => {
+            alert("empty scope name is forbidden.".to_string());
+            return false;
+        }
+    };
+    let name = inner.get(..name_len).unwrap_or(&[]);
+    if let Some(&bad) = name
+        .iter()
+        .find(|&&b| !(b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b':')))
+    {
+        alert(format!(
+            "character '{}' is not permitted in a scope name.",
+            char::from(bad)
+        ));
+        return true;
     }
-    Step::Continue
+    let after = inner.get(name_len + 1..).unwrap_or(&[]);
+    let rest = after.get(after.iter().take_while(|&&b| is_space(b)).count()..);
+    if let Some(&c) = rest.and_then(|r| r.first()) {
+        if !matches!(c, b'#' | b'\n' | b'\r') {
+            alert(format!(
+                "character '{}' is not permitted after scope declaration.",
+                char::from(c)
+            ));
+            return true;
+        }
+    }
+    false
 }
 
 /// A tokenizer error and where it points (an offset in the stripped line).
@@ -1224,11 +1257,17 @@ mod tests {
 
     #[test]
     fn a_scope_line_is_ignored_and_an_empty_one_is_an_error() {
-        let (w, m) = run("[foo]\nglobal\n  [foo\n");
+        let (w, m) = run("[foo]\nglobal\n  [foo\n[]\n[a b]\n[foo]bar\n[x.y:z-1_] # c\n");
         assert_eq!(w, vec![vec!["global"]]);
+        let p = "[ALERT]    (1) : config : parsing [t.cfg:";
         assert_eq!(
             m,
-            ["[ALERT]    (1) : config : parsing [t.cfg:3] : empty scope name is forbidden.\n"]
+            [
+                format!("{p}3] : empty scope name is forbidden.\n"),
+                format!("{p}4] : empty scope name is forbidden.\n"),
+                format!("{p}5] : character ' ' is not permitted in a scope name.\n"),
+                format!("{p}6] : character 'b' is not permitted after scope declaration.\n"),
+            ]
         );
     }
 
