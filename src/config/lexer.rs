@@ -652,7 +652,7 @@ fn report_syntax(
 
 /// HAProxy's `sanitize_for_printing()`: shows about `width` bytes around `pos`, with `...`
 /// where the line is cut, non-printable bytes as `?`. Returns the text and the new `pos`.
-pub(crate) fn sanitize_for_printing(line: &[u8], pos: usize, width: usize) -> (String, usize) {
+pub fn sanitize_for_printing(line: &[u8], pos: usize, width: usize) -> (String, usize) {
     let mut out = String::new();
     let mut start = 0usize;
     let mut max = width;
