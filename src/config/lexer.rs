@@ -169,11 +169,17 @@ pub(crate) fn split_condition(
         }
         Some(_) => Err("Unhandled error in condition, please report this to the developers."),
         None if pass.too_many => Err("Error in condition: Too many words."),
-        None => Ok(pass
-            .words
-            .iter()
-            .map(|w| String::from_utf8_lossy(w).into_owned())
-            .collect()),
+        None => {
+            let mut words: Vec<String> = pass
+                .words
+                .iter()
+                .map(|w| String::from_utf8_lossy(w).into_owned())
+                .collect();
+            if pass.trailing_empty && !words.is_empty() {
+                words.push(String::new());
+            }
+            Ok(words)
+        }
     }
 }
 
@@ -270,7 +276,10 @@ impl FileState<'_> {
         let lead = raw.iter().take_while(|&&b| is_space(b)).count();
         let line = raw.get(lead..).unwrap_or(&[]);
         if line.first() == Some(&b'[') {
-            return scope_line(loc, line, diags);
+            if scope_line(loc, line, diags) {
+                self.out.aborted = true;
+            }
+            return Step::Continue;
         }
         let ctx = Ctx {
             env: self.env,
@@ -325,15 +334,15 @@ impl FileState<'_> {
             Some(w) if !w.is_empty() => {}
             _ => return Step::Continue, // empty line, or an empty first word
         }
-        self.words(loc, words, diags)
+        self.words(loc, words, pass.trailing_empty, diags)
     }
 
     /// Handles the directives and the conditional masking of one tokenized line.
-    fn words(&mut self, loc: &Loc, words: Vec<String>, diags: &mut Diags) -> Step {
+    fn words(&mut self, loc: &Loc, words: Vec<String>, trailing: bool, diags: &mut Diags) -> Step {
         let kw = words.first().map(String::as_str).unwrap_or("");
         let arg = |i: usize| words.get(i).map(String::as_str).unwrap_or("");
         match kw {
-            ".if" | ".elif" => return self.if_elif(loc, kw, &words, diags),
+            ".if" | ".elif" => return self.if_elif(loc, kw, &words, trailing, diags),
             ".else" | ".endif" => {
                 if !arg(1).is_empty() {
                     push(
@@ -438,9 +447,20 @@ impl FileState<'_> {
         Step::Continue
     }
 
-    fn if_elif(&mut self, loc: &Loc, kw: &str, words: &[String], diags: &mut Diags) -> Step {
-        // HAProxy re-joins the remaining words with single spaces into one expression.
-        let expr = words.get(1..).unwrap_or(&[]).join(" ");
+    fn if_elif(
+        &mut self,
+        loc: &Loc,
+        kw: &str,
+        words: &[String],
+        trailing: bool,
+        diags: &mut Diags,
+    ) -> Step {
+        // HAProxy re-joins the remaining words with single spaces into one expression
+        // (trailing spaces leave one space at the end).
+        let mut expr = words.get(1..).unwrap_or(&[]).join(" ");
+        if trailing && words.len() > 1 {
+            expr.push(' ');
+        }
         if kw == ".if" {
             if self.conds.len() + 1 >= MAX_NESTED_CONDS {
                 push(
@@ -521,19 +541,49 @@ impl FileState<'_> {
     }
 }
 
-/// `[scope]` lines: accepted and ignored when the name is not empty.
-fn scope_line(loc: &Loc, line: &[u8], diags: &mut Diags) -> Step {
+/// `[scope]` lines (HAProxy's `cfg_parse_scope()`): accepted and ignored when the name is
+/// valid (letters, digits, `.`, `_`, `-`, `:`) and alone on its line. Returns true when
+/// HAProxy would not read the next files.
+fn scope_line(loc: &Loc, line: &[u8], diags: &mut Diags) -> bool {
     let inner = line.get(1..).unwrap_or(&[]);
-    let name_len = inner.iter().take_while(|&&b| b != b']').count();
-    if name_len == 0 || inner.get(name_len) != Some(&b']') {
+    let mut alert = |msg: String| {
         diags.list.push(Diag {
             level: Level::Alert,
             loc: Some(loc.clone()),
             keyword: Some("[".to_string()),
-            msg: "empty scope name is forbidden.".to_string(),
+            msg,
         });
+    };
+    let name_len = match inner.iter().position(|&b| b == b']') {
+        Some(n) if n > 0 => n,
+        _ => {
+            alert("empty scope name is forbidden.".to_string());
+            return false;
+        }
+    };
+    let name = inner.get(..name_len).unwrap_or(&[]);
+    if let Some(&bad) = name
+        .iter()
+        .find(|&&b| !(b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b':')))
+    {
+        alert(format!(
+            "character '{}' is not permitted in a scope name.",
+            char::from(bad)
+        ));
+        return true;
     }
-    Step::Continue
+    let after = inner.get(name_len + 1..).unwrap_or(&[]);
+    let rest = after.get(after.iter().take_while(|&&b| is_space(b)).count()..);
+    if let Some(&c) = rest.and_then(|r| r.first()) {
+        if !matches!(c, b'#' | b'\n' | b'\r') {
+            alert(format!(
+                "character '{}' is not permitted after scope declaration.",
+                char::from(c)
+            ));
+            return true;
+        }
+    }
+    false
 }
 
 /// A tokenizer error and where it points (an offset in the stripped line).
@@ -602,7 +652,7 @@ fn report_syntax(
 
 /// HAProxy's `sanitize_for_printing()`: shows about `width` bytes around `pos`, with `...`
 /// where the line is cut, non-printable bytes as `?`. Returns the text and the new `pos`.
-pub(crate) fn sanitize_for_printing(line: &[u8], pos: usize, width: usize) -> (String, usize) {
+pub fn sanitize_for_printing(line: &[u8], pos: usize, width: usize) -> (String, usize) {
     let mut out = String::new();
     let mut start = 0usize;
     let mut max = width;
@@ -649,6 +699,9 @@ struct Pass {
     /// Offsets of `}` closing a `${VAR-default}` (HAProxy overwrites them with NUL).
     cut_braces: Vec<usize>,
     too_many: bool,
+    /// An empty last word (trailing spaces) was dropped; HAProxy's re-joined `.if`
+    /// expression still ends with a space then.
+    trailing_empty: bool,
     err: Option<SyntaxError>,
 }
 
@@ -748,6 +801,7 @@ fn tokenize(input: &[u8], ctx: &Ctx<'_>, sharp: bool) -> Pass {
     p.outlen += 1;
     if p.words.last().is_some_and(Vec::is_empty) {
         p.words.pop();
+        p.trailing_empty = true;
     }
     if let Some(q) = quote {
         p.err = Some(SyntaxError {
@@ -1196,12 +1250,24 @@ mod tests {
     }
 
     #[test]
+    fn a_condition_keeps_one_trailing_space_like_haproxy() {
+        let (_, m) = run(".if 1 garbage \t\n.endif\n");
+        assert!(m[0].contains("conditional expression '1 garbage ' in '.if' at position 3:\n  .if 1 garbage \n        ^"), "{m:?}");
+    }
+
+    #[test]
     fn a_scope_line_is_ignored_and_an_empty_one_is_an_error() {
-        let (w, m) = run("[foo]\nglobal\n  [foo\n");
+        let (w, m) = run("[foo]\nglobal\n  [foo\n[]\n[a b]\n[foo]bar\n[x.y:z-1_] # c\n");
         assert_eq!(w, vec![vec!["global"]]);
+        let p = "[ALERT]    (1) : config : parsing [t.cfg:";
         assert_eq!(
             m,
-            ["[ALERT]    (1) : config : parsing [t.cfg:3] : empty scope name is forbidden.\n"]
+            [
+                format!("{p}3] : empty scope name is forbidden.\n"),
+                format!("{p}4] : empty scope name is forbidden.\n"),
+                format!("{p}5] : character ' ' is not permitted in a scope name.\n"),
+                format!("{p}6] : character 'b' is not permitted after scope declaration.\n"),
+            ]
         );
     }
 
