@@ -1,57 +1,86 @@
-//! The `haproxy` binary: argv -> `cli` -> `runtime::run`; errors -> exit codes.
+//! The `haproxy` binary: argv -> `cli` -> `config::load` -> `runtime::run`; errors -> exit codes.
 //!
-//! Temporary thin version (the integrator replaces it with the `cli` room): understands
-//! `-f FILE` (repeatable), `-c`, `-p FILE`, `-D`, `-db`, `-q`, `-sf/-st PID...`, `-n`/`-N`.
+//! Exit codes follow HAProxy 2.6: 0 valid/clean stop, 1 error, 2 `-c` on a valid configuration
+//! without any listener (and `-cc` on an evaluation error).
 #![allow(clippy::print_stderr, clippy::print_stdout)]
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-use haproxy::config;
+use haproxy::cli::{self, Cli, CliError, Info};
+use haproxy::config::{self, cond, validate};
 use haproxy::runtime::{self, RunOptions};
 
 fn main() -> ExitCode {
-    let mut files: Vec<PathBuf> = Vec::new();
-    let mut check = false;
-    let mut quiet = false;
-    let mut opts = RunOptions::default();
-    let mut args = std::env::args().skip(1).peekable();
-    while let Some(a) = args.next() {
-        match a.as_str() {
-            "-f" => files.extend(args.next().map(PathBuf::from)),
-            "-c" => check = true,
-            "-q" => quiet = true,
-            "-D" => opts.daemon = true,
-            "-db" | "-V" | "-W" | "-Ws" => {}
-            "-p" => opts.pidfile = args.next().map(PathBuf::from),
-            "-n" | "-N" | "-L" | "-x" | "-C" => {
-                let _ = args.next();
-            }
-            "-sf" | "-st" => {
-                while let Some(pid) = args.peek().and_then(|p| p.parse::<u32>().ok()) {
-                    opts.old_pids.push(pid);
-                    let _ = args.next();
-                }
-            }
-            other => files.push(PathBuf::from(other)),
-        }
-    }
     let pid = std::process::id();
-    let loaded = match config::load(&files) {
-        Ok(l) => l,
-        Err(diags) => {
-            diags.print(pid, quiet);
-            eprintln!("[ALERT]    ({pid}) : config : Fatal errors found in configuration.");
+    let cli = match cli::parse(std::env::args_os()) {
+        Ok(c) => c,
+        Err(CliError::Usage { progname, alert }) => {
+            print!("{}", cli::version_text());
+            if let Some(a) = alert {
+                eprintln!("[ALERT]    ({pid}) : {a}\n");
+            }
+            eprint!("{}", cli::usage_text(&progname));
+            return ExitCode::from(1);
+        }
+        Err(CliError::Alert(msg)) => {
+            eprintln!("[ALERT]    ({pid}) : {msg}");
             return ExitCode::from(1);
         }
     };
-    loaded.diags.print(pid, quiet);
-    if check {
-        if !quiet {
-            println!("Configuration file is valid");
-        }
-        return ExitCode::SUCCESS;
+    match cli.info {
+        Some(Info::Version) => return print_and_exit(cli::version_text()),
+        Some(Info::BuildOptions) => return print_and_exit(cli::build_options_text()),
+        None => {}
     }
+    if let Some(cond) = &cli.check_condition {
+        return match cond::check_condition(cond) {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::from(1),
+            Err(msg) => {
+                if !msg.is_empty() {
+                    eprintln!("[ALERT]    ({pid}) : {msg}");
+                }
+                ExitCode::from(2)
+            }
+        };
+    }
+    if let Some(dir) = &cli.chdir {
+        if let Err(e) = std::env::set_current_dir(dir) {
+            eprintln!("[ALERT]    ({pid}) : Could not change to directory {} : {e}", dir.display());
+            return ExitCode::from(1);
+        }
+    }
+    let quiet = cli.quiet && !cli.verbose;
+    let loaded = match config::load(&cli.config_files) {
+        Ok(l) => l,
+        Err(diags) => {
+            notice_header(quiet);
+            diags.print(pid, quiet);
+            return ExitCode::from(1);
+        }
+    };
+    if !loaded.diags.list.is_empty() {
+        notice_header(quiet);
+        loaded.diags.print(pid, quiet);
+    }
+    if cli.debug_flags.zero_warning && loaded.diags.has_warnings() {
+        eprintln!("[ALERT]    ({pid}) : config : Some warnings were found and 'zero-warning' is set. Aborting.");
+        return ExitCode::from(1);
+    }
+    if cli.check {
+        return check_verdict(&cli, &loaded);
+    }
+    for (flag, on) in [("-D", cli.daemon), ("-W/-Ws", cli.master_worker), ("-sf/-st", cli.old_pids_action.is_some())] {
+        if on && !quiet {
+            eprintln!("[WARNING]  ({pid}) : {flag} is accepted but not implemented yet: staying in the foreground, single process.");
+        }
+    }
+    let opts = RunOptions {
+        pidfile: cli.pidfile.clone(),
+        daemon: cli.daemon,
+        old_pids: cli.old_pids.iter().filter_map(|p| u32::try_from(*p).ok()).collect(),
+        nbthread: None,
+    };
     match runtime::run(loaded.config, opts) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -59,4 +88,36 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// `-c`: HAProxy's closing lines and exit code.
+fn check_verdict(cli: &Cli, loaded: &config::Loaded) -> ExitCode {
+    if !cli.quiet && loaded.diags.has_warnings() {
+        println!("Warnings were found.");
+    }
+    if !validate::has_listeners(&loaded.config) {
+        if !cli.quiet {
+            println!("Configuration file has no error but will not start (no listener) => exit(2).");
+        }
+        return ExitCode::from(2);
+    }
+    if !cli.quiet {
+        println!("Configuration file is valid");
+    }
+    ExitCode::SUCCESS
+}
+
+/// The two NOTICE lines HAProxy prints before its first startup message.
+fn notice_header(quiet: bool) {
+    if !quiet {
+        let pid = std::process::id();
+        let exe = std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_default();
+        eprintln!("[NOTICE]   ({pid}) : haproxy version is {}", cli::full_version());
+        eprintln!("[NOTICE]   ({pid}) : path to executable is {exe}");
+    }
+}
+
+fn print_and_exit(text: String) -> ExitCode {
+    print!("{text}");
+    ExitCode::SUCCESS
 }
