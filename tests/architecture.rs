@@ -1,0 +1,114 @@
+//! Architecture rules of STYLE.md, checked by grepping the sources: dependencies point down only.
+//! `src/config` imports no other room (so `haproxy -c` never touches the runtime) and no async
+//! or network crate; `src/balance` is pure (no tokio, no I/O, no clock, no thread RNG) and may
+//! only import `config::model`.
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(rust_files(&p));
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Lines of non-comment code in `room` that contain any of `forbidden`, outside `#[cfg(test)]`
+/// modules (a test module may use anything).
+fn offenders(room: &str, forbidden: &[&str]) -> Vec<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src").join(room);
+    let mut hits = Vec::new();
+    for f in rust_files(&dir) {
+        let text = std::fs::read_to_string(&f).unwrap();
+        let code = match text.find("#[cfg(test)]") {
+            Some(i) => &text[..i],
+            None => &text[..],
+        };
+        for (n, line) in code.lines().enumerate() {
+            let t = line.trim_start();
+            if t.starts_with("//") {
+                continue;
+            }
+            for bad in forbidden {
+                if t.contains(bad) {
+                    hits.push(format!("{}:{}: {bad}: {t}", f.display(), n + 1));
+                }
+            }
+        }
+    }
+    hits
+}
+
+#[test]
+fn the_config_room_imports_no_other_room_and_no_runtime_crate() {
+    let hits = offenders(
+        "config",
+        &[
+            "crate::balance",
+            "crate::proxy",
+            "crate::runtime",
+            "crate::check",
+            "crate::stats",
+            "crate::persist",
+            "crate::tls",
+            "crate::log",
+            "crate::cli",
+            "tokio",
+            "hyper",
+            "std::net::TcpListener",
+            "std::net::TcpStream",
+        ],
+    );
+    assert!(hits.is_empty(), "{}", hits.join("\n"));
+}
+
+#[test]
+fn the_balance_room_is_pure() {
+    let hits = offenders(
+        "balance",
+        &[
+            "tokio",
+            "hyper",
+            "std::net::Tcp",
+            "std::fs",
+            "std::io",
+            "Instant::now",
+            "SystemTime",
+            "thread_rng",
+            "rand::random",
+            "crate::proxy",
+            "crate::runtime",
+            "crate::check",
+            "crate::stats",
+            "crate::persist",
+            "crate::config::lexer",
+            "crate::config::section",
+        ],
+    );
+    assert!(hits.is_empty(), "{}", hits.join("\n"));
+}
+
+#[test]
+fn no_fixed_sleep_is_used_in_the_test_suite() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let mut hits = Vec::new();
+    for f in rust_files(&dir) {
+        let text = std::fs::read_to_string(&f).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            if line.contains(concat!("thread::", "sleep")) {
+                hits.push(format!("{}:{}", f.display(), n + 1));
+            }
+        }
+    }
+    assert!(hits.is_empty(), "{}", hits.join("\n"));
+}
