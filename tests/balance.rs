@@ -106,17 +106,13 @@ fn static_rr_with_weights_six_and_three_gives_two_to_one() {
 }
 
 #[test]
-fn leastconn_with_sequential_requests_matches_haproxy() {
+fn leastconn_with_sequential_requests_gives_each_idle_server_a_turn() {
+    // Only the first four picks are compared: past them, whether the previous server's
+    // connection is already released when the next request arrives is a race, in HAProxy too.
     let os = origins();
-    let seq = differential(
-        &config("    balance leastconn\n", &os, &[]),
-        get_seq(&same(8, "/")),
-    );
-    assert_eq!(
-        tally(&seq).len(),
-        4,
-        "all servers idle: each must get a turn: {seq:?}"
-    );
+    let p = same(4, "/");
+    let seq = differential(&config("    balance leastconn\n", &os, &[]), get_seq(&p));
+    assert_eq!(seq, ["s1", "s2", "s3", "s4"]);
 }
 
 #[test]
@@ -145,16 +141,15 @@ fn leastconn_sends_a_new_connection_to_the_least_loaded_server() {
         };
         let mut held = Vec::new();
         let mut seq = vec![open(&mut held), open(&mut held), open(&mut held)];
-        // Close the connection on the first server: it becomes the least loaded one.
+        // Close the connection on the first server: it becomes the least loaded one. Wait
+        // until the proxy has closed its side towards that server before the next pick.
         let first = held.remove(0);
         drop(first);
-        // Make sure the proxy noticed the close before the next pick: the echo side sees EOF
-        // only after the proxy forwarded it; a round trip on another held connection orders it.
-        for s in &mut held {
-            s.write_all(b"y").unwrap();
-            let mut b = [0u8; 1];
-            s.read_exact(&mut b).unwrap();
-        }
+        let i: usize = seq[0][1..].parse::<usize>().unwrap() - 1;
+        assert!(
+            e[i].wait_active(0),
+            "the proxy never closed the server side"
+        );
         seq.push(open(&mut held));
         seq
     };

@@ -526,6 +526,7 @@ struct OriginState {
     delay: Duration,
     conns: AtomicUsize,
     requests: Mutex<Vec<SeenRequest>>,
+    active: Mutex<usize>,
     arrived: Condvar,
 }
 
@@ -537,8 +538,14 @@ impl OriginState {
             delay,
             conns: AtomicUsize::new(0),
             requests: Mutex::new(Vec::new()),
+            active: Mutex::new(0),
             arrived: Condvar::new(),
         })
+    }
+    fn set_active(&self, delta: isize) {
+        let mut g = self.active.lock().unwrap();
+        *g = g.saturating_add_signed(delta);
+        self.arrived.notify_all();
     }
     fn record(&self, req: SeenRequest) {
         self.requests.lock().unwrap().push(req);
@@ -733,6 +740,8 @@ impl Origin {
                     continue;
                 };
                 st.conns.fetch_add(1, Ordering::SeqCst);
+                st.set_active(1);
+                let st = Arc::clone(&st);
                 tokio::spawn(async move {
                     let mut buf = vec![0u8; 16384];
                     loop {
@@ -740,12 +749,13 @@ impl Origin {
                             Ok(0) | Err(_) => break,
                             Ok(n) => {
                                 if sock.write_all(&buf[..n]).await.is_err() {
-                                    return;
+                                    break;
                                 }
                             }
                         }
                     }
                     let _ = sock.shutdown().await;
+                    st.set_active(-1);
                 });
             }
         });
@@ -770,6 +780,24 @@ impl Origin {
     /// Requests seen so far.
     pub fn requests(&self) -> Vec<SeenRequest> {
         self.state.requests.lock().unwrap().clone()
+    }
+    /// Open connections right now (TCP echo origins only).
+    pub fn active(&self) -> usize {
+        *self.state.active.lock().unwrap()
+    }
+    /// Waits (at most [`WAIT`]) until exactly `n` connections are open (TCP echo origins only);
+    /// false on timeout.
+    pub fn wait_active(&self, n: usize) -> bool {
+        let deadline = Instant::now() + WAIT;
+        let mut g = self.state.active.lock().unwrap();
+        while *g != n {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            g = self.state.arrived.wait_timeout(g, left).unwrap().0;
+        }
+        true
     }
     /// Waits (at most [`WAIT`]) until at least `n` requests have arrived; false on timeout.
     pub fn wait_requests(&self, n: usize) -> bool {
