@@ -13,14 +13,17 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, PartialEq)]
 struct Verdict {
     code: i32,
+    /// First line of stdout (`Configuration file is valid`, the exit(2) notice or nothing).
+    stdout: String,
     alerts: Vec<String>,
 }
 
 fn verdict_of(bin: &Path, file: &Path) -> Verdict {
-    let (code, stderr) = Haproxy::check_file(bin, file);
+    let o = run_bin(bin, &["-c", "-f", file.to_str().unwrap()], WAIT);
     Verdict {
-        code,
-        alerts: alert_lines(&stderr, file.to_str()),
+        code: o.code,
+        stdout: o.stdout.lines().next().unwrap_or("").to_string(),
+        alerts: alert_lines(&o.stderr, file.to_str()),
     }
 }
 
@@ -33,8 +36,14 @@ fn expected_of(file: &Path) -> Verdict {
         .and_then(|l| l.strip_prefix("exit "))
         .and_then(|c| c.parse().ok())
         .unwrap();
+    let stdout = lines
+        .next()
+        .and_then(|l| l.strip_prefix("stdout"))
+        .map(|l| l.trim_start().to_string())
+        .unwrap();
     Verdict {
         code,
+        stdout,
         alerts: lines.map(str::to_string).collect(),
     }
 }
