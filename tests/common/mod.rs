@@ -235,7 +235,7 @@ pub struct Haproxy {
     pub dir: TempDir,
     addrs: BTreeMap<String, SocketAddr>,
     _socks: BTreeMap<String, TcpListener>,
-    stderr: Arc<Mutex<String>>,
+    stderr: Arc<(Mutex<String>, Condvar)>,
     exited: mpsc::Receiver<()>,
 }
 
@@ -278,7 +278,7 @@ impl Haproxy {
             }
             r.map_err(|e| format!("cannot spawn {}: {e}", bin.display()))?
         };
-        let stderr = Arc::new(Mutex::new(String::new()));
+        let stderr = Arc::new((Mutex::new(String::new()), Condvar::new()));
         let (tx, exited) = mpsc::channel();
         {
             let mut pipe = child.stderr.take().unwrap();
@@ -288,10 +288,13 @@ impl Haproxy {
                 loop {
                     match pipe.read(&mut buf) {
                         Ok(0) | Err(_) => break,
-                        Ok(n) => stderr
-                            .lock()
-                            .unwrap()
-                            .push_str(&String::from_utf8_lossy(&buf[..n])),
+                        Ok(n) => {
+                            let (text, cv) = &*stderr;
+                            text.lock()
+                                .unwrap()
+                                .push_str(&String::from_utf8_lossy(&buf[..n]));
+                            cv.notify_all();
+                        }
                     }
                 }
                 let _ = tx.send(());
@@ -365,7 +368,22 @@ impl Haproxy {
 
     /// Everything the child wrote to stderr so far.
     pub fn stderr(&self) -> String {
-        self.stderr.lock().unwrap().clone()
+        self.stderr.0.lock().unwrap().clone()
+    }
+
+    /// Waits (at most `timeout`) until the child's stderr contains `needle`; false on timeout.
+    pub fn wait_stderr(&self, needle: &str, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        let (text, cv) = &*self.stderr;
+        let mut g = text.lock().unwrap();
+        while !g.contains(needle) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            g = cv.wait_timeout(g, left).unwrap().0;
+        }
+        true
     }
 
     /// True while the child runs.
