@@ -6,7 +6,6 @@
 
 mod common;
 use common::*;
-use std::time::Duration;
 
 const DEFAULTS: &str = "defaults\n    mode http\n    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n    timeout check 1s\n";
 
