@@ -200,11 +200,27 @@ fn read_to_end_in_thread<R: Read + Send + 'static>(mut r: R) -> mpsc::Receiver<S
     rx
 }
 
+/// True when listeners are handed over as numeric ports (`HAPROXY_TEST_BIND=port`) instead of
+/// inherited sockets (`fd@N`, the default). Port mode has a small race (the port is free when
+/// chosen, and bound by the child later) but needs nothing from the binary beyond `bind ADDR`.
+pub fn port_mode() -> bool {
+    std::env::var("HAPROXY_TEST_BIND").is_ok_and(|v| v == "port")
+}
+
+/// Listeners of one config: their addresses, and the sockets to inherit (fd mode only).
+struct Listeners {
+    addrs: BTreeMap<String, SocketAddr>,
+    socks: BTreeMap<String, TcpListener>,
+}
+
 /// Expands `@@name` placeholders (name = `[A-Za-z0-9_]+`) in a config into `fd@N` for fresh
-/// listening sockets bound on `127.0.0.1:0`.
-fn expand_listeners(cfg: &str) -> (String, BTreeMap<String, TcpListener>) {
+/// listening sockets bound on `127.0.0.1:0`, or into `127.0.0.1:PORT` in port mode.
+fn expand_listeners(cfg: &str) -> (String, Listeners) {
     let mut out = String::with_capacity(cfg.len());
-    let mut socks: BTreeMap<String, TcpListener> = BTreeMap::new();
+    let mut l = Listeners {
+        addrs: BTreeMap::new(),
+        socks: BTreeMap::new(),
+    };
     let mut rest = cfg;
     while let Some(i) = rest.find("@@") {
         out.push_str(&rest[..i]);
@@ -214,14 +230,35 @@ fn expand_listeners(cfg: &str) -> (String, BTreeMap<String, TcpListener>) {
             .unwrap_or(after.len());
         let name = &after[..len];
         assert!(!name.is_empty(), "empty @@ placeholder in config");
-        let l = socks
-            .entry(name.to_string())
-            .or_insert_with(|| TcpListener::bind("127.0.0.1:0").unwrap());
-        out.push_str(&format!("fd@{}", l.as_raw_fd()));
+        if port_mode() {
+            let addr = *l
+                .addrs
+                .entry(name.to_string())
+                .or_insert_with(|| SocketAddr::from(([127, 0, 0, 1], free_port())));
+            out.push_str(&addr.to_string());
+        } else {
+            let sock = l
+                .socks
+                .entry(name.to_string())
+                .or_insert_with(|| TcpListener::bind("127.0.0.1:0").unwrap());
+            l.addrs.insert(name.to_string(), sock.local_addr().unwrap());
+            out.push_str(&format!("fd@{}", sock.as_raw_fd()));
+        }
         rest = &after[len..];
     }
     out.push_str(rest);
-    (out, socks)
+    (out, l)
+}
+
+/// True when some socket listens on 127.0.0.1:`port` (from `/proc/net/tcp`, no probe connection).
+fn port_listening(port: u16) -> bool {
+    let want = format!("0100007F:{port:04X}");
+    std::fs::read_to_string("/proc/net/tcp").is_ok_and(|t| {
+        t.lines().skip(1).any(|l| {
+            let w: Vec<&str> = l.split_whitespace().collect();
+            w.get(1) == Some(&want.as_str()) && w.get(3) == Some(&"0A")
+        })
+    })
 }
 
 /// A running binary under test, killed (by its own pid) on drop.
@@ -252,13 +289,9 @@ impl Haproxy {
 
     /// Starts `bin -db -f CFG` where `cfg` may contain `@@name` listener placeholders.
     pub fn start_bin(bin: &Path, cfg: &str) -> Result<Haproxy, String> {
-        let (text, socks) = expand_listeners(cfg);
+        let (text, Listeners { addrs, socks }) = expand_listeners(cfg);
         let dir = TempDir::new();
         let path = dir.write("haproxy.cfg", &text);
-        let addrs = socks
-            .iter()
-            .map(|(k, l)| (k.clone(), l.local_addr().unwrap()))
-            .collect();
         let mut cmd = Command::new(bin);
         cmd.arg("-db")
             .arg("-f")
@@ -317,9 +350,16 @@ impl Haproxy {
     fn wait_ready(&mut self) -> Result<(), String> {
         let pid = self.pid();
         let fds: Vec<i32> = self._socks.values().map(|l| l.as_raw_fd()).collect();
+        let ports: Vec<u16> = if fds.is_empty() {
+            self.addrs.values().map(|a| a.port()).collect()
+        } else {
+            Vec::new()
+        };
         let deadline = Instant::now() + WAIT;
         loop {
-            if fds.iter().all(|fd| epoll_watches(pid, *fd)) {
+            if fds.iter().all(|fd| epoll_watches(pid, *fd))
+                && ports.iter().all(|p| port_listening(*p))
+            {
                 return Ok(());
             }
             // The bounded wait doubles as exit detection: the stderr pipe closes when it exits.
@@ -341,7 +381,7 @@ impl Haproxy {
                 Err(mpsc::RecvTimeoutError::Timeout) => {}
             }
             if Instant::now() > deadline {
-                if fds.is_empty() {
+                if fds.is_empty() && ports.is_empty() {
                     return Ok(());
                 }
                 return Err(format!(
