@@ -561,6 +561,8 @@ pub struct SeenRequest {
     pub headers: Vec<(String, String)>,
     /// Which accepted connection (1-based) carried it.
     pub conn: usize,
+    /// The request body as received (de-chunked by the origin).
+    pub body: Vec<u8>,
 }
 
 impl SeenRequest {
@@ -707,12 +709,19 @@ async fn serve_http(st: Arc<OriginState>, mut sock: tokio::net::TcpStream, conn:
                 hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
                     let st = Arc::clone(&st);
                     async move {
+                        use http_body_util::BodyExt;
+                        let (parts, body) = req.into_parts();
+                        let body = match body.collect().await {
+                            Ok(b) => b.to_bytes().to_vec(),
+                            Err(_) => Vec::new(),
+                        };
                         let seen = SeenRequest {
-                            method: req.method().to_string(),
-                            uri: req.uri().to_string(),
-                            version: format!("{:?}", req.version()),
-                            headers: req
-                                .headers()
+                            method: parts.method.to_string(),
+                            uri: parts.uri.to_string(),
+                            version: format!("{:?}", parts.version),
+                            body,
+                            headers: parts
+                                .headers
                                 .iter()
                                 .map(|(k, v)| {
                                     (
@@ -766,6 +775,7 @@ fn parse_seen(raw: &[u8], conn: usize) -> Option<SeenRequest> {
             })
             .collect(),
         conn,
+        body: Vec::new(),
     })
 }
 
