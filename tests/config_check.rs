@@ -225,3 +225,29 @@ fn debian_example_configs_get_the_same_verdict_as_the_real_haproxy() {
     }
     same_as_real(&cfgs_in(&dir));
 }
+
+#[test]
+fn warnings_match_the_real_haproxy_over_the_corpus_and_seeds() {
+    if !RealHaproxy::available() {
+        return;
+    }
+    let mut files = cfgs_in(&corpus_dir().join("good"));
+    files.extend(cfgs_in(&corpus_dir().join("bad")));
+    files.extend(cfgs_in(&shared_dir().join("seed/configs")));
+    let warnings = |bin: &Path, f: &Path| {
+        let (_, stderr) = Haproxy::check_file(bin, f);
+        level_lines(&stderr, "[WARNING]", f.to_str())
+    };
+    let mut failures = Vec::new();
+    for f in &files {
+        let want = warnings(Path::new(REAL_HAPROXY), f);
+        let got = warnings(&binary_under_test(), f);
+        if got != want {
+            failures.push(format!(
+                "{}:\n  expected {want:#?}\n  got {got:#?}",
+                f.display()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -289,6 +289,12 @@ impl Haproxy {
 
     /// Starts `bin -db -f CFG` where `cfg` may contain `@@name` listener placeholders.
     pub fn start_bin(bin: &Path, cfg: &str) -> Result<Haproxy, String> {
+        Self::start_bin_args(bin, cfg, &[])
+    }
+
+    /// Like [`Haproxy::start_bin`] with extra arguments after `-db -f CFG`; `{dir}` in an
+    /// argument is replaced by the private directory that holds the config.
+    pub fn start_bin_args(bin: &Path, cfg: &str, extra: &[&str]) -> Result<Haproxy, String> {
         let (text, Listeners { addrs, socks }) = expand_listeners(cfg);
         let dir = TempDir::new();
         let path = dir.write("haproxy.cfg", &text);
@@ -296,6 +302,11 @@ impl Haproxy {
         cmd.arg("-db")
             .arg("-f")
             .arg(&path)
+            .args(
+                extra
+                    .iter()
+                    .map(|a| a.replace("{dir}", &dir.path().to_string_lossy())),
+            )
             .current_dir(dir.path())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
