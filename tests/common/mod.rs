@@ -437,6 +437,18 @@ impl Haproxy {
         true
     }
 
+    /// Waits (at most `timeout`) for the child to exit on its own; its exit code (-1 when killed
+    /// by a signal), or None if it still runs.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<i32> {
+        match self.exited.recv_timeout(timeout) {
+            Ok(()) | Err(mpsc::RecvTimeoutError::Disconnected) => {
+                let st = self.child.take()?.wait().ok()?;
+                Some(st.code().unwrap_or(-1))
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => None,
+        }
+    }
+
     /// True while the child runs.
     pub fn is_running(&mut self) -> bool {
         matches!(self.child.as_mut().map(|c| c.try_wait()), Some(Ok(None)))
