@@ -333,3 +333,59 @@ fn random_uses_every_server_with_a_weight() {
     assert_eq!(t.len(), 3, "{t:?}");
     assert!(!t.contains_key("s4"), "weight 0 server picked: {t:?}");
 }
+
+#[test]
+fn uri_whole_includes_the_query_string_and_matches_haproxy() {
+    let os = origins();
+    let p: Vec<String> = (0..8).map(|i| format!("/same?q={i}")).collect();
+    let seq = differential(&config("    balance uri whole\n", &os, &[]), get_seq(&p));
+    assert!(
+        tally(&seq).len() >= 2,
+        "the query string is ignored: {seq:?}"
+    );
+}
+
+#[test]
+fn uri_depth_and_len_limit_the_hashed_part_like_haproxy() {
+    let os = origins();
+    let p: Vec<String> = (0..8).map(|i| format!("/a/b/{i}/c")).collect();
+    let seq = differential(&config("    balance uri depth 2\n", &os, &[]), get_seq(&p));
+    assert_eq!(tally(&seq).len(), 1, "depth 2 hashes /a/b only: {seq:?}");
+    let seq = differential(&config("    balance uri len 3\n", &os, &[]), get_seq(&p));
+    assert_eq!(tally(&seq).len(), 1, "len 3 hashes /a/ only: {seq:?}");
+}
+
+#[test]
+fn hdr_host_use_domain_only_matches_haproxy() {
+    let os = origins();
+    let cfg = config("    balance hdr(host) use_domain_only\n", &os, &[]);
+    let drive = |h: &Haproxy| -> Vec<String> {
+        [
+            "www.alpha.example",
+            "api.alpha.example",
+            "www.beta.example",
+            "www.gamma.example",
+            "x.delta.example",
+        ]
+        .iter()
+        .map(|host| {
+            server_of(
+                h.addr("fe"),
+                &format!("GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"),
+            )
+        })
+        .collect()
+    };
+    let seq = differential(&cfg, drive);
+    assert_eq!(seq[0], seq[1], "same domain, different subdomain: {seq:?}");
+}
+
+#[test]
+fn a_missing_hash_header_falls_back_to_round_robin_like_haproxy() {
+    let os = origins();
+    let seq = differential(
+        &config("    balance hdr(X-Tenant)\n", &os, &[]),
+        get_seq(&same(8, "/")),
+    );
+    assert_eq!(tally(&seq).len(), 4, "{seq:?}");
+}
