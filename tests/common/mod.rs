@@ -7,12 +7,18 @@
 //! `bind @@fe`); the harness binds `127.0.0.1:0` itself, clears `FD_CLOEXEC` and writes
 //! `bind fd@N`, so the child inherits the already-listening socket. Readiness is observed without
 //! sleeping and without a probe connection: the harness waits (bounded) until an epoll instance
-//! of the child watches fd N (`/proc/PID/fdinfo`), or until the child exits.
+//! of the child watches the inherited socket (`/proc/PID/fdinfo`), or until the child exits.
 //!
 //! Files: `process.rs` (the binary under test, `-c` runs, ALERT lines), `origin.rs` (HTTP and
 //! TCP origins), `client.rs` (raw HTTP client and request helpers); this file holds paths, temp
 //! dirs and the port registry.
-#![allow(dead_code, unused_imports, clippy::unwrap_used, clippy::panic, clippy::print_stderr)]
+#![allow(
+    dead_code,
+    unused_imports,
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::print_stderr
+)]
 
 mod client;
 mod origin;

@@ -368,8 +368,12 @@ impl Drop for Haproxy {
     }
 }
 
-/// True when some epoll instance of process `pid` watches its fd `fd`.
+/// True when some epoll instance of process `pid` watches the socket our fd `fd` refers to
+/// (compared by socket inode, so a child that dup()s the inherited fd is recognised too).
 fn epoll_watches(pid: u32, fd: i32) -> bool {
+    let Ok(ours) = std::fs::read_link(format!("/proc/self/fd/{fd}")) else {
+        return false;
+    };
     let Ok(entries) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
         return false;
     };
@@ -386,8 +390,11 @@ fn epoll_watches(pid: u32, fd: i32) -> bool {
         };
         for line in text.lines() {
             let mut w = line.split_whitespace();
-            if w.next() == Some("tfd:") && w.next().and_then(|s| s.parse::<i32>().ok()) == Some(fd)
-            {
+            if w.next() != Some("tfd:") {
+                continue;
+            }
+            let Some(tfd) = w.next() else { continue };
+            if std::fs::read_link(format!("/proc/{pid}/fd/{tfd}")).is_ok_and(|l| l == ours) {
                 return true;
             }
         }
