@@ -28,13 +28,17 @@ pub struct Output {
 
 /// Runs `bin args...` to completion, bounded by `timeout` (the child is killed past it).
 pub fn run_bin(bin: &Path, args: &[&str], timeout: Duration) -> Output {
-    let mut child = Command::new(bin)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot spawn {}: {e}", bin.display()));
+    let spawned = {
+        // Not while another thread's listeners are inheritable (see `spawn_lock`).
+        let _g = spawn_lock();
+        Command::new(bin)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+    };
+    let mut child = spawned.unwrap_or_else(|e| panic!("cannot spawn {}: {e}", bin.display()));
     let out_rx = read_to_end_in_thread(child.stdout.take().unwrap());
     let err_rx = read_to_end_in_thread(child.stderr.take().unwrap());
     let deadline = Instant::now() + timeout;
