@@ -61,6 +61,13 @@ fn get_seq(paths: &[String]) -> impl Fn(&Haproxy) -> Vec<String> + '_ {
     }
 }
 
+/// Each key was sent twice in a row: both requests must land on the same server.
+fn assert_pairs_stick(seq: &[String]) {
+    for pair in seq.chunks(2) {
+        assert_eq!(pair.first(), pair.get(1), "{seq:?}");
+    }
+}
+
 fn same(n: usize, path: &str) -> Vec<String> {
     vec![path.to_string(); n]
 }
@@ -192,9 +199,7 @@ fn from_sources(n: u8) -> impl Fn(&Haproxy) -> Vec<String> {
 fn source_hashing_sticks_each_client_address_to_one_server() {
     let os = origins();
     let seq = differential(&config("    balance source\n", &os, &[]), from_sources(16));
-    for pair in seq.chunks(2) {
-        assert_eq!(pair[0], pair[1], "{seq:?}");
-    }
+    assert_pairs_stick(&seq);
     assert!(
         tally(&seq).len() >= 2,
         "16 sources all on one server: {seq:?}"
@@ -208,9 +213,7 @@ fn source_hashing_with_consistent_hash_type_matches_haproxy() {
         &config("    balance source\n    hash-type consistent\n", &os, &[]),
         from_sources(16),
     );
-    for pair in seq.chunks(2) {
-        assert_eq!(pair[0], pair[1], "{seq:?}");
-    }
+    assert_pairs_stick(&seq);
 }
 
 fn paths(n: usize, f: impl Fn(usize) -> String) -> Vec<String> {
@@ -222,9 +225,7 @@ fn uri_hashing_sticks_each_uri_to_one_server() {
     let os = origins();
     let p = paths(16, |i| format!("/page/{i}.html"));
     let seq = differential(&config("    balance uri\n", &os, &[]), get_seq(&p));
-    for pair in seq.chunks(2) {
-        assert_eq!(pair[0], pair[1], "{seq:?}");
-    }
+    assert_pairs_stick(&seq);
     assert!(tally(&seq).len() >= 2, "{seq:?}");
 }
 
@@ -248,9 +249,7 @@ fn uri_hashing_with_consistent_hash_type_and_weights_matches_haproxy() {
         ),
         get_seq(&p),
     );
-    for pair in seq.chunks(2) {
-        assert_eq!(pair[0], pair[1], "{seq:?}");
-    }
+    assert_pairs_stick(&seq);
 }
 
 #[test]
@@ -263,9 +262,7 @@ fn url_param_hashing_sticks_each_value_and_falls_back_to_round_robin() {
         &config("    balance url_param user\n", &os, &[]),
         get_seq(&p),
     );
-    for pair in seq[..24].chunks(2) {
-        assert_eq!(pair[0], pair[1], "{seq:?}");
-    }
+    assert_pairs_stick(&seq[..24]);
     assert_eq!(
         tally(&seq[24..]).len(),
         4,
@@ -289,9 +286,7 @@ fn hdr_hashing_sticks_each_header_value_to_one_server() {
             .collect()
     };
     let seq = differential(&cfg, drive);
-    for pair in seq.chunks(2) {
-        assert_eq!(pair[0], pair[1], "{seq:?}");
-    }
+    assert_pairs_stick(&seq);
     assert!(tally(&seq).len() >= 2, "{seq:?}");
 }
 

@@ -15,6 +15,26 @@ fn cfg(s1: &Origin) -> String {
     )
 }
 
+/// Starts the binary under test in front of `origin`, sends one request and waits until the
+/// origin holds it.
+fn start_with_request_in_flight(origin: &Origin) -> (Haproxy, Client) {
+    let h = Haproxy::start(&cfg(origin));
+    let mut c = Client::connect(h.addr("fe"));
+    c.send(b"GET /inflight HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n");
+    assert!(origin.wait_requests(1));
+    (h, c)
+}
+
+/// Starts a second process on the same config with `flag` (`-sf`/`-st`) naming `old`.
+fn start_replacing(old: &Haproxy, origin: &Origin, flag: &str) -> Haproxy {
+    Haproxy::start_bin_args(
+        &binary_under_test(),
+        &cfg(origin),
+        &[flag, &old.pid().to_string()],
+    )
+    .unwrap()
+}
+
 fn signal(pid: u32, sig: &str) {
     let st = std::process::Command::new("kill")
         .args([sig, &pid.to_string()])
@@ -29,12 +49,7 @@ fn dash_sf_makes_the_old_process_finish_and_the_new_one_serves() {
     let s1 = Origin::http("s1");
     let mut old = Haproxy::start(&cfg(&s1));
     assert_eq!(get(old.addr("fe"), "/").status, 200);
-    let new = Haproxy::start_bin_args(
-        &binary_under_test(),
-        &cfg(&s1),
-        &["-sf", &old.pid().to_string()],
-    )
-    .unwrap();
+    let new = start_replacing(&old, &s1, "-sf");
     assert_eq!(old.wait_exit(WAIT), Some(0), "{}", old.stderr());
     assert_eq!(get(new.addr("fe"), "/").status, 200);
 }
@@ -45,16 +60,8 @@ fn dash_sf_lets_the_old_process_finish_a_request_in_flight() {
     let slow = Origin::builder("s1")
         .delay(Duration::from_millis(500))
         .start();
-    let mut old = Haproxy::start(&cfg(&slow));
-    let mut c = Client::connect(old.addr("fe"));
-    c.send(b"GET /inflight HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n");
-    assert!(slow.wait_requests(1));
-    let _new = Haproxy::start_bin_args(
-        &binary_under_test(),
-        &cfg(&slow),
-        &["-sf", &old.pid().to_string()],
-    )
-    .unwrap();
+    let (mut old, mut c) = start_with_request_in_flight(&slow);
+    let _new = start_replacing(&old, &slow, "-sf");
     assert_eq!(c.read_response().unwrap().status, 200);
     assert_eq!(old.wait_exit(WAIT), Some(0));
 }
@@ -63,16 +70,8 @@ fn dash_sf_lets_the_old_process_finish_a_request_in_flight() {
 #[ignore = "later issue: reload"]
 fn dash_st_terminates_the_old_process_at_once() {
     let slow = Origin::builder("s1").delay(Duration::from_secs(5)).start();
-    let mut old = Haproxy::start(&cfg(&slow));
-    let mut c = Client::connect(old.addr("fe"));
-    c.send(b"GET /inflight HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n");
-    assert!(slow.wait_requests(1));
-    let _new = Haproxy::start_bin_args(
-        &binary_under_test(),
-        &cfg(&slow),
-        &["-st", &old.pid().to_string()],
-    )
-    .unwrap();
+    let (mut old, mut c) = start_with_request_in_flight(&slow);
+    let _new = start_replacing(&old, &slow, "-st");
     assert!(
         old.wait_exit(Duration::from_secs(3)).is_some(),
         "still running"

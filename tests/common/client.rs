@@ -48,14 +48,7 @@ pub struct Client {
 impl Client {
     /// Connects to `addr` (bounded).
     pub fn connect(addr: SocketAddr) -> Client {
-        let stream = TcpStream::connect_timeout(&addr, WAIT).unwrap();
-        stream.set_read_timeout(Some(WAIT)).unwrap();
-        stream.set_write_timeout(Some(WAIT)).unwrap();
-        stream.set_nodelay(true).unwrap();
-        Client {
-            stream,
-            buf: Vec::new(),
-        }
+        Self::from_stream(TcpStream::connect_timeout(&addr, WAIT).unwrap())
     }
     /// Connects to `addr` from the local address `src` (any `127.x.y.z` works on Linux), so
     /// source-hashing sees different clients.
@@ -64,7 +57,9 @@ impl Client {
             socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
         sock.bind(&SocketAddr::new(src, 0).into()).unwrap();
         sock.connect_timeout(&addr.into(), WAIT).unwrap();
-        let stream: TcpStream = sock.into();
+        Self::from_stream(sock.into())
+    }
+    fn from_stream(stream: TcpStream) -> Client {
         stream.set_read_timeout(Some(WAIT)).unwrap();
         stream.set_write_timeout(Some(WAIT)).unwrap();
         stream.set_nodelay(true).unwrap();

@@ -119,27 +119,7 @@ impl OriginBuilder {
     /// Starts the origin.
     pub fn start(self) -> Origin {
         let state = OriginState::new(&self.name, self.behaviour, self.delay);
-        let rt = runtime();
-        let std_l = TcpListener::bind("127.0.0.1:0").unwrap();
-        std_l.set_nonblocking(true).unwrap();
-        let addr = std_l.local_addr().unwrap();
-        let st = Arc::clone(&state);
-        rt.spawn(async move {
-            let l = tokio::net::TcpListener::from_std(std_l).unwrap();
-            loop {
-                let Ok((sock, _)) = l.accept().await else {
-                    continue;
-                };
-                let n = st.conns.fetch_add(1, Ordering::SeqCst) + 1;
-                let st = Arc::clone(&st);
-                tokio::spawn(serve_http(st, sock, n));
-            }
-        });
-        Origin {
-            addr,
-            state,
-            rt: Some(rt),
-        }
+        Origin::serve(state, |st, sock, n| tokio::spawn(serve_http(st, sock, n)))
     }
 }
 
@@ -268,36 +248,29 @@ impl Origin {
     /// Starts a TCP echo origin: echoes bytes back, and shuts its write side when the client does.
     pub fn tcp_echo() -> Origin {
         let state = OriginState::new("echo", Behaviour::Answer, Duration::ZERO);
+        Origin::serve(state, |st, sock, _| tokio::spawn(echo(st, sock)))
+    }
+    /// Binds `127.0.0.1:0`, runs an accept loop on a private runtime and hands each accepted
+    /// connection (counted, 1-based) to `handle`.
+    fn serve<F>(state: Arc<OriginState>, handle: F) -> Origin
+    where
+        F: Fn(Arc<OriginState>, tokio::net::TcpStream, usize) -> tokio::task::JoinHandle<()>
+            + Send
+            + 'static,
+    {
         let rt = runtime();
         let std_l = TcpListener::bind("127.0.0.1:0").unwrap();
         std_l.set_nonblocking(true).unwrap();
         let addr = std_l.local_addr().unwrap();
         let st = Arc::clone(&state);
         rt.spawn(async move {
-            use tokio::io::{AsyncReadExt, AsyncWriteExt};
             let l = tokio::net::TcpListener::from_std(std_l).unwrap();
             loop {
-                let Ok((mut sock, _)) = l.accept().await else {
+                let Ok((sock, _)) = l.accept().await else {
                     continue;
                 };
-                st.conns.fetch_add(1, Ordering::SeqCst);
-                st.set_active(1);
-                let st = Arc::clone(&st);
-                tokio::spawn(async move {
-                    let mut buf = vec![0u8; 16384];
-                    loop {
-                        match sock.read(&mut buf).await {
-                            Ok(0) | Err(_) => break,
-                            Ok(n) => {
-                                if sock.write_all(&buf[..n]).await.is_err() {
-                                    break;
-                                }
-                            }
-                        }
-                    }
-                    let _ = sock.shutdown().await;
-                    st.set_active(-1);
-                });
+                let n = st.conns.fetch_add(1, Ordering::SeqCst) + 1;
+                handle(Arc::clone(&st), sock, n);
             }
         });
         Origin {
@@ -361,4 +334,23 @@ impl Drop for Origin {
             rt.shutdown_background();
         }
     }
+}
+
+/// Echoes bytes until EOF, then shuts the write side; tracks open connections.
+async fn echo(st: Arc<OriginState>, mut sock: tokio::net::TcpStream) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    st.set_active(1);
+    let mut buf = vec![0u8; 16384];
+    loop {
+        match sock.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                if sock.write_all(&buf[..n]).await.is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    let _ = sock.shutdown().await;
+    st.set_active(-1);
 }
