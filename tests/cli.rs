@@ -196,3 +196,73 @@ fn dash_f_dir_with_a_valid_split_config_is_valid() {
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert_eq!(o.stdout.trim(), "Configuration file is valid");
 }
+
+#[test]
+fn dash_p_is_not_written_in_foreground_mode() {
+    let h = Haproxy::start_bin_args(
+        &binary_under_test(),
+        &format!("{DEFAULTS}frontend fe\n    bind @@fe\n"),
+        &["-p", "{dir}/haproxy.pid"],
+    )
+    .unwrap();
+    assert!(!h.dir.path().join("haproxy.pid").exists());
+}
+
+#[test]
+fn dash_d_daemonises_and_dash_p_records_the_daemon_pid() {
+    let dir = TempDir::new();
+    let port = free_port();
+    let cfg = dir.write(
+        "d.cfg",
+        &format!("{DEFAULTS}frontend fe\n    bind 127.0.0.1:{port}\n"),
+    );
+    let pidfile = dir.path().join("haproxy.pid");
+    let o = run(&[
+        "-D",
+        "-p",
+        pidfile.to_str().unwrap(),
+        "-f",
+        cfg.to_str().unwrap(),
+    ]);
+    let pid = std::fs::read_to_string(&pidfile).unwrap_or_default();
+    let pid = pid.trim().to_string();
+    // Stop the daemon we started, by its recorded pid, before asserting anything else.
+    let alive = !pid.is_empty() && std::path::Path::new(&format!("/proc/{pid}")).exists();
+    if alive {
+        let _ = std::process::Command::new("kill").arg(&pid).status();
+    }
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(alive, "no live daemon pid in the pidfile ({pid:?})");
+}
+
+#[test]
+fn a_foreground_process_with_an_invalid_config_exits_one_with_the_alerts() {
+    let dir = TempDir::new();
+    let f = dir.write("bad.cfg", &format!("{DEFAULTS}    option forwardfro\n"));
+    let o = run(&["-db", "-f", f.to_str().unwrap()]);
+    assert_eq!(o.code, 1);
+    assert!(
+        alert_lines(&o.stderr, f.to_str())
+            .iter()
+            .any(|l| l.contains("unknown option 'forwardfro'; did you mean 'forwardfor' maybe ?")),
+        "{}",
+        o.stderr
+    );
+}
+
+#[test]
+fn a_foreground_process_without_listener_exits_with_an_alert() {
+    let dir = TempDir::new();
+    let f = dir.write(
+        "nolisten.cfg",
+        &format!("{DEFAULTS}backend be\n    server s1 127.0.0.1:18081\n"),
+    );
+    let o = run(&["-db", "-f", f.to_str().unwrap()]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    // The alert names the program as invoked: `[/usr/sbin/haproxy.main()]`.
+    let bin = binary_under_test();
+    assert_eq!(
+        alert_lines(&o.stderr, bin.to_str()),
+        ["[{file}.main()] No enabled listener found (check for 'bind' directives) ! Exiting."]
+    );
+}

@@ -13,14 +13,17 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, PartialEq)]
 struct Verdict {
     code: i32,
+    /// First line of stdout (`Configuration file is valid`, the exit(2) notice or nothing).
+    stdout: String,
     alerts: Vec<String>,
 }
 
 fn verdict_of(bin: &Path, file: &Path) -> Verdict {
-    let (code, stderr) = Haproxy::check_file(bin, file);
+    let o = run_bin(bin, &["-c", "-f", file.to_str().unwrap()], WAIT);
     Verdict {
-        code,
-        alerts: alert_lines(&stderr, file.to_str()),
+        code: o.code,
+        stdout: o.stdout.lines().next().unwrap_or("").to_string(),
+        alerts: alert_lines(&o.stderr, file.to_str()),
     }
 }
 
@@ -33,8 +36,14 @@ fn expected_of(file: &Path) -> Verdict {
         .and_then(|l| l.strip_prefix("exit "))
         .and_then(|c| c.parse().ok())
         .unwrap();
+    let stdout = lines
+        .next()
+        .and_then(|l| l.strip_prefix("stdout"))
+        .map(|l| l.trim_start().to_string())
+        .unwrap();
     Verdict {
         code,
+        stdout,
         alerts: lines.map(str::to_string).collect(),
     }
 }
@@ -215,4 +224,30 @@ fn debian_example_configs_get_the_same_verdict_as_the_real_haproxy() {
         return;
     }
     same_as_real(&cfgs_in(&dir));
+}
+
+#[test]
+fn warnings_match_the_real_haproxy_over_the_corpus_and_seeds() {
+    if !RealHaproxy::available() {
+        return;
+    }
+    let mut files = cfgs_in(&corpus_dir().join("good"));
+    files.extend(cfgs_in(&corpus_dir().join("bad")));
+    files.extend(cfgs_in(&shared_dir().join("seed/configs")));
+    let warnings = |bin: &Path, f: &Path| {
+        let (_, stderr) = Haproxy::check_file(bin, f);
+        level_lines(&stderr, "[WARNING]", f.to_str())
+    };
+    let mut failures = Vec::new();
+    for f in &files {
+        let want = warnings(Path::new(REAL_HAPROXY), f);
+        let got = warnings(&binary_under_test(), f);
+        if got != want {
+            failures.push(format!(
+                "{}:\n  expected {want:#?}\n  got {got:#?}",
+                f.display()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

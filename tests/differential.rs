@@ -237,3 +237,50 @@ fn a_custom_errorfile_is_served_identically() {
         &[GET],
     );
 }
+
+#[test]
+fn edge_case_requests_are_answered_identically() {
+    for raw in [
+        // absolute URI
+        "GET http://example.org/abs?x=1 HTTP/1.1\r\nHost: example.org\r\n\r\n",
+        // HTTP/1.1 without Host
+        "GET / HTTP/1.1\r\n\r\n",
+        // Expect: 100-continue with a body
+        "POST /e HTTP/1.1\r\nHost: test\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\nabc",
+        // OPTIONS *
+        "OPTIONS * HTTP/1.1\r\nHost: test\r\n\r\n",
+        // folded header (obsolete line folding)
+        "GET / HTTP/1.1\r\nHost: test\r\nX-Folded: a\r\n b\r\n\r\n",
+        // both Content-Length and Transfer-Encoding
+        "POST /x HTTP/1.1\r\nHost: test\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        // duplicate, different Content-Length
+        "POST /x HTTP/1.1\r\nHost: test\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd",
+        // unknown method
+        "BREW /pot HTTP/1.1\r\nHost: test\r\n\r\n",
+        // lower-case version token
+        "GET / http/1.1\r\nHost: test\r\n\r\n",
+        // HTTP/2 preface-like version
+        "GET / HTTP/2.0\r\nHost: test\r\n\r\n",
+        // a very long header value (8k)
+        &format!("GET / HTTP/1.1\r\nHost: test\r\nX-Long: {}\r\n\r\n", "a".repeat(8000)),
+        // a header too large for the default 16k buffer
+        &format!("GET / HTTP/1.1\r\nHost: test\r\nX-Huge: {}\r\n\r\n", "a".repeat(20000)),
+    ] {
+        compare(HTTP, Kind::Normal, &[raw]);
+    }
+}
+
+#[test]
+fn acl_routing_is_identical() {
+    let cfg = "defaults\n    mode http\n    timeout connect 2s\n    timeout client 5s\n    timeout server 5s\nfrontend fe\n    bind @@fe\n    acl is_api path_beg /api\n    acl is_img path_end .png .jpg\n    acl host_b hdr(host) -i b.example\n    use_backend b2 if is_api or host_b\n    use_backend b2 if is_img\n    default_backend b1\nbackend b1\n    server s1 {s1}\nbackend b2\n    server s2 {s2}\n";
+    compare(
+        cfg,
+        Kind::Normal,
+        &[
+            "GET /api/v1 HTTP/1.1\r\nHost: a.example\r\n\r\n",
+            "GET /x.png HTTP/1.1\r\nHost: a.example\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: B.EXAMPLE\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: a.example\r\n\r\n",
+        ],
+    );
+}

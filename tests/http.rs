@@ -383,3 +383,102 @@ fn a_queued_request_gets_503_after_timeout_queue() {
     );
     assert_eq!(a.read_response().unwrap().status, 200);
 }
+
+#[test]
+fn httpclose_also_closes_the_server_connection_after_each_request() {
+    let s1 = Origin::http("s1");
+    let h = proxy("    option httpclose\n", "", &[(&s1, "")]);
+    for _ in 0..3 {
+        assert_eq!(get(h.addr("fe"), "/").status, 200);
+    }
+    let conns: Vec<usize> = s1.requests().iter().map(|r| r.conn).collect();
+    assert_eq!(conns, [1, 2, 3]);
+}
+
+#[test]
+fn an_idle_keep_alive_client_is_closed_after_timeout_http_keep_alive() {
+    let s1 = Origin::http("s1");
+    let h = proxy("    timeout http-keep-alive 300ms\n", "", &[(&s1, "")]);
+    let mut c = Client::connect(h.addr("fe"));
+    assert_eq!(c.get("/").status, 200);
+    // No response of any kind, just a close.
+    assert!(c.closed_by_peer());
+    assert!(c.read_to_close().is_empty());
+}
+
+#[test]
+fn pipelined_requests_are_answered_in_order() {
+    let s1 = Origin::http("s1");
+    let h = proxy("", "", &[(&s1, "")]);
+    let mut c = Client::connect(h.addr("fe"));
+    c.send(b"GET /1 HTTP/1.1\r\nHost: test\r\n\r\nGET /2 HTTP/1.1\r\nHost: test\r\n\r\nGET /3 HTTP/1.1\r\nHost: test\r\n\r\n");
+    for _ in 0..3 {
+        assert_eq!(c.read_response().unwrap().status, 200);
+    }
+    let uris: Vec<String> = s1.requests().into_iter().map(|r| r.uri).collect();
+    assert_eq!(uris, ["/1", "/2", "/3"]);
+}
+
+#[test]
+fn request_bodies_reach_the_server_with_content_length_and_chunked() {
+    let s1 = Origin::http("s1");
+    let h = proxy("", "", &[(&s1, "")]);
+    let mut c = Client::connect(h.addr("fe"));
+    let r = c.request("POST /form HTTP/1.1\r\nHost: test\r\nContent-Length: 11\r\n\r\nhello world");
+    assert_eq!(r.status, 200);
+    let r = c.request(
+        "POST /up HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n",
+    );
+    assert_eq!(r.status, 200);
+    let seen = s1.requests();
+    assert_eq!(seen[0].body, b"hello world");
+    assert_eq!(seen[1].body, b"hello world");
+    assert_eq!(
+        seen[1].header("transfer-encoding").as_deref(),
+        Some("chunked")
+    );
+}
+
+#[test]
+fn acl_use_backend_routes_by_path_and_falls_back_to_the_default_backend() {
+    let api = Origin::http("api");
+    let web = Origin::http("web");
+    let h = Haproxy::start(&format!(
+        "{DEFAULTS}frontend fe\n    bind @@fe\n    acl is_api path_beg /api\n    use_backend be_api if is_api\n    default_backend be_web\nbackend be_api\n    server api {}\nbackend be_web\n    server web {}\n",
+        api.addr(),
+        web.addr()
+    ));
+    assert_eq!(get(h.addr("fe"), "/api/users").server(), "api");
+    assert_eq!(get(h.addr("fe"), "/index.html").server(), "web");
+    assert_eq!(get(h.addr("fe"), "/apix").server(), "api");
+}
+
+#[test]
+fn a_frontend_without_any_backend_answers_503() {
+    let h = Haproxy::start(&format!("{DEFAULTS}frontend fe\n    bind @@fe\n"));
+    assert_eq!(get(h.addr("fe"), "/").status, 503);
+}
+
+#[test]
+fn a_listen_section_proxies_like_a_frontend_and_backend_pair() {
+    let s1 = Origin::http("s1");
+    let s2 = Origin::http("s2");
+    let h = Haproxy::start(&format!(
+        "{DEFAULTS}listen web\n    bind @@fe\n    balance roundrobin\n    server s1 {}\n    server s2 {}\n",
+        s1.addr(),
+        s2.addr()
+    ));
+    assert_eq!(
+        server_sequence(h.addr("fe"), "/", 4),
+        ["s1", "s2", "s1", "s2"]
+    );
+}
+
+#[test]
+fn a_backup_server_is_used_only_when_no_active_server_is_usable() {
+    let s1 = Origin::http("s1");
+    let b = Origin::http("b");
+    let h = proxy("", "", &[(&s1, ""), (&b, "backup")]);
+    assert_eq!(server_sequence(h.addr("fe"), "/", 4), ["s1"; 4]);
+    assert!(b.requests().is_empty());
+}
