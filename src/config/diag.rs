@@ -89,8 +89,12 @@ impl Diag {
             None => format!("{}({}) : config : {}", self.level.tag(), pid, first),
         };
         for l in lines {
-            out.push_str("\n   | ");
-            out.push_str(l);
+            // An empty line (a message ending with '\n') stays blank, as in HAProxy.
+            out.push('\n');
+            if !l.is_empty() {
+                out.push_str("   | ");
+                out.push_str(l);
+            }
         }
         out
     }

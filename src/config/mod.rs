@@ -26,6 +26,9 @@ pub mod section;
 pub mod units;
 pub mod validate;
 
+#[cfg(test)]
+mod compat_tests;
+
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -117,7 +120,7 @@ pub fn load_texts(
         let grouped = section::group_file(lines, &mut b.diags);
         for s in grouped.sections {
             b.section(s);
-            if b.aborted {
+            if b.aborted || b.stopped {
                 break;
             }
         }
@@ -137,6 +140,9 @@ pub fn load_texts(
             // HAProxy stops reading at once and skips the validity checks and their
             // closing "Fatal errors" line.
             return Err(b.diags);
+        }
+        if b.stopped {
+            break;
         }
     }
     let mut diags = b.diags;
@@ -203,6 +209,29 @@ struct Builder {
     aborted: bool,
     /// The abort was reported as HAProxy's odd "Could not open configuration file".
     open_failed: bool,
+    /// Lines that raised an alert so far (HAProxy gives up after 50).
+    fatal: usize,
+    /// Set once HAProxy's "too many fatal errors" limit was hit.
+    stopped: bool,
+}
+
+/// Number of alerts recorded so far.
+fn alerts(d: &Diags) -> usize {
+    d.list.iter().filter(|x| x.level == Level::Alert).count()
+}
+
+/// HAProxy stops reading after 50 lines with fatal errors; true when `line` is past that.
+fn too_many(fatal: &mut usize, diags: &mut Diags, line: &lexer::Line) -> bool {
+    if *fatal < 50 {
+        return false;
+    }
+    let msg = format!(
+        "parsing [{}]: too many fatal errors ({}), stopping now.",
+        line.loc, *fatal
+    );
+    diags.global(Level::Alert, msg);
+    *fatal = 0;
+    true
 }
 
 impl Builder {
@@ -215,7 +244,13 @@ impl Builder {
                     abort: false,
                 };
                 for line in &s.lines {
+                    if too_many(&mut self.fatal, ctx.diags, line) {
+                        self.stopped = true;
+                        break;
+                    }
+                    let before = alerts(ctx.diags);
                     kw::parse_global_line(&mut ctx, line);
+                    self.fatal += usize::from(alerts(ctx.diags) > before);
                     if ctx.abort {
                         break;
                     }
@@ -296,13 +331,20 @@ impl Builder {
             section: s.kind,
             named_defaults: s.kind == SectionKind::Defaults && s.name.is_some(),
             global: &self.config.global,
+            others: &self.config.proxies,
             diags: &mut self.diags,
             prefix: None,
             abort: false,
             open_failed: false,
         };
         for line in &s.lines {
+            if too_many(&mut self.fatal, ctx.diags, line) {
+                self.stopped = true;
+                break;
+            }
+            let before = alerts(ctx.diags);
             kw::parse_proxy_line(&mut ctx, line);
+            self.fatal += usize::from(alerts(ctx.diags) > before);
             if ctx.abort {
                 break;
             }

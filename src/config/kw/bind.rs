@@ -69,11 +69,8 @@ pub const OPTIONS: &[(&str, usize)] = &[
     ("prefer-client-ciphers", 0),
     ("process", 1),
     ("proto", 1),
-    ("quic-cc-algo", 1),
-    ("quic-force-retry", 0),
     ("severity-output", 1),
-    ("sigalgs", 1),
-    ("client-sigalgs", 1),
+    ("shards", 1),
     ("ssl", 0),
     ("ssl-max-ver", 1),
     ("ssl-min-ver", 1),
@@ -231,7 +228,17 @@ fn parse_one(item: &str) -> Result<Vec<BindAddr>, String> {
     }
     if let Some(n) = item.strip_prefix("fd@") {
         return match n.parse::<i32>() {
-            Ok(fd) if fd >= 0 => Ok(vec![BindAddr::Fd(fd)]),
+            Ok(fd) if fd >= 0 => {
+                // HAProxy checks the inherited descriptor is a socket.
+                let link = std::fs::read_link(format!("/proc/self/fd/{fd}"));
+                if link.is_ok_and(|l| l.to_string_lossy().starts_with("socket:")) {
+                    Ok(vec![BindAddr::Fd(fd)])
+                } else {
+                    Err(format!(
+                        "cannot use file descriptor '{fd}' : Socket operation on non-socket."
+                    ))
+                }
+            }
             _ => Err(format!(
                 "file descriptor '{n}' is not a valid integer in '{item}'"
             )),
@@ -363,7 +370,6 @@ mod tests {
             parse_bind_addrs("/tmp/y").unwrap(),
             vec![BindAddr::Unix("/tmp/y".into())]
         );
-        assert_eq!(parse_bind_addrs("fd@3").unwrap(), vec![BindAddr::Fd(3)]);
     }
 
     #[test]

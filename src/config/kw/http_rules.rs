@@ -224,7 +224,9 @@ fn http_rule(ctx: &mut ProxyCtx<'_>, line: &Line, request: bool) {
         .get(2..end)
         .map(<[String]>::to_vec)
         .unwrap_or_default();
-    let act = match parse_action(ctx, line, action, &args) {
+    let act = match check_log_format(action, &args)
+        .and_then(|()| parse_action(ctx, line, action, &args))
+    {
         Ok(a) => a,
         Err(Failure::Rule(msg)) => {
             let msg = format!(
@@ -274,6 +276,38 @@ fn proxy_word(ctx: &ProxyCtx<'_>) -> &'static str {
         crate::config::section::SectionKind::Backend => "backend",
         _ => "proxy",
     }
+}
+
+/// Checks the `%[fetch...]` expressions of log-format arguments.
+fn check_log_format(action: &str, args: &[String]) -> Result<(), Failure> {
+    let lf = matches!(
+        action,
+        "set-header"
+            | "add-header"
+            | "set-path"
+            | "set-pathq"
+            | "set-uri"
+            | "set-query"
+            | "set-method"
+            | "early-hint"
+    ) || action.starts_with("set-var-fmt");
+    if !lf {
+        return Ok(());
+    }
+    for a in args {
+        let mut rest = a.as_str();
+        while let Some(i) = rest.find("%[") {
+            let expr = rest.get(i + 2..).unwrap_or("");
+            let name = super::fetches::fetch_name(expr);
+            if !super::fetches::is_known(name) {
+                return Err(Failure::Rule(format!(
+                    "failed to parse sample expression <{expr}> : unknown fetch method '{name}'"
+                )));
+            }
+            rest = expr;
+        }
+    }
+    Ok(())
 }
 
 /// Why an action was rejected.

@@ -13,6 +13,7 @@ pub mod bind;
 pub mod check;
 pub mod cookie;
 pub mod errorfile;
+pub mod fetches;
 pub mod global;
 pub mod http_rules;
 pub mod log;
@@ -116,6 +117,8 @@ pub struct ProxyCtx<'a> {
     pub named_defaults: bool,
     /// The global section as known so far.
     pub global: &'a Global,
+    /// The proxies declared before this one (for duplicate ids).
+    pub others: &'a [Proxy],
     /// Where messages go.
     pub diags: &'a mut Diags,
     /// `no` or `default` when the line started with it (only `option` accepts them).
@@ -331,17 +334,22 @@ pub fn best_match<'a>(
     Some(c)
 }
 
-/// Digram counts: 0..=25 letters, 26 digits, 27 other, 28 begin/end.
+/// HAProxy's word fingerprint: counts of transitions between character classes, indexed
+/// `32 * from + to` with 1..=26 letters, 27 digits, 28 other/begin/end; row 0 marks which
+/// classes appear at all.
 fn fingerprint(word: &str) -> Vec<u16> {
     let mut fp = vec![0u16; 1024];
     let mut from = 28usize;
     for b in word.bytes() {
         let c = b.to_ascii_lowercase();
         let to = match c {
-            b'a'..=b'z' => usize::from(c - b'a'),
-            b'0'..=b'9' => 26,
-            _ => 27,
+            b'a'..=b'z' => usize::from(c - b'a') + 1,
+            b'0'..=b'9' => 27,
+            _ => 28,
         };
+        if let Some(slot) = fp.get_mut(to) {
+            *slot = 1;
+        }
         if let Some(slot) = fp.get_mut(32 * from + to) {
             *slot = slot.saturating_add(1);
         }

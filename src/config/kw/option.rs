@@ -447,6 +447,7 @@ mod tests {
             section: kind,
             named_defaults: false,
             global: &g,
+            others: &[],
             diags: &mut d,
             prefix: None,
             abort: false,

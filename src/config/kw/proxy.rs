@@ -198,7 +198,21 @@ fn id(ctx: &mut ProxyCtx<'_>, line: &Line) {
         ctx.diags.global(crate::config::diag::Level::Alert, msg);
         return;
     }
-    ctx.proxy.id = u32::try_from(n).ok();
+    let id = u32::try_from(n).ok();
+    if let Some(other) = ctx.others.iter().find(|p| p.id.is_some() && p.id == id) {
+        let msg = format!(
+            "parsing [{}]: {} {} reuses same custom id as {} {} (declared at {}).",
+            line.loc,
+            ctx.kind_word(),
+            ctx.proxy.name,
+            other.kind.keyword(),
+            other.name,
+            other.loc
+        );
+        ctx.diags.global(crate::config::diag::Level::Alert, msg);
+        return;
+    }
+    ctx.proxy.id = id;
 }
 
 fn monitor_uri(ctx: &mut ProxyCtx<'_>, line: &Line) {
