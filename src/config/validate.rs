@@ -6,7 +6,7 @@
 //! `-c`'s exit code 2.
 
 use super::diag::{Diags, Level};
-use super::model::{Config, Mode, Proxy, ProxyKind};
+use super::model::{Balance, Config, Mode, Proxy, ProxyKind};
 
 /// True if at least one enabled proxy with the frontend capability has a `bind` line.
 /// Without one, `haproxy -c` says "Configuration file has no error but will not start
@@ -19,27 +19,130 @@ pub fn has_listeners(config: &Config) -> bool {
 }
 
 /// Runs every check, pushing HAProxy's messages into `diags` and completing the model.
+/// Proxies are checked one by one in declaration order, each check in HAProxy's order.
 pub fn validate(config: &mut Config, diags: &mut Diags) {
-    for p in &config.proxies {
+    for i in 0..config.proxies.len() {
+        let Some(p) = config.proxies.get(i) else {
+            continue;
+        };
         if p.disabled {
             continue;
         }
+        let global_logs = !config.global.logs.is_empty();
+        let mut p = p.clone();
+        tcp_mode_fallbacks_early(&mut p, diags);
         if p.cap.frontend && p.binds.is_empty() {
             let msg = format!(
                 "{} '{}' has no 'bind' directive. Please declare it as a backend if this was intended.",
-                type_word(p),
+                type_word(&p),
                 p.name
             );
             diags.global(Level::Warning, msg);
         }
-        if p.cap.frontend {
-            switching_targets(config, p, diags);
+        switching_targets(config, &p, diags);
+        missing_timeouts(&p, diags);
+        unique_servers(&p, diags);
+        let has_format = p.options.httplog || p.options.tcplog || p.log_format.is_some();
+        let has_logs = !p.logs.is_empty() || (p.log_global && global_logs);
+        if has_format && !has_logs && p.cap.frontend {
+            let msg = format!(
+                "log format ignored for {} '{}' since it has no log address.",
+                type_word(&p),
+                p.name
+            );
+            diags.global(Level::Warning, msg);
         }
-        missing_timeouts(p, diags);
-        unique_servers(p, diags);
+        tcp_mode_fallbacks_late(&mut p, diags);
+        if let Some(slot) = config.proxies.get_mut(i) {
+            *slot = p;
+        }
     }
     expand_log_global(config);
     assign_ids(config);
+}
+
+/// HTTP-only settings in a TCP proxy, first part: `cookie`, layer 7 `balance`, `httplog`.
+fn tcp_mode_fallbacks_early(p: &mut Proxy, diags: &mut Diags) {
+    if p.mode == Mode::Http {
+        return;
+    }
+    let who = format!("{} '{}'", type_word(p), p.name);
+    if p.cap.backend && p.cookie.is_some() {
+        diags.global(
+            Level::Warning,
+            format!("cookie will be ignored for {who} (needs 'mode http')."),
+        );
+        p.cookie = None;
+    }
+    let l7 = matches!(
+        p.balance,
+        Balance::Uri { .. } | Balance::UrlParam { .. } | Balance::Hdr { .. }
+    );
+    if p.cap.backend && l7 {
+        let msg = format!(
+            "Layer 7 hash not possible for {who} (needs 'mode http'). Falling back to round robin."
+        );
+        diags.global(Level::Warning, msg);
+        p.balance = Balance::RoundRobin;
+    }
+    if p.cap.frontend && p.options.httplog {
+        let msg = format!("'option httplog' not usable with {who} (needs 'mode http'). Falling back to 'option tcplog'.");
+        match &p.options.log_option_loc {
+            Some(loc) => diags.warning(loc, "option", msg),
+            None => diags.global(Level::Warning, msg),
+        }
+        p.options.httplog = false;
+        p.options.tcplog = true;
+    }
+}
+
+/// HTTP-only settings in a TCP proxy, second part: `stats`, http rules, `forwardfor`,
+/// `originalto`, server cookies. They are dropped from the model, as HAProxy ignores them.
+fn tcp_mode_fallbacks_late(p: &mut Proxy, diags: &mut Diags) {
+    if p.mode == Mode::Http {
+        return;
+    }
+    let who = format!("{} '{}'", type_word(p), p.name);
+    if p.stats.enabled {
+        diags.global(
+            Level::Warning,
+            format!("'stats' statement ignored for {who} as it requires HTTP mode."),
+        );
+        p.stats.enabled = false;
+    }
+    for (rules, kw) in [
+        (&mut p.http_request, "http-request"),
+        (&mut p.http_response, "http-response"),
+    ] {
+        if !rules.is_empty() {
+            diags.global(
+                Level::Warning,
+                format!("'{kw}' rules ignored for {who} as they require HTTP mode."),
+            );
+            rules.clear();
+        }
+    }
+    if p.forwardfor.take().is_some() {
+        diags.global(
+            Level::Warning,
+            format!("'option forwardfor' ignored for {who} as it requires HTTP mode."),
+        );
+    }
+    if p.options.originalto.take().is_some() {
+        diags.global(
+            Level::Warning,
+            format!("'option originalto' ignored for {who} as it requires HTTP mode."),
+        );
+    }
+    for s in &mut p.servers {
+        if s.params.cookie.take().is_some() {
+            let msg = format!(
+                "{who} : ignoring cookie for server '{}' as HTTP mode is disabled.",
+                s.name
+            );
+            diags.global(Level::Warning, msg);
+        }
+    }
 }
 
 /// `frontend`, `backend`, or `proxy` for a `listen`, as HAProxy names proxies.

@@ -299,6 +299,7 @@ fn log_option(ctx: &mut ProxyCtx<'_>, line: &Line, name: &str) {
         ctx.diags.global(Level::Warning, msg);
     }
     let o = &mut ctx.proxy.options;
+    o.log_option_loc = Some(line.loc.clone());
     o.flags.retain(|f| f != "httplog-clf");
     o.httplog = name == "httplog";
     o.tcplog = name == "tcplog";
