@@ -18,6 +18,7 @@
 //! own lines apply. This room imports no other room of the crate, so `haproxy -c` never
 //! touches the runtime.
 
+pub mod cond;
 pub mod diag;
 pub mod kw;
 pub mod lexer;
@@ -116,14 +117,24 @@ pub fn load_texts(
             .iter()
             .filter(|d| d.level == Level::Alert)
             .count();
-        let lines = lexer::lex(name, text, env, &mut b.diags);
-        let grouped = section::group_file(lines, &mut b.diags);
+        // The lexer's messages are held back and interleaved by line number with the
+        // keyword parsers' ones, so that the output keeps HAProxy's file order.
+        let mut lexer_diags = Diags::new();
+        let lexed = lexer::lex_file(name, text.as_bytes(), env, &mut lexer_diags);
+        b.pending = lexer_diags.list.into();
+        let mut group_diags = Diags::new();
+        let grouped = section::group_file(lexed.lines, &mut group_diags);
+        let first_line = grouped.sections.first().map_or(u32::MAX, |s| s.loc.line);
+        flush_pending(&mut b.pending, &mut b.diags, first_line);
+        b.diags.extend(group_diags);
         for s in grouped.sections {
             b.section(s);
             if b.aborted || b.stopped {
                 break;
             }
         }
+        flush_pending(&mut b.pending, &mut b.diags, u32::MAX);
+        b.aborted |= lexed.aborted;
         let after = b
             .diags
             .list
@@ -209,10 +220,40 @@ struct Builder {
     aborted: bool,
     /// The abort was reported as HAProxy's odd "Could not open configuration file".
     open_failed: bool,
+    /// Lexer messages of the current file not yet reported.
+    pending: std::collections::VecDeque<diag::Diag>,
     /// Lines that raised an alert so far (HAProxy gives up after 50).
     fatal: usize,
     /// Set once HAProxy's "too many fatal errors" limit was hit.
     stopped: bool,
+}
+
+/// Moves the held-back lexer messages about lines up to `line` into `diags`.
+fn flush_pending(
+    pending: &mut std::collections::VecDeque<diag::Diag>,
+    diags: &mut Diags,
+    line: u32,
+) {
+    while let Some(d) = pending.front() {
+        if diag_line(d).is_some_and(|l| l > line) {
+            break;
+        }
+        if let Some(d) = pending.pop_front() {
+            diags.list.push(d);
+        }
+    }
+}
+
+/// The line a diagnostic is about: its `loc`, or the `[file:line]` its text starts with
+/// (the lexer writes HAProxy's `parsing [f:l]: ` form into the text itself).
+fn diag_line(d: &diag::Diag) -> Option<u32> {
+    if let Some(l) = &d.loc {
+        return Some(l.line);
+    }
+    let inner = d.msg.strip_prefix("parsing [")?;
+    let end = inner.find(']')?;
+    let place = inner.get(..end)?;
+    place.rsplit_once(':')?.1.parse().ok()
 }
 
 /// Number of alerts recorded so far.
@@ -236,6 +277,7 @@ fn too_many(fatal: &mut usize, diags: &mut Diags, line: &lexer::Line) -> bool {
 
 impl Builder {
     fn section(&mut self, s: Section) {
+        flush_pending(&mut self.pending, &mut self.diags, s.loc.line);
         match s.kind {
             SectionKind::Global => {
                 let mut ctx = kw::GlobalCtx {
@@ -244,6 +286,7 @@ impl Builder {
                     abort: false,
                 };
                 for line in &s.lines {
+                    flush_pending(&mut self.pending, ctx.diags, line.loc.line);
                     if too_many(&mut self.fatal, ctx.diags, line) {
                         self.stopped = true;
                         break;
@@ -338,6 +381,7 @@ impl Builder {
             open_failed: false,
         };
         for line in &s.lines {
+            flush_pending(&mut self.pending, ctx.diags, line.loc.line);
             if too_many(&mut self.fatal, ctx.diags, line) {
                 self.stopped = true;
                 break;
