@@ -256,6 +256,23 @@ fn diag_line(d: &diag::Diag) -> Option<u32> {
     place.rsplit_once(':')?.1.parse().ok()
 }
 
+/// The few checks HAProxy makes while reading a `ring` section that we keep inactive.
+fn ring_checks(s: &Section, diags: &mut Diags) {
+    for l in &s.lines {
+        if l.keyword() != "size" {
+            continue;
+        }
+        let arg = l.word(1).unwrap_or("");
+        if let Ok(n) = units::parse_size(arg) {
+            if n < 16384 {
+                let name = s.name.as_deref().unwrap_or("");
+                let msg = format!("ignoring new size '{arg}' that is smaller than current size '16384' for ring '{name}'.");
+                diags.warning(&l.loc, "size", msg);
+            }
+        }
+    }
+}
+
 /// Number of alerts recorded so far.
 fn alerts(d: &Diags) -> usize {
     d.list.iter().filter(|x| x.level == Level::Alert).count()
@@ -311,6 +328,9 @@ impl Builder {
                 self.config.userlists.push(ul);
             }
             _ => {
+                if s.kind == SectionKind::Ring {
+                    ring_checks(&s, &mut self.diags);
+                }
                 self.config.other_sections.push(RawSection {
                     kind: s.kind.keyword().to_string(),
                     name: s.name.clone().unwrap_or_default(),
@@ -333,20 +353,27 @@ impl Builder {
     fn base(&mut self, s: &Section) -> Option<Proxy> {
         match &s.from {
             Some(name) => {
-                let found = self
+                let what = s.kind.keyword();
+                let own = s.name.as_deref().unwrap_or("");
+                let mut found = self
                     .defaults
                     .iter()
-                    .rev()
-                    .find(|(n, _)| n.as_deref() == Some(name.as_str()));
-                match found {
-                    Some((_, p)) => Some(p.clone()),
-                    None => {
-                        let what = s.kind.keyword();
-                        let own = s.name.as_deref().unwrap_or("");
+                    .filter(|(n, _)| n.as_deref() == Some(name.as_str()));
+                match (found.next(), found.next()) {
+                    (Some((_, p)), None) => Some(p.clone()),
+                    (Some((_, a)), Some((_, b))) => {
                         let msg = format!(
-                            "defaults section '{name}' (referenced by {what} '{own}') not found."
+                            "ambiguous defaults section name '{name}' referenced by {what} '{own}' exists at least at {} and {}.",
+                            a.loc, b.loc
                         );
                         self.diags.alert(&s.loc, what, msg);
+                        None
+                    }
+                    _ => {
+                        let msg =
+                            format!("defaults section '{name}' not found for {what} '{own}'.");
+                        self.diags.alert(&s.loc, what, msg);
+                        self.aborted = true;
                         None
                     }
                 }
@@ -365,7 +392,11 @@ impl Builder {
         if s.kind != SectionKind::Defaults {
             self.check_duplicate(s, kind, &name);
         }
-        let mut proxy = match self.base(s) {
+        let base = self.base(s);
+        if self.aborted {
+            return;
+        }
+        let mut proxy = match base {
             Some(d) => inherit(d, &name, kind, &s.loc),
             None => Proxy::new(name.clone(), kind, s.loc.clone()),
         };
