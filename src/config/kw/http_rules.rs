@@ -200,6 +200,9 @@ fn http_rule(ctx: &mut ProxyCtx<'_>, line: &Line, request: bool) {
         ctx.abort = true;
         return;
     }
+    if request {
+        super::warn_misplaced_rule(ctx, line, 4);
+    }
     let rules = if request {
         &ctx.proxy.http_request
     } else {
@@ -514,6 +517,15 @@ const TCP_CONNECTION_MSG: &str = "'accept', 'reject', 'capture', 'expect-proxy',
 
 fn tcp_request(ctx: &mut ProxyCtx<'_>, line: &Line) {
     let sub = line.word(1).unwrap_or("");
+    let stage = match sub {
+        "connection" => Some(0),
+        "session" => Some(1),
+        "content" => Some(2),
+        _ => None,
+    };
+    if let Some(stage) = stage {
+        super::warn_misplaced_rule(ctx, line, stage);
+    }
     match sub {
         "connection" => {
             let a = line.word(2).unwrap_or("");
@@ -552,9 +564,6 @@ fn tcp_request(ctx: &mut ProxyCtx<'_>, line: &Line) {
             ctx.alert(line, msg);
             return;
         }
-    }
-    if sub != "inspect-delay" && !ctx.proxy.http_request.is_empty() {
-        ctx.warning(line, "a 'tcp-request' rule placed after an 'http-request' rule will still be processed before.");
     }
     ctx.proxy.tcp_request.push(RawRule {
         loc: line.loc.clone(),

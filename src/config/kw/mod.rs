@@ -361,6 +361,59 @@ fn fingerprint(word: &str) -> Vec<u16> {
     fp
 }
 
+/// The request processing stages, in the order HAProxy runs them, with the article and
+/// name its "placed after" warning uses.
+const STAGES: &[(&str, &str)] = &[
+    ("a", "tcp-request connection"),
+    ("a", "tcp-request session"),
+    ("a", "tcp-request content"),
+    ("a", "monitor fail"),
+    ("an", "http-request"),
+    ("a", "redirect"),
+    ("a", "use_backend"),
+    ("a", "use-server"),
+];
+
+/// True if the proxy already has a rule of stage `i` (an index into [`STAGES`]).
+fn has_stage(p: &Proxy, i: usize) -> bool {
+    let other = |kw: &str, sub: Option<&str>| {
+        p.other.iter().any(|r| {
+            r.words.first().map(String::as_str) == Some(kw)
+                && (sub.is_none() || r.words.get(1).map(String::as_str) == sub)
+        })
+    };
+    let tcp = |sub: &str| {
+        p.tcp_request
+            .iter()
+            .any(|r| r.words.get(1).map(String::as_str) == Some(sub))
+    };
+    match i {
+        0 => tcp("connection"),
+        1 => tcp("session"),
+        2 => tcp("content"),
+        3 => other("monitor", Some("fail")),
+        4 => !p.http_request.is_empty(),
+        5 => other("redirect", None),
+        6 => !p.use_backends.is_empty(),
+        7 => other("use-server", None),
+        _ => false,
+    }
+}
+
+/// HAProxy's warning for a rule written after rules of a later processing stage:
+/// `a 'tcp-request' rule placed after an 'http-request' rule will still be processed
+/// before.` `stage` is the index of the new rule's stage in [`STAGES`].
+pub fn warn_misplaced_rule(ctx: &mut ProxyCtx<'_>, line: &Line, stage: usize) {
+    let later = (stage + 1..STAGES.len()).find(|&i| has_stage(ctx.proxy, i));
+    if let Some((article, name)) = later.and_then(|i| STAGES.get(i)) {
+        let kw = line.keyword();
+        let msg = format!(
+            "a '{kw}' rule placed after {article} '{name}' rule will still be processed before."
+        );
+        ctx.warning(line, msg);
+    }
+}
+
 /// Joins the words of `line` from index `from` with spaces (for values HAProxy keeps whole).
 pub fn rest(line: &Line, from: usize) -> String {
     line.words

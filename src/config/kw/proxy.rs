@@ -58,8 +58,16 @@ pub static KEYWORDS: &[Keyword] = &[
     p!("ignore-persist", NO_DEFAULTS, keep),
     p!("use-server", super::BE_ONLY, keep),
     p!("server-template", super::BE_ONLY, keep),
-    p!("redirect", NO_DEFAULTS, keep),
-    p!("monitor", FE_ONLY, keep),
+    p!("redirect", NO_DEFAULTS, |c, l| {
+        super::warn_misplaced_rule(c, l, 5);
+        keep(c, l)
+    }),
+    p!("monitor", FE_ONLY, |c, l| {
+        if l.word(1) == Some("fail") {
+            super::warn_misplaced_rule(c, l, 3);
+        }
+        keep(c, l)
+    }),
     p!("declare", FE_ONLY, keep),
     p!("email-alert", PROXIES, keep),
     p!("errorloc", PROXIES, keep),
@@ -107,6 +115,7 @@ fn default_backend(ctx: &mut ProxyCtx<'_>, line: &Line) {
 }
 
 fn use_backend(ctx: &mut ProxyCtx<'_>, line: &Line) {
+    super::warn_misplaced_rule(ctx, line, 6);
     let Some(b) = line.word(1) else {
         ctx.alert(line, "'use_backend' expects a backend name.");
         return;
