@@ -455,7 +455,11 @@ impl Builder {
             let msg = format!(
                 "Parsing [{}]: {} '{}' has the same name as {} '{}' declared at {}.",
                 s.loc,
-                kind.keyword(),
+                if kind == ProxyKind::Listen {
+                    "proxy"
+                } else {
+                    kind.keyword()
+                },
                 name,
                 other,
                 p.name,

@@ -57,8 +57,32 @@ pub fn validate(config: &mut Config, diags: &mut Diags) {
             *slot = p;
         }
     }
+    check_ports(config, diags);
     expand_log_global(config);
     assign_ids(config);
+}
+
+/// Servers with health checks need a port to probe (HAProxy checks this when it sets the
+/// checks up, after the proxies were validated).
+fn check_ports(config: &Config, diags: &mut Diags) {
+    for p in config.proxies.iter().filter(|p| !p.disabled) {
+        for s in &p.servers {
+            let port = match &s.addr {
+                super::model::ServerAddr::Inet(a) => a.port(),
+                super::model::ServerAddr::Host(_, port) => *port,
+                super::model::ServerAddr::Unix(_) => 1,
+            };
+            if s.params.check && port == 0 && s.params.check_port.is_none_or(|c| c == 0) {
+                let msg = format!(
+                    "config: {} '{}': server '{}' has neither service port nor check port.",
+                    type_word(p),
+                    p.name,
+                    s.name
+                );
+                diags.global(Level::Alert, msg);
+            }
+        }
+    }
 }
 
 /// HTTP-only settings in a TCP proxy, first part: `cookie`, layer 7 `balance`, `httplog`.

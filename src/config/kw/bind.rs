@@ -157,9 +157,8 @@ fn bind(ctx: &mut ProxyCtx<'_>, line: &Line) {
             "ssl" => b.ssl = true,
             "crt" => {
                 let path = with_base(a, ctx.global.crt_base.as_deref());
-                if std::fs::metadata(&path).is_err() {
-                    let msg = format!("{prefix} : unable to stat SSL certificate from file '{}' : No such file or directory.", path.display());
-                    ctx.alert(line, msg);
+                if let Err(msg) = check_crt(&path) {
+                    ctx.alert(line, format!("{prefix} : {msg}"));
                     return;
                 }
                 b.crts.push(path);
@@ -185,6 +184,27 @@ fn bind(ctx: &mut ProxyCtx<'_>, line: &Line) {
         i += 1 + nargs;
     }
     ctx.proxy.binds.push(b);
+}
+
+/// Checks a `crt` path the way HAProxy does while loading it: it must exist and, when it is
+/// a file, hold a private key or have a `.key` file beside it.
+pub fn check_crt(path: &Path) -> Result<(), String> {
+    let meta = std::fs::metadata(path).map_err(|_| {
+        format!(
+            "unable to stat SSL certificate from file '{}' : No such file or directory.",
+            path.display()
+        )
+    })?;
+    if meta.is_dir() {
+        return Ok(());
+    }
+    let text = std::fs::read(path).unwrap_or_default();
+    let has_key = text.windows(11).any(|w| w == b"PRIVATE KEY");
+    let key_file = PathBuf::from(format!("{}.key", path.display()));
+    if !has_key && !key_file.exists() {
+        return Err(format!("No Private Key found in '{}'.", key_file.display()));
+    }
+    Ok(())
 }
 
 /// Joins a relative path to a base directory (`crt-base`, `ca-base`).
