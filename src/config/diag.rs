@@ -67,7 +67,8 @@ pub struct Diag {
     pub keyword: Option<String>,
     /// The message, without the `parsing [file:line] : ` prefix. Extra lines
     /// (after `\n`) are printed with HAProxy's `   | ` continuation prefix, except lines
-    /// starting with two spaces (quoted config excerpts and carets), printed as they are.
+    /// starting with two spaces (quoted config excerpts and carets) and empty lines,
+    /// printed as they are.
     pub msg: String,
 }
 
@@ -89,7 +90,9 @@ impl Diag {
         for l in lines {
             // HAProxy's config excerpts and carets are indented by two spaces and printed
             // as they are; other extra lines get the `   | ` continuation bar.
-            out.push_str(if l.starts_with("  ") { "\n" } else { "\n   | " });
+            // An empty line (a message ending with '\n') stays blank, as in HAProxy.
+            let bare = l.is_empty() || l.starts_with("  ");
+            out.push_str(if bare { "\n" } else { "\n   | " });
             out.push_str(l);
         }
         out

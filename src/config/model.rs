@@ -512,6 +512,11 @@ pub struct Options {
     /// `option ssl-hello-chk`, `smtpchk`, `mysql-check`, `pgsql-check`, `redis-check`,
     /// `ldap-check`: the check kind, kept by name.
     pub check_kind: Option<String>,
+    /// Where the last `option httplog`/`option tcplog` was written (for messages).
+    pub log_option_loc: Option<Loc>,
+    /// Other accepted on/off options without a field of their own (`logasap`,
+    /// `prefer-last-server`, `http-no-delay`, ...), by name, when set.
+    pub flags: Vec<String>,
 }
 
 /// HTTP connection handling mode (configuration.txt 4 "HTTP connection modes").

@@ -69,11 +69,8 @@ pub const OPTIONS: &[(&str, usize)] = &[
     ("prefer-client-ciphers", 0),
     ("process", 1),
     ("proto", 1),
-    ("quic-cc-algo", 1),
-    ("quic-force-retry", 0),
     ("severity-output", 1),
-    ("sigalgs", 1),
-    ("client-sigalgs", 1),
+    ("shards", 1),
     ("ssl", 0),
     ("ssl-max-ver", 1),
     ("ssl-min-ver", 1),
@@ -160,9 +157,8 @@ fn bind(ctx: &mut ProxyCtx<'_>, line: &Line) {
             "ssl" => b.ssl = true,
             "crt" => {
                 let path = with_base(a, ctx.global.crt_base.as_deref());
-                if std::fs::metadata(&path).is_err() {
-                    let msg = format!("{prefix} : unable to stat SSL certificate from file '{}' : No such file or directory.", path.display());
-                    ctx.alert(line, msg);
+                if let Err(msg) = check_crt(&path) {
+                    ctx.alert(line, format!("{prefix} : {msg}"));
                     return;
                 }
                 b.crts.push(path);
@@ -188,6 +184,27 @@ fn bind(ctx: &mut ProxyCtx<'_>, line: &Line) {
         i += 1 + nargs;
     }
     ctx.proxy.binds.push(b);
+}
+
+/// Checks a `crt` path the way HAProxy does while loading it: it must exist and, when it is
+/// a file, hold a private key or have a `.key` file beside it.
+pub fn check_crt(path: &Path) -> Result<(), String> {
+    let meta = std::fs::metadata(path).map_err(|_| {
+        format!(
+            "unable to stat SSL certificate from file '{}' : No such file or directory.",
+            path.display()
+        )
+    })?;
+    if meta.is_dir() {
+        return Ok(());
+    }
+    let text = std::fs::read(path).unwrap_or_default();
+    let has_key = text.windows(11).any(|w| w == b"PRIVATE KEY");
+    let key_file = PathBuf::from(format!("{}.key", path.display()));
+    if !has_key && !key_file.exists() {
+        return Err(format!("No Private Key found in '{}'.", key_file.display()));
+    }
+    Ok(())
 }
 
 /// Joins a relative path to a base directory (`crt-base`, `ca-base`).
@@ -231,7 +248,17 @@ fn parse_one(item: &str) -> Result<Vec<BindAddr>, String> {
     }
     if let Some(n) = item.strip_prefix("fd@") {
         return match n.parse::<i32>() {
-            Ok(fd) if fd >= 0 => Ok(vec![BindAddr::Fd(fd)]),
+            Ok(fd) if fd >= 0 => {
+                // HAProxy checks the inherited descriptor is a socket.
+                let link = std::fs::read_link(format!("/proc/self/fd/{fd}"));
+                if link.is_ok_and(|l| l.to_string_lossy().starts_with("socket:")) {
+                    Ok(vec![BindAddr::Fd(fd)])
+                } else {
+                    Err(format!(
+                        "cannot use file descriptor '{fd}' : Socket operation on non-socket."
+                    ))
+                }
+            }
             _ => Err(format!(
                 "file descriptor '{n}' is not a valid integer in '{item}'"
             )),
@@ -363,7 +390,6 @@ mod tests {
             parse_bind_addrs("/tmp/y").unwrap(),
             vec![BindAddr::Unix("/tmp/y".into())]
         );
-        assert_eq!(parse_bind_addrs("fd@3").unwrap(), vec![BindAddr::Fd(3)]);
     }
 
     #[test]

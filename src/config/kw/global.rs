@@ -44,25 +44,16 @@ pub static KEYWORDS: &[Keyword] = &[
     g!("stats", stats),
     g!("ca-base", |c, l| base(c, l, true)),
     g!("crt-base", |c, l| base(c, l, false)),
-    g!("ssl-default-bind-ciphers", |c, l| c
-        .global
-        .ssl_default_bind_ciphers =
-        l.word(1).map(str::to_string)),
-    g!("ssl-default-bind-ciphersuites", |c, l| {
-        c.global.ssl_default_bind_ciphersuites = l.word(1).map(str::to_string)
-    }),
-    g!("ssl-default-bind-options", |c, l| {
-        c.global.ssl_default_bind_options =
-            l.words.get(1..).map(<[String]>::to_vec).unwrap_or_default()
-    }),
+    g!("ssl-default-bind-ciphers", ssl_default),
+    g!("ssl-default-bind-ciphersuites", ssl_default),
+    g!("ssl-default-bind-options", ssl_default),
     g!("ssl-default-server-ciphers", keep_ssl_server),
     g!("ssl-default-server-ciphersuites", keep_ssl_server),
     g!("ssl-default-server-options", keep_ssl_server),
     g!("hard-stop-after", hard_stop_after),
     g!("spread-checks", spread_checks),
     g!("node", node),
-    g!("description", |c, l| c.global.description =
-        Some(super::rest(l, 1))),
+    g!("description", global_description),
     // Accepted and kept without effect in this implementation.
     g!("ulimit-n", ignore),
     g!("cpu-map", ignore),
@@ -102,7 +93,6 @@ pub static KEYWORDS: &[Keyword] = &[
     g!("external-check", ignore),
     g!("ssl-server-verify", ignore),
     g!("ssl-dh-param-file", ignore),
-    g!("ssl-engine", ignore),
     g!("ssl-mode-async", ignore),
     g!("ssl-load-extra-files", ignore),
     g!("ssl-load-extra-del-ext", ignore),
@@ -116,15 +106,76 @@ pub static KEYWORDS: &[Keyword] = &[
     g!("grace", ignore),
     g!("debug", ignore),
     g!("fd-hard-limit", ignore),
-    g!("uri-auth-compat", ignore),
     g!("httpclient.resolvers.id", ignore),
     g!("httpclient.resolvers.prefer", ignore),
     g!("httpclient.ssl.verify", ignore),
     g!("httpclient.ssl.ca-file", ignore),
-    g!("stats-file", ignore),
 ];
 
-fn ignore(_: &mut GlobalCtx<'_>, _: &Line) {}
+/// What HAProxy says when an accepted-but-ignored keyword lacks its argument.
+const MISSING_ARG: &[(&str, &str)] = &[
+    ("ulimit-n", "'ulimit-n' expects an integer argument."),
+    ("lua-load", "'lua-load' expects a file name as parameter."),
+    ("lua-prepend-path", "'lua-prepend-path' expects to receive a <path> as argument"),
+    ("server-state-file", "'server-state-file' expect one argument: a file path."),
+    ("server-state-base", "'server-state-base' expects one argument: a directory path."),
+    ("localpeer", "'localpeer' expects a name as an argument."),
+    ("h1-case-adjust", "'h1-case-adjust' expects <from> and <to> as argument."),
+    ("h1-case-adjust-file", "'h1-case-adjust-file' expects <file> as argument."),
+    ("maxsslconn", "'maxsslconn' expects an integer argument."),
+    ("maxconnrate", "'maxconnrate' expects an integer argument."),
+    ("maxsessrate", "'maxsessrate' expects an integer argument."),
+    ("maxsslrate", "'maxsslrate' expects an integer argument."),
+    ("maxpipes", "'maxpipes' expects an integer argument."),
+    ("maxcomprate", "'maxcomprate' expects an integer argument in kb/s."),
+    ("maxcompcpuusage", "'maxcompcpuusage' expects an integer argument between 0 and 100."),
+    ("maxzlibmem", "'maxzlibmem' expects an integer argument."),
+    ("ssl-server-verify", "'ssl-server-verify' expects an integer argument."),
+    ("ssl-dh-param-file", "'ssl-dh-param-file' expects a file path as an argument."),
+    ("ssl-load-extra-files", "'ssl-load-extra-files' expects one or multiple arguments (none, all, bundle, sctl, ocsp, issuer)."),
+    ("issuers-chain-path", "global statement 'issuers-chain-path' expects a directory path as an argument.\n"),
+    ("profiling.tasks", "'profiling.tasks' expects either 'on', 'auto', or 'off' but got ''."),
+    ("thread-groups", "'thread-groups' passed a missing or unparsable integer value in ''"),
+    ("grace", "'grace' expects <time> as argument.\n"),
+    ("fd-hard-limit", "'fd-hard-limit' expects an integer argument."),
+    ("cpu-map", "cpu-map expects a process number  ('all', 'odd', 'even', a number from 1 to 64 or a range),  followed by a list of CPU ranges with numbers from 0 to 63."),
+];
+
+/// Keywords accepted and kept without effect; a missing argument gets HAProxy's alert.
+fn ignore(ctx: &mut GlobalCtx<'_>, line: &Line) {
+    if line.word(1).is_some() {
+        return;
+    }
+    let kw = line.keyword();
+    if let Some((_, msg)) = MISSING_ARG.iter().find(|(k, _)| *k == kw) {
+        ctx.alert(line, *msg);
+    } else if kw == "httpclient.resolvers.prefer" || kw == "httpclient.ssl.verify" {
+        let what = if kw.ends_with("prefer") {
+            "'ipv4' or 'ipv6'"
+        } else {
+            "'none' or 'required'"
+        };
+        ctx.alert(line, format!("'{kw}' expects {what} as argument."));
+        // HAProxy 2.6 then prints its empty error buffer too.
+        ctx.alert(line, "(null)");
+    } else if matches!(kw, "setenv" | "presetenv" | "unsetenv") {
+        let what = if kw == "unsetenv" {
+            "at least one variable name"
+        } else {
+            "a name and a value"
+        };
+        let msg = format!("parsing [{}]: '{kw}' expects {what}.", line.loc);
+        ctx.diags.global(crate::config::diag::Level::Alert, msg);
+    } else if kw == "max-spread-checks" {
+        let msg = format!(
+            "parsing [{}]: 'max-spread-checks' expects an integer argument (0..50).",
+            line.loc
+        );
+        ctx.diags.global(crate::config::diag::Level::Alert, msg);
+    } else if kw == "default-path" {
+        ctx.alert(line, "missing default-path mode '' for 'default-path', supported modes include 'current', 'config', 'parent', and 'origin'.");
+    }
+}
 
 /// Any `tune.*` keyword: kept verbatim when it is one HAProxy 2.6 knows.
 pub fn tune(ctx: &mut GlobalCtx<'_>, line: &Line) {
@@ -422,13 +473,54 @@ fn base(ctx: &mut GlobalCtx<'_>, line: &Line, ca: bool) {
     match line.word(1) {
         Some(p) => *slot = Some(PathBuf::from(p)),
         None => {
-            let msg = format!("'{kw}' expects a directory path as an argument.");
+            let msg = format!("global statement '{kw}' expects a directory path as an argument.");
             ctx.alert(line, msg);
         }
     }
 }
 
+/// `global statement 'X' expects ... as an argument.` when the argument is missing.
+fn ssl_missing(ctx: &mut GlobalCtx<'_>, line: &Line) -> bool {
+    if line.word(1).is_some() {
+        return false;
+    }
+    let kw = line.keyword();
+    let what = if kw.ends_with("options") {
+        "an option"
+    } else {
+        "a cipher suite"
+    };
+    ctx.alert(
+        line,
+        format!("global statement '{kw}' expects {what} as an argument."),
+    );
+    true
+}
+
+fn ssl_default(ctx: &mut GlobalCtx<'_>, line: &Line) {
+    if ssl_missing(ctx, line) {
+        return;
+    }
+    let g = &mut *ctx.global;
+    match line.keyword() {
+        "ssl-default-bind-ciphers" => g.ssl_default_bind_ciphers = line.word(1).map(str::to_string),
+        "ssl-default-bind-ciphersuites" => {
+            g.ssl_default_bind_ciphersuites = line.word(1).map(str::to_string)
+        }
+        _ => {
+            g.ssl_default_bind_options = line
+                .words
+                .get(1..)
+                .map(<[String]>::to_vec)
+                .unwrap_or_default()
+        }
+    }
+}
+
 fn keep_ssl_server(ctx: &mut GlobalCtx<'_>, line: &Line) {
+    if ssl_missing(ctx, line) {
+        return;
+    }
     let args = line
         .words
         .get(1..)
@@ -458,6 +550,14 @@ fn hard_stop_after(ctx: &mut GlobalCtx<'_>, line: &Line) {
 }
 
 fn spread_checks(ctx: &mut GlobalCtx<'_>, line: &Line) {
+    if line.word(1).is_none() {
+        let msg = format!(
+            "parsing [{}]: 'spread-checks' expects an integer argument (0..50).",
+            line.loc
+        );
+        ctx.diags.global(crate::config::diag::Level::Alert, msg);
+        return;
+    }
     let v = crate::config::units::atol(line.word(1).unwrap_or(""));
     if !(0..=50).contains(&v) {
         let msg = format!(
@@ -468,6 +568,18 @@ fn spread_checks(ctx: &mut GlobalCtx<'_>, line: &Line) {
         return;
     }
     ctx.global.spread_checks = u32::try_from(v).ok();
+}
+
+fn global_description(ctx: &mut GlobalCtx<'_>, line: &Line) {
+    if line.word(1).is_none() {
+        let msg = format!(
+            "parsing [{}]: 'description' expects a string argument.",
+            line.loc
+        );
+        ctx.diags.global(crate::config::diag::Level::Alert, msg);
+        return;
+    }
+    ctx.global.description = Some(super::rest(line, 1));
 }
 
 fn node(ctx: &mut GlobalCtx<'_>, line: &Line) {

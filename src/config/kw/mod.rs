@@ -13,6 +13,7 @@ pub mod bind;
 pub mod check;
 pub mod cookie;
 pub mod errorfile;
+pub mod fetches;
 pub mod global;
 pub mod http_rules;
 pub mod log;
@@ -116,12 +117,17 @@ pub struct ProxyCtx<'a> {
     pub named_defaults: bool,
     /// The global section as known so far.
     pub global: &'a Global,
+    /// The proxies declared before this one (for duplicate ids).
+    pub others: &'a [Proxy],
     /// Where messages go.
     pub diags: &'a mut Diags,
     /// `no` or `default` when the line started with it (only `option` accepts them).
     pub prefix: Option<&'static str>,
     /// Set by a parser to stop reading the configuration (HAProxy's `ERR_ABORT`).
     pub abort: bool,
+    /// Set with `abort` when HAProxy reports the stop as "Could not open configuration
+    /// file F : Success" (its reading loop returns -1 for a few keywords).
+    pub open_failed: bool,
 }
 
 impl ProxyCtx<'_> {
@@ -328,17 +334,22 @@ pub fn best_match<'a>(
     Some(c)
 }
 
-/// Digram counts: 0..=25 letters, 26 digits, 27 other, 28 begin/end.
+/// HAProxy's word fingerprint: counts of transitions between character classes, indexed
+/// `32 * from + to` with 1..=26 letters, 27 digits, 28 other/begin/end; row 0 marks which
+/// classes appear at all.
 fn fingerprint(word: &str) -> Vec<u16> {
     let mut fp = vec![0u16; 1024];
     let mut from = 28usize;
     for b in word.bytes() {
         let c = b.to_ascii_lowercase();
         let to = match c {
-            b'a'..=b'z' => usize::from(c - b'a'),
-            b'0'..=b'9' => 26,
-            _ => 27,
+            b'a'..=b'z' => usize::from(c - b'a') + 1,
+            b'0'..=b'9' => 27,
+            _ => 28,
         };
+        if let Some(slot) = fp.get_mut(to) {
+            *slot = 1;
+        }
         if let Some(slot) = fp.get_mut(32 * from + to) {
             *slot = slot.saturating_add(1);
         }
@@ -348,6 +359,59 @@ fn fingerprint(word: &str) -> Vec<u16> {
         *slot = slot.saturating_add(1);
     }
     fp
+}
+
+/// The request processing stages, in the order HAProxy runs them, with the article and
+/// name its "placed after" warning uses.
+const STAGES: &[(&str, &str)] = &[
+    ("a", "tcp-request connection"),
+    ("a", "tcp-request session"),
+    ("a", "tcp-request content"),
+    ("a", "monitor fail"),
+    ("an", "http-request"),
+    ("a", "redirect"),
+    ("a", "use_backend"),
+    ("a", "use-server"),
+];
+
+/// True if the proxy already has a rule of stage `i` (an index into [`STAGES`]).
+fn has_stage(p: &Proxy, i: usize) -> bool {
+    let other = |kw: &str, sub: Option<&str>| {
+        p.other.iter().any(|r| {
+            r.words.first().map(String::as_str) == Some(kw)
+                && (sub.is_none() || r.words.get(1).map(String::as_str) == sub)
+        })
+    };
+    let tcp = |sub: &str| {
+        p.tcp_request
+            .iter()
+            .any(|r| r.words.get(1).map(String::as_str) == Some(sub))
+    };
+    match i {
+        0 => tcp("connection"),
+        1 => tcp("session"),
+        2 => tcp("content"),
+        3 => other("monitor", Some("fail")),
+        4 => !p.http_request.is_empty(),
+        5 => other("redirect", None),
+        6 => !p.use_backends.is_empty(),
+        7 => other("use-server", None),
+        _ => false,
+    }
+}
+
+/// HAProxy's warning for a rule written after rules of a later processing stage:
+/// `a 'tcp-request' rule placed after an 'http-request' rule will still be processed
+/// before.` `stage` is the index of the new rule's stage in [`STAGES`].
+pub fn warn_misplaced_rule(ctx: &mut ProxyCtx<'_>, line: &Line, stage: usize) {
+    let later = (stage + 1..STAGES.len()).find(|&i| has_stage(ctx.proxy, i));
+    if let Some((article, name)) = later.and_then(|i| STAGES.get(i)) {
+        let kw = line.keyword();
+        let msg = format!(
+            "a '{kw}' rule placed after {article} '{name}' rule will still be processed before."
+        );
+        ctx.warning(line, msg);
+    }
 }
 
 /// Joins the words of `line` from index `from` with spaces (for values HAProxy keeps whole).

@@ -58,8 +58,16 @@ pub static KEYWORDS: &[Keyword] = &[
     p!("ignore-persist", NO_DEFAULTS, keep),
     p!("use-server", super::BE_ONLY, keep),
     p!("server-template", super::BE_ONLY, keep),
-    p!("redirect", NO_DEFAULTS, keep),
-    p!("monitor", FE_ONLY, keep),
+    p!("redirect", NO_DEFAULTS, |c, l| {
+        super::warn_misplaced_rule(c, l, 5);
+        keep(c, l)
+    }),
+    p!("monitor", FE_ONLY, |c, l| {
+        if l.word(1) == Some("fail") {
+            super::warn_misplaced_rule(c, l, 3);
+        }
+        keep(c, l)
+    }),
     p!("declare", FE_ONLY, keep),
     p!("email-alert", PROXIES, keep),
     p!("errorloc", PROXIES, keep),
@@ -107,6 +115,7 @@ fn default_backend(ctx: &mut ProxyCtx<'_>, line: &Line) {
 }
 
 fn use_backend(ctx: &mut ProxyCtx<'_>, line: &Line) {
+    super::warn_misplaced_rule(ctx, line, 6);
     let Some(b) = line.word(1) else {
         ctx.alert(line, "'use_backend' expects a backend name.");
         return;
@@ -180,6 +189,7 @@ fn description(ctx: &mut ProxyCtx<'_>, line: &Line) {
         );
         ctx.diags.global(crate::config::diag::Level::Alert, msg);
         ctx.abort = true;
+        ctx.open_failed = true;
         return;
     }
     ctx.proxy.description = Some(super::rest(line, 1));
@@ -197,7 +207,21 @@ fn id(ctx: &mut ProxyCtx<'_>, line: &Line) {
         ctx.diags.global(crate::config::diag::Level::Alert, msg);
         return;
     }
-    ctx.proxy.id = u32::try_from(n).ok();
+    let id = u32::try_from(n).ok();
+    if let Some(other) = ctx.others.iter().find(|p| p.id.is_some() && p.id == id) {
+        let msg = format!(
+            "parsing [{}]: {} {} reuses same custom id as {} {} (declared at {}).",
+            line.loc,
+            ctx.kind_word(),
+            ctx.proxy.name,
+            other.kind.keyword(),
+            other.name,
+            other.loc
+        );
+        ctx.diags.global(crate::config::diag::Level::Alert, msg);
+        return;
+    }
+    ctx.proxy.id = id;
 }
 
 fn monitor_uri(ctx: &mut ProxyCtx<'_>, line: &Line) {
@@ -206,6 +230,7 @@ fn monitor_uri(ctx: &mut ProxyCtx<'_>, line: &Line) {
         _ => {
             ctx.alert(line, "'monitor-uri' expects an URI.");
             ctx.abort = true;
+            ctx.open_failed = true;
         }
     }
 }

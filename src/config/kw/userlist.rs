@@ -70,8 +70,11 @@ pub fn parse_userlist(s: &Section, diags: &mut Diags) -> Userlist {
                 ul.groups.push((name.to_string(), users));
             }
             other => {
-                let msg = format!("unknown keyword '{other}' in 'userlist' section");
-                diags.alert(&line.loc, other, msg);
+                let msg = format!(
+                    "parsing [{}]: unknown keyword '{other}' in 'users' section",
+                    line.loc
+                );
+                diags.global(crate::config::diag::Level::Alert, msg);
             }
         }
     }
