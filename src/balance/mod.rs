@@ -7,6 +7,12 @@
 //!
 //! Must import nothing but `config::model`.
 
+pub mod first;
+pub mod leastconn;
+mod pool;
+pub mod roundrobin;
+pub mod static_rr;
+
 use crate::config::model::{Balance, HashType};
 
 /// Index of a server within its backend (0-based, in `server` line order).
@@ -59,7 +65,10 @@ pub trait Balancer: Send {
     fn drop_conn(&mut self, id: ServerId);
 }
 
-/// Builds the balancer for an algorithm, with every non-disabled server initially up.
+/// `BE_WEIGHT_SCALE`: user weights are multiplied by this to get effective weights.
+pub(crate) const BE_WEIGHT_SCALE: i64 = 16;
+
+/// Builds the balancer for an algorithm, with every server initially up.
 /// `seed` feeds the random source of `balance random`.
 pub fn build(
     algo: &Balance,
@@ -67,40 +76,72 @@ pub fn build(
     servers: &[ServerInfo],
     seed: u64,
 ) -> Box<dyn Balancer> {
-    let _ = (algo, hash_type, seed);
-    Box::new(Placeholder {
-        up: servers.iter().map(|s| s.id).collect(),
-        next: 0,
-    })
+    build_with(algo, hash_type, servers, seed, false)
 }
 
-/// Placeholder until the real algorithms land: plain rotation over the up servers.
-struct Placeholder {
-    up: Vec<ServerId>,
-    next: usize,
+/// [`build`] with `option allbackups` (`all_backups`): when no active server is usable, balance
+/// over every usable backup instead of only the first one.
+pub fn build_with(
+    algo: &Balance,
+    hash_type: HashType,
+    servers: &[ServerInfo],
+    seed: u64,
+    all_backups: bool,
+) -> Box<dyn Balancer> {
+    let _ = (hash_type, seed);
+    match algo {
+        Balance::RoundRobin => Box::new(roundrobin::RoundRobin::new(servers, all_backups)),
+        Balance::StaticRr => Box::new(static_rr::Map::new(servers, all_backups)),
+        Balance::LeastConn => Box::new(leastconn::LeastConn::new(servers, all_backups)),
+        Balance::First => Box::new(first::new(servers, all_backups)),
+        _ => Box::new(roundrobin::RoundRobin::new(servers, all_backups)),
+    }
 }
 
-impl Balancer for Placeholder {
-    fn pick(&mut self, _: &Key<'_>, avoid: Option<ServerId>) -> Option<ServerId> {
-        for _ in 0..self.up.len() {
-            let id = *self.up.get(self.next % self.up.len())?;
-            self.next = self.next.wrapping_add(1);
-            if Some(id) != avoid || self.up.len() == 1 {
-                return Some(id);
-            }
-        }
-        None
+#[cfg(test)]
+pub(crate) mod tests_support {
+    //! Helpers shared by the balancer tests.
+    use super::{Balancer, Key, ServerId, ServerInfo};
+
+    /// Servers with these weights; positions listed in `backups` are backups.
+    pub fn infos(weights: &[u32], backups: &[usize]) -> Vec<ServerInfo> {
+        weights
+            .iter()
+            .enumerate()
+            .map(|(i, w)| ServerInfo {
+                id: ServerId(i),
+                weight: *w,
+                backup: backups.contains(&i),
+                maxconn: 0,
+                puid: u32::try_from(i + 1).unwrap(),
+            })
+            .collect()
     }
-    fn server_up(&mut self, id: ServerId) {
-        if !self.up.contains(&id) {
-            self.up.push(id);
-            self.up.sort();
-        }
+
+    /// `n` picks without a key, as 1-based server numbers (0 = none).
+    pub fn run(b: &mut dyn Balancer, n: usize) -> Vec<usize> {
+        (0..n)
+            .map(|_| b.pick(&Key::None, None).map_or(0, |s| s.0 + 1))
+            .collect()
     }
-    fn server_down(&mut self, id: ServerId) {
-        self.up.retain(|s| *s != id);
+
+    /// `n` picks, each connection taken then released, as the proxy does for
+    /// sequential requests.
+    pub fn run_conn(b: &mut dyn Balancer, n: usize) -> Vec<usize> {
+        (0..n)
+            .map(|_| match b.pick(&Key::None, None) {
+                Some(s) => {
+                    b.take_conn(s);
+                    b.drop_conn(s);
+                    s.0 + 1
+                }
+                None => 0,
+            })
+            .collect()
     }
-    fn set_weight(&mut self, _: ServerId, _: u32) {}
-    fn take_conn(&mut self, _: ServerId) {}
-    fn drop_conn(&mut self, _: ServerId) {}
+
+    /// Parses "1 2 3" into a sequence.
+    pub fn seq(s: &str) -> Vec<usize> {
+        s.split_whitespace().map(|x| x.parse().unwrap()).collect()
+    }
 }

@@ -27,15 +27,11 @@ pub struct Config {
 impl Config {
     /// Finds a proxy by name that has the backend capability.
     pub fn backend(&self, name: &str) -> Option<&Proxy> {
-        self.proxies
-            .iter()
-            .find(|p| p.cap.backend && p.name == name)
+        self.proxies.iter().find(|p| p.cap.backend && p.name == name)
     }
     /// Finds a proxy by name that has the frontend capability.
     pub fn frontend(&self, name: &str) -> Option<&Proxy> {
-        self.proxies
-            .iter()
-            .find(|p| p.cap.frontend && p.name == name)
+        self.proxies.iter().find(|p| p.cap.frontend && p.name == name)
     }
 }
 
@@ -213,18 +209,9 @@ impl ProxyKind {
     /// The capabilities this section kind gives.
     pub fn cap(self) -> Cap {
         match self {
-            ProxyKind::Frontend => Cap {
-                frontend: true,
-                backend: false,
-            },
-            ProxyKind::Backend => Cap {
-                frontend: false,
-                backend: true,
-            },
-            ProxyKind::Listen => Cap {
-                frontend: true,
-                backend: true,
-            },
+            ProxyKind::Frontend => Cap { frontend: true, backend: false },
+            ProxyKind::Backend => Cap { frontend: false, backend: true },
+            ProxyKind::Listen => Cap { frontend: true, backend: true },
         }
     }
 }
