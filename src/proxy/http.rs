@@ -15,6 +15,7 @@
 //! Header values of rules are used as written: log-format tags (`%[...]`) are not expanded.
 
 use std::convert::Infallible;
+use std::future::Future;
 use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -67,7 +68,12 @@ pub struct UpstreamBody {
     inner: Incoming,
     conn: Option<PooledConn>,
     slot: Option<Slot>,
+    /// `timeout server` between two chunks of the body, and its running timer.
+    idle: Option<(Duration, Pin<Box<tokio::time::Sleep>>)>,
 }
+
+/// The error of a response body sent to a client.
+pub type BodyError = Box<dyn std::error::Error + Send + Sync>;
 
 impl UpstreamBody {
     fn finish(&mut self) {
@@ -88,12 +94,12 @@ impl Drop for UpstreamBody {
 
 impl Body for RespBody {
     type Data = Bytes;
-    type Error = hyper::Error;
+    type Error = BodyError;
 
     fn poll_frame(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
+    ) -> Poll<Option<Result<Frame<Bytes>, BodyError>>> {
         match self.get_mut() {
             RespBody::Full(b) => Poll::Ready(b.take().map(|b| Ok(Frame::data(b)))),
             RespBody::Upstream(u) => {
@@ -105,9 +111,26 @@ impl Body for RespBody {
                         u.slot = None;
                     }
                     Poll::Ready(Some(Ok(_))) if u.inner.is_end_stream() => u.finish(),
-                    _ => {}
+                    Poll::Ready(Some(Ok(_))) => {
+                        if let Some((d, timer)) = u.idle.as_mut() {
+                            timer.as_mut().reset(tokio::time::Instant::now() + *d);
+                        }
+                    }
+                    Poll::Pending => {
+                        if let Some((_, timer)) = u.idle.as_mut() {
+                            if timer.as_mut().poll(cx).is_ready() {
+                                u.conn = None;
+                                u.slot = None;
+                                let e = std::io::Error::new(
+                                    std::io::ErrorKind::TimedOut,
+                                    "timeout server",
+                                );
+                                return Poll::Ready(Some(Err(e.into())));
+                            }
+                        }
+                    }
                 }
-                r
+                r.map(|o| o.map(|f| f.map_err(BodyError::from)))
             }
         }
     }
@@ -189,7 +212,7 @@ where
         .keep_alive(fe.conn_mode != HttpConnMode::Close)
         .auto_date_header(false)
         .header_read_timeout(fe.http_keep_alive_timeout.or(limit));
-    let _ = b.serve_connection(io, svc).await;
+    let _ = b.serve_connection(io, svc).with_upgrades().await;
 }
 
 async fn write_raw_error<C: AsyncWrite + Unpin>(fe: &Frontend, client: &mut C, status: u16) {
@@ -467,13 +490,26 @@ async fn forward(
     mode: HttpConnMode,
 ) -> Response<RespBody> {
     let chain_errors = |s| error_response(chain, s);
-    let close_server = mode != HttpConnMode::KeepAlive || be.reuse == HttpReuse::Never;
+    let upgrade = upgrade_of(req.headers());
+    let close_server =
+        mode != HttpConnMode::KeepAlive || be.reuse == HttpReuse::Never || upgrade.is_some();
     strip_hop_by_hop(req.headers_mut());
     *req.version_mut() = Version::HTTP_11;
-    if close_server {
-        req.headers_mut()
-            .insert(header::CONNECTION, HeaderValue::from_static("close"));
-    }
+    let mut client_upgrade = match upgrade {
+        Some(proto) => {
+            let h = req.headers_mut();
+            h.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+            h.insert(header::UPGRADE, proto);
+            Some(hyper::upgrade::on(&mut req))
+        }
+        None => {
+            if close_server {
+                req.headers_mut()
+                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            }
+            None
+        }
+    };
     let acquired = {
         let key = key_of(&be.balance, &req, peer.src.map(|a| a.ip()));
         be.acquire(&key, None).await
@@ -511,7 +547,7 @@ async fn forward(
                 match hyper::client::conn::http1::handshake(TokioIo::new(sock)).await {
                     Ok((s, conn)) => {
                         tokio::spawn(async move {
-                            let _ = conn.await;
+                            let _ = conn.with_upgrades().await;
                         });
                         (s, true)
                     }
@@ -528,14 +564,27 @@ async fn forward(
             None => sent.await,
         };
         match res {
-            Ok(resp) => {
+            Ok(mut resp) => {
+                if resp.status() == StatusCode::SWITCHING_PROTOCOLS {
+                    if let Some(client_up) = client_upgrade.take() {
+                        let server_up = hyper::upgrade::on(&mut resp);
+                        let idle = be.tunnel_timeout.or(be.server_timeout);
+                        tokio::spawn(tunnel(client_up, server_up, slot, idle));
+                        let (parts, _) = resp.into_parts();
+                        return Response::from_parts(parts, RespBody::full(Bytes::new()));
+                    }
+                }
                 let (mut parts, body) = resp.into_parts();
                 strip_hop_by_hop(&mut parts.headers);
                 let conn = if close_server { None } else { Some(sender) };
+                let idle = be
+                    .server_timeout
+                    .map(|d| (d, Box::pin(tokio::time::sleep(d))));
                 let body = RespBody::Upstream(UpstreamBody {
                     inner: body,
                     conn,
                     slot: Some(slot),
+                    idle,
                 });
                 return Response::from_parts(parts, body);
             }
@@ -546,6 +595,36 @@ async fn forward(
             },
         }
     }
+}
+
+/// The `Upgrade` protocol when the request asks for one (`Connection: upgrade`).
+fn upgrade_of(h: &HeaderMap) -> Option<HeaderValue> {
+    let asks = h
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| t.trim().eq_ignore_ascii_case("upgrade"));
+    if asks {
+        h.get(header::UPGRADE).cloned()
+    } else {
+        None
+    }
+}
+
+/// After a `101 Switching Protocols`, copies bytes both ways between the client and the
+/// server (WebSocket and friends) until both ended or `timeout tunnel` of inactivity.
+async fn tunnel(
+    client: hyper::upgrade::OnUpgrade,
+    server: hyper::upgrade::OnUpgrade,
+    slot: Slot,
+    idle: Option<Duration>,
+) {
+    let (Ok(c), Ok(s)) = tokio::join!(client, server) else {
+        return;
+    };
+    let _ = super::tcp::pump(TokioIo::new(c), TokioIo::new(s), idle).await;
+    drop(slot);
 }
 
 #[cfg(test)]
