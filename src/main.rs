@@ -41,7 +41,6 @@ fn main() -> ExitCode {
         Ok(l) => l,
         Err(diags) => {
             diags.print(pid, quiet);
-            eprintln!("[ALERT]    ({pid}) : config : Fatal errors found in configuration.");
             return ExitCode::from(1);
         }
     };

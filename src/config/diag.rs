@@ -24,7 +24,10 @@ pub struct Loc {
 impl Loc {
     /// Builds a location.
     pub fn new(file: impl Into<Arc<str>>, line: u32) -> Self {
-        Loc { file: file.into(), line }
+        Loc {
+            file: file.into(),
+            line,
+        }
     }
 }
 
@@ -138,7 +141,12 @@ impl Diags {
 
     /// Records a message not tied to a line.
     pub fn global(&mut self, level: Level, msg: impl Into<String>) {
-        self.list.push(Diag { level, loc: None, keyword: None, msg: msg.into() });
+        self.list.push(Diag {
+            level,
+            loc: None,
+            keyword: None,
+            msg: msg.into(),
+        });
     }
 
     /// True if any diagnostic is an alert.
@@ -182,7 +190,10 @@ impl Diags {
 ///
 /// Mirrors HAProxy's `cfg_find_best_match()` closely enough: candidates within an edit
 /// distance of about a third of the word are proposed, the closest first.
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let mut best: Option<(&str, usize)> = None;
     for c in candidates {
         let d = edit_distance(word, c);
@@ -217,7 +228,11 @@ mod tests {
     #[test]
     fn an_alert_renders_like_haproxy() {
         let mut d = Diags::new();
-        d.alert(&Loc::new("x.cfg", 37), "local0", "unknown keyword 'local0' in 'listen' section");
+        d.alert(
+            &Loc::new("x.cfg", 37),
+            "local0",
+            "unknown keyword 'local0' in 'listen' section",
+        );
         assert_eq!(
             d.render(2191),
             "[ALERT]    (2191) : config : parsing [x.cfg:37] : unknown keyword 'local0' in 'listen' section\n"
@@ -227,7 +242,10 @@ mod tests {
     #[test]
     fn a_multiline_warning_uses_continuation_bars() {
         let mut d = Diags::new();
-        d.global(Level::Warning, "missing timeouts for backend 'b'.\nWhile not properly invalid");
+        d.global(
+            Level::Warning,
+            "missing timeouts for backend 'b'.\nWhile not properly invalid",
+        );
         assert_eq!(
             d.render(7),
             "[WARNING]  (7) : config : missing timeouts for backend 'b'.\n   | While not properly invalid\n"
@@ -236,7 +254,10 @@ mod tests {
 
     #[test]
     fn close_misspellings_are_suggested() {
-        assert_eq!(did_you_mean("refresh", ["retries", "mode", "bind"]), Some("retries"));
+        assert_eq!(
+            did_you_mean("refresh", ["retries", "mode", "bind"]),
+            Some("retries")
+        );
         assert_eq!(did_you_mean("zzzzzz", ["retries", "mode"]), None);
     }
 }

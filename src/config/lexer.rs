@@ -27,7 +27,12 @@ impl Line {
 
 /// Splits `text` (the content of `file`) into lines of words, evaluating `.if` blocks and
 /// printing `.notice/.warning/.alert` into `diags`. `env` looks up environment variables.
-pub fn lex(file: &str, text: &str, env: &dyn Fn(&str) -> Option<String>, diags: &mut Diags) -> Vec<Line> {
+pub fn lex(
+    file: &str,
+    text: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+    diags: &mut Diags,
+) -> Vec<Line> {
     let _ = env;
     let mut out = Vec::new();
     for (i, raw) in text.lines().enumerate() {

@@ -3,15 +3,20 @@
 //! ```text
 //!  files (-f FILE|DIR) ──read──▶ lexer::lex ──▶ Vec<Line>   (quotes, escapes, ${ENV}, .if)
 //!                                     │
-//!                               section::group ──▶ Vec<Section>
+//!                               section::group ──▶ Vec<Section>   (one file at a time)
 //!                                     │
 //!                     kw::* tables (one per keyword family, defaults inheritance)
 //!                                     │
 //!                                validate ──▶ Config + warnings
+//!                                     │
+//!                         server host names resolved (std ToSocketAddrs)
 //! ```
 //!
-//! Every stage pushes into one [`diag::Diags`]; nothing stops at the first error.
-//! This room imports no other room of the crate, so `haproxy -c` never touches the runtime.
+//! Every stage pushes into one [`diag::Diags`]; nothing stops at the first error, except
+//! where HAProxy itself stops (a broken section header). A proxy starts as a copy of the
+//! `defaults` section it inherits from (the last one before it, or `from NAME`), then its
+//! own lines apply. This room imports no other room of the crate, so `haproxy -c` never
+//! touches the runtime.
 
 pub mod diag;
 pub mod kw;
@@ -21,10 +26,15 @@ pub mod section;
 pub mod units;
 pub mod validate;
 
-use std::path::PathBuf;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use diag::Diags;
-use model::Config;
+use diag::{Diags, Level, Loc};
+use model::{Config, Proxy, ProxyKind, RawRule, RawSection, ServerAddr};
+use section::{Section, SectionKind};
+
+pub use validate::has_listeners;
 
 /// A configuration that loaded without errors, and the warnings found on the way.
 #[derive(Debug, Clone)]
@@ -36,8 +46,468 @@ pub struct Loaded {
 }
 
 /// Loads the files and directories given with `-f`, in order. A directory contributes its
-/// `*.cfg` files in lexical order.
+/// `*.cfg` files in lexical order. Environment variables come from the process.
+///
+/// On failure, the returned diagnostics end with HAProxy's closing alerts
+/// (`Error(s) found in configuration file : F`, `Fatal errors found in configuration.`).
 pub fn load(paths: &[PathBuf]) -> Result<Loaded, Diags> {
-    let _ = paths;
-    Err(Diags::new())
+    let env = |name: &str| std::env::var(name).ok();
+    let mut files = Vec::new();
+    let mut diags = Diags::new();
+    for p in paths {
+        match list_files(p) {
+            Ok(mut f) => files.append(&mut f),
+            Err(e) => {
+                let msg = format!(
+                    "Cannot open configuration file/directory {} : {}",
+                    p.display(),
+                    strerror(&e)
+                );
+                diags.global(Level::Alert, msg);
+                return Err(diags);
+            }
+        }
+    }
+    let mut texts = Vec::new();
+    for f in files {
+        match std::fs::read(&f) {
+            Ok(bytes) => texts.push((
+                f.display().to_string(),
+                String::from_utf8_lossy(&bytes).into_owned(),
+            )),
+            Err(e) => {
+                let msg = format!(
+                    "Cannot open configuration file/directory {} : {}",
+                    f.display(),
+                    strerror(&e)
+                );
+                diags.global(Level::Alert, msg);
+                return Err(diags);
+            }
+        }
+    }
+    let refs: Vec<(&str, &str)> = texts
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .collect();
+    let mut out = load_texts(&refs, &env);
+    if let Err(d) = &mut out {
+        let mut all = diags;
+        all.extend(std::mem::take(d));
+        *d = all;
+    }
+    out
+}
+
+/// Loads configuration texts already in memory: `(file name, content)` pairs, in order.
+/// This is [`load`] without the file system (handy for tests and `-c` of generated text).
+pub fn load_texts(
+    files: &[(&str, &str)],
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Loaded, Diags> {
+    let mut b = Builder::default();
+    for (name, text) in files {
+        let before = b
+            .diags
+            .list
+            .iter()
+            .filter(|d| d.level == Level::Alert)
+            .count();
+        let lines = lexer::lex(name, text, env, &mut b.diags);
+        let grouped = section::group_file(lines, &mut b.diags);
+        for s in grouped.sections {
+            b.section(s);
+            if b.aborted {
+                break;
+            }
+        }
+        let after = b
+            .diags
+            .list
+            .iter()
+            .filter(|d| d.level == Level::Alert)
+            .count();
+        if after > before {
+            b.diags.global(
+                Level::Alert,
+                format!("Error(s) found in configuration file : {name}"),
+            );
+        }
+        if grouped.aborted || b.aborted {
+            break;
+        }
+    }
+    let mut diags = b.diags;
+    let mut config = b.config;
+    if !diags.has_errors() {
+        validate::validate(&mut config, &mut diags);
+    }
+    if !diags.has_errors() {
+        resolve_servers(&mut config, &mut diags);
+    }
+    if diags.has_errors() {
+        diags.global(Level::Alert, "Fatal errors found in configuration.");
+        return Err(diags);
+    }
+    Ok(Loaded { config, diags })
+}
+
+/// The files a `-f` argument names: itself, or a directory's `*.cfg` in lexical order.
+fn list_files(p: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let meta = std::fs::metadata(p)?;
+    if !meta.is_dir() {
+        return Ok(vec![p.to_path_buf()]);
+    }
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(p)? {
+        let path = entry?.path();
+        let is_cfg = path.extension().is_some_and(|e| e == "cfg");
+        let is_file = std::fs::metadata(&path)
+            .map(|m| m.is_file())
+            .unwrap_or(false);
+        if is_cfg && is_file {
+            out.push(path);
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// The C library's wording of an I/O error, as HAProxy prints it.
+fn strerror(e: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    match e.kind() {
+        ErrorKind::NotFound => "No such file or directory".into(),
+        ErrorKind::PermissionDenied => "Permission denied".into(),
+        _ => {
+            let s = e.to_string();
+            match s.find(" (os error") {
+                Some(i) => s.get(..i).unwrap_or(&s).to_string(),
+                None => s,
+            }
+        }
+    }
+}
+
+/// The state of a load in progress.
+#[derive(Default)]
+struct Builder {
+    config: Config,
+    diags: Diags,
+    /// Every `defaults` section so far: (name, parsed proxy).
+    defaults: Vec<(Option<String>, Proxy)>,
+    /// The last `defaults` section, which unnamed inheritance uses.
+    last_defaults: Option<Proxy>,
+    aborted: bool,
+}
+
+impl Builder {
+    fn section(&mut self, s: Section) {
+        match s.kind {
+            SectionKind::Global => {
+                let mut ctx = kw::GlobalCtx {
+                    global: &mut self.config.global,
+                    diags: &mut self.diags,
+                    abort: false,
+                };
+                for line in &s.lines {
+                    kw::parse_global_line(&mut ctx, line);
+                    if ctx.abort {
+                        break;
+                    }
+                }
+                self.aborted |= ctx.abort;
+            }
+            SectionKind::Defaults
+            | SectionKind::Frontend
+            | SectionKind::Backend
+            | SectionKind::Listen => {
+                self.proxy_section(&s);
+            }
+            SectionKind::Userlist => {
+                let ul = kw::userlist::parse_userlist(&s, &mut self.diags);
+                self.config.userlists.push(ul);
+            }
+            _ => {
+                self.config.other_sections.push(RawSection {
+                    kind: s.kind.keyword().to_string(),
+                    name: s.name.clone().unwrap_or_default(),
+                    loc: s.loc.clone(),
+                    lines: s
+                        .lines
+                        .iter()
+                        .map(|l| RawRule {
+                            loc: l.loc.clone(),
+                            words: l.words.clone(),
+                        })
+                        .collect(),
+                });
+            }
+        }
+        self.diags.extend(s.trailing);
+    }
+
+    /// The defaults a new proxy or defaults section starts from.
+    fn base(&mut self, s: &Section) -> Option<Proxy> {
+        match &s.from {
+            Some(name) => {
+                let found = self
+                    .defaults
+                    .iter()
+                    .rev()
+                    .find(|(n, _)| n.as_deref() == Some(name.as_str()));
+                match found {
+                    Some((_, p)) => Some(p.clone()),
+                    None => {
+                        let what = s.kind.keyword();
+                        let own = s.name.as_deref().unwrap_or("");
+                        let msg = format!(
+                            "defaults section '{name}' (referenced by {what} '{own}') not found."
+                        );
+                        self.diags.alert(&s.loc, what, msg);
+                        None
+                    }
+                }
+            }
+            None => self.last_defaults.clone(),
+        }
+    }
+
+    fn proxy_section(&mut self, s: &Section) {
+        let name = s.name.clone().unwrap_or_default();
+        let kind = match s.kind {
+            SectionKind::Frontend => ProxyKind::Frontend,
+            SectionKind::Backend => ProxyKind::Backend,
+            _ => ProxyKind::Listen,
+        };
+        if s.kind != SectionKind::Defaults {
+            self.check_duplicate(s, kind, &name);
+        }
+        let mut proxy = match self.base(s) {
+            Some(d) => inherit(d, &name, kind, &s.loc),
+            None => Proxy::new(name.clone(), kind, s.loc.clone()),
+        };
+        let mut ctx = kw::ProxyCtx {
+            proxy: &mut proxy,
+            section: s.kind,
+            named_defaults: s.kind == SectionKind::Defaults && s.name.is_some(),
+            global: &self.config.global,
+            diags: &mut self.diags,
+            prefix: None,
+            abort: false,
+        };
+        for line in &s.lines {
+            kw::parse_proxy_line(&mut ctx, line);
+            if ctx.abort {
+                break;
+            }
+        }
+        if ctx.abort {
+            let file = line_file(&s.loc);
+            self.diags.global(
+                Level::Alert,
+                format!("Could not open configuration file {file} : Success"),
+            );
+            self.aborted = true;
+        }
+        if s.kind == SectionKind::Defaults {
+            self.defaults.push((s.name.clone(), proxy.clone()));
+            self.last_defaults = Some(proxy);
+        } else {
+            self.config.proxies.push(proxy);
+        }
+    }
+
+    /// HAProxy refuses two proxies with the same name when their capabilities overlap.
+    fn check_duplicate(&mut self, s: &Section, kind: ProxyKind, name: &str) {
+        let cap = kind.cap();
+        let clash = self.config.proxies.iter().find(|p| {
+            p.name == name && ((p.cap.frontend && cap.frontend) || (p.cap.backend && cap.backend))
+        });
+        if let Some(p) = clash {
+            let other = if p.kind == ProxyKind::Listen {
+                "proxy"
+            } else {
+                p.kind.keyword()
+            };
+            let msg = format!(
+                "Parsing [{}]: {} '{}' has the same name as {} '{}' declared at {}.",
+                s.loc,
+                kind.keyword(),
+                name,
+                other,
+                p.name,
+                p.loc
+            );
+            self.diags.global(Level::Alert, msg);
+        }
+    }
+}
+
+fn line_file(loc: &Loc) -> Arc<str> {
+    loc.file.clone()
+}
+
+/// A new proxy built as a copy of a `defaults` section: what a proxy inherits.
+fn inherit(d: Proxy, name: &str, kind: ProxyKind, loc: &Loc) -> Proxy {
+    let fresh = Proxy::new(name, kind, loc.clone());
+    Proxy {
+        name: fresh.name,
+        loc: fresh.loc,
+        kind: fresh.kind,
+        cap: fresh.cap,
+        binds: fresh.binds,
+        servers: fresh.servers,
+        use_backends: fresh.use_backends,
+        description: fresh.description,
+        id: fresh.id,
+        ..d
+    }
+}
+
+/// Resolves server host names (after validation, as HAProxy does), reporting failures
+/// with HAProxy's words.
+fn resolve_servers(config: &mut Config, diags: &mut Diags) {
+    let mut failed = false;
+    for p in &mut config.proxies {
+        for s in &mut p.servers {
+            let ServerAddr::Host(host, port) = &s.addr else {
+                continue;
+            };
+            let found: Option<SocketAddr> = (host.as_str(), *port)
+                .to_socket_addrs()
+                .ok()
+                .and_then(|mut a| a.next());
+            match found {
+                Some(a) => s.addr = ServerAddr::Inet(a),
+                None => {
+                    let msg = format!(
+                        "[{}] : 'server {}/{}' : could not resolve address '{}'.",
+                        s.loc, p.name, s.name, host
+                    );
+                    diags.global(Level::Alert, msg);
+                    failed = true;
+                }
+            }
+        }
+    }
+    if failed {
+        diags.global(Level::Alert, "Failed to initialize server(s) addr.");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn load_one(text: &str) -> Result<Loaded, Diags> {
+        load_texts(&[("t.cfg", text)], &|_| None)
+    }
+
+    #[test]
+    fn a_simple_config_loads_with_defaults_applied() {
+        let l = load_one(
+            "global\n maxconn 100\ndefaults\n mode http\n timeout connect 5s\n timeout client 30s\n timeout server 30s\n\
+             frontend f\n bind :8080\n default_backend b\nbackend b\n balance leastconn\n server s1 127.0.0.1:9000 weight 3\n",
+        )
+        .unwrap();
+        let c = &l.config;
+        assert_eq!(c.global.maxconn, Some(100));
+        let f = c.frontend("f").unwrap();
+        assert_eq!(f.mode, model::Mode::Http);
+        assert_eq!(f.timeouts.client, Some(Duration::from_secs(30)));
+        assert_eq!(f.default_backend.as_deref(), Some("b"));
+        assert_eq!(
+            f.binds[0].addrs,
+            vec![model::BindAddr::Inet("0.0.0.0:8080".parse().unwrap())]
+        );
+        let b = c.backend("b").unwrap();
+        assert_eq!(b.balance, model::Balance::LeastConn);
+        assert_eq!(b.servers[0].params.weight, 3);
+        assert_eq!(
+            b.servers[0].addr,
+            ServerAddr::Inet("127.0.0.1:9000".parse().unwrap())
+        );
+        assert!(l.diags.list.is_empty(), "{:?}", l.diags);
+    }
+
+    #[test]
+    fn each_proxy_takes_the_defaults_section_before_it() {
+        let l = load_one(
+            "defaults\n mode http\n timeout connect 1s\n timeout client 1s\n timeout server 1s\nbackend a\n\
+             defaults\n mode tcp\n timeout connect 2s\n timeout client 1s\n timeout server 1s\nbackend b\n",
+        )
+        .unwrap();
+        assert_eq!(l.config.backend("a").unwrap().mode, model::Mode::Http);
+        assert_eq!(l.config.backend("b").unwrap().mode, model::Mode::Tcp);
+        assert_eq!(
+            l.config.backend("b").unwrap().timeouts.connect,
+            Some(Duration::from_secs(2))
+        );
+    }
+
+    #[test]
+    fn from_picks_a_named_defaults_section() {
+        let l = load_one(
+            "defaults web\n mode http\n timeout connect 1s\n timeout client 1s\n timeout server 1s\n\
+             defaults other\n mode tcp\nbackend b from web\n",
+        )
+        .unwrap();
+        assert_eq!(l.config.backend("b").unwrap().mode, model::Mode::Http);
+    }
+
+    #[test]
+    fn several_global_sections_are_merged() {
+        let l = load_one("global\n maxconn 5\nglobal\n daemon\n").unwrap();
+        assert_eq!(l.config.global.maxconn, Some(5));
+        assert!(l.config.global.daemon);
+    }
+
+    #[test]
+    fn errors_end_with_haproxys_closing_alerts() {
+        let d = load_one("frontend f\n mode foo\n").unwrap_err();
+        assert_eq!(
+            d.render(1),
+            "[ALERT]    (1) : config : parsing [t.cfg:2] : unknown proxy mode 'foo'.\n\
+             [ALERT]    (1) : config : Error(s) found in configuration file : t.cfg\n\
+             [ALERT]    (1) : config : Fatal errors found in configuration.\n"
+        );
+    }
+
+    #[test]
+    fn a_missing_file_is_worded_like_haproxy() {
+        let d = load(&[PathBuf::from("/nonexistent")]).unwrap_err();
+        assert_eq!(
+            d.render(1),
+            "[ALERT]    (1) : config : Cannot open configuration file/directory /nonexistent : No such file or directory\n"
+        );
+    }
+
+    #[test]
+    fn a_directory_contributes_its_cfg_files_in_order() {
+        let dir = std::env::temp_dir().join(format!("kw-dir-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("b.cfg"), "backend b2\n").unwrap();
+        std::fs::write(dir.join("a.cfg"), "backend b1\n").unwrap();
+        std::fs::write(dir.join("c.txt"), "garbage here\n").unwrap();
+        let l = load(std::slice::from_ref(&dir)).unwrap();
+        let names: Vec<_> = l.config.proxies.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["b1", "b2"]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn duplicate_backends_are_refused() {
+        let d = load_one("backend b\nbackend b\n").unwrap_err();
+        assert_eq!(
+            d.list[0].msg,
+            "Parsing [t.cfg:2]: backend 'b' has the same name as backend 'b' declared at t.cfg:1."
+        );
+    }
+
+    #[test]
+    fn a_frontend_and_a_backend_may_share_a_name() {
+        assert!(load_one("frontend x\nbackend x\n").is_ok());
+    }
 }

@@ -22,16 +22,36 @@ pub struct Config {
     pub proxies: Vec<Proxy>,
     /// `userlist` sections.
     pub userlists: Vec<Userlist>,
+    /// `peers`, `resolvers`, `mailers`, `cache`, `program`, `http-errors` and `ring`
+    /// sections: parsed into words and kept, not active.
+    pub other_sections: Vec<RawSection>,
+}
+
+/// A section kept as words (`peers`, `resolvers`, `cache`, ...), not active.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawSection {
+    /// The header keyword (`peers`, `cache`, ...).
+    pub kind: String,
+    /// Its name.
+    pub name: String,
+    /// Where the header is.
+    pub loc: Loc,
+    /// The body lines.
+    pub lines: Vec<RawRule>,
 }
 
 impl Config {
     /// Finds a proxy by name that has the backend capability.
     pub fn backend(&self, name: &str) -> Option<&Proxy> {
-        self.proxies.iter().find(|p| p.cap.backend && p.name == name)
+        self.proxies
+            .iter()
+            .find(|p| p.cap.backend && p.name == name)
     }
     /// Finds a proxy by name that has the frontend capability.
     pub fn frontend(&self, name: &str) -> Option<&Proxy> {
-        self.proxies.iter().find(|p| p.cap.frontend && p.name == name)
+        self.proxies
+            .iter()
+            .find(|p| p.cap.frontend && p.name == name)
     }
 }
 
@@ -209,9 +229,18 @@ impl ProxyKind {
     /// The capabilities this section kind gives.
     pub fn cap(self) -> Cap {
         match self {
-            ProxyKind::Frontend => Cap { frontend: true, backend: false },
-            ProxyKind::Backend => Cap { frontend: false, backend: true },
-            ProxyKind::Listen => Cap { frontend: true, backend: true },
+            ProxyKind::Frontend => Cap {
+                frontend: true,
+                backend: false,
+            },
+            ProxyKind::Backend => Cap {
+                frontend: false,
+                backend: true,
+            },
+            ProxyKind::Listen => Cap {
+                frontend: true,
+                backend: true,
+            },
         }
     }
 }
@@ -289,6 +318,9 @@ pub struct Proxy {
     pub description: Option<String>,
     /// `id` (numeric proxy id, auto-assigned from 1 when absent... see validate).
     pub id: Option<u32>,
+    /// Keywords accepted and kept verbatim without effect yet (`capture`, `compression`,
+    /// `stick-table`, `source`, `http-after-response`, ...).
+    pub other: Vec<RawRule>,
 }
 
 /// `use_backend` rule.
@@ -378,6 +410,11 @@ pub enum Balance {
         /// Number of draws (power of N choices).
         draws: u32,
     },
+    /// `hash EXPR`: hash of a sample expression (new in 2.6).
+    Hash {
+        /// The sample expression, as written.
+        expr: String,
+    },
 }
 
 impl Balance {
@@ -390,6 +427,7 @@ impl Balance {
                 | Balance::UrlParam { .. }
                 | Balance::Hdr { .. }
                 | Balance::RdpCookie { .. }
+                | Balance::Hash { .. }
         )
     }
 }
@@ -1006,6 +1044,7 @@ impl Proxy {
             http_reuse: HttpReuse::Safe,
             description: None,
             id: None,
+            other: Vec::new(),
         }
     }
 

@@ -1,5 +1,10 @@
 //! Groups lexed lines into sections (configuration.txt 2.5 and 4: `global`, `defaults`,
-//! `frontend`, `backend`, `listen`, `userlist`, `peers`, `resolvers`, ...).
+//! `frontend`, `backend`, `listen`, `userlist`, `peers`, `resolvers`, `mailers`, `cache`,
+//! `program`, `http-errors`, `ring`).
+//!
+//! A section runs from its header line to the next header. Headers are checked here
+//! (`'frontend' expects an <id> argument`, `from NAME`); the keyword lines are parsed by
+//! `config::kw`. Each file is grouped on its own: a file always starts out of any section.
 
 use super::diag::{Diags, Loc};
 use super::lexer::Line;
@@ -35,6 +40,58 @@ pub enum SectionKind {
     Ring,
 }
 
+impl SectionKind {
+    /// Recognises a section header keyword.
+    pub fn from_keyword(word: &str) -> Option<SectionKind> {
+        Some(match word {
+            "global" => SectionKind::Global,
+            "defaults" => SectionKind::Defaults,
+            "frontend" => SectionKind::Frontend,
+            "backend" => SectionKind::Backend,
+            "listen" => SectionKind::Listen,
+            "userlist" => SectionKind::Userlist,
+            "peers" => SectionKind::Peers,
+            "resolvers" => SectionKind::Resolvers,
+            "mailers" => SectionKind::Mailers,
+            "cache" => SectionKind::Cache,
+            "program" => SectionKind::Program,
+            "http-errors" => SectionKind::HttpErrors,
+            "ring" => SectionKind::Ring,
+            _ => return None,
+        })
+    }
+
+    /// The header keyword, as HAProxy prints it in messages.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            SectionKind::Global => "global",
+            SectionKind::Defaults => "defaults",
+            SectionKind::Frontend => "frontend",
+            SectionKind::Backend => "backend",
+            SectionKind::Listen => "listen",
+            SectionKind::Userlist => "userlist",
+            SectionKind::Peers => "peers",
+            SectionKind::Resolvers => "resolvers",
+            SectionKind::Mailers => "mailers",
+            SectionKind::Cache => "cache",
+            SectionKind::Program => "program",
+            SectionKind::HttpErrors => "http-errors",
+            SectionKind::Ring => "ring",
+        }
+    }
+
+    /// True for `defaults`, `frontend`, `backend` and `listen`.
+    pub fn is_proxy(self) -> bool {
+        matches!(
+            self,
+            SectionKind::Defaults
+                | SectionKind::Frontend
+                | SectionKind::Backend
+                | SectionKind::Listen
+        )
+    }
+}
+
 /// A section and its body lines.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Section {
@@ -48,10 +105,169 @@ pub struct Section {
     pub loc: Loc,
     /// The lines after the header, up to the next header.
     pub lines: Vec<Line>,
+    /// Diagnostics found after this section's lines (a broken next header), to be reported
+    /// once its lines were parsed so that messages keep the file order.
+    pub trailing: Diags,
+}
+
+/// The outcome of grouping one file.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Grouped {
+    /// The sections, in file order.
+    pub sections: Vec<Section>,
+    /// True if a fatal header error stopped the parsing (HAProxy's `ERR_ABORT`).
+    pub aborted: bool,
 }
 
 /// Groups lines into sections. Lines before any section header are errors.
 pub fn group(lines: Vec<Line>, diags: &mut Diags) -> Vec<Section> {
-    let _ = (lines, diags);
-    Vec::new()
+    group_file(lines, diags).sections
+}
+
+/// Groups the lines of one file, telling whether a fatal header error stopped it.
+pub fn group_file(lines: Vec<Line>, diags: &mut Diags) -> Grouped {
+    let mut out = Grouped::default();
+    for line in lines {
+        let kw = line.keyword();
+        let Some(kind) = SectionKind::from_keyword(kw) else {
+            match out.sections.last_mut() {
+                Some(s) => s.lines.push(line),
+                None => diags.global(
+                    super::diag::Level::Alert,
+                    format!(
+                        "parsing [{}]: unknown keyword '{}' out of section.",
+                        line.loc, kw
+                    ),
+                ),
+            }
+            continue;
+        };
+        match header(kind, &line) {
+            Ok(section) => out.sections.push(section),
+            Err(msg) => {
+                let sink = match out.sections.last_mut() {
+                    Some(s) => &mut s.trailing,
+                    None => &mut *diags,
+                };
+                sink.alert(&line.loc, kw, msg);
+                out.aborted = true;
+                return out;
+            }
+        }
+    }
+    out
+}
+
+/// Parses a header line into an empty section.
+fn header(kind: SectionKind, line: &Line) -> Result<Section, String> {
+    let kw = kind.keyword();
+    let mut name = line.word(1).map(str::to_string);
+    let mut rest = 2;
+    if kind == SectionKind::Defaults && name.as_deref() == Some("from") {
+        name = None;
+        rest = 1;
+    }
+    let needs_name = !matches!(kind, SectionKind::Global | SectionKind::Defaults);
+    if needs_name && name.is_none() {
+        return Err(match kind {
+            SectionKind::Userlist | SectionKind::Peers | SectionKind::Mailers => {
+                format!("'{kw}' expects <name> as argument.")
+            }
+            _ => format!("'{kw}' expects an <id> argument"),
+        });
+    }
+    if let Some(n) = &name {
+        if let Some(c) = n
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':')))
+        {
+            return Err(format!(
+                "character '{c}' is not permitted in '{kw}' name '{n}'."
+            ));
+        }
+    }
+    let mut from = None;
+    if kind.is_proxy() {
+        match (line.word(rest), line.word(rest + 1)) {
+            (Some("from"), Some(d)) => from = Some(d.to_string()),
+            (Some("from"), None) => {
+                return Err(format!(
+                    "'{kw}' expects the name of a defaults section after 'from'."
+                ));
+            }
+            _ => {}
+        }
+    }
+    Ok(Section {
+        kind,
+        name: if kind == SectionKind::Global {
+            None
+        } else {
+            name
+        },
+        from,
+        loc: line.loc.clone(),
+        lines: Vec::new(),
+        trailing: Diags::new(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(text: &str) -> Vec<Line> {
+        let mut d = Diags::new();
+        super::super::lexer::lex("t.cfg", text, &|_| None, &mut d)
+    }
+
+    #[test]
+    fn lines_are_grouped_under_their_headers() {
+        let mut d = Diags::new();
+        let s = group(
+            lines("global\n maxconn 10\nfrontend f\n bind :80\n mode http\nbackend b\n"),
+            &mut d,
+        );
+        assert_eq!(s.len(), 3);
+        assert_eq!(s[0].kind, SectionKind::Global);
+        assert_eq!(s[1].name.as_deref(), Some("f"));
+        assert_eq!(s[1].lines.len(), 2);
+        assert!(s[2].lines.is_empty());
+        assert!(d.list.is_empty());
+    }
+
+    #[test]
+    fn a_line_before_any_section_is_an_alert() {
+        let mut d = Diags::new();
+        group(lines("foo bar\nglobal\n"), &mut d);
+        assert_eq!(
+            d.render(1),
+            "[ALERT]    (1) : config : parsing [t.cfg:1]: unknown keyword 'foo' out of section.\n"
+        );
+    }
+
+    #[test]
+    fn a_nameless_frontend_aborts() {
+        let mut d = Diags::new();
+        let g = group_file(lines("defaults\n mode http\nfrontend\n bind :80\n"), &mut d);
+        assert!(g.aborted);
+        assert_eq!(g.sections.len(), 1);
+        assert_eq!(
+            g.sections[0].trailing.render(1),
+            "[ALERT]    (1) : config : parsing [t.cfg:3] : 'frontend' expects an <id> argument\n"
+        );
+    }
+
+    #[test]
+    fn from_names_the_defaults_to_inherit() {
+        let mut d = Diags::new();
+        let s = group(
+            lines("defaults base\ndefaults from base\nbackend b from base\n"),
+            &mut d,
+        );
+        assert_eq!(s[0].name.as_deref(), Some("base"));
+        assert_eq!(s[1].name, None);
+        assert_eq!(s[1].from.as_deref(), Some("base"));
+        assert_eq!(s[2].from.as_deref(), Some("base"));
+    }
 }

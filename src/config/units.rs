@@ -1,1 +1,224 @@
-//! Time and size units (configuration.txt 2.5 "Time format", 2.6 "Size format").
+//! Time and size units (configuration.txt 2.5 "Time format", 2.6 "Size format"), plus the
+//! integer and address helpers the keyword parsers share.
+//!
+//! Times: a decimal number followed by `us`, `ms`, `s`, `m`, `h` or `d` (default `ms`).
+//! Sizes: a decimal number followed by `k`, `m` or `g` (powers of 1024).
+//! The error values carry what HAProxy needs to word its messages.
+
+use std::time::Duration;
+
+/// Why a time value was rejected (HAProxy's `parse_time_err` results).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeError {
+    /// The value is empty or does not start with a digit where one was expected.
+    Empty,
+    /// A character that is neither a digit nor a known unit.
+    BadChar(char),
+    /// The value exceeds 2147483647 ms.
+    Overflow,
+    /// A non-null value rounds to zero milliseconds... (HAProxy rounds up, so this only
+    /// appears for values such as `0us` written with a unit smaller than 1 ms).
+    Underflow,
+}
+
+/// The largest timer HAProxy accepts, in milliseconds (`TIMER_LOOK_BACK` aside, INT_MAX).
+pub const MAX_TIMER_MS: u64 = 2_147_483_647;
+
+/// Parses a time with an optional unit; the default unit is milliseconds.
+///
+/// Microsecond values are rounded up to the next millisecond, as HAProxy does.
+pub fn parse_time(text: &str) -> Result<Duration, TimeError> {
+    parse_time_unit(text, 1)
+}
+
+/// Parses a time whose default unit (when none is written) is `default_ms` milliseconds
+/// (1000 for the keywords documented "in seconds").
+pub fn parse_time_unit(text: &str, default_ms: u64) -> Result<Duration, TimeError> {
+    let digits_end = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (num, unit) = text.split_at(digits_end);
+    if num.is_empty() {
+        return match unit.chars().next() {
+            Some(c) => Err(TimeError::BadChar(c)),
+            None => Err(TimeError::Empty),
+        };
+    }
+    let value: u64 = num.parse().map_err(|_| TimeError::Overflow)?;
+    let (factor_us, rest) = time_unit(unit, default_ms);
+    if let Some(c) = rest.chars().next() {
+        return Err(TimeError::BadChar(c));
+    }
+    let us = value.checked_mul(factor_us).ok_or(TimeError::Overflow)?;
+    let ms = us.div_ceil(1000);
+    if ms > MAX_TIMER_MS {
+        return Err(TimeError::Overflow);
+    }
+    if value != 0 && ms == 0 {
+        return Err(TimeError::Underflow);
+    }
+    Ok(Duration::from_millis(ms))
+}
+
+/// Splits a unit suffix into its factor (in microseconds) and whatever follows it.
+fn time_unit(unit: &str, default_ms: u64) -> (u64, &str) {
+    let default_us = default_ms.saturating_mul(1000);
+    if let Some(r) = unit.strip_prefix("us") {
+        (1, r)
+    } else if let Some(r) = unit.strip_prefix("ms") {
+        (1000, r)
+    } else if let Some(r) = unit.strip_prefix('s') {
+        (1_000_000, r)
+    } else if let Some(r) = unit.strip_prefix('m') {
+        (60_000_000, r)
+    } else if let Some(r) = unit.strip_prefix('h') {
+        (3_600_000_000, r)
+    } else if let Some(r) = unit.strip_prefix('d') {
+        (86_400_000_000, r)
+    } else {
+        (default_us, unit)
+    }
+}
+
+/// Words a time error the way HAProxy does for `keyword` (e.g. `timeout client`),
+/// with `arg` the value as written.
+pub fn time_error_msg(err: TimeError, arg: &str, keyword: &str) -> String {
+    match err {
+        TimeError::Empty => format!("'{keyword}' expects an integer value (in milliseconds)"),
+        TimeError::BadChar(c) => format!("unexpected character '{c}' in '{keyword}'"),
+        TimeError::Overflow => format!(
+            "timer overflow in argument '{arg}' to '{keyword}' (maximum value is 2147483647 ms or ~24.8 days)"
+        ),
+        TimeError::Underflow => format!(
+            "timer underflow in argument '{arg}' to '{keyword}' (minimum non-null value is 1 ms)"
+        ),
+    }
+}
+
+/// Why a size was rejected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SizeError {
+    /// Not a number.
+    Empty,
+    /// An unexpected character.
+    BadChar(char),
+    /// Too large.
+    Overflow,
+}
+
+/// Parses a size with an optional `k`, `m` or `g` suffix (case-insensitive, powers of 1024).
+pub fn parse_size(text: &str) -> Result<u64, SizeError> {
+    let digits_end = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (num, unit) = text.split_at(digits_end);
+    if num.is_empty() {
+        return match unit.chars().next() {
+            Some(c) => Err(SizeError::BadChar(c)),
+            None => Err(SizeError::Empty),
+        };
+    }
+    let value: u64 = num.parse().map_err(|_| SizeError::Overflow)?;
+    let mut chars = unit.chars();
+    let factor = match chars.next() {
+        None => 1,
+        Some('k' | 'K') => 1024,
+        Some('m' | 'M') => 1024 * 1024,
+        Some('g' | 'G') => 1024 * 1024 * 1024,
+        Some(c) => return Err(SizeError::BadChar(c)),
+    };
+    if let Some(c) = chars.next() {
+        return Err(SizeError::BadChar(c));
+    }
+    value.checked_mul(factor).ok_or(SizeError::Overflow)
+}
+
+/// Parses an integer the way C's `atol` does: leading digits, optional sign, anything
+/// else ignored, 0 when there are no digits. HAProxy uses this for many numeric keywords
+/// (`retries`, `maxconn`, ...) and so accepts `maxconn abc` as 0.
+pub fn atol(text: &str) -> i64 {
+    let t = text.trim_start();
+    let (neg, digits) = match t.as_bytes().first() {
+        Some(b'-') => (true, t.get(1..).unwrap_or("")),
+        Some(b'+') => (false, t.get(1..).unwrap_or("")),
+        _ => (false, t),
+    };
+    let mut v: i64 = 0;
+    for b in digits.bytes() {
+        if !b.is_ascii_digit() {
+            break;
+        }
+        v = v.saturating_mul(10).saturating_add(i64::from(b - b'0'));
+    }
+    if neg {
+        -v
+    } else {
+        v
+    }
+}
+
+/// `atol` clamped into a `u32` (negative values become 0).
+pub fn atou32(text: &str) -> u32 {
+    u32::try_from(atol(text).max(0)).unwrap_or(u32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bare_number_is_milliseconds() {
+        assert_eq!(parse_time("5000"), Ok(Duration::from_millis(5000)));
+    }
+
+    #[test]
+    fn every_unit_is_understood() {
+        assert_eq!(parse_time("1500us"), Ok(Duration::from_millis(2)));
+        assert_eq!(parse_time("10ms"), Ok(Duration::from_millis(10)));
+        assert_eq!(parse_time("10s"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_time("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_time("1h"), Ok(Duration::from_secs(3600)));
+        assert_eq!(parse_time("1d"), Ok(Duration::from_secs(86400)));
+    }
+
+    #[test]
+    fn a_bad_unit_names_the_offending_character() {
+        assert_eq!(parse_time("1x"), Err(TimeError::BadChar('x')));
+        assert_eq!(parse_time("abc"), Err(TimeError::BadChar('a')));
+        assert_eq!(parse_time(""), Err(TimeError::Empty));
+        assert_eq!(
+            time_error_msg(TimeError::BadChar('x'), "1x", "timeout client"),
+            "unexpected character 'x' in 'timeout client'"
+        );
+    }
+
+    #[test]
+    fn huge_times_overflow() {
+        assert_eq!(parse_time("99999999999"), Err(TimeError::Overflow));
+        assert_eq!(parse_time("25d"), Err(TimeError::Overflow));
+        assert_eq!(parse_time("24d"), Ok(Duration::from_secs(24 * 86400)));
+    }
+
+    #[test]
+    fn a_default_unit_of_seconds_applies_only_without_suffix() {
+        assert_eq!(parse_time_unit("30", 1000), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_time_unit("30ms", 1000), Ok(Duration::from_millis(30)));
+    }
+
+    #[test]
+    fn sizes_use_powers_of_1024() {
+        assert_eq!(parse_size("16k"), Ok(16384));
+        assert_eq!(parse_size("2M"), Ok(2 * 1024 * 1024));
+        assert_eq!(parse_size("1g"), Ok(1 << 30));
+        assert_eq!(parse_size("12"), Ok(12));
+        assert_eq!(parse_size("1q"), Err(SizeError::BadChar('q')));
+    }
+
+    #[test]
+    fn atol_behaves_like_c() {
+        assert_eq!(atol("abc"), 0);
+        assert_eq!(atol("42abc"), 42);
+        assert_eq!(atol("-3"), -3);
+        assert_eq!(atou32("-3"), 0);
+    }
+}

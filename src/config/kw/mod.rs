@@ -1,1 +1,382 @@
-//! Keyword parsers, one file per keyword family, each exporting a `KEYWORDS` table.
+//! Keyword parsers, one file per keyword family, each exporting a `KEYWORDS` table of
+//! [`Keyword`] (name, sections where it is allowed, parse function), so that a grep for
+//! `"balance"` finds its parser.
+//!
+//! This file owns the dispatch: it finds the table entry for a line, reports unknown and
+//! misplaced keywords with HAProxy's words (including its "did you mean" guess, computed
+//! with HAProxy's own digram fingerprint, see [`best_match`]), and handles the `no` /
+//! `default` prefixes of `option`.
+
+pub mod acl;
+pub mod balance;
+pub mod bind;
+pub mod check;
+pub mod cookie;
+pub mod errorfile;
+pub mod global;
+pub mod http_rules;
+pub mod log;
+pub mod option;
+pub mod proxy;
+pub mod server;
+pub mod stats;
+pub mod timeout;
+pub mod userlist;
+
+use super::diag::{Diags, Level};
+use super::lexer::Line;
+use super::model::{Global, Proxy};
+use super::section::SectionKind;
+
+/// A set of sections where a keyword is allowed (bit flags).
+pub type Sections = u8;
+/// The `global` section.
+pub const GLOBAL: Sections = 1;
+/// `defaults` sections.
+pub const DEFAULTS: Sections = 2;
+/// `frontend` sections.
+pub const FRONTEND: Sections = 4;
+/// `backend` sections.
+pub const BACKEND: Sections = 8;
+/// `listen` sections.
+pub const LISTEN: Sections = 16;
+/// Keywords of the frontend side (`defaults`, `frontend`, `listen`).
+pub const FE: Sections = DEFAULTS | FRONTEND | LISTEN;
+/// Keywords of the backend side (`defaults`, `backend`, `listen`).
+pub const BE: Sections = DEFAULTS | BACKEND | LISTEN;
+/// Every proxy section.
+pub const PROXIES: Sections = DEFAULTS | FRONTEND | BACKEND | LISTEN;
+/// Every proxy section except `defaults`.
+pub const NO_DEFAULTS: Sections = FRONTEND | BACKEND | LISTEN;
+/// Frontend side, not in `defaults`.
+pub const FE_ONLY: Sections = FRONTEND | LISTEN;
+/// Backend side, not in `defaults`.
+pub const BE_ONLY: Sections = BACKEND | LISTEN;
+
+/// The bit of a section kind (0 for sections that have no keyword table here).
+pub fn section_bit(kind: SectionKind) -> Sections {
+    match kind {
+        SectionKind::Global => GLOBAL,
+        SectionKind::Defaults => DEFAULTS,
+        SectionKind::Frontend => FRONTEND,
+        SectionKind::Backend => BACKEND,
+        SectionKind::Listen => LISTEN,
+        _ => 0,
+    }
+}
+
+/// How a keyword is parsed.
+#[derive(Clone, Copy)]
+pub enum Parse {
+    /// A `global` keyword.
+    Global(fn(&mut GlobalCtx<'_>, &Line)),
+    /// A proxy keyword (`defaults`, `frontend`, `backend`, `listen`).
+    Proxy(fn(&mut ProxyCtx<'_>, &Line)),
+}
+
+/// One entry of a `KEYWORDS` table.
+#[derive(Clone, Copy)]
+pub struct Keyword {
+    /// The first word of the line.
+    pub name: &'static str,
+    /// Where it is allowed.
+    pub sections: Sections,
+    /// Its parser.
+    pub parse: Parse,
+}
+
+/// What a global keyword parser works on.
+pub struct GlobalCtx<'a> {
+    /// The merged global section.
+    pub global: &'a mut Global,
+    /// Where messages go.
+    pub diags: &'a mut Diags,
+    /// Set by a parser to stop reading the configuration (HAProxy's `ERR_ABORT`).
+    pub abort: bool,
+}
+
+impl GlobalCtx<'_> {
+    /// Records an alert about `line`.
+    pub fn alert(&mut self, line: &Line, msg: impl Into<String>) {
+        self.diags.alert(&line.loc, line.keyword(), msg);
+    }
+    /// Records a warning about `line`.
+    pub fn warning(&mut self, line: &Line, msg: impl Into<String>) {
+        self.diags.warning(&line.loc, line.keyword(), msg);
+    }
+}
+
+/// What a proxy keyword parser works on.
+pub struct ProxyCtx<'a> {
+    /// The proxy being built (a `defaults` section is a proxy too).
+    pub proxy: &'a mut Proxy,
+    /// Which section the line is in.
+    pub section: SectionKind,
+    /// True when the section is a named `defaults`.
+    pub named_defaults: bool,
+    /// The global section as known so far.
+    pub global: &'a Global,
+    /// Where messages go.
+    pub diags: &'a mut Diags,
+    /// `no` or `default` when the line started with it (only `option` accepts them).
+    pub prefix: Option<&'static str>,
+    /// Set by a parser to stop reading the configuration (HAProxy's `ERR_ABORT`).
+    pub abort: bool,
+}
+
+impl ProxyCtx<'_> {
+    /// Records an alert about `line`.
+    pub fn alert(&mut self, line: &Line, msg: impl Into<String>) {
+        self.diags.alert(&line.loc, line.keyword(), msg);
+    }
+    /// Records a warning about `line`.
+    pub fn warning(&mut self, line: &Line, msg: impl Into<String>) {
+        self.diags.warning(&line.loc, line.keyword(), msg);
+    }
+    /// Records an alert printed with HAProxy's other prefix, `[file:line] : msg`
+    /// (used by the `server` keywords).
+    pub fn alert_bare(&mut self, line: &Line, msg: impl AsRef<str>) {
+        self.diags
+            .global(Level::Alert, format!("[{}] : {}", line.loc, msg.as_ref()));
+    }
+    /// True in a `defaults` section.
+    pub fn in_defaults(&self) -> bool {
+        self.section == SectionKind::Defaults
+    }
+    /// The section word HAProxy uses for this proxy in messages (`backend`, `listen`...).
+    pub fn kind_word(&self) -> &'static str {
+        self.section.keyword()
+    }
+    /// True if the proxy has the frontend capability (defaults count as both).
+    pub fn has_fe(&self) -> bool {
+        self.in_defaults() || self.proxy.cap.frontend
+    }
+    /// True if the proxy has the backend capability (defaults count as both).
+    pub fn has_be(&self) -> bool {
+        self.in_defaults() || self.proxy.cap.backend
+    }
+}
+
+/// Every keyword table.
+pub fn tables() -> [&'static [Keyword]; 15] {
+    [
+        global::KEYWORDS,
+        proxy::KEYWORDS,
+        bind::KEYWORDS,
+        server::KEYWORDS,
+        timeout::KEYWORDS,
+        balance::KEYWORDS,
+        option::KEYWORDS,
+        cookie::KEYWORDS,
+        check::KEYWORDS,
+        stats::KEYWORDS,
+        log::KEYWORDS,
+        acl::KEYWORDS,
+        http_rules::KEYWORDS,
+        errorfile::KEYWORDS,
+        userlist::KEYWORDS,
+    ]
+}
+
+fn entries() -> impl Iterator<Item = &'static Keyword> {
+    tables().into_iter().flat_map(|t| t.iter())
+}
+
+fn is_global(k: &Keyword) -> bool {
+    matches!(k.parse, Parse::Global(_))
+}
+
+/// Parses one line of the `global` section.
+pub fn parse_global_line(ctx: &mut GlobalCtx<'_>, line: &Line) {
+    let kw = line.keyword();
+    if let Some(k) = entries().find(|k| is_global(k) && k.name == kw) {
+        if let Parse::Global(f) = k.parse {
+            f(ctx, line);
+        }
+        return;
+    }
+    if kw.starts_with("tune.") {
+        global::tune(ctx, line);
+        return;
+    }
+    let names = entries().filter(|k| is_global(k)).map(|k| k.name);
+    let msg = unknown_msg(kw, "global", names);
+    ctx.alert(line, msg);
+}
+
+/// Parses one line of a proxy section (`defaults`, `frontend`, `backend`, `listen`).
+pub fn parse_proxy_line(ctx: &mut ProxyCtx<'_>, line: &Line) {
+    let first = line.keyword();
+    if (first == "no" || first == "default") && line.word(1).is_some() {
+        if line.word(1) != Some("option") {
+            let msg = format!(
+                "parsing [{}]: negation/default currently supported only for options.",
+                line.loc
+            );
+            ctx.diags.global(Level::Alert, msg);
+            return;
+        }
+        ctx.prefix = Some(if first == "no" { "no" } else { "default" });
+        let shifted = Line {
+            loc: line.loc.clone(),
+            words: line.words.get(1..).unwrap_or(&[]).to_vec(),
+        };
+        dispatch(ctx, &shifted);
+        ctx.prefix = None;
+        return;
+    }
+    ctx.prefix = None;
+    dispatch(ctx, line);
+}
+
+fn dispatch(ctx: &mut ProxyCtx<'_>, line: &Line) {
+    let kw = line.keyword();
+    let bit = section_bit(ctx.section);
+    let mut candidates = entries().filter(|k| !is_global(k) && k.name == kw);
+    let Some(first) = candidates.next() else {
+        let names = entries()
+            .filter(|k| !is_global(k) && k.sections & bit != 0)
+            .map(|k| k.name);
+        let msg = unknown_msg(kw, ctx.section.keyword(), names);
+        ctx.alert(line, msg);
+        return;
+    };
+    let chosen = std::iter::once(first)
+        .chain(candidates)
+        .find(|k| k.sections & bit != 0);
+    match chosen {
+        Some(k) => run(ctx, k, line),
+        None => {
+            if misplaced(ctx, line, first.sections) {
+                run(ctx, first, line);
+            }
+        }
+    }
+}
+
+fn run(ctx: &mut ProxyCtx<'_>, k: &Keyword, line: &Line) {
+    if let Parse::Proxy(f) = k.parse {
+        f(ctx, line);
+    }
+}
+
+/// Reports a keyword used where its table entry does not allow it. Returns true when
+/// HAProxy still parses the line after its warning (it does, except in `defaults`).
+fn misplaced(ctx: &mut ProxyCtx<'_>, line: &Line, allowed: Sections) -> bool {
+    let kw = line.keyword();
+    if ctx.in_defaults() {
+        let msg = format!("'{kw}' not allowed in 'defaults' section.");
+        ctx.alert(line, msg);
+        return false;
+    }
+    let need = if allowed & FRONTEND != 0 {
+        "frontend"
+    } else {
+        "backend"
+    };
+    let hint = if kw == "fullconn" {
+        " Maybe you want 'maxconn' instead ?"
+    } else {
+        ""
+    };
+    let msg = format!(
+        "'{kw}' ignored because {} '{}' has no {need} capability.{hint}",
+        ctx.kind_word(),
+        ctx.proxy.name
+    );
+    ctx.warning(line, msg);
+    true
+}
+
+/// `unknown keyword 'x' in 'y' section[; did you mean 'z' maybe ?]`.
+pub fn unknown_msg<'a>(
+    kw: &str,
+    section: &str,
+    names: impl IntoIterator<Item = &'a str>,
+) -> String {
+    match best_match(kw, names) {
+        Some(m) => {
+            format!("unknown keyword '{kw}' in '{section}' section; did you mean '{m}' maybe ?")
+        }
+        None => format!("unknown keyword '{kw}' in '{section}' section"),
+    }
+}
+
+/// HAProxy's `cfg_find_best_match()`: compares digram fingerprints of the words and keeps
+/// the closest candidate, unless it is too far (more than twice either word's length).
+pub fn best_match<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let wfp = fingerprint(word);
+    let mut best: Option<(&str, usize)> = None;
+    for c in candidates {
+        let cfp = fingerprint(c);
+        let dist: usize = wfp
+            .iter()
+            .zip(cfp.iter())
+            .map(|(a, b)| a.abs_diff(*b) as usize)
+            .sum();
+        if best.is_none_or(|(_, d)| dist < d) {
+            best = Some((c, dist));
+        }
+    }
+    let (c, d) = best?;
+    if d > 2 * word.len() || d > 2 * c.len() {
+        return None;
+    }
+    Some(c)
+}
+
+/// Digram counts: 0..=25 letters, 26 digits, 27 other, 28 begin/end.
+fn fingerprint(word: &str) -> Vec<u16> {
+    let mut fp = vec![0u16; 1024];
+    let mut from = 28usize;
+    for b in word.bytes() {
+        let c = b.to_ascii_lowercase();
+        let to = match c {
+            b'a'..=b'z' => usize::from(c - b'a'),
+            b'0'..=b'9' => 26,
+            _ => 27,
+        };
+        if let Some(slot) = fp.get_mut(32 * from + to) {
+            *slot = slot.saturating_add(1);
+        }
+        from = to;
+    }
+    if let Some(slot) = fp.get_mut(32 * from + 28) {
+        *slot = slot.saturating_add(1);
+    }
+    fp
+}
+
+/// Joins the words of `line` from index `from` with spaces (for values HAProxy keeps whole).
+pub fn rest(line: &Line, from: usize) -> String {
+    line.words
+        .get(from..)
+        .map(|w| w.join(" "))
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refresh_is_taken_for_retries() {
+        let names = entries()
+            .filter(|k| !is_global(k) && k.sections & LISTEN != 0)
+            .map(|k| k.name);
+        assert_eq!(best_match("refresh", names), Some("retries"));
+    }
+
+    #[test]
+    fn far_words_get_no_suggestion() {
+        assert_eq!(best_match("zzzzzzzzzzzz", ["mode", "bind"]), None);
+    }
+
+    #[test]
+    fn every_keyword_has_at_least_one_section() {
+        assert!(entries().all(|k| k.sections != 0));
+    }
+}

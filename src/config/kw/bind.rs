@@ -1,0 +1,402 @@
+//! `bind` (configuration.txt 4.2 "bind", 5.1 "Bind options"): address lists
+//! (`addr:port`, `*:port`, `:port`, `[::]:80`, `:::80`, `ipv4@`, `ipv6@`, port ranges
+//! `8000-8003`, comma lists, `unix@/path`, `/path`, `abns@name`, `fd@N`, host names
+//! resolved at load) and its options (`ssl`, `crt`, `alpn`, `name`, `maxconn`,
+//! `accept-proxy`, `transparent`, `v4v6`, `v6only`, `mode`, `user`, `group`, `interface`,
+//! `backlog`, and the other 2.6 options kept verbatim).
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
+use std::path::{Path, PathBuf};
+
+use super::{Keyword, Parse, ProxyCtx, FE_ONLY};
+use crate::config::lexer::Line;
+use crate::config::model::{Bind, BindAddr};
+
+/// The `bind` keyword.
+pub static KEYWORDS: &[Keyword] = &[Keyword {
+    name: "bind",
+    sections: FE_ONLY,
+    parse: Parse::Proxy(bind),
+}];
+
+/// Bind options and how many arguments each takes (HAProxy 2.6's registered list).
+pub const OPTIONS: &[(&str, usize)] = &[
+    ("accept-netscaler-cip", 1),
+    ("accept-proxy", 0),
+    ("allow-0rtt", 0),
+    ("alpn", 1),
+    ("backlog", 1),
+    ("ca-file", 1),
+    ("ca-ignore-err", 1),
+    ("ca-sign-file", 1),
+    ("ca-sign-pass", 1),
+    ("ca-verify-file", 1),
+    ("ciphers", 1),
+    ("ciphersuites", 1),
+    ("crl-file", 1),
+    ("crt", 1),
+    ("crt-ignore-err", 1),
+    ("crt-list", 1),
+    ("curves", 1),
+    ("defer-accept", 0),
+    ("ecdhe", 1),
+    ("expose-fd", 1),
+    ("force-sslv3", 0),
+    ("force-tlsv10", 0),
+    ("force-tlsv11", 0),
+    ("force-tlsv12", 0),
+    ("force-tlsv13", 0),
+    ("generate-certificates", 0),
+    ("gid", 1),
+    ("group", 1),
+    ("id", 1),
+    ("interface", 1),
+    ("level", 1),
+    ("maxconn", 1),
+    ("mode", 1),
+    ("mss", 1),
+    ("name", 1),
+    ("namespace", 1),
+    ("nice", 1),
+    ("no-ca-names", 0),
+    ("no-sslv3", 0),
+    ("no-tls-tickets", 0),
+    ("no-tlsv10", 0),
+    ("no-tlsv11", 0),
+    ("no-tlsv12", 0),
+    ("no-tlsv13", 0),
+    ("npn", 1),
+    ("prefer-client-ciphers", 0),
+    ("process", 1),
+    ("proto", 1),
+    ("quic-cc-algo", 1),
+    ("quic-force-retry", 0),
+    ("severity-output", 1),
+    ("sigalgs", 1),
+    ("client-sigalgs", 1),
+    ("ssl", 0),
+    ("ssl-max-ver", 1),
+    ("ssl-min-ver", 1),
+    ("strict-sni", 0),
+    ("tcp-ut", 1),
+    ("tfo", 0),
+    ("thread", 1),
+    ("tls-ticket-keys", 1),
+    ("transparent", 0),
+    ("uid", 1),
+    ("user", 1),
+    ("v4v6", 0),
+    ("v6only", 0),
+    ("verify", 1),
+];
+
+/// An empty bind line at `loc` for the address text `text`.
+fn empty_bind(line: &Line, text: &str) -> Bind {
+    Bind {
+        loc: line.loc.clone(),
+        text: text.to_string(),
+        addrs: Vec::new(),
+        ssl: false,
+        crts: Vec::new(),
+        alpn: None,
+        name: None,
+        maxconn: None,
+        accept_proxy: false,
+        transparent: false,
+        v4v6: false,
+        v6only: false,
+        unix_mode: None,
+        unix_owner: None,
+        interface: None,
+        backlog: None,
+        other: Vec::new(),
+    }
+}
+
+fn bind(ctx: &mut ProxyCtx<'_>, line: &Line) {
+    if !ctx.has_fe() {
+        return;
+    }
+    let Some(text) = line.word(1) else {
+        ctx.alert(
+            line,
+            "'bind' expects {<path>|[addr1]:port1[-end1]}{,[addr]:port[-end]}... as arguments.",
+        );
+        return;
+    };
+    let mut b = empty_bind(line, text);
+    match parse_bind_addrs(text) {
+        Ok(a) => b.addrs = a,
+        Err(msg) => {
+            ctx.alert(line, format!("'bind' : {msg}"));
+            return;
+        }
+    }
+    let prefix = format!("'bind {text}' in section '{}'", ctx.kind_word());
+    let mut i = 2;
+    while let Some(opt) = line.word(i) {
+        let Some(&(_, nargs)) = OPTIONS.iter().find(|(n, _)| *n == opt) else {
+            let msg = match super::best_match(opt, OPTIONS.iter().map(|(n, _)| *n)) {
+                Some(m) => format!("{prefix}: unknown keyword '{opt}'; did you mean '{m}' maybe ?"),
+                None => format!("{prefix}: unknown keyword '{opt}'."),
+            };
+            ctx.alert(line, msg);
+            return;
+        };
+        let arg = line.word(i + 1);
+        if nargs == 1 && arg.is_none() {
+            let msg = match opt {
+                "alpn" => {
+                    format!("{prefix} : 'alpn' : missing the comma-delimited ALPN protocol suite")
+                }
+                "crt" => format!("{prefix} : 'crt' : missing certificate location"),
+                _ => format!("{prefix} : '{opt}' : missing value"),
+            };
+            ctx.alert(line, msg);
+            return;
+        }
+        let a = arg.unwrap_or("");
+        match opt {
+            "ssl" => b.ssl = true,
+            "crt" => {
+                let path = with_base(a, ctx.global.crt_base.as_deref());
+                if std::fs::metadata(&path).is_err() {
+                    let msg = format!("{prefix} : unable to stat SSL certificate from file '{}' : No such file or directory.", path.display());
+                    ctx.alert(line, msg);
+                    return;
+                }
+                b.crts.push(path);
+            }
+            "alpn" => b.alpn = Some(a.to_string()),
+            "name" => b.name = Some(a.to_string()),
+            "maxconn" => b.maxconn = Some(crate::config::units::atou32(a)),
+            "accept-proxy" => b.accept_proxy = true,
+            "transparent" => b.transparent = true,
+            "v4v6" => b.v4v6 = true,
+            "v6only" => b.v6only = true,
+            "mode" => b.unix_mode = u32::from_str_radix(a, 8).ok(),
+            "user" | "group" | "uid" | "gid" => b.unix_owner = Some(a.to_string()),
+            "interface" => b.interface = Some(a.to_string()),
+            "backlog" => b.backlog = Some(crate::config::units::atou32(a)),
+            _ => {
+                b.other.push(opt.to_string());
+                if nargs == 1 {
+                    b.other.push(a.to_string());
+                }
+            }
+        }
+        i += 1 + nargs;
+    }
+    ctx.proxy.binds.push(b);
+}
+
+/// Joins a relative path to a base directory (`crt-base`, `ca-base`).
+pub fn with_base(path: &str, base: Option<&Path>) -> PathBuf {
+    match base {
+        Some(b) if !path.starts_with('/') => b.join(path),
+        _ => PathBuf::from(path),
+    }
+}
+
+/// Parses a comma-separated bind address list, expanding port ranges.
+/// Errors are worded as after HAProxy's `'bind' : ` prefix.
+pub fn parse_bind_addrs(text: &str) -> Result<Vec<BindAddr>, String> {
+    let mut out = Vec::new();
+    for item in text.split(',') {
+        out.extend(parse_one(item)?);
+    }
+    Ok(out)
+}
+
+/// Which address family a prefix (`ipv4@`, `ipv6@`) forces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// No prefix.
+    Any,
+    /// `ipv4@`.
+    V4,
+    /// `ipv6@`.
+    V6,
+}
+
+fn parse_one(item: &str) -> Result<Vec<BindAddr>, String> {
+    if let Some(p) = item.strip_prefix("unix@") {
+        return Ok(vec![BindAddr::Unix(PathBuf::from(p))]);
+    }
+    if let Some(p) = item.strip_prefix("abns@") {
+        return Ok(vec![BindAddr::Unix(PathBuf::from(format!("@{p}")))]);
+    }
+    if item.starts_with('/') {
+        return Ok(vec![BindAddr::Unix(PathBuf::from(item))]);
+    }
+    if let Some(n) = item.strip_prefix("fd@") {
+        return match n.parse::<i32>() {
+            Ok(fd) if fd >= 0 => Ok(vec![BindAddr::Fd(fd)]),
+            _ => Err(format!(
+                "file descriptor '{n}' is not a valid integer in '{item}'"
+            )),
+        };
+    }
+    let (family, rest) = if let Some(r) = item
+        .strip_prefix("ipv4@")
+        .or_else(|| item.strip_prefix("tcp4@"))
+    {
+        (Family::V4, r)
+    } else if let Some(r) = item
+        .strip_prefix("ipv6@")
+        .or_else(|| item.strip_prefix("tcp6@"))
+    {
+        (Family::V6, r)
+    } else if let Some(r) = item.strip_prefix("tcp@") {
+        (Family::Any, r)
+    } else {
+        (Family::Any, item)
+    };
+    let Some(colon) = rest.rfind(':') else {
+        return Err(format!("missing port specification in '{item}'"));
+    };
+    let host = rest.get(..colon).unwrap_or("");
+    let ports = rest.get(colon + 1..).unwrap_or("");
+    let (low, high) = parse_port_range(ports)?;
+    let ip = resolve_host(host, family)
+        .ok_or_else(|| format!("invalid address: '{host}' in '{item}'"))?;
+    Ok((low..=high)
+        .map(|p| BindAddr::Inet(SocketAddr::new(ip, p)))
+        .collect())
+}
+
+fn parse_port_range(ports: &str) -> Result<(u16, u16), String> {
+    let (a, b) = match ports.split_once('-') {
+        Some((a, b)) => (a, Some(b)),
+        None => (ports, None),
+    };
+    let port = |s: &str| -> Result<u16, String> {
+        match s.parse::<u32>() {
+            Ok(n) if (1..=65535).contains(&n) => {
+                u16::try_from(n).map_err(|_| format!("invalid port '{s}'"))
+            }
+            _ => Err(format!("invalid port '{s}'")),
+        }
+    };
+    let low = port(a)?;
+    let high = match b {
+        Some(b) => port(b)?,
+        None => low,
+    };
+    if high < low {
+        return Err(format!("invalid port range '{ports}'"));
+    }
+    Ok((low, high))
+}
+
+/// Resolves the host part of an address: empty or `*` is "any", brackets are stripped,
+/// names go through the system resolver.
+pub fn resolve_host(host: &str, family: Family) -> Option<IpAddr> {
+    let host = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    if host.is_empty() || host == "*" {
+        return Some(match family {
+            Family::V6 => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+            _ => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        });
+    }
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return match (family, ip) {
+            (Family::V4, IpAddr::V6(_)) | (Family::V6, IpAddr::V4(_)) => None,
+            _ => Some(ip),
+        };
+    }
+    let addrs = (host, 0u16).to_socket_addrs().ok()?;
+    let mut fallback = None;
+    for a in addrs {
+        match (family, a.ip()) {
+            (Family::V6, IpAddr::V6(ip)) => return Some(IpAddr::V6(ip)),
+            (Family::V4 | Family::Any, IpAddr::V4(ip)) => return Some(IpAddr::V4(ip)),
+            (Family::Any, ip) => fallback = fallback.or(Some(ip)),
+            _ => {}
+        }
+    }
+    fallback
+}
+
+/// Parses `ipv4@`/`ipv6@` prefixes, returning the hint and the rest.
+pub fn family_prefix(text: &str) -> (Family, &str) {
+    if let Some(r) = text.strip_prefix("ipv4@") {
+        (Family::V4, r)
+    } else if let Some(r) = text.strip_prefix("ipv6@") {
+        (Family::V6, r)
+    } else {
+        (Family::Any, text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inet(s: &str) -> BindAddr {
+        BindAddr::Inet(s.parse().unwrap())
+    }
+
+    #[test]
+    fn every_address_form_is_understood() {
+        assert_eq!(parse_bind_addrs("*:80").unwrap(), vec![inet("0.0.0.0:80")]);
+        assert_eq!(parse_bind_addrs(":80").unwrap(), vec![inet("0.0.0.0:80")]);
+        assert_eq!(
+            parse_bind_addrs("127.0.0.1:8080").unwrap(),
+            vec![inet("127.0.0.1:8080")]
+        );
+        assert_eq!(parse_bind_addrs("[::]:80").unwrap(), vec![inet("[::]:80")]);
+        assert_eq!(parse_bind_addrs(":::80").unwrap(), vec![inet("[::]:80")]);
+        assert_eq!(parse_bind_addrs("ipv6@:80").unwrap(), vec![inet("[::]:80")]);
+        assert_eq!(
+            parse_bind_addrs("ipv4@:80").unwrap(),
+            vec![inet("0.0.0.0:80")]
+        );
+        assert_eq!(
+            parse_bind_addrs("unix@/tmp/x").unwrap(),
+            vec![BindAddr::Unix("/tmp/x".into())]
+        );
+        assert_eq!(
+            parse_bind_addrs("/tmp/y").unwrap(),
+            vec![BindAddr::Unix("/tmp/y".into())]
+        );
+        assert_eq!(parse_bind_addrs("fd@3").unwrap(), vec![BindAddr::Fd(3)]);
+    }
+
+    #[test]
+    fn ranges_and_lists_expand() {
+        let a = parse_bind_addrs(":8000-8002,:9000").unwrap();
+        assert_eq!(
+            a,
+            vec![
+                inet("0.0.0.0:8000"),
+                inet("0.0.0.0:8001"),
+                inet("0.0.0.0:8002"),
+                inet("0.0.0.0:9000")
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_addresses_are_worded_like_haproxy() {
+        assert_eq!(
+            parse_bind_addrs(":99999"),
+            Err("invalid port '99999'".into())
+        );
+        assert_eq!(
+            parse_bind_addrs("1.2.3.4"),
+            Err("missing port specification in '1.2.3.4'".into())
+        );
+        assert_eq!(
+            parse_bind_addrs(":9001-9000"),
+            Err("invalid port range '9001-9000'".into())
+        );
+        assert_eq!(
+            parse_bind_addrs("no-such-host.invalid:80"),
+            Err("invalid address: 'no-such-host.invalid' in 'no-such-host.invalid:80'".into())
+        );
+    }
+}

@@ -1,0 +1,6 @@
+//! `errorfile` keywords (work in progress).
+
+use super::Keyword;
+
+/// The keywords of this family.
+pub static KEYWORDS: &[Keyword] = &[];

@@ -1,0 +1,565 @@
+//! `global` section keywords (configuration.txt section 3): `daemon`, `master-worker`,
+//! `maxconn`, `nbthread`, `nbproc`, `pidfile`, `user`, `group`, `uid`, `gid`, `chroot`,
+//! `log-tag`, `log-send-hostname`, `stats socket|timeout|maxconn`, `ca-base`, `crt-base`,
+//! `ssl-default-*`, `tune.*`, `hard-stop-after`, `spread-checks`, `quiet`, `node`,
+//! `description`, and a set of keywords accepted and kept without effect (`ulimit-n`,
+//! `cpu-map`, `setenv`, `lua-load`, ...). The global `log` lives in `kw/log.rs`.
+//!
+//! User and group names are resolved by reading `/etc/passwd` and `/etc/group`.
+
+use std::path::PathBuf;
+
+use super::{GlobalCtx, Keyword, Parse, GLOBAL};
+use crate::config::lexer::Line;
+use crate::config::model::UserSpec;
+use crate::config::units::{parse_time, TimeError};
+
+macro_rules! g {
+    ($name:expr, $f:expr) => {
+        Keyword {
+            name: $name,
+            sections: GLOBAL,
+            parse: Parse::Global($f),
+        }
+    };
+}
+
+/// The `global` keywords of this file.
+pub static KEYWORDS: &[Keyword] = &[
+    g!("daemon", |c, _| c.global.daemon = true),
+    g!("master-worker", |c, _| c.global.master_worker = true),
+    g!("quiet", |c, _| c.global.quiet = true),
+    g!("maxconn", maxconn),
+    g!("nbthread", nbthread),
+    g!("nbproc", nbproc),
+    g!("pidfile", pidfile),
+    g!("user", user),
+    g!("group", group),
+    g!("uid", uid),
+    g!("gid", gid),
+    g!("chroot", chroot),
+    g!("log-tag", log_tag),
+    g!("log-send-hostname", |c, l| c.global.log_send_hostname =
+        Some(l.word(1).unwrap_or("").to_string())),
+    g!("stats", stats),
+    g!("ca-base", |c, l| base(c, l, true)),
+    g!("crt-base", |c, l| base(c, l, false)),
+    g!("ssl-default-bind-ciphers", |c, l| c
+        .global
+        .ssl_default_bind_ciphers =
+        l.word(1).map(str::to_string)),
+    g!("ssl-default-bind-ciphersuites", |c, l| {
+        c.global.ssl_default_bind_ciphersuites = l.word(1).map(str::to_string)
+    }),
+    g!("ssl-default-bind-options", |c, l| {
+        c.global.ssl_default_bind_options =
+            l.words.get(1..).map(<[String]>::to_vec).unwrap_or_default()
+    }),
+    g!("ssl-default-server-ciphers", keep_ssl_server),
+    g!("ssl-default-server-ciphersuites", keep_ssl_server),
+    g!("ssl-default-server-options", keep_ssl_server),
+    g!("hard-stop-after", hard_stop_after),
+    g!("spread-checks", spread_checks),
+    g!("node", node),
+    g!("description", |c, l| c.global.description =
+        Some(super::rest(l, 1))),
+    // Accepted and kept without effect in this implementation.
+    g!("ulimit-n", ignore),
+    g!("cpu-map", ignore),
+    g!("setenv", ignore),
+    g!("presetenv", ignore),
+    g!("unsetenv", ignore),
+    g!("resetenv", ignore),
+    g!("lua-load", ignore),
+    g!("lua-prepend-path", ignore),
+    g!("server-state-file", ignore),
+    g!("server-state-base", ignore),
+    g!("localpeer", ignore),
+    g!("h1-case-adjust", ignore),
+    g!("h1-case-adjust-file", ignore),
+    g!("insecure-fork-wanted", ignore),
+    g!("insecure-setuid-wanted", ignore),
+    g!("noepoll", ignore),
+    g!("nopoll", ignore),
+    g!("nosplice", ignore),
+    g!("nogetaddrinfo", ignore),
+    g!("noreuseport", ignore),
+    g!("expose-experimental-directives", ignore),
+    g!("busy-polling", ignore),
+    g!("set-dumpable", ignore),
+    g!("strict-limits", ignore),
+    g!("zero-warning", ignore),
+    g!("default-path", ignore),
+    g!("maxsslconn", ignore),
+    g!("maxconnrate", ignore),
+    g!("maxsessrate", ignore),
+    g!("maxsslrate", ignore),
+    g!("maxpipes", ignore),
+    g!("maxcomprate", ignore),
+    g!("maxcompcpuusage", ignore),
+    g!("maxzlibmem", ignore),
+    g!("max-spread-checks", ignore),
+    g!("external-check", ignore),
+    g!("ssl-server-verify", ignore),
+    g!("ssl-dh-param-file", ignore),
+    g!("ssl-engine", ignore),
+    g!("ssl-mode-async", ignore),
+    g!("ssl-load-extra-files", ignore),
+    g!("ssl-load-extra-del-ext", ignore),
+    g!("ssl-skip-self-issued-ca", ignore),
+    g!("issuers-chain-path", ignore),
+    g!("profiling.tasks", ignore),
+    g!("thread-groups", ignore),
+    g!("numa-cpu-mapping", ignore),
+    g!("unix-bind", ignore),
+    g!("pp2-never-send-local", ignore),
+    g!("grace", ignore),
+    g!("debug", ignore),
+    g!("fd-hard-limit", ignore),
+    g!("uri-auth-compat", ignore),
+    g!("httpclient.resolvers.id", ignore),
+    g!("httpclient.resolvers.prefer", ignore),
+    g!("httpclient.ssl.verify", ignore),
+    g!("httpclient.ssl.ca-file", ignore),
+    g!("stats-file", ignore),
+];
+
+fn ignore(_: &mut GlobalCtx<'_>, _: &Line) {}
+
+/// Any `tune.*` keyword: kept verbatim when it is one HAProxy 2.6 knows.
+pub fn tune(ctx: &mut GlobalCtx<'_>, line: &Line) {
+    const KNOWN: &[&str] = &[
+        "tune.bufsize",
+        "tune.maxrewrite",
+        "tune.maxaccept",
+        "tune.maxpollevents",
+        "tune.recv_enough",
+        "tune.runqueue-depth",
+        "tune.idletimer",
+        "tune.http.cookielen",
+        "tune.http.logurilen",
+        "tune.http.maxhdr",
+        "tune.ssl.cachesize",
+        "tune.ssl.lifetime",
+        "tune.ssl.maxrecord",
+        "tune.ssl.default-dh-param",
+        "tune.ssl.force-private-cache",
+        "tune.ssl.ssl-ctx-cache-size",
+        "tune.ssl.capture-buffer-size",
+        "tune.ssl.capture-cipherlist-size",
+        "tune.ssl.keylog",
+        "tune.h2.header-table-size",
+        "tune.h2.initial-window-size",
+        "tune.h2.max-concurrent-streams",
+        "tune.h2.max-frame-size",
+        "tune.pipesize",
+        "tune.rcvbuf.client",
+        "tune.rcvbuf.server",
+        "tune.sndbuf.client",
+        "tune.sndbuf.server",
+        "tune.comp.maxlevel",
+        "tune.zlib.memlevel",
+        "tune.zlib.windowsize",
+        "tune.lua.session-timeout",
+        "tune.lua.task-timeout",
+        "tune.lua.service-timeout",
+        "tune.lua.maxmem",
+        "tune.lua.forced-yield",
+        "tune.vars.global-max-size",
+        "tune.vars.proc-max-size",
+        "tune.vars.reqres-max-size",
+        "tune.vars.sess-max-size",
+        "tune.vars.txn-max-size",
+        "tune.vars.check-max-size",
+        "tune.pattern.cache-size",
+        "tune.fail-alloc",
+        "tune.fd.edge-triggered",
+        "tune.idle-pool.shared",
+        "tune.listener.multi-queue",
+        "tune.pool-high-fd-ratio",
+        "tune.pool-low-fd-ratio",
+        "tune.sched.low-latency",
+        "tune.buffers.limit",
+        "tune.buffers.reserve",
+        "tune.chksize",
+        "tune.peers.max-updates-at-once",
+        "tune.quic.frontend.conn-tx-buffers.limit",
+        "tune.quic.frontend.max-idle-timeout",
+        "tune.quic.frontend.max-streams-bidi",
+        "tune.quic.retry-threshold",
+        "tune.quic.socket-owner",
+        "tune.quic.conn-buf-limit",
+        "tune.quic.max-frame-loss",
+    ];
+    let kw = line.keyword();
+    if !KNOWN.contains(&kw) {
+        let names = super::entries()
+            .filter(|k| super::is_global(k))
+            .map(|k| k.name)
+            .chain(KNOWN.iter().copied());
+        let msg = super::unknown_msg(kw, "global", names);
+        ctx.alert(line, msg);
+        return;
+    }
+    ctx.global
+        .tunes
+        .push((kw.to_string(), super::rest(line, 1)));
+}
+
+fn maxconn(ctx: &mut GlobalCtx<'_>, line: &Line) {
+    if ctx.global.maxconn.is_some() {
+        ctx.alert(line, "'maxconn' already specified. Continuing.");
+        return;
+    }
+    let Some(v) = line.word(1) else {
+        ctx.alert(line, "'maxconn' expects an integer argument.");
+        return;
+    };
+    ctx.global.maxconn = Some(crate::config::units::atou32(v));
+}
+
+fn nbthread(ctx: &mut GlobalCtx<'_>, line: &Line) {
+    let arg = line.word(1).unwrap_or("");
+    let Ok(n) = arg.parse::<i64>() else {
+        ctx.alert(
+            line,
+            format!("'nbthread' passed a missing or unparsable integer value in '{arg}'"),
+        );
+        return;
+    };
+    if !(1..=64).contains(&n) {
+        ctx.alert(
+            line,
+            format!("'nbthread' value must be between 1 and 64 (was {n})"),
+        );
+        return;
+    }
+    ctx.global.nbthread = u32::try_from(n).ok();
+}
+
+/// The text HAProxy 2.6 prints for any `nbproc`.
+pub const NBPROC_MSG: &str = "nbproc is not supported any more since HAProxy 2.5. Threads will automatically be used on multi-processor machines if available.";
+
+/// `nbproc`: deliberate difference with HAProxy 2.6, `nbproc 1` only warns (it asks for
+/// what we do anyway); larger values are an alert that points to `nbthread`.
+fn nbproc(ctx: &mut GlobalCtx<'_>, line: &Line) {
+    if line.word(1) == Some("1") {
+        ctx.warning(line, NBPROC_MSG);
+    } else {
+        ctx.alert(
+            line,
+            format!("{NBPROC_MSG} Use 'nbthread' to run several threads."),
+        );
+    }
+}
+
+fn pidfile(ctx: &mut GlobalCtx<'_>, line: &Line) {
+    if ctx.global.pidfile.is_some() {
+        ctx.alert(line, "'pidfile' already specified. Continuing.");
+        return;
+    }
+    match line.word(1) {
+        Some(p) => ctx.global.pidfile = Some(PathBuf::from(p)),
+        None => ctx.alert(line, "'pidfile' expects a file name as an argument."),
+    }
+}
+
+/// Looks a name up in a `/etc/passwd`-like text (name:x:id:...), returning its id.
+pub fn lookup_id(db: &str, name: &str) -> Option<u32> {
+    db.lines().find_map(|l| {
+        let mut f = l.split(':');
+        if f.next()? != name {
+            return None;
+        }
+        f.nth(1)?.parse().ok()
+    })
+}
+
+fn read_db(path: &str) -> String {
+    std::fs::read_to_string(path).unwrap_or_default()
+}
+
+fn user(ctx: &mut GlobalCtx<'_>, line: &Line) {
+    if ctx.global.user.is_some() {
+        ctx.alert(line, "user/uid already specified. Continuing.");
+        return;
+    }
+    let name = line.word(1).unwrap_or("");
+    if lookup_id(&read_db("/etc/passwd"), name).is_none() {
+        ctx.alert(
+            line,
+            format!("cannot find user id for '{name}' (0:Success)"),
+        );
+        return;
+    }
+    ctx.global.user = Some(UserSpec::Name(name.to_string()));
+}
+
+fn group(ctx: &mut GlobalCtx<'_>, line: &Line) {
+    if ctx.global.group.is_some() {
+        ctx.alert(line, "group/gid already specified. Continuing.");
+        return;
+    }
+    let name = line.word(1).unwrap_or("");
+    if lookup_id(&read_db("/etc/group"), name).is_none() {
+        ctx.alert(
+            line,
+            format!("cannot find group id for '{name}' (0:Success)"),
+        );
+        return;
+    }
+    ctx.global.group = Some(UserSpec::Name(name.to_string()));
+}
+
+fn numeric_id(ctx: &mut GlobalCtx<'_>, line: &Line, what: &str, hint: &str) -> Option<u32> {
+    let Some(v) = line.word(1) else {
+        ctx.alert(line, format!("'{what}' expects an integer argument."));
+        return None;
+    };
+    match v.parse::<u32>() {
+        Ok(n) => Some(n),
+        Err(_) => {
+            let msg = format!(" {what}: string '{v}' is not a number.\nYou might want to use the '{hint}' parameter to use a system {hint} name.");
+            ctx.warning(line, msg);
+            Some(crate::config::units::atou32(v))
+        }
+    }
+}
+
+fn uid(ctx: &mut GlobalCtx<'_>, line: &Line) {
+    if ctx.global.user.is_some() {
+        ctx.alert(line, "user/uid already specified. Continuing.");
+        return;
+    }
+    if let Some(n) = numeric_id(ctx, line, "uid", "user") {
+        ctx.global.user = Some(UserSpec::Id(n));
+    }
+}
+
+fn gid(ctx: &mut GlobalCtx<'_>, line: &Line) {
+    if ctx.global.group.is_some() {
+        ctx.alert(line, "group/gid already specified. Continuing.");
+        return;
+    }
+    if let Some(n) = numeric_id(ctx, line, "gid", "group") {
+        ctx.global.group = Some(UserSpec::Id(n));
+    }
+}
+
+fn chroot(ctx: &mut GlobalCtx<'_>, line: &Line) {
+    if ctx.global.chroot.is_some() {
+        ctx.alert(line, "'chroot' already specified. Continuing.");
+        return;
+    }
+    match line.word(1) {
+        Some(p) => ctx.global.chroot = Some(PathBuf::from(p)),
+        None => ctx.alert(line, "'chroot' expects a directory as an argument."),
+    }
+}
+
+fn log_tag(ctx: &mut GlobalCtx<'_>, line: &Line) {
+    match line.word(1) {
+        Some(t) if !t.is_empty() => ctx.global.log_tag = Some(t.to_string()),
+        _ => ctx.alert(line, "'log-tag' expects a tag for use in syslog."),
+    }
+}
+
+fn stats(ctx: &mut GlobalCtx<'_>, line: &Line) {
+    match line.word(1) {
+        Some("socket") => match line.word(2) {
+            Some(addr) => ctx
+                .global
+                .stats_sockets
+                .push(crate::config::model::StatsSocket {
+                    loc: line.loc.clone(),
+                    addr: addr.to_string(),
+                    options: line
+                        .words
+                        .get(3..)
+                        .map(<[String]>::to_vec)
+                        .unwrap_or_default(),
+                }),
+            None => ctx.alert(
+                line,
+                "'stats socket' in global section expects an address or a path to a UNIX socket",
+            ),
+        },
+        Some("timeout") => {
+            let arg = line.word(2).unwrap_or("");
+            match parse_time(arg) {
+                Ok(d) if !d.is_zero() => ctx.global.stats_timeout = Some(d),
+                Ok(_) => ctx.alert(line, "'stats timeout' expects a positive value"),
+                Err(TimeError::BadChar(c)) => ctx.alert(
+                    line,
+                    format!("'stats timeout' : unexpected character '{c}'"),
+                ),
+                Err(_) => ctx.alert(line, "'stats timeout' expects a positive value"),
+            }
+        }
+        Some("maxconn") | Some("bind-process") => {}
+        other => {
+            let got = other.unwrap_or("");
+            ctx.alert(
+                line,
+                format!("'stats' only supports 'socket', 'maxconn', 'bind-process' and 'timeout' (got '{got}')"),
+            );
+        }
+    }
+}
+
+fn base(ctx: &mut GlobalCtx<'_>, line: &Line, ca: bool) {
+    let kw = line.keyword();
+    let slot = if ca {
+        &mut ctx.global.ca_base
+    } else {
+        &mut ctx.global.crt_base
+    };
+    if slot.is_some() {
+        let msg = format!("'{kw}' already specified. Continuing.");
+        ctx.alert(line, msg);
+        return;
+    }
+    match line.word(1) {
+        Some(p) => *slot = Some(PathBuf::from(p)),
+        None => {
+            let msg = format!("'{kw}' expects a directory path as an argument.");
+            ctx.alert(line, msg);
+        }
+    }
+}
+
+fn keep_ssl_server(ctx: &mut GlobalCtx<'_>, line: &Line) {
+    let args = line
+        .words
+        .get(1..)
+        .map(<[String]>::to_vec)
+        .unwrap_or_default();
+    ctx.global
+        .ssl_default_server
+        .push((line.keyword().to_string(), args));
+}
+
+fn hard_stop_after(ctx: &mut GlobalCtx<'_>, line: &Line) {
+    let Some(arg) = line.word(1) else {
+        ctx.alert(line, "'hard-stop-after' expects <time> as argument.\n");
+        return;
+    };
+    match parse_time(arg) {
+        Ok(d) => ctx.global.hard_stop_after = Some(d),
+        Err(TimeError::BadChar(c)) => {
+            ctx.alert(line, format!("unexpected character '{c}' in argument to <hard-stop-after>.\n"))
+        }
+        Err(TimeError::Overflow) => ctx.alert(
+            line,
+            format!("timer overflow in argument <{arg}> to <hard-stop-after> (maximum value is 2147483647 ms or ~24.8 days)"),
+        ),
+        Err(_) => ctx.alert(line, "'hard-stop-after' expects <time> as argument.\n"),
+    }
+}
+
+fn spread_checks(ctx: &mut GlobalCtx<'_>, line: &Line) {
+    let v = crate::config::units::atol(line.word(1).unwrap_or(""));
+    if !(0..=50).contains(&v) {
+        let msg = format!(
+            "parsing [{}]: 'spread-checks' needs a positive value in range 0..50.",
+            line.loc
+        );
+        ctx.diags.global(crate::config::diag::Level::Alert, msg);
+        return;
+    }
+    ctx.global.spread_checks = u32::try_from(v).ok();
+}
+
+fn node(ctx: &mut GlobalCtx<'_>, line: &Line) {
+    let name = line.word(1).unwrap_or("");
+    let ok = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+    if !ok {
+        let msg = format!("parsing [{}]: 'node' requires valid node name - non-empty string with digits(0-9), letters(A-Z, a-z), dot(.), hyphen(-) or underscode(_).", line.loc);
+        ctx.diags.global(crate::config::diag::Level::Alert, msg);
+        return;
+    }
+    ctx.global.node = Some(name.to_string());
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::diag::Diags;
+    use crate::config::lexer::lex;
+    use crate::config::model::Global;
+
+    fn parse(text: &str) -> (Global, Diags) {
+        let mut d = Diags::new();
+        let lines = lex("g.cfg", text, &|_| None, &mut d);
+        let mut g = Global::default();
+        let mut ctx = super::GlobalCtx {
+            global: &mut g,
+            diags: &mut d,
+            abort: false,
+        };
+        for l in &lines {
+            super::super::parse_global_line(&mut ctx, l);
+        }
+        (g, d)
+    }
+
+    #[test]
+    fn basic_global_keywords_fill_the_model() {
+        let (g, d) = parse(
+            "daemon\nmaxconn 4096\nnbthread 4\npidfile /run/h.pid\nstats timeout 30s\nuser root\n",
+        );
+        assert!(d.list.is_empty(), "{d:?}");
+        assert!(g.daemon);
+        assert_eq!(g.maxconn, Some(4096));
+        assert_eq!(g.nbthread, Some(4));
+        assert_eq!(g.stats_timeout, Some(std::time::Duration::from_secs(30)));
+        assert_eq!(
+            g.user,
+            Some(crate::config::model::UserSpec::Name("root".into()))
+        );
+    }
+
+    #[test]
+    fn an_unknown_group_is_worded_like_haproxy() {
+        let (_, d) = parse("group nosuchgroupatall\n");
+        assert_eq!(
+            d.render(1),
+            "[ALERT]    (1) : config : parsing [g.cfg:1] : cannot find group id for 'nosuchgroupatall' (0:Success)\n"
+        );
+    }
+
+    #[test]
+    fn nbproc_one_only_warns_but_more_is_an_alert() {
+        let (_, d) = parse("nbproc 1\n");
+        assert!(!d.has_errors() && d.has_warnings());
+        let (_, d) = parse("nbproc 4\n");
+        assert!(d.has_errors());
+        assert!(d.list[0].msg.contains("nbthread"));
+    }
+
+    #[test]
+    fn a_misspelled_global_keyword_gets_a_suggestion() {
+        let (_, d) = parse("daemonn\n");
+        assert_eq!(
+            d.list[0].msg,
+            "unknown keyword 'daemonn' in 'global' section; did you mean 'daemon' maybe ?"
+        );
+    }
+
+    #[test]
+    fn ids_are_read_from_passwd_style_text() {
+        assert_eq!(
+            super::lookup_id(
+                "root:x:0:0::/root:/bin/sh\nbob:x:1000:1000::/h:/bin/sh\n",
+                "bob"
+            ),
+            Some(1000)
+        );
+        assert_eq!(
+            super::lookup_id("root:x:0:0::/root:/bin/sh\n", "nobody"),
+            None
+        );
+    }
+}

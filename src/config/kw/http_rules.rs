@@ -1,0 +1,6 @@
+//! `http_rules` keywords (work in progress).
+
+use super::Keyword;
+
+/// The keywords of this family.
+pub static KEYWORDS: &[Keyword] = &[];

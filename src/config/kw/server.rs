@@ -1,0 +1,428 @@
+//! `server` and `default-server` (configuration.txt 4.2 "server", 5.2 "Server and
+//! default-server options"): address (`ADDR:PORT`, `ADDR` alone for "same port as the
+//! client", `unix@/path`, `/path`, host names kept for resolution after validation) and
+//! options (`weight`, `maxconn`, `minconn`, `maxqueue`, `backup`, `disabled`, `check`,
+//! `inter`, `fastinter`, `downinter`, `rise`, `fall`, `port`, `addr`, `cookie`, `ssl`,
+//! `verify`, `sni`, `send-proxy`, `id`, `slowstart`, and the other 2.6 options kept
+//! verbatim in `ServerParams::other`).
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+
+use super::{Keyword, Parse, ProxyCtx, PROXIES};
+use crate::config::lexer::Line;
+use crate::config::model::{Server, ServerAddr, ServerParams};
+use crate::config::units::{atol, parse_time, TimeError};
+
+/// `server` and `default-server`.
+pub static KEYWORDS: &[Keyword] = &[
+    Keyword {
+        name: "server",
+        sections: PROXIES,
+        parse: Parse::Proxy(server),
+    },
+    Keyword {
+        name: "default-server",
+        sections: PROXIES,
+        parse: Parse::Proxy(default_server),
+    },
+];
+
+/// Server options and how many arguments each takes (HAProxy 2.6's registered list).
+pub const OPTIONS: &[(&str, usize)] = &[
+    ("addr", 1),
+    ("agent-addr", 1),
+    ("agent-check", 0),
+    ("agent-inter", 1),
+    ("agent-port", 1),
+    ("agent-send", 1),
+    ("allow-0rtt", 0),
+    ("alpn", 1),
+    ("backup", 0),
+    ("ca-file", 1),
+    ("check", 0),
+    ("check-alpn", 1),
+    ("check-proto", 1),
+    ("check-send-proxy", 0),
+    ("check-sni", 1),
+    ("check-ssl", 0),
+    ("check-via-socks4", 0),
+    ("ciphers", 1),
+    ("ciphersuites", 1),
+    ("cookie", 1),
+    ("crl-file", 1),
+    ("crt", 1),
+    ("disabled", 0),
+    ("downinter", 1),
+    ("enabled", 0),
+    ("error-limit", 1),
+    ("fall", 1),
+    ("fastinter", 1),
+    ("force-sslv3", 0),
+    ("force-tlsv10", 0),
+    ("force-tlsv11", 0),
+    ("force-tlsv12", 0),
+    ("force-tlsv13", 0),
+    ("id", 1),
+    ("init-addr", 1),
+    ("inter", 1),
+    ("log-proto", 1),
+    ("max-reuse", 1),
+    ("maxconn", 1),
+    ("maxqueue", 1),
+    ("minconn", 1),
+    ("namespace", 1),
+    ("no-agent-check", 0),
+    ("no-backup", 0),
+    ("no-check", 0),
+    ("no-check-ssl", 0),
+    ("no-send-proxy", 0),
+    ("no-send-proxy-v2", 0),
+    ("no-send-proxy-v2-ssl", 0),
+    ("no-send-proxy-v2-ssl-cn", 0),
+    ("no-ssl", 0),
+    ("no-ssl-reuse", 0),
+    ("no-sslv3", 0),
+    ("no-tfo", 0),
+    ("no-tls-tickets", 0),
+    ("no-tlsv10", 0),
+    ("no-tlsv11", 0),
+    ("no-tlsv12", 0),
+    ("no-tlsv13", 0),
+    ("no-verifyhost", 0),
+    ("non-stick", 0),
+    ("npn", 1),
+    ("observe", 1),
+    ("on-error", 1),
+    ("on-marked-down", 1),
+    ("on-marked-up", 1),
+    ("pool-low-conn", 1),
+    ("pool-max-conn", 1),
+    ("pool-purge-delay", 1),
+    ("port", 1),
+    ("proto", 1),
+    ("proxy-v2-options", 1),
+    ("redir", 1),
+    ("resolve-net", 1),
+    ("resolve-opts", 1),
+    ("resolve-prefer", 1),
+    ("resolvers", 1),
+    ("rise", 1),
+    ("send-proxy", 0),
+    ("send-proxy-v2", 0),
+    ("send-proxy-v2-ssl", 0),
+    ("send-proxy-v2-ssl-cn", 0),
+    ("shard", 1),
+    ("slowstart", 1),
+    ("sni", 1),
+    ("socks4", 1),
+    ("source", 1),
+    ("ssl", 0),
+    ("ssl-max-ver", 1),
+    ("ssl-min-ver", 1),
+    ("ssl-reuse", 0),
+    ("stick", 0),
+    ("tcp-ut", 1),
+    ("tfo", 0),
+    ("tls-tickets", 0),
+    ("track", 1),
+    ("verify", 1),
+    ("verifyhost", 1),
+    ("weight", 1),
+    ("ws", 1),
+];
+
+fn server(ctx: &mut ProxyCtx<'_>, line: &Line) {
+    if ctx.in_defaults() {
+        ctx.alert_bare(line, "'server' not allowed in 'defaults' section.");
+        return;
+    }
+    if !ctx.proxy.cap.backend {
+        let msg = format!(
+            "parsing [{}] : 'server' not allowed because {} '{}' has no backend capability.",
+            line.loc,
+            ctx.kind_word(),
+            ctx.proxy.name
+        );
+        ctx.alert_bare(line, msg);
+        return;
+    }
+    let (Some(name), Some(addr)) = (line.word(1), line.word(2)) else {
+        ctx.alert_bare(
+            line,
+            "'server' expects <name> and <addr>[:<port>] as arguments.",
+        );
+        return;
+    };
+    let who = format!("'server {}/{name}'", ctx.proxy.name);
+    let addr = match parse_server_addr(addr) {
+        Ok(a) => a,
+        Err(msg) => {
+            ctx.alert_bare(line, format!("{who} : {msg}"));
+            return;
+        }
+    };
+    let mut params = ctx.proxy.default_server.clone();
+    if let Err(msg) = parse_options(&mut params, line, 3, name) {
+        ctx.alert_bare(line, format!("{who} : {msg}"));
+        return;
+    }
+    ctx.proxy.servers.push(Server {
+        loc: line.loc.clone(),
+        name: name.to_string(),
+        addr,
+        params,
+    });
+}
+
+fn default_server(ctx: &mut ProxyCtx<'_>, line: &Line) {
+    if !ctx.has_be() {
+        let msg = format!(
+            "'default-server' ignored because {} '{}' has no backend capability.",
+            ctx.kind_word(),
+            ctx.proxy.name
+        );
+        ctx.warning(line, msg);
+        return;
+    }
+    let mut params = ctx.proxy.default_server.clone();
+    match parse_options(&mut params, line, 1, "") {
+        Ok(()) => ctx.proxy.default_server = params,
+        Err(msg) if msg.starts_with("unknown keyword") => {
+            ctx.alert_bare(
+                line,
+                format!("{msg} Hint: no address was expected for this server."),
+            );
+        }
+        Err(msg) => ctx.alert_bare(line, format!("'default-server' : {msg}")),
+    }
+}
+
+/// Parses a server address: `unix@/path`, `/path`, `[v6]:port`, `host[:port]`.
+/// A missing port is 0 ("use the client's destination port"); `+N`/`-N` offsets are
+/// accepted and kept as 0 too. Host names are kept for resolution after validation.
+pub fn parse_server_addr(text: &str) -> Result<ServerAddr, String> {
+    if let Some(p) = text.strip_prefix("unix@") {
+        return Ok(ServerAddr::Unix(PathBuf::from(p)));
+    }
+    if text.starts_with('/') {
+        return Ok(ServerAddr::Unix(PathBuf::from(text)));
+    }
+    let (_, rest) = super::bind::family_prefix(text);
+    if let Ok(ip) = rest.parse::<IpAddr>() {
+        return Ok(ServerAddr::Inet(SocketAddr::new(ip, 0)));
+    }
+    let (host, port) = match rest.rfind(':') {
+        Some(i) => (rest.get(..i).unwrap_or(""), rest.get(i + 1..).unwrap_or("")),
+        None => (rest, ""),
+    };
+    let port = if port.is_empty() || port.starts_with('+') || port.starts_with('-') {
+        0
+    } else {
+        match port.parse::<u32>() {
+            Ok(n) if n <= 65535 => u16::try_from(n).unwrap_or(0),
+            _ => return Err(format!("invalid port '{port}'")),
+        }
+    };
+    let bare = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    match bare.parse::<IpAddr>() {
+        Ok(ip) => Ok(ServerAddr::Inet(SocketAddr::new(ip, port))),
+        Err(_) if bare.is_empty() => Ok(ServerAddr::Inet(SocketAddr::new(
+            IpAddr::from([0, 0, 0, 0]),
+            port,
+        ))),
+        Err(_) => Ok(ServerAddr::Host(bare.to_string(), port)),
+    }
+}
+
+fn time_arg(v: &str, opt: &str, server: &str) -> Result<std::time::Duration, String> {
+    let shown = if opt == "inter" || opt == "fastinter" {
+        "agent-inter"
+    } else {
+        opt
+    };
+    match parse_time(v) {
+        Ok(d) if d.is_zero() && opt != "slowstart" => Err(format!("invalid value 0 for argument '{opt}' of server {server}..")),
+        Ok(d) => Ok(d),
+        Err(TimeError::BadChar(c)) => Err(format!("unexpected character '{c}' in '{shown}' argument of server {server}..")),
+        Err(TimeError::Overflow) => Err(format!("timer overflow in argument '{v}' to '{opt}' of server {server}, maximum value is 2147483647 ms (~24.8 days)..")),
+        Err(_) => Err(format!("'{opt}' expects an integer argument..")),
+    }
+}
+
+/// Applies the options of a `server`/`default-server` line from word `from` on.
+pub fn parse_options(
+    p: &mut ServerParams,
+    line: &Line,
+    from: usize,
+    server: &str,
+) -> Result<(), String> {
+    let mut i = from;
+    while let Some(opt) = line.word(i) {
+        let Some(&(_, nargs)) = OPTIONS.iter().find(|(n, _)| *n == opt) else {
+            return Err(
+                match super::best_match(opt, OPTIONS.iter().map(|(n, _)| *n)) {
+                    Some(m) => format!("unknown keyword '{opt}'; did you mean '{m}' maybe ?"),
+                    None => format!("unknown keyword '{opt}'."),
+                },
+            );
+        };
+        let arg = line.word(i + 1);
+        let v = arg.unwrap_or("");
+        let need_int = |what: &str| -> Result<(), String> {
+            if arg.is_none() {
+                Err(format!("'{what}' expects an integer argument.."))
+            } else {
+                Ok(())
+            }
+        };
+        match opt {
+            "weight" => {
+                let w = atol(v);
+                if !(0..=256).contains(&w) {
+                    return Err(format!(
+                        "weight of server {server} is not within 0 and 256 ({w}).."
+                    ));
+                }
+                p.weight = u32::try_from(w).unwrap_or(1);
+            }
+            "maxconn" => p.maxconn = crate::config::units::atou32(v),
+            "minconn" => p.minconn = crate::config::units::atou32(v),
+            "maxqueue" => p.maxqueue = crate::config::units::atou32(v),
+            "backup" => p.backup = true,
+            "no-backup" => p.backup = false,
+            "disabled" => p.disabled = true,
+            "enabled" => p.disabled = false,
+            "check" => p.check = true,
+            "no-check" => p.check = false,
+            "inter" => p.inter = time_arg(v, opt, server)?,
+            "fastinter" => p.fastinter = Some(time_arg(v, opt, server)?),
+            "downinter" => p.downinter = Some(time_arg(v, opt, server)?),
+            "slowstart" => p.slowstart = Some(time_arg(v, opt, server)?),
+            "rise" | "fall" => {
+                need_int(opt)?;
+                let n = atol(v);
+                if n <= 0 {
+                    return Err(format!("'{opt}' has to be > 0.."));
+                }
+                let n = u32::try_from(n).unwrap_or(u32::MAX);
+                if opt == "rise" {
+                    p.rise = n;
+                } else {
+                    p.fall = n;
+                }
+            }
+            "port" => p.check_port = u16::try_from(atol(v)).ok(),
+            "addr" => {
+                if v.parse::<IpAddr>().is_err() {
+                    return Err("'addr' expects <ipv4|ipv6> as argument..".into());
+                }
+                p.check_addr = Some(v.to_string());
+            }
+            "cookie" => {
+                if arg.is_none() {
+                    return Err("'cookie' expects <value> as argument..".into());
+                }
+                p.cookie = Some(v.to_string());
+            }
+            "ssl" => p.ssl = true,
+            "no-ssl" => p.ssl = false,
+            "verify" => {
+                if v != "none" && v != "required" {
+                    return Err(format!("'verify' : unknown verify method '{v}', only 'none' and 'required' are supported."));
+                }
+                p.verify = Some(v.to_string());
+            }
+            "sni" => {
+                if arg.is_none() {
+                    return Err("'sni' : missing sni expression.".into());
+                }
+                p.sni = Some(v.to_string());
+            }
+            "send-proxy" => p.send_proxy = true,
+            "no-send-proxy" => p.send_proxy = false,
+            "id" => {
+                let n = atol(v);
+                if n <= 0 {
+                    return Err("'id' : custom id has to be > 0.".into());
+                }
+                p.id = u32::try_from(n).ok();
+            }
+            "observe" => {
+                if !matches!(v, "none" | "layer4" | "layer7") {
+                    return Err(format!(
+                        "'observe' expects one of 'none', 'layer4', 'layer7' but got '{v}'."
+                    ));
+                }
+                p.other.extend([opt.to_string(), v.to_string()]);
+            }
+            "source" => {
+                if arg.is_none() {
+                    return Err("'source' expects <addr>[:<port>[-<port>]], and optionally 'usesrc' <addr>, and 'interface' <name> as argument..".into());
+                }
+                p.other.extend([opt.to_string(), v.to_string()]);
+                while let (Some(k @ ("usesrc" | "interface")), Some(val)) =
+                    (line.word(i + 2), line.word(i + 3))
+                {
+                    p.other.extend([k.to_string(), val.to_string()]);
+                    i += 2;
+                }
+            }
+            _ => {
+                if nargs == 1 && arg.is_none() {
+                    return Err(format!("'{opt}' expects an argument.."));
+                }
+                p.other.push(opt.to_string());
+                if nargs == 1 {
+                    p.other.push(v.to_string());
+                }
+            }
+        }
+        i += 1 + nargs;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_addresses_take_every_form() {
+        assert_eq!(
+            parse_server_addr("10.0.0.1:80"),
+            Ok(ServerAddr::Inet("10.0.0.1:80".parse().unwrap()))
+        );
+        assert_eq!(
+            parse_server_addr("10.0.0.1"),
+            Ok(ServerAddr::Inet("10.0.0.1:0".parse().unwrap()))
+        );
+        assert_eq!(
+            parse_server_addr("[::1]:80"),
+            Ok(ServerAddr::Inet("[::1]:80".parse().unwrap()))
+        );
+        assert_eq!(
+            parse_server_addr("::1"),
+            Ok(ServerAddr::Inet("[::1]:0".parse().unwrap()))
+        );
+        assert_eq!(
+            parse_server_addr("ipv4@10.0.0.1:81"),
+            Ok(ServerAddr::Inet("10.0.0.1:81".parse().unwrap()))
+        );
+        assert_eq!(
+            parse_server_addr("web.local:8080"),
+            Ok(ServerAddr::Host("web.local".into(), 8080))
+        );
+        assert_eq!(
+            parse_server_addr("/run/s.sock"),
+            Ok(ServerAddr::Unix("/run/s.sock".into()))
+        );
+        assert_eq!(
+            parse_server_addr("1.2.3.4:99999"),
+            Err("invalid port '99999'".into())
+        );
+    }
+}
