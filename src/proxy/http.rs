@@ -37,7 +37,7 @@ use super::acl::{self, Ctx};
 use super::backend::{AcquireError, Backend, PooledConn, Slot};
 use super::errorfile::{self, ErrorPage, ErrorPages};
 use super::frontend::Frontend;
-use super::socket::{Peer, Rewind};
+use super::socket::{IdleIo, Peer, Rewind};
 
 /// Largest request head accepted (HAProxy's default `tune.bufsize` is 16384).
 const MAX_HEAD: usize = 16 * 1024;
@@ -190,8 +190,19 @@ where
     }
 }
 
-/// Serves one client connection of a `mode http` frontend until it closes.
-pub async fn serve<C>(fe: Arc<Frontend>, mut client: C, peer: Peer)
+/// Serves one client connection of a `mode http` frontend until it closes; with
+/// `timeout client`, the connection dies after that long without any I/O.
+pub async fn serve<C>(fe: Arc<Frontend>, client: C, peer: Peer)
+where
+    C: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    match fe.client_timeout {
+        Some(t) => serve_conn(fe, IdleIo::new(client, t), peer).await,
+        None => serve_conn(fe, client, peer).await,
+    }
+}
+
+async fn serve_conn<C>(fe: Arc<Frontend>, mut client: C, peer: Peer)
 where
     C: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -544,13 +555,12 @@ async fn forward(
                     };
                     continue;
                 };
-                match hyper::client::conn::http1::handshake(TokioIo::new(sock)).await {
-                    Ok((s, conn)) => {
-                        tokio::spawn(async move {
-                            let _ = conn.with_upgrades().await;
-                        });
-                        (s, true)
-                    }
+                let hs = match be.server_timeout {
+                    Some(t) if client_upgrade.is_none() => open(IdleIo::new(sock, t)).await,
+                    _ => open(sock).await,
+                };
+                match hs {
+                    Ok(s) => (s, true),
                     Err(_) => return chain_errors(502),
                 }
             }
@@ -595,6 +605,18 @@ async fn forward(
             },
         }
     }
+}
+
+/// Runs the HTTP/1.1 handshake on a new server connection and spawns its driver task.
+async fn open<S>(io: S) -> Result<PooledConn, hyper::Error>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(io)).await?;
+    tokio::spawn(async move {
+        let _ = conn.with_upgrades().await;
+    });
+    Ok(sender)
 }
 
 /// The `Upgrade` protocol when the request asks for one (`Connection: upgrade`).

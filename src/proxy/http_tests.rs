@@ -407,3 +407,23 @@ async fn a_server_stalling_mid_body_is_cut_after_timeout_server() {
     assert!(text.starts_with("HTTP/1.1 200 OK\r\n"), "{text}");
     assert!(text.ends_with("\r\n\r\nab"), "{text}");
 }
+
+#[tokio::test]
+async fn a_client_stalling_mid_body_is_cut_after_timeout_client() {
+    use tokio::io::AsyncReadExt;
+    let o = Origin::start(Behaviour::Silent).await;
+    let mut p = listen("l", Mode::Http, &[o.addr]);
+    p.timeouts.client = Some(Duration::from_millis(100));
+    p.timeouts.server = Some(Duration::from_secs(60));
+    let (_p, addr) = run(vec![p], "l").await;
+    let mut c = TcpStream::connect(addr).await.unwrap();
+    c.write_all(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nab")
+        .await
+        .unwrap();
+    let mut all = Vec::new();
+    // The proxy ends the connection long before `timeout server` (60s) or our bound (5s).
+    let _ = timeout(T, c.read_to_end(&mut all))
+        .await
+        .expect("connection still open");
+    assert!(!String::from_utf8_lossy(&all).contains(" 200 "));
+}
