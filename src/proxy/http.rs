@@ -533,7 +533,7 @@ async fn forward(
     let mut req = req;
     loop {
         // An idle pooled connection first, then a new one.
-        let pooled = if close_server {
+        let pooled = if close_server || slot.server().send_proxy {
             None
         } else {
             slot.server().pool_take()
@@ -544,7 +544,7 @@ async fn forward(
                 _ => continue,
             },
             None => {
-                let Some(sock) = be.connect_once(&slot, peer.local_port).await else {
+                let Some(sock) = be.connect_once(&slot, &peer).await else {
                     if left == 0 {
                         return chain_errors(503);
                     }
@@ -586,7 +586,11 @@ async fn forward(
                 }
                 let (mut parts, body) = resp.into_parts();
                 strip_hop_by_hop(&mut parts.headers);
-                let conn = if close_server { None } else { Some(sender) };
+                let conn = if close_server || slot.server().send_proxy {
+                    None
+                } else {
+                    Some(sender)
+                };
                 let idle = be
                     .server_timeout
                     .map(|d| (d, Box::pin(tokio::time::sleep(d))));

@@ -141,9 +141,16 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Rewind<S> {
 pub struct Peer {
     /// The client address (`None` on a unix socket).
     pub src: Option<SocketAddr>,
-    /// The local port the client connected to (0 on a unix socket); used by servers
-    /// declared without a port.
-    pub local_port: u16,
+    /// The address the client connected to (`None` on a unix socket).
+    pub dst: Option<SocketAddr>,
+}
+
+impl Peer {
+    /// The port the client connected to (0 on a unix socket); used by servers declared
+    /// without a port.
+    pub fn local_port(&self) -> u16 {
+        self.dst.map_or(0, |a| a.port())
+    }
 }
 
 /// A stream that fails with `TimedOut` once no byte moved in either direction for `idle`
