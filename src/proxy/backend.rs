@@ -126,6 +126,8 @@ pub struct Backend {
     pub forwardfor: Option<ForwardFor>,
     /// `http-request` rules of this backend.
     pub http_request: Vec<HttpRule>,
+    /// `http-response` rules of this backend.
+    pub http_response: Vec<HttpRule>,
     /// `acl` lines of this backend.
     pub acls: Vec<Acl>,
     /// `errorfile` pages of this backend.
@@ -260,6 +262,7 @@ impl Backend {
             conn_mode: p.options.http_conn_mode,
             forwardfor: p.forwardfor.clone(),
             http_request: p.http_request.clone(),
+            http_response: p.http_response.clone(),
             acls: p.acls.clone(),
             errors: ErrorPages::new(&p.errorfiles),
             balance: p.balance.clone(),

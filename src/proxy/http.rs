@@ -286,27 +286,9 @@ fn run_rules(
                 }
                 return Some(r);
             }
-            HttpAction::SetHeader { name, value } => {
-                if let (Ok(n), Ok(v)) = (
-                    HeaderName::try_from(name.as_str()),
-                    HeaderValue::from_str(value),
-                ) {
-                    req.headers_mut().insert(n, v);
-                }
-            }
-            HttpAction::AddHeader { name, value } => {
-                if let (Ok(n), Ok(v)) = (
-                    HeaderName::try_from(name.as_str()),
-                    HeaderValue::from_str(value),
-                ) {
-                    req.headers_mut().append(n, v);
-                }
-            }
-            HttpAction::DelHeader { name } => {
-                if let Ok(n) = HeaderName::try_from(name.as_str()) {
-                    req.headers_mut().remove(n);
-                }
-            }
+            action @ (HttpAction::SetHeader { .. }
+            | HttpAction::AddHeader { .. }
+            | HttpAction::DelHeader { .. }) => edit_headers(req.headers_mut(), action),
             HttpAction::Redirect { args } => {
                 if let Some(r) = redirect(args, req) {
                     return Some(r);
@@ -316,6 +298,75 @@ fn run_rules(
         }
     }
     None
+}
+
+/// Runs `http-response` rules on a server response's headers; `Some(response)` replaces it
+/// (`deny`, `return`).
+fn run_response_rules(
+    rules: &[HttpRule],
+    acls: &[crate::config::model::Acl],
+    headers: &mut HeaderMap,
+    src: Option<IpAddr>,
+    chain: &[&ErrorPages],
+) -> Option<Response<RespBody>> {
+    for rule in rules {
+        let ctx = Ctx {
+            src,
+            ..Ctx::default()
+        };
+        if !acl::holds(rule.cond.as_ref(), acls, &ctx) {
+            continue;
+        }
+        match &rule.action {
+            HttpAction::Return {
+                status,
+                content_type,
+                body,
+                headers: hdrs,
+            } => {
+                return Some(return_response(
+                    *status,
+                    content_type.as_deref(),
+                    body,
+                    hdrs,
+                ));
+            }
+            HttpAction::Deny { status } => return Some(error_response(chain, *status)),
+            HttpAction::Allow => return None,
+            action => {
+                edit_headers(headers, action);
+            }
+        }
+    }
+    None
+}
+
+/// Applies a `set-header`, `add-header` or `del-header` action; other actions are ignored.
+fn edit_headers(h: &mut HeaderMap, action: &HttpAction) {
+    match action {
+        HttpAction::SetHeader { name, value } => {
+            if let (Ok(n), Ok(v)) = (
+                HeaderName::try_from(name.as_str()),
+                HeaderValue::from_str(value),
+            ) {
+                h.insert(n, v);
+            }
+        }
+        HttpAction::AddHeader { name, value } => {
+            if let (Ok(n), Ok(v)) = (
+                HeaderName::try_from(name.as_str()),
+                HeaderValue::from_str(value),
+            ) {
+                h.append(n, v);
+            }
+        }
+        HttpAction::DelHeader { name } => {
+            if let Ok(n) = HeaderName::try_from(name.as_str()) {
+                h.remove(n);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// `redirect location|prefix URL [code N]`.
@@ -447,6 +498,16 @@ async fn handle(
     mut req: Request<Incoming>,
 ) -> Result<Response<RespBody>, Infallible> {
     let src = peer.src.map(|a| a.ip());
+    if let Some(m) = fe.monitor_uri.as_deref() {
+        let uri = req.uri();
+        if uri.path_and_query().is_some_and(|p| p.as_str() == m) || uri == m {
+            return Ok(finish_response(
+                &fe,
+                error_response(&[&fe.errors], 200),
+                fe.conn_mode,
+            ));
+        }
+    }
     if let Some(r) = run_rules(&fe.http_request, &fe.acls, &mut req, src, &[&fe.errors]) {
         return Ok(finish_response(&fe, r, fe.conn_mode));
     }
@@ -476,7 +537,7 @@ async fn handle(
             }
         }
     }
-    let r = forward(&be, &chain, req, peer, mode).await;
+    let r = forward(&fe, &be, &chain, req, peer, mode).await;
     Ok(finish_response(&fe, r, mode))
 }
 
@@ -494,6 +555,7 @@ fn finish_response(
 
 /// Sends `req` to a server of `be` and returns its response, or the error page.
 async fn forward(
+    fe: &Frontend,
     be: &Arc<Backend>,
     chain: &[&ErrorPages],
     mut req: Request<Incoming>,
@@ -586,6 +648,19 @@ async fn forward(
                 }
                 let (mut parts, body) = resp.into_parts();
                 strip_hop_by_hop(&mut parts.headers);
+                let src = peer.src.map(|a| a.ip());
+                let own = fe.is_own(be);
+                let be_rules = (&be.http_response[..], &be.acls[..]);
+                let fe_rules = (&fe.http_response[..], &fe.acls[..]);
+                for (rules, acls) in [Some(be_rules), (!own).then_some(fe_rules)]
+                    .into_iter()
+                    .flatten()
+                {
+                    if let Some(r) = run_response_rules(rules, acls, &mut parts.headers, src, chain)
+                    {
+                        return r;
+                    }
+                }
                 let conn = if close_server || slot.server().send_proxy {
                     None
                 } else {

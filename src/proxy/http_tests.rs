@@ -427,3 +427,33 @@ async fn a_client_stalling_mid_body_is_cut_after_timeout_client() {
         .expect("connection still open");
     assert!(!String::from_utf8_lossy(&all).contains(" 200 "));
 }
+
+#[tokio::test]
+async fn http_response_rules_edit_server_headers_and_monitor_uri_answers_200() {
+    let o = Origin::start(Behaviour::Echo("s1")).await;
+    let mut p = listen("l", Mode::Http, &[o.addr]);
+    p.monitor_uri = Some("/health".into());
+    p.http_response.push(rule(
+        HttpAction::SetHeader {
+            name: "X-Via".into(),
+            value: "proxy".into(),
+        },
+        None,
+    ));
+    p.http_response.push(rule(
+        HttpAction::DelHeader {
+            name: "Content-Type".into(),
+        },
+        None,
+    ));
+    let (_p, addr) = run(vec![p], "l").await;
+    let mut c = TcpStream::connect(addr).await.unwrap();
+    let mut buf = Vec::new();
+    let r = get(&mut c, &mut buf, "/").await;
+    assert_eq!(r.status, 200);
+    assert!(r.head.contains("x-via: proxy\r\n"), "{}", r.head);
+    let r = get(&mut c, &mut buf, "/health").await;
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("<h1>200 OK</h1>"));
+    assert_eq!(o.reqs.load(Ordering::SeqCst), 1);
+}
