@@ -127,14 +127,16 @@ pub fn load_texts(
             .iter()
             .filter(|d| d.level == Level::Alert)
             .count();
-        if after > before {
+        if after > before && !b.open_failed {
             b.diags.global(
                 Level::Alert,
                 format!("Error(s) found in configuration file : {name}"),
             );
         }
         if grouped.aborted || b.aborted {
-            break;
+            // HAProxy stops reading at once and skips the validity checks and their
+            // closing "Fatal errors" line.
+            return Err(b.diags);
         }
     }
     let mut diags = b.diags;
@@ -199,6 +201,8 @@ struct Builder {
     /// The last `defaults` section, which unnamed inheritance uses.
     last_defaults: Option<Proxy>,
     aborted: bool,
+    /// The abort was reported as HAProxy's odd "Could not open configuration file".
+    open_failed: bool,
 }
 
 impl Builder {
@@ -295,6 +299,7 @@ impl Builder {
             diags: &mut self.diags,
             prefix: None,
             abort: false,
+            open_failed: false,
         };
         for line in &s.lines {
             kw::parse_proxy_line(&mut ctx, line);
@@ -302,14 +307,14 @@ impl Builder {
                 break;
             }
         }
-        if ctx.abort {
+        let (abort, open_failed) = (ctx.abort, ctx.open_failed);
+        if open_failed {
             let file = line_file(&s.loc);
-            self.diags.global(
-                Level::Alert,
-                format!("Could not open configuration file {file} : Success"),
-            );
-            self.aborted = true;
+            let msg = format!("Could not open configuration file {file} : Success");
+            self.diags.global(Level::Alert, msg);
+            self.open_failed = true;
         }
+        self.aborted |= abort;
         if s.kind == SectionKind::Defaults {
             self.defaults.push((s.name.clone(), proxy.clone()));
             self.last_defaults = Some(proxy);
@@ -359,6 +364,7 @@ fn inherit(d: Proxy, name: &str, kind: ProxyKind, loc: &Loc) -> Proxy {
         binds: fresh.binds,
         servers: fresh.servers,
         use_backends: fresh.use_backends,
+        acls: fresh.acls,
         description: fresh.description,
         id: fresh.id,
         ..d

@@ -525,6 +525,9 @@ pub struct Options {
     /// `option ssl-hello-chk`, `smtpchk`, `mysql-check`, `pgsql-check`, `redis-check`,
     /// `ldap-check`: the check kind, kept by name.
     pub check_kind: Option<String>,
+    /// Other accepted on/off options without a field of their own (`logasap`,
+    /// `prefer-last-server`, `http-no-delay`, ...), by name, when set.
+    pub flags: Vec<String>,
 }
 
 /// HTTP connection handling mode (configuration.txt 4 "HTTP connection modes").

@@ -1,13 +1,16 @@
-//! Second pass over the model (HAProxy's `check_config_validity`): backend names used by
-//! `default_backend`/`use_backend` exist, server names are unique in their backend,
-//! `log global` is expanded, proxy ids are assigned, and the "missing timeouts" warning.
-//! Also [`has_listeners`], for `-c`'s exit code 2.
+//! Second pass over the model (HAProxy's `check_config_validity`), proxy by proxy in
+//! declaration order, with HAProxy's messages in its order: the "has no 'bind'
+//! directive" warning, `default_backend` and `use_backend` targets (existence and
+//! http/tcp mode compatibility), the 4-line "missing timeouts" warning, unique server
+//! names. It also expands `log global` and assigns proxy ids. [`has_listeners`] serves
+//! `-c`'s exit code 2.
 
 use super::diag::{Diags, Level};
-use super::model::{Config, Mode};
+use super::model::{Config, Mode, Proxy, ProxyKind};
 
-/// True if at least one enabled frontend has a `bind` line: without one, HAProxy says
-/// "Configuration file has no error but will not start (no listener) => exit(2)."
+/// True if at least one enabled proxy with the frontend capability has a `bind` line.
+/// Without one, `haproxy -c` says "Configuration file has no error but will not start
+/// (no listener) => exit(2)."
 pub fn has_listeners(config: &Config) -> bool {
     config
         .proxies
@@ -17,65 +20,123 @@ pub fn has_listeners(config: &Config) -> bool {
 
 /// Runs every check, pushing HAProxy's messages into `diags` and completing the model.
 pub fn validate(config: &mut Config, diags: &mut Diags) {
-    missing_timeouts(config, diags);
-    backends_exist(config, diags);
-    unique_servers(config, diags);
-    expand_log_global(config);
-    assign_ids(config, diags);
-}
-
-/// The 4-line warning for proxies without the timeouts their capabilities need.
-fn missing_timeouts(config: &Config, diags: &mut Diags) {
     for p in &config.proxies {
         if p.disabled {
             continue;
         }
-        let t = &p.timeouts;
-        let mut missing = Vec::new();
-        if p.cap.frontend && t.client.is_none_or(|d| d.is_zero()) {
-            missing.push("'client'");
+        if p.cap.frontend && p.binds.is_empty() {
+            let msg = format!(
+                "{} '{}' has no 'bind' directive. Please declare it as a backend if this was intended.",
+                type_word(p),
+                p.name
+            );
+            diags.global(Level::Warning, msg);
         }
-        if p.cap.backend && t.connect.is_none_or(|d| d.is_zero()) {
-            missing.push("'connect'");
+        if p.cap.frontend {
+            switching_targets(config, p, diags);
         }
-        if p.cap.backend && t.server.is_none_or(|d| d.is_zero()) {
-            missing.push("'server'");
-        }
-        // HAProxy only warns when the proxy would actually need them.
-        let needs = (p.cap.frontend && !p.binds.is_empty()) || p.cap.backend;
-        if missing.is_empty() || !needs {
-            continue;
-        }
-        let word = match p.kind {
-            super::model::ProxyKind::Frontend => "frontend",
-            super::model::ProxyKind::Backend => "backend",
-            super::model::ProxyKind::Listen => "proxy",
-        };
-        let _ = Mode::Tcp;
-        let msg = format!(
-            "missing timeouts for {word} '{}'.\nWhile not properly invalid, you will certainly encounter various problems\nwith such a configuration. To fix this, please ensure that all following\ntimeouts are set to a non-zero value: 'client', 'connect', 'server'.",
-            p.name
-        );
-        diags.global(Level::Warning, msg);
+        missing_timeouts(p, diags);
+        unique_servers(p, diags);
+    }
+    expand_log_global(config);
+    assign_ids(config);
+}
+
+/// `frontend`, `backend`, or `proxy` for a `listen`, as HAProxy names proxies.
+pub fn type_word(p: &Proxy) -> &'static str {
+    match p.kind {
+        ProxyKind::Frontend => "frontend",
+        ProxyKind::Backend => "backend",
+        ProxyKind::Listen => "proxy",
     }
 }
 
-fn backends_exist(config: &Config, diags: &mut Diags) {
-    let _ = (config, diags);
+fn mode_word(m: Mode) -> &'static str {
+    match m {
+        Mode::Tcp => "tcp",
+        Mode::Http => "http",
+    }
 }
 
-fn unique_servers(config: &Config, diags: &mut Diags) {
-    for p in &config.proxies {
-        for (i, s) in p.servers.iter().enumerate() {
-            if let Some(prev) = p.servers.iter().take(i).find(|o| o.name == s.name) {
-                let kind = p.kind.keyword();
-                let kind = if kind == "listen" { "proxy" } else { kind };
-                let msg = format!(
-                    "{kind} '{}', another server named '{}' was already defined at line {}, please use distinct names.",
-                    p.name, s.name, prev.loc.line
-                );
-                diags.alert(&s.loc, "server", msg);
-            }
+fn switching_targets(config: &Config, p: &Proxy, diags: &mut Diags) {
+    if let Some(name) = &p.default_backend {
+        match config.backend(name) {
+            None => diags.global(
+                Level::Alert,
+                format!(
+                    "Proxy '{}': unable to find required default_backend: '{name}'.",
+                    p.name
+                ),
+            ),
+            Some(b) => incompatible(p, b, "as its default backend", diags),
+        }
+    }
+    for u in &p.use_backends {
+        if u.backend.contains("%[") {
+            continue;
+        }
+        match config.backend(&u.backend) {
+            None => diags.global(
+                Level::Alert,
+                format!(
+                    "Proxy '{}': unable to find required use_backend: '{}'.",
+                    p.name, u.backend
+                ),
+            ),
+            Some(b) => incompatible(p, b, "in a 'use_backend' rule", diags),
+        }
+    }
+}
+
+fn incompatible(fe: &Proxy, be: &Proxy, how: &str, diags: &mut Diags) {
+    if fe.mode == Mode::Http && be.mode == Mode::Tcp {
+        let msg = format!(
+            "{} {} '{}' ({}) tries to use incompatible {} {} '{}' ({}) {how} (see 'mode').",
+            mode_word(fe.mode),
+            type_word(fe),
+            fe.name,
+            fe.loc,
+            mode_word(be.mode),
+            type_word(be),
+            be.name,
+            be.loc
+        );
+        diags.global(Level::Alert, msg);
+    }
+}
+
+/// The warning text for a proxy that lacks timeouts.
+pub fn missing_timeouts_msg(p: &Proxy) -> String {
+    format!(
+        "missing timeouts for {} '{}'.\nWhile not properly invalid, you will certainly encounter various problems\nwith such a configuration. To fix this, please ensure that all following\ntimeouts are set to a non-zero value: 'client', 'connect', 'server'.",
+        type_word(p),
+        p.name
+    )
+}
+
+fn missing_timeouts(p: &Proxy, diags: &mut Diags) {
+    let unset = |d: Option<std::time::Duration>| d.is_none_or(|d| d.is_zero());
+    let t = &p.timeouts;
+    let fe = p.cap.frontend && unset(t.client);
+    let be = p.cap.backend
+        && !p.servers.is_empty()
+        && (unset(t.connect) || (unset(t.server) && (p.mode == Mode::Http || unset(t.tunnel))));
+    if fe || be {
+        diags.global(Level::Warning, missing_timeouts_msg(p));
+    }
+}
+
+fn unique_servers(p: &Proxy, diags: &mut Diags) {
+    for (i, s) in p.servers.iter().enumerate() {
+        if let Some(prev) = p.servers.iter().take(i).find(|o| o.name == s.name) {
+            let msg = format!(
+                "{} '{}', another server named '{}' was already defined at line {}, please use distinct names.",
+                type_word(p),
+                p.name,
+                s.name,
+                prev.loc.line
+            );
+            diags.alert(&s.loc, "server", msg);
         }
     }
 }
@@ -90,8 +151,8 @@ fn expand_log_global(config: &mut Config) {
     }
 }
 
-fn assign_ids(config: &mut Config, diags: &mut Diags) {
-    let _ = diags;
+/// Proxies without an `id` get the lowest free id, from 1, in declaration order.
+fn assign_ids(config: &mut Config) {
     let mut used: Vec<u32> = config.proxies.iter().filter_map(|p| p.id).collect();
     let mut next = 1u32;
     for p in &mut config.proxies {
@@ -103,5 +164,86 @@ fn assign_ids(config: &mut Config, diags: &mut Diags) {
         }
         p.id = Some(next);
         used.push(next);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::diag::Diags;
+    use crate::config::{load_texts, Loaded};
+
+    fn load(text: &str) -> Result<Loaded, Diags> {
+        load_texts(&[("v.cfg", text)], &|_| None)
+    }
+
+    fn msgs(d: &Diags) -> Vec<String> {
+        d.list.iter().map(|d| d.msg.clone()).collect()
+    }
+
+    #[test]
+    fn missing_backends_are_reported_per_proxy() {
+        let d = load("defaults\n timeout client 1s\nfrontend f\n bind :80\n default_backend x\n use_backend y if TRUE\n")
+            .unwrap_err();
+        assert_eq!(
+            msgs(&d),
+            [
+                "Proxy 'f': unable to find required default_backend: 'x'.",
+                "Proxy 'f': unable to find required use_backend: 'y'.",
+                "Fatal errors found in configuration.",
+            ]
+        );
+    }
+
+    #[test]
+    fn an_http_frontend_cannot_use_a_tcp_backend() {
+        let d = load("defaults\n timeout client 1s\nfrontend f\n bind :80\n mode http\n default_backend b\nbackend b\n")
+            .unwrap_err();
+        assert_eq!(
+            d.list[0].msg,
+            "http frontend 'f' (v.cfg:3) tries to use incompatible tcp backend 'b' (v.cfg:7) as its default backend (see 'mode')."
+        );
+    }
+
+    #[test]
+    fn missing_timeouts_warn_with_the_four_line_text() {
+        let l = load("backend b\n server s 127.0.0.1:80\n").unwrap();
+        assert_eq!(
+            l.diags.render(1),
+            "[WARNING]  (1) : config : missing timeouts for backend 'b'.\n   | While not properly invalid, you will certainly encounter various problems\n   | with such a configuration. To fix this, please ensure that all following\n   | timeouts are set to a non-zero value: 'client', 'connect', 'server'.\n"
+        );
+        // A backend without servers needs no timeouts.
+        assert!(load("backend b\n").unwrap().diags.list.is_empty());
+    }
+
+    #[test]
+    fn a_listen_without_bind_warns() {
+        let l = load("defaults\n timeout client 1s\nlisten l\n").unwrap();
+        assert_eq!(
+            msgs(&l.diags),
+            ["proxy 'l' has no 'bind' directive. Please declare it as a backend if this was intended."]
+        );
+    }
+
+    #[test]
+    fn duplicate_server_names_are_refused() {
+        let d = load("backend b\n timeout connect 1s\n timeout server 1s\n server s 1.1.1.1:80\n server s 1.1.1.1:81\n")
+            .unwrap_err();
+        assert_eq!(
+            d.render(1).lines().next().unwrap(),
+            "[ALERT]    (1) : config : parsing [v.cfg:5] : backend 'b', another server named 's' was already defined at line 4, please use distinct names."
+        );
+    }
+
+    #[test]
+    fn ids_are_assigned_around_custom_ones() {
+        let l = load("backend a\nbackend b\n id 1\nbackend c\n").unwrap();
+        let ids: Vec<_> = l.config.proxies.iter().map(|p| p.id.unwrap()).collect();
+        assert_eq!(ids, [2, 1, 3]);
+    }
+
+    #[test]
+    fn log_global_takes_the_global_targets() {
+        let l = load("global\n log 127.0.0.1:514 local0\nbackend b\n log global\n").unwrap();
+        assert_eq!(l.config.backend("b").unwrap().logs.len(), 1);
     }
 }

@@ -1,6 +1,602 @@
-//! `http_rules` keywords (work in progress).
+//! `http-request`, `http-response` and `tcp-request` rules (configuration.txt 4.2
+//! "http-request", "http-response", "tcp-request"). Active actions: `return`, `deny`,
+//! `allow`, `set-header`, `add-header`, `del-header`, `redirect`, `auth`; the other known
+//! actions are kept as `HttpAction::Other`. `tcp-request` lines are checked and kept
+//! verbatim. As in HAProxy, an error in an http rule stops the parsing (`ERR_ABORT`).
 
-use super::Keyword;
+use super::{Keyword, Parse, ProxyCtx, NO_DEFAULTS, PROXIES};
+use crate::config::diag::Level;
+use crate::config::lexer::Line;
+use crate::config::model::{HttpAction, HttpRule, RawRule, ReturnBody};
 
-/// The keywords of this family.
-pub static KEYWORDS: &[Keyword] = &[];
+/// `http-request`, `http-response`, `tcp-request`.
+pub static KEYWORDS: &[Keyword] = &[
+    Keyword {
+        name: "http-request",
+        sections: PROXIES,
+        parse: Parse::Proxy(http_request),
+    },
+    Keyword {
+        name: "http-response",
+        sections: PROXIES,
+        parse: Parse::Proxy(http_response),
+    },
+    Keyword {
+        name: "tcp-request",
+        sections: NO_DEFAULTS,
+        parse: Parse::Proxy(tcp_request),
+    },
+];
+
+/// `http-request` actions of HAProxy 2.6, in the order its error message lists them.
+pub const REQUEST_ACTIONS: &[&str] = &[
+    "wait-for-handshake",
+    "ot-group",
+    "set-log-level",
+    "set-nice",
+    "use-service",
+    "sc-inc-gpc(*)",
+    "sc-inc-gpc0(*)",
+    "sc-inc-gpc1(*)",
+    "sc-set-gpt(*)",
+    "sc-set-gpt0(*)",
+    "send-spoe-group",
+    "do-resolve(*)",
+    "cache-use",
+    "add-acl(*)",
+    "add-header",
+    "allow",
+    "auth",
+    "capture",
+    "del-acl(*)",
+    "del-header",
+    "del-map(*)",
+    "deny",
+    "disable-l7-retry",
+    "early-hint",
+    "normalize-uri",
+    "redirect",
+    "reject",
+    "replace-header",
+    "replace-path",
+    "replace-pathq",
+    "replace-uri",
+    "replace-value",
+    "return",
+    "set-header",
+    "set-map(*)",
+    "set-method",
+    "set-path",
+    "set-pathq",
+    "set-query",
+    "set-uri",
+    "strict-mode",
+    "tarpit",
+    "track-sc(*)",
+    "set-timeout",
+    "wait-for-body",
+    "set-var-fmt(*)",
+    "set-var(*)",
+    "unset-var(*)",
+    "set-dst",
+    "set-dst-port",
+    "set-mark",
+    "set-src",
+    "set-src-port",
+    "set-tos",
+    "silent-drop",
+    "set-priority-class",
+    "set-priority-offset",
+];
+
+/// `http-response` actions of HAProxy 2.6, in the order its error message lists them.
+pub const RESPONSE_ACTIONS: &[&str] = &[
+    "ot-group",
+    "set-log-level",
+    "set-nice",
+    "sc-inc-gpc(*)",
+    "sc-inc-gpc0(*)",
+    "sc-inc-gpc1(*)",
+    "sc-set-gpt(*)",
+    "sc-set-gpt0(*)",
+    "send-spoe-group",
+    "cache-store",
+    "add-acl(*)",
+    "add-header",
+    "allow",
+    "capture",
+    "del-acl(*)",
+    "del-header",
+    "del-map(*)",
+    "deny",
+    "redirect",
+    "replace-header",
+    "replace-value",
+    "return",
+    "set-header",
+    "set-map(*)",
+    "set-status",
+    "strict-mode",
+    "track-sc(*)",
+    "wait-for-body",
+    "set-var-fmt(*)",
+    "set-var(*)",
+    "unset-var(*)",
+    "set-mark",
+    "set-tos",
+    "silent-drop",
+];
+
+/// Statuses HAProxy has a built-in error page for (usable with `deny_status`).
+pub const ERROR_CODES: &[u16] = &[
+    200, 400, 401, 403, 404, 405, 407, 408, 410, 413, 425, 429, 500, 501, 502, 503, 504,
+];
+
+fn action_known(list: &[&str], name: &str) -> bool {
+    list.iter().any(|a| match a.strip_suffix("(*)") {
+        Some(prefix) => {
+            name.starts_with(prefix) && name.get(prefix.len()..).is_some_and(|r| r.starts_with('('))
+        }
+        None => *a == name,
+    }) || name.starts_with("track-sc")
+        || name.starts_with("sc-inc-gpc")
+        || name.starts_with("sc-set-gpt")
+}
+
+fn http_request(ctx: &mut ProxyCtx<'_>, line: &Line) {
+    http_rule(ctx, line, true);
+}
+
+fn http_response(ctx: &mut ProxyCtx<'_>, line: &Line) {
+    http_rule(ctx, line, false);
+}
+
+fn is_final(a: &HttpAction) -> bool {
+    match a {
+        HttpAction::Return { .. }
+        | HttpAction::Deny { .. }
+        | HttpAction::Allow
+        | HttpAction::Redirect { .. }
+        | HttpAction::Auth { .. } => true,
+        HttpAction::Other { name, .. } => matches!(
+            name.as_str(),
+            "tarpit" | "reject" | "silent-drop" | "use-service"
+        ),
+        _ => false,
+    }
+}
+
+fn http_rule(ctx: &mut ProxyCtx<'_>, line: &Line, request: bool) {
+    let kw = line.keyword();
+    if ctx.in_defaults() && !ctx.named_defaults {
+        ctx.alert(
+            line,
+            format!("'{kw}' not allowed in anonymous 'defaults' section."),
+        );
+        return;
+    }
+    let action = line.word(1).unwrap_or("");
+    let list = if request {
+        REQUEST_ACTIONS
+    } else {
+        RESPONSE_ACTIONS
+    };
+    if !action_known(list, action) {
+        let all = list
+            .iter()
+            .map(|a| format!("'{a}'"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let hint =
+            match super::best_match(action, list.iter().copied().filter(|a| !a.ends_with("(*)"))) {
+                Some(m) if !action.is_empty() => format!(" Did you mean '{m}' maybe ?"),
+                _ => String::new(),
+            };
+        let msg = format!(
+            "parsing [{}]: '{kw}' expects {all}, but got '{action}'.{hint}",
+            line.loc
+        );
+        ctx.diags.global(Level::Alert, msg);
+        ctx.abort = true;
+        return;
+    }
+    let rules = if request {
+        &ctx.proxy.http_request
+    } else {
+        &ctx.proxy.http_response
+    };
+    if rules
+        .last()
+        .is_some_and(|r| r.cond.is_none() && is_final(&r.action))
+    {
+        let msg = format!("parsing [{}]: previous '{kw}' action is final and has no condition attached, further entries are NOOP.", line.loc);
+        ctx.diags.global(Level::Warning, msg);
+    }
+    let cond_at = line
+        .words
+        .iter()
+        .skip(2)
+        .position(|w| w == "if" || w == "unless")
+        .map(|p| p + 2);
+    let end = cond_at.unwrap_or(line.words.len());
+    let args: Vec<String> = line
+        .words
+        .get(2..end)
+        .map(<[String]>::to_vec)
+        .unwrap_or_default();
+    let act = match parse_action(ctx, line, action, &args) {
+        Ok(a) => a,
+        Err(Failure::Rule(msg)) => {
+            let msg = format!(
+                "error detected in {} '{}' while parsing '{kw} {action}' rule : {msg}.",
+                proxy_word(ctx),
+                ctx.proxy.name
+            );
+            ctx.alert(line, msg);
+            ctx.abort = true;
+            return;
+        }
+        Err(Failure::Trailing(w)) => {
+            let msg = format!("parsing [{}]: '{kw} {action}' expects either 'if' or 'unless' followed by a condition but found '{w}'.", line.loc);
+            ctx.diags.global(Level::Alert, msg);
+            ctx.abort = true;
+            return;
+        }
+    };
+    let cond = match cond_at {
+        None => None,
+        Some(at) => match super::acl::parse_cond(ctx, line, at) {
+            Ok(c) => Some(c),
+            Err(msg) => {
+                let msg =
+                    format!("error detected while parsing an '{kw} {action}' condition : {msg}.");
+                ctx.alert(line, msg);
+                ctx.abort = true;
+                return;
+            }
+        },
+    };
+    let rule = HttpRule {
+        loc: line.loc.clone(),
+        action: act,
+        cond,
+    };
+    if request {
+        ctx.proxy.http_request.push(rule);
+    } else {
+        ctx.proxy.http_response.push(rule);
+    }
+}
+
+fn proxy_word(ctx: &ProxyCtx<'_>) -> &'static str {
+    match ctx.section {
+        crate::config::section::SectionKind::Frontend => "frontend",
+        crate::config::section::SectionKind::Backend => "backend",
+        _ => "proxy",
+    }
+}
+
+/// Why an action was rejected.
+enum Failure {
+    /// `error detected in proxy 'p' while parsing 'http-request x' rule : MSG.`
+    Rule(String),
+    /// A word the action did not expect, where `if`/`unless` should be.
+    Trailing(String),
+}
+
+fn status_arg(v: Option<&String>) -> Result<u16, Failure> {
+    let t = v.map(String::as_str).unwrap_or("");
+    match t.parse::<u16>() {
+        Ok(n) if (200..=599).contains(&n) => Ok(n),
+        _ => Err(Failure::Rule(format!("Unexpected status code '{t}'"))),
+    }
+}
+
+fn parse_action(
+    ctx: &mut ProxyCtx<'_>,
+    line: &Line,
+    action: &str,
+    args: &[String],
+) -> Result<HttpAction, Failure> {
+    let arg = |i: usize| args.get(i).cloned();
+    Ok(match action {
+        "allow" => {
+            if let Some(w) = args.first() {
+                return Err(Failure::Trailing(w.clone()));
+            }
+            HttpAction::Allow
+        }
+        "deny" | "return" => parse_reply(ctx, line, action, args)?,
+        "set-header" | "add-header" => {
+            if args.len() != 2 {
+                return Err(Failure::Rule("expects exactly 2 arguments".into()));
+            }
+            let (name, value) = (arg(0).unwrap_or_default(), arg(1).unwrap_or_default());
+            if action == "set-header" {
+                HttpAction::SetHeader { name, value }
+            } else {
+                HttpAction::AddHeader { name, value }
+            }
+        }
+        "del-header" => match arg(0) {
+            Some(name) => HttpAction::DelHeader { name },
+            None => return Err(Failure::Rule("expects at least 1 argument".into())),
+        },
+        "redirect" => {
+            match args.first().map(String::as_str) {
+                Some("prefix" | "location" | "scheme") => {}
+                Some(w)
+                    if !matches!(
+                        w,
+                        "code"
+                            | "set-cookie"
+                            | "clear-cookie"
+                            | "drop-query"
+                            | "ignore-empty"
+                            | "append-slash"
+                    ) =>
+                {
+                    return Err(Failure::Rule(format!("expects 'code', 'prefix', 'location', 'scheme', 'set-cookie', 'clear-cookie', 'drop-query', 'ignore-empty' or 'append-slash' (was '{w}')")));
+                }
+                _ => {
+                    if !args
+                        .iter()
+                        .any(|a| matches!(a.as_str(), "prefix" | "location" | "scheme"))
+                    {
+                        return Err(Failure::Rule(
+                            "redirection type expected ('prefix', 'location', or 'scheme')".into(),
+                        ));
+                    }
+                }
+            }
+            HttpAction::Redirect {
+                args: args.to_vec(),
+            }
+        }
+        "auth" => {
+            let realm = match (args.first().map(String::as_str), args.get(1)) {
+                (Some("realm"), Some(r)) => Some(r.clone()),
+                (None, _) => None,
+                (Some(w), _) => return Err(Failure::Trailing(w.to_string())),
+            };
+            HttpAction::Auth { realm }
+        }
+        _ => HttpAction::Other {
+            name: action.to_string(),
+            args: args.to_vec(),
+        },
+    })
+}
+
+/// `deny [deny_status|status N] [content-type T] [string|file|errorfile|lf-string|lf-file X]
+/// [hdr N V]*` and `return ...` with the same reply arguments.
+fn parse_reply(
+    ctx: &mut ProxyCtx<'_>,
+    line: &Line,
+    action: &str,
+    args: &[String],
+) -> Result<HttpAction, Failure> {
+    let deny = action == "deny";
+    let mut status = if deny { 403 } else { 200 };
+    let mut content_type: Option<String> = None;
+    let mut body = ReturnBody::Empty;
+    let mut headers = Vec::new();
+    let mut has_payload = false;
+    let mut i = 0;
+    while let Some(w) = args.get(i) {
+        let v = args.get(i + 1);
+        match w.as_str() {
+            "status" | "deny_status" if w == "status" || deny => {
+                status = status_arg(v)?;
+                if deny && !ERROR_CODES.contains(&status) {
+                    return Err(Failure::Rule(format!(
+                        "status code '{status}' not handled by default with 'default-errorfiles' argument."
+                    )));
+                }
+            }
+            "content-type" => match v {
+                Some(t) => content_type = Some(t.clone()),
+                None => return Err(Failure::Rule("'content-type' expects a value".into())),
+            },
+            "string" | "lf-string" => {
+                let Some(t) = v else {
+                    return Err(Failure::Rule(format!("'{w}' expects <fmt> as argument")));
+                };
+                has_payload = !t.is_empty();
+                body = if w == "string" {
+                    ReturnBody::Bytes(t.clone().into_bytes())
+                } else {
+                    ReturnBody::LogFormat(t.clone())
+                };
+            }
+            "file" | "lf-file" | "errorfile" => {
+                let Some(path) = v else {
+                    return Err(Failure::Rule(format!("'{w}' expects <file> as argument")));
+                };
+                let data = std::fs::read(path)
+                    .map_err(|_| Failure::Rule(format!("error opening file '{path}'")))?;
+                if w == "errorfile" {
+                    body = ReturnBody::RawResponse(data);
+                } else {
+                    has_payload = !data.is_empty();
+                    body = if w == "file" {
+                        ReturnBody::Bytes(data)
+                    } else {
+                        ReturnBody::LogFormat(String::from_utf8_lossy(&data).into_owned())
+                    };
+                }
+            }
+            "hdr" => match (v, args.get(i + 2)) {
+                (Some(n), Some(val)) => {
+                    headers.push((n.clone(), val.clone()));
+                    i += 1;
+                }
+                _ => {
+                    return Err(Failure::Rule(
+                        "'hdr' expects <name> and <value> as arguments".into(),
+                    ))
+                }
+            },
+            "default-errorfiles" => {
+                i += 1;
+                continue;
+            }
+            other => return Err(Failure::Trailing(other.to_string())),
+        }
+        i += 2;
+    }
+    if has_payload && (status == 204 || status == 304) {
+        return Err(Failure::Rule(format!(
+            "No body expected for {status} responses"
+        )));
+    }
+    if has_payload && content_type.is_none() {
+        return Err(Failure::Rule(
+            "a content type must be defined when non-empty payload is configured".into(),
+        ));
+    }
+    if let (Some(t), false, false) = (
+        &content_type,
+        has_payload,
+        matches!(body, ReturnBody::RawResponse(_)),
+    ) {
+        let msg = format!("content-type '{t}' ignored by the http reply because neither errorfile nor payload defined.");
+        ctx.warning(line, msg);
+        content_type = None;
+    }
+    if deny {
+        return Ok(HttpAction::Deny { status });
+    }
+    Ok(HttpAction::Return {
+        status,
+        content_type,
+        body,
+        headers,
+    })
+}
+
+/// `tcp-request connection` actions of HAProxy 2.6, as its error message lists them.
+const TCP_CONNECTION_MSG: &str = "'accept', 'reject', 'capture', 'expect-proxy', 'expect-netscaler-cip', 'track-sc0' ... 'track-sc2', 'sc-inc-gpc(*)', 'sc-inc-gpc0(*)', 'sc-inc-gpc1(*)', 'sc-set-gpt(*)', 'sc-set-gpt0(*)', 'set-var-fmt(*)', 'set-var(*)', 'unset-var(*)', 'set-dst', 'set-dst-port', 'set-mark', 'set-src', 'set-src-port', 'set-tos', 'silent-drop'";
+
+fn tcp_request(ctx: &mut ProxyCtx<'_>, line: &Line) {
+    let sub = line.word(1).unwrap_or("");
+    match sub {
+        "connection" => {
+            let a = line.word(2).unwrap_or("");
+            let known = matches!(
+                a,
+                "accept"
+                    | "reject"
+                    | "capture"
+                    | "expect-proxy"
+                    | "expect-netscaler-cip"
+                    | "set-dst"
+                    | "set-dst-port"
+                    | "set-mark"
+                    | "set-src"
+                    | "set-src-port"
+                    | "set-tos"
+                    | "silent-drop"
+            ) || [
+                "track-sc",
+                "sc-inc-gpc",
+                "sc-set-gpt",
+                "set-var",
+                "unset-var",
+            ]
+            .iter()
+            .any(|p| a.starts_with(p));
+            if !known {
+                let msg = format!("'tcp-request connection' expects {TCP_CONNECTION_MSG} in proxy '{}' (got '{a}').", ctx.proxy.name);
+                ctx.alert(line, msg);
+                return;
+            }
+        }
+        "content" | "session" | "inspect-delay" => {}
+        _ => {
+            let msg = format!("'tcp-request' expects 'inspect-delay', 'connection', or 'content' in proxy '{}' (got '{sub}')", ctx.proxy.name);
+            ctx.alert(line, msg);
+            return;
+        }
+    }
+    if sub != "inspect-delay" && !ctx.proxy.http_request.is_empty() {
+        ctx.warning(line, "a 'tcp-request' rule placed after an 'http-request' rule will still be processed before.");
+    }
+    ctx.proxy.tcp_request.push(RawRule {
+        loc: line.loc.clone(),
+        words: line.words.clone(),
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::diag::Diags;
+    use crate::config::model::{HttpAction, ReturnBody};
+    use crate::config::{load_texts, Loaded};
+
+    fn load(body: &str) -> Result<Loaded, Diags> {
+        let text = format!("defaults\n mode http\n timeout client 1s\n timeout server 1s\n timeout connect 1s\nlisten l\n bind :8080\n{body}");
+        load_texts(&[("h.cfg", &text)], &|_| None)
+    }
+
+    #[test]
+    fn return_keeps_status_type_body_and_headers() {
+        let l = load(" http-request return status 503 content-type text/plain string down hdr X-A b if TRUE\n").unwrap();
+        let p = l.config.frontend("l").unwrap();
+        assert_eq!(
+            p.http_request[0].action,
+            HttpAction::Return {
+                status: 503,
+                content_type: Some("text/plain".into()),
+                body: ReturnBody::Bytes(b"down".to_vec()),
+                headers: vec![("X-A".into(), "b".into())],
+            }
+        );
+        assert!(p.http_request[0].cond.is_some());
+    }
+
+    #[test]
+    fn deny_status_and_header_actions_parse() {
+        let l = load(" acl a path /x\n http-request deny deny_status 429 if a\n http-request set-header X-A 1\n http-response del-header Server\n").unwrap();
+        let p = l.config.frontend("l").unwrap();
+        assert_eq!(p.http_request[0].action, HttpAction::Deny { status: 429 });
+        assert_eq!(
+            p.http_request[1].action,
+            HttpAction::SetHeader {
+                name: "X-A".into(),
+                value: "1".into()
+            }
+        );
+        assert_eq!(
+            p.http_response[0].action,
+            HttpAction::DelHeader {
+                name: "Server".into()
+            }
+        );
+    }
+
+    #[test]
+    fn rule_errors_are_worded_like_haproxy_and_stop_parsing() {
+        let d = load(" http-request deny deny_status 999\n mode foo\n").unwrap_err();
+        assert_eq!(
+            d.list[0].msg,
+            "error detected in proxy 'l' while parsing 'http-request deny' rule : Unexpected status code '999'."
+        );
+        assert!(!d.list.iter().any(|x| x.msg.contains("mode")));
+        let d = load(" http-request allow if nosuch\n").unwrap_err();
+        assert_eq!(
+            d.list[0].msg,
+            "error detected while parsing an 'http-request allow' condition : no such ACL : 'nosuch'."
+        );
+    }
+
+    #[test]
+    fn a_rule_after_a_final_one_warns() {
+        let l = load(" http-request deny\n http-request allow\n").unwrap();
+        assert!(l
+            .diags
+            .list
+            .iter()
+            .any(|d| d.msg.contains("previous 'http-request' action is final")));
+    }
+}

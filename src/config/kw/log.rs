@@ -1,6 +1,222 @@
-//! `log` keywords (work in progress).
+//! `log` in `global` and in proxies (configuration.txt 3.1 and 4.2 "log"):
+//! `log global`, `log <address> [len N] [format F] [sample R:S] <facility> [level [minlevel]]`
+//! with UDP (`host[:port]`, default 514), unix (`/dev/log`), `stdout`/`stderr`, `fd@N`.
+//! `log global` is expanded into the global targets by `validate`.
 
-use super::Keyword;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
 
-/// The keywords of this family.
-pub static KEYWORDS: &[Keyword] = &[];
+use super::{GlobalCtx, Keyword, Parse, ProxyCtx, GLOBAL, PROXIES};
+use crate::config::lexer::Line;
+use crate::config::model::{LogAddr, LogTarget};
+
+/// `log` (global and proxies).
+pub static KEYWORDS: &[Keyword] = &[
+    Keyword {
+        name: "log",
+        sections: GLOBAL,
+        parse: Parse::Global(global_log),
+    },
+    Keyword {
+        name: "log",
+        sections: PROXIES,
+        parse: Parse::Proxy(proxy_log),
+    },
+];
+
+/// Syslog facilities, by number.
+pub const FACILITIES: &[&str] = &[
+    "kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "auth2",
+    "ftp", "ntp", "audit", "alert", "cron2", "local0", "local1", "local2", "local3", "local4",
+    "local5", "local6", "local7",
+];
+
+/// Syslog levels, by number.
+pub const LEVELS: &[&str] = &[
+    "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug",
+];
+
+fn global_log(ctx: &mut GlobalCtx<'_>, line: &Line) {
+    match parse_log(line, " ") {
+        Ok(Some(t)) => ctx.global.logs.push(t),
+        Ok(None) => ctx.alert(line, "log : expects <address> and <facility>  as arguments"),
+        Err(msg) => ctx.alert(line, msg),
+    }
+}
+
+fn proxy_log(ctx: &mut ProxyCtx<'_>, line: &Line) {
+    if line.word(1) == Some("global") && line.word(2).is_none() {
+        ctx.proxy.log_global = true;
+        return;
+    }
+    match parse_log(line, " or global ") {
+        Ok(Some(t)) => ctx.proxy.logs.push(t),
+        Ok(None) => ctx.alert(
+            line,
+            "log : expects <address> and <facility> or global as arguments",
+        ),
+        Err(msg) => ctx.alert(line, msg),
+    }
+}
+
+/// Parses a `log` line with an address; `Ok(None)` when the address or facility is missing.
+fn parse_log(line: &Line, _hint: &str) -> Result<Option<LogTarget>, String> {
+    let Some(addr_text) = line.word(1) else {
+        return Ok(None);
+    };
+    let mut i = 2;
+    let mut max_len = None;
+    let mut format = None;
+    loop {
+        match line.word(i) {
+            Some("len") => {
+                max_len = line.word(i + 1).map(crate::config::units::atou32);
+                i += 2;
+            }
+            Some("format") => {
+                let f = line.word(i + 1).unwrap_or("");
+                if !matches!(
+                    f,
+                    "local"
+                        | "rfc3164"
+                        | "rfc5424"
+                        | "priority"
+                        | "short"
+                        | "timed"
+                        | "iso"
+                        | "raw"
+                ) {
+                    return Err(format!("log : unknown log format '{f}'"));
+                }
+                format = Some(f.to_string());
+                i += 2;
+            }
+            Some("sample") => i += 2,
+            _ => break,
+        }
+    }
+    let Some(fac) = line.word(i) else {
+        return Ok(None);
+    };
+    let Some(facility) = FACILITIES.iter().position(|f| *f == fac) else {
+        return Err(format!("log : unknown log facility '{fac}'"));
+    };
+    let mut level = 7;
+    if let Some(l) = line.word(i + 1) {
+        level = LEVELS
+            .iter()
+            .position(|x| *x == l)
+            .ok_or_else(|| format!("log : unknown optional log level '{l}'"))?;
+    }
+    let mut min_level = None;
+    if let Some(l) = line.word(i + 2) {
+        let m = LEVELS
+            .iter()
+            .position(|x| *x == l)
+            .ok_or_else(|| format!("log : unknown optional minimum log level '{l}'"))?;
+        min_level = u8::try_from(m).ok();
+    }
+    Ok(Some(LogTarget {
+        loc: line.loc.clone(),
+        addr: parse_log_addr(addr_text),
+        max_len,
+        format,
+        facility: u8::try_from(facility).unwrap_or(16),
+        level: u8::try_from(level).unwrap_or(7),
+        min_level,
+    }))
+}
+
+/// Parses a log destination.
+pub fn parse_log_addr(text: &str) -> LogAddr {
+    match text {
+        "stdout" => return LogAddr::Fd(1),
+        "stderr" => return LogAddr::Fd(2),
+        _ => {}
+    }
+    if let Some(n) = text.strip_prefix("fd@") {
+        return LogAddr::Fd(n.parse().unwrap_or(-1));
+    }
+    if let Some(p) = text.strip_prefix("unix@") {
+        return LogAddr::Unix(PathBuf::from(p));
+    }
+    if text.starts_with('/') {
+        return LogAddr::Unix(PathBuf::from(text));
+    }
+    let t = text
+        .strip_prefix("udp@")
+        .or_else(|| text.strip_prefix("udp4@"))
+        .or_else(|| text.strip_prefix("udp6@"))
+        .or_else(|| text.strip_prefix("ipv4@"))
+        .or_else(|| text.strip_prefix("ipv6@"))
+        .unwrap_or(text);
+    if let Ok(ip) = t.parse::<IpAddr>() {
+        return LogAddr::Udp(SocketAddr::new(ip, 514));
+    }
+    if let Ok(sa) = t.parse::<SocketAddr>() {
+        return LogAddr::Udp(sa);
+    }
+    if let Some((h, p)) = t.rsplit_once(':') {
+        if let (Ok(ip), Ok(port)) = (h.parse::<IpAddr>(), p.parse::<u16>()) {
+            return LogAddr::Udp(SocketAddr::new(ip, port));
+        }
+    }
+    LogAddr::Named(text.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_addresses_take_every_form() {
+        assert_eq!(
+            parse_log_addr("127.0.0.1"),
+            LogAddr::Udp("127.0.0.1:514".parse().unwrap())
+        );
+        assert_eq!(
+            parse_log_addr("127.0.0.1:5140"),
+            LogAddr::Udp("127.0.0.1:5140".parse().unwrap())
+        );
+        assert_eq!(parse_log_addr("/dev/log"), LogAddr::Unix("/dev/log".into()));
+        assert_eq!(parse_log_addr("stdout"), LogAddr::Fd(1));
+        assert_eq!(parse_log_addr("fd@2"), LogAddr::Fd(2));
+        assert_eq!(
+            parse_log_addr("logs.example"),
+            LogAddr::Named("logs.example".into())
+        );
+    }
+
+    #[test]
+    fn facility_and_levels_are_numbers() {
+        let line = Line {
+            loc: crate::config::diag::Loc::new("l.cfg", 1),
+            words: "log 127.0.0.1:5140 len 2048 local1 notice err"
+                .split(' ')
+                .map(String::from)
+                .collect(),
+        };
+        let t = parse_log(&line, "").unwrap().unwrap();
+        assert_eq!(
+            (t.facility, t.level, t.min_level, t.max_len),
+            (17, 5, Some(3), Some(2048))
+        );
+    }
+
+    #[test]
+    fn a_missing_facility_is_reported() {
+        let line = Line {
+            loc: crate::config::diag::Loc::new("l.cfg", 1),
+            words: vec!["log".into(), "127.0.0.1".into()],
+        };
+        assert_eq!(parse_log(&line, ""), Ok(None));
+        let line = Line {
+            loc: crate::config::diag::Loc::new("l.cfg", 1),
+            words: vec!["log".into(), "127.0.0.1".into(), "local9".into()],
+        };
+        assert_eq!(
+            parse_log(&line, ""),
+            Err("log : unknown log facility 'local9'".into())
+        );
+    }
+}

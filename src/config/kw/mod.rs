@@ -122,6 +122,9 @@ pub struct ProxyCtx<'a> {
     pub prefix: Option<&'static str>,
     /// Set by a parser to stop reading the configuration (HAProxy's `ERR_ABORT`).
     pub abort: bool,
+    /// Set with `abort` when HAProxy reports the stop as "Could not open configuration
+    /// file F : Success" (its reading loop returns -1 for a few keywords).
+    pub open_failed: bool,
 }
 
 impl ProxyCtx<'_> {

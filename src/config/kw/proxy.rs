@@ -180,6 +180,7 @@ fn description(ctx: &mut ProxyCtx<'_>, line: &Line) {
         );
         ctx.diags.global(crate::config::diag::Level::Alert, msg);
         ctx.abort = true;
+        ctx.open_failed = true;
         return;
     }
     ctx.proxy.description = Some(super::rest(line, 1));
@@ -206,6 +207,7 @@ fn monitor_uri(ctx: &mut ProxyCtx<'_>, line: &Line) {
         _ => {
             ctx.alert(line, "'monitor-uri' expects an URI.");
             ctx.abort = true;
+            ctx.open_failed = true;
         }
     }
 }

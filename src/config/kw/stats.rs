@@ -1,6 +1,129 @@
-//! `stats` keywords (work in progress).
+//! Proxy `stats` keywords (configuration.txt 4.2 "stats ..."): `enable`, `uri`, `realm`,
+//! `auth`, `refresh`, `hide-version`, `admin if|unless COND`, `show-legends`,
+//! `show-node [NAME]`, `show-desc [DESC]`, `show-modules`, `scope`, `http-request`.
+//! (The global `stats socket|timeout` live in `kw/global.rs`.)
 
-use super::Keyword;
+use super::{Keyword, Parse, ProxyCtx, PROXIES};
+use crate::config::diag::Level;
+use crate::config::lexer::Line;
+use crate::config::model::RawRule;
+use crate::config::units::{parse_time_unit, TimeError};
 
-/// The keywords of this family.
-pub static KEYWORDS: &[Keyword] = &[];
+/// `stats` in proxies.
+pub static KEYWORDS: &[Keyword] = &[Keyword {
+    name: "stats",
+    sections: PROXIES,
+    parse: Parse::Proxy(stats),
+}];
+
+fn stats(ctx: &mut ProxyCtx<'_>, line: &Line) {
+    let sub = line.word(1).unwrap_or("");
+    let arg = line.word(2);
+    let s = &mut ctx.proxy.stats;
+    match sub {
+        "enable" => s.enabled = true,
+        "hide-version" => {
+            s.hide_version = true;
+            s.enabled = true;
+        }
+        "show-legends" => {
+            s.show_legends = true;
+            s.enabled = true;
+        }
+        "show-modules" | "bind-process" => s.enabled = true,
+        "uri" | "realm" | "auth" | "scope" => {
+            let Some(v) = arg else {
+                let msg = match sub {
+                    "uri" => "'uri' needs an URI prefix.",
+                    "realm" => "'realm' needs an realm name.",
+                    "auth" => "'auth' needs a user:password account.",
+                    _ => "'scope' needs a proxy name.",
+                };
+                ctx.alert(line, msg);
+                return;
+            };
+            s.enabled = true;
+            match sub {
+                "uri" => s.uri = Some(v.to_string()),
+                "realm" => s.realm = Some(v.to_string()),
+                "auth" => {
+                    let (u, p) = v.split_once(':').unwrap_or((v, ""));
+                    s.auth.push((u.to_string(), p.to_string()));
+                }
+                _ => s.scope.push(v.to_string()),
+            }
+        }
+        "refresh" => {
+            let v = arg.unwrap_or("");
+            match parse_time_unit(v, 1000) {
+                Ok(d) => {
+                    s.refresh = Some(d);
+                    s.enabled = true;
+                }
+                Err(TimeError::BadChar(c)) => {
+                    let msg = format!("parsing [{}]: unexpected character '{c}' in argument to stats refresh interval.", line.loc);
+                    ctx.diags.global(Level::Alert, msg);
+                }
+                Err(TimeError::Empty) => {
+                    ctx.alert(line, "'refresh' needs a positive interval in seconds.")
+                }
+                Err(_) => {
+                    let msg = format!(
+                        "parsing [{}]: timer overflow in argument <{v}> to stats refresh interval.",
+                        line.loc
+                    );
+                    ctx.diags.global(Level::Alert, msg);
+                }
+            }
+        }
+        "admin" => {
+            if !matches!(arg, Some("if" | "unless")) {
+                ctx.alert(
+                    line,
+                    "'stats admin' requires either 'if' or 'unless' followed by a condition.",
+                );
+                return;
+            }
+            match super::acl::parse_cond(ctx, line, 2) {
+                Ok(c) => {
+                    ctx.proxy.stats.admin = Some(c);
+                    ctx.proxy.stats.enabled = true;
+                }
+                Err(msg) => {
+                    ctx.alert(
+                        line,
+                        format!("error detected while parsing a 'stats admin' condition : {msg}."),
+                    );
+                    ctx.abort = true;
+                }
+            }
+        }
+        "show-node" => {
+            s.show_node = Some(arg.map(str::to_string));
+            s.enabled = true;
+        }
+        "show-desc" => {
+            let desc = super::rest(line, 2);
+            s.show_desc = Some(if desc.is_empty() { None } else { Some(desc) });
+            s.enabled = true;
+            if arg.is_none() && ctx.global.description.is_none() {
+                let msg = format!(
+                    "parsing [{}]: 'show-desc' requires a parameter or 'desc' to be set in the global section.",
+                    line.loc
+                );
+                ctx.diags.global(Level::Warning, msg);
+            }
+        }
+        "http-request" => {
+            s.http_request.push(RawRule {
+                loc: line.loc.clone(),
+                words: line.words.clone(),
+            });
+            s.enabled = true;
+        }
+        other => {
+            let msg = format!("parsing [{}]: unknown stats parameter '{other}', expects 'admin', 'uri', 'realm', 'auth', 'scope', 'enable', 'hide-version', 'show-node', 'show-desc' or 'show-legends'.", line.loc);
+            ctx.diags.global(Level::Alert, msg);
+        }
+    }
+}
