@@ -248,6 +248,7 @@ mod tests {
             b.take_conn(ServerId(s - 1));
             got.push(s);
         }
+        // Same sequence as the real binary with 8 held TCP connections.
         assert_eq!(got, seq("1 2 3 2 2 1 3 2"));
         // Releasing two on s1 makes it the least loaded.
         b.drop_conn(ServerId(0));
@@ -274,5 +275,18 @@ mod tests {
         assert_eq!(b.pick(&Key::None, Some(ServerId(0))), Some(ServerId(0)));
         b.server_down(ServerId(0));
         assert_eq!(b.pick(&Key::None, None), None);
+    }
+
+    #[test]
+    fn held_connections_with_weights_3_1_1_follow_haproxy() {
+        let mut b = lc(&[3, 1, 1], &[]);
+        let got: Vec<usize> = (0..10)
+            .map(|_| {
+                let s = pick(&mut b);
+                b.take_conn(ServerId(s - 1));
+                s
+            })
+            .collect();
+        assert_eq!(got, seq("1 2 3 1 1 1 1 2 3 1"));
     }
 }

@@ -3,13 +3,32 @@
 //! One file per algorithm family, all behind the [`Balancer`] trait, after HAProxy's `lb_ops`.
 //! Balancers are pure: no tokio, no I/O, no clock; a random source is passed in by the caller.
 //! The proxy room wraps one balancer per backend in a lock, computes the [`Key`] of a request
-//! and calls [`Balancer::pick`].
+//! with the helpers of [`key`] and calls [`Balancer::pick`], then `take_conn`/`drop_conn`
+//! around the server connection (leastconn's rotation and `maxconn` depend on them).
+//!
+//! | `balance` | file | HAProxy |
+//! |---|---|---|
+//! | `roundrobin` | [`roundrobin`] | `lb_fwrr.c` |
+//! | `static-rr` | [`static_rr`] | `lb_map.c` |
+//! | `leastconn` | [`leastconn`] | `lb_fwlc.c` |
+//! | `first` | [`first`] | `lb_fas.c` |
+//! | `source`, `uri`, `url_param`, `hdr`, `rdp-cookie` + `hash-type` | [`hash`], [`key`], [`chash`] | `backend.c`, `hash.c`, `lb_map.c`, `lb_chash.c` |
+//! | `random(N)` | [`random`] | `backend.c` `get_server_rnd` |
+//!
+//! Every algorithm uses the backup servers only when no active server is usable, and then only
+//! the first usable one unless `option allbackups` ([`Options`]). A server with weight 0 is
+//! never picked. When every usable server is at its `maxconn`, HAProxy queues the request;
+//! we return a saturated server instead of `None` (`None` always means "no usable server").
 //!
 //! Must import nothing but `config::model`.
 
+pub mod chash;
 pub mod first;
+pub mod hash;
+pub mod key;
 pub mod leastconn;
 mod pool;
+pub mod random;
 pub mod roundrobin;
 pub mod static_rr;
 
@@ -37,9 +56,11 @@ pub struct ServerInfo {
 /// The input an algorithm selects on, computed by the proxy room for each stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Key<'a> {
-    /// Nothing to hash: hashing algorithms fall back to round robin, as HAProxy does.
+    /// Nothing to hash (no URL parameter, empty or missing header, no RDP cookie): hashing
+    /// algorithms fall back to round robin, as HAProxy does. Non-hashing ones ignore the key.
     None,
-    /// Bytes to hash (URI, URL parameter value, header value, cookie value).
+    /// Bytes to hash, as computed by [`key::uri_key`], [`key::url_param`],
+    /// [`key::hdr_key`] or [`key::rdp_cookie`].
     Bytes(&'a [u8]),
     /// The client address (`balance source`).
     Source(std::net::IpAddr),
@@ -76,25 +97,88 @@ pub fn build(
     servers: &[ServerInfo],
     seed: u64,
 ) -> Box<dyn Balancer> {
-    build_with(algo, hash_type, servers, seed, false)
+    build_with(algo, hash_type, servers, seed, Options::default())
 }
 
-/// [`build`] with `option allbackups` (`all_backups`): when no active server is usable, balance
-/// over every usable backup instead of only the first one.
+/// Backend options that change how servers are picked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Options {
+    /// `option allbackups`: when no active server is usable, balance over every usable
+    /// backup instead of only the first one.
+    pub all_backups: bool,
+    /// `hash-balance-factor` (percent, 0 = off), used by `hash-type consistent`.
+    pub hash_balance_factor: u32,
+}
+
+/// [`build`] with backend [`Options`].
 pub fn build_with(
     algo: &Balance,
     hash_type: HashType,
     servers: &[ServerInfo],
     seed: u64,
-    all_backups: bool,
+    opts: Options,
 ) -> Box<dyn Balancer> {
-    let _ = (hash_type, seed);
+    let all_backups = opts.all_backups;
     match algo {
         Balance::RoundRobin => Box::new(roundrobin::RoundRobin::new(servers, all_backups)),
         Balance::StaticRr => Box::new(static_rr::Map::new(servers, all_backups)),
         Balance::LeastConn => Box::new(leastconn::LeastConn::new(servers, all_backups)),
         Balance::First => Box::new(first::new(servers, all_backups)),
-        _ => Box::new(roundrobin::RoundRobin::new(servers, all_backups)),
+        Balance::Random { draws } => {
+            Box::new(random::Random::new(servers, *draws, seed, all_backups))
+        }
+        Balance::Source
+        | Balance::Uri { .. }
+        | Balance::UrlParam { .. }
+        | Balance::Hdr { .. }
+        | Balance::RdpCookie { .. } => Box::new(hash::Hashed::new(servers, hash_type, all_backups)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tests_support::{infos, run, seq};
+    use super::*;
+    use crate::config::model::HashMethod;
+
+    #[test]
+    fn build_dispatches_on_the_algorithm() {
+        let i = infos(&[3, 2, 1], &[]);
+        let t = HashType::default();
+        let mut rr = build(&Balance::RoundRobin, t, &i, 0);
+        assert_eq!(run(rr.as_mut(), 6), seq("1 2 1 3 1 2"));
+        let mut st = build(&Balance::StaticRr, t, &i, 0);
+        assert_eq!(run(st.as_mut(), 6), seq("1 1 2 1 2 3"));
+        let mut first = build(&Balance::First, t, &i, 0);
+        assert_eq!(run(first.as_mut(), 3), seq("1 1 1"));
+        let uri = Balance::Uri {
+            len: 0,
+            depth: 0,
+            whole: false,
+            path_only: false,
+        };
+        let mut h = build(&uri, t, &infos(&[1, 2, 3], &[]), 0);
+        assert_eq!(h.pick(&Key::Bytes(b"/b"), None), Some(ServerId(2)));
+        let cons = HashType {
+            method: HashMethod::Consistent,
+            ..t
+        };
+        let mut c = build(&Balance::Source, cons, &i, 0);
+        assert!(c.pick(&Key::Source([10, 0, 0, 1].into()), None).is_some());
+        let mut r = build(&Balance::Random { draws: 2 }, t, &i, 1);
+        assert!(r.pick(&Key::None, None).is_some());
+    }
+
+    #[test]
+    fn allbackups_is_honoured_through_build_with() {
+        let i = infos(&[1, 1, 1], &[1, 2]);
+        let opts = Options {
+            all_backups: true,
+            hash_balance_factor: 0,
+        };
+        let mut b = build_with(&Balance::RoundRobin, HashType::default(), &i, 0, opts);
+        b.server_down(ServerId(0));
+        assert_eq!(run(b.as_mut(), 4), seq("2 3 2 3"));
     }
 }
 

@@ -716,4 +716,19 @@ mod tests {
         got.extend(run(&mut b, 4));
         assert_eq!(got, seq("1 1 2 2 2 3 3 3 2 2 2 2"));
     }
+
+    #[test]
+    fn a_held_server_at_maxconn_is_skipped_like_haproxy() {
+        let mut i = infos(&[1, 1, 1], &[]);
+        i[0].maxconn = 1;
+        let mut b = RoundRobin::new(&i, false);
+        let got: Vec<usize> = (0..6)
+            .map(|_| {
+                let s = b.pick(&Key::None, None).unwrap();
+                b.take_conn(s);
+                s.0 + 1
+            })
+            .collect();
+        assert_eq!(got, seq("1 2 3 2 3 2"));
+    }
 }
