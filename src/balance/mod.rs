@@ -131,7 +131,8 @@ pub fn build_with(
         | Balance::Uri { .. }
         | Balance::UrlParam { .. }
         | Balance::Hdr { .. }
-        | Balance::RdpCookie { .. } => Box::new(hash::Hashed::new(servers, hash_type, all_backups)),
+        | Balance::RdpCookie { .. }
+        | Balance::Hash { .. } => Box::new(hash::Hashed::new(servers, hash_type, all_backups)),
     }
 }
 

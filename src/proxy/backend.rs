@@ -239,7 +239,11 @@ impl Backend {
                     .unwrap_or(u32::try_from(i).unwrap_or(u32::MAX).saturating_add(1)),
             });
         }
-        let mut balancer = balance::build(&p.balance, p.hash_type, &infos, seed);
+        let opts = balance::Options {
+            all_backups: p.options.allbackups,
+            hash_balance_factor: p.hash_balance_factor,
+        };
+        let mut balancer = balance::build_with(&p.balance, p.hash_type, &infos, seed, opts);
         let mut usable = 0;
         for (i, s) in p.servers.iter().enumerate() {
             if s.params.disabled {

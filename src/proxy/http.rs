@@ -463,31 +463,32 @@ fn conn_mode(a: HttpConnMode, b: HttpConnMode) -> HttpConnMode {
 }
 
 fn key_of<'a>(algo: &'a Balance, req: &'a Request<Incoming>, src: Option<IpAddr>) -> Key<'a> {
+    use crate::balance::key;
+    let target = || {
+        req.uri()
+            .path_and_query()
+            .map_or(req.uri().path(), |p| p.as_str())
+            .as_bytes()
+    };
     match algo {
         Balance::Source => src.map_or(Key::None, Key::Source),
-        Balance::Uri { whole, .. } => {
-            let u = req.uri();
-            let s = if *whole {
-                u.path_and_query().map_or(u.path(), |p| p.as_str())
-            } else {
-                u.path()
-            };
-            Key::Bytes(s.as_bytes())
+        Balance::Uri {
+            len,
+            depth,
+            whole,
+            path_only,
+        } => Key::Bytes(key::uri_key(target(), *len, *depth, *whole, *path_only)),
+        Balance::UrlParam { name, .. } => {
+            key::url_param(target(), name.as_bytes()).map_or(Key::None, Key::Bytes)
         }
-        Balance::UrlParam { name, .. } => req
-            .uri()
-            .query()
-            .and_then(|q| {
-                q.split('&').find_map(|kv| {
-                    let (k, v) = kv.split_once('=')?;
-                    (k == name).then_some(v)
-                })
-            })
-            .map_or(Key::None, |v| Key::Bytes(v.as_bytes())),
-        Balance::Hdr { name, .. } => req
+        Balance::Hdr {
+            name,
+            use_domain_only,
+        } => req
             .headers()
             .get(name.as_str())
-            .map_or(Key::None, |v| Key::Bytes(v.as_bytes())),
+            .and_then(|v| key::hdr_key(v.as_bytes(), *use_domain_only))
+            .map_or(Key::None, Key::Bytes),
         _ => Key::None,
     }
 }
