@@ -28,8 +28,10 @@ use crate::config::model::{
 };
 
 use super::errorfile::ErrorPages;
-use super::socket::Socket;
+use super::proxy_protocol;
+use super::socket::{Peer, Socket};
 use super::ProxyError;
+use tokio::io::AsyncWriteExt;
 
 /// When neither `timeout queue` nor `timeout connect` is set, how long a stream may queue.
 const DEFAULT_QUEUE_TIMEOUT: Duration = Duration::from_secs(3600);
@@ -55,6 +57,9 @@ pub struct ServerRt {
     pub target: Target,
     /// `maxconn` (0 = unlimited).
     pub maxconn: u32,
+    /// `send-proxy`: a PROXY v1 line is written first on every connection (which is then
+    /// never shared between clients).
+    pub send_proxy: bool,
     /// Connections opened to this server so far.
     pub connects: AtomicU64,
     /// Idle keep-alive connections (HTTP only).
@@ -121,6 +126,8 @@ pub struct Backend {
     pub forwardfor: Option<ForwardFor>,
     /// `http-request` rules of this backend.
     pub http_request: Vec<HttpRule>,
+    /// `http-response` rules of this backend.
+    pub http_response: Vec<HttpRule>,
     /// `acl` lines of this backend.
     pub acls: Vec<Acl>,
     /// `errorfile` pages of this backend.
@@ -217,6 +224,7 @@ impl Backend {
                 name: s.name.clone(),
                 target,
                 maxconn: s.params.maxconn,
+                send_proxy: s.params.send_proxy,
                 connects: AtomicU64::new(0),
                 pool: Mutex::new(Vec::new()),
             }));
@@ -231,7 +239,11 @@ impl Backend {
                     .unwrap_or(u32::try_from(i).unwrap_or(u32::MAX).saturating_add(1)),
             });
         }
-        let mut balancer = balance::build(&p.balance, p.hash_type, &infos, seed);
+        let opts = balance::Options {
+            all_backups: p.options.allbackups,
+            hash_balance_factor: p.hash_balance_factor,
+        };
+        let mut balancer = balance::build_with(&p.balance, p.hash_type, &infos, seed, opts);
         let mut usable = 0;
         for (i, s) in p.servers.iter().enumerate() {
             if s.params.disabled {
@@ -254,6 +266,7 @@ impl Backend {
             conn_mode: p.options.http_conn_mode,
             forwardfor: p.forwardfor.clone(),
             http_request: p.http_request.clone(),
+            http_response: p.http_response.clone(),
             acls: p.acls.clone(),
             errors: ErrorPages::new(&p.errorfiles),
             balance: p.balance.clone(),
@@ -401,21 +414,27 @@ impl Backend {
         }
     }
 
-    /// Opens one connection to the slot's server, bounded by `timeout connect`.
-    pub async fn connect_once(&self, slot: &Slot, client_port: u16) -> Option<Socket> {
+    /// Opens one connection to the slot's server, bounded by `timeout connect`; with
+    /// `send-proxy`, writes the PROXY line for `peer` first.
+    pub async fn connect_once(&self, slot: &Slot, peer: &Peer) -> Option<Socket> {
         let server = slot.server();
         server.connects.fetch_add(1, Ordering::Relaxed);
         let fut = async {
-            match &server.target {
+            let mut sock = match &server.target {
                 Target::Inet(a) => {
                     let mut a = *a;
                     if a.port() == 0 {
-                        a.set_port(client_port);
+                        a.set_port(peer.local_port());
                     }
-                    Socket::connect_tcp(a).await
+                    Socket::connect_tcp(a).await?
                 }
-                Target::Unix(p) => Socket::connect_unix(p).await,
+                Target::Unix(p) => Socket::connect_unix(p).await?,
+            };
+            if server.send_proxy {
+                let line = proxy_protocol::v1_line(peer.src, peer.dst);
+                sock.write_all(line.as_bytes()).await?;
             }
+            Ok::<Socket, std::io::Error>(sock)
         };
         match self.connect_timeout {
             Some(t) => tokio::time::timeout(t, fut).await.ok()?.ok(),
@@ -429,7 +448,7 @@ impl Backend {
     pub async fn connect(
         self: &Arc<Self>,
         key: &Key<'_>,
-        client_port: u16,
+        peer: &Peer,
     ) -> Result<(Socket, Slot), ConnectError> {
         let mut slot = self
             .acquire(key, None)
@@ -437,7 +456,7 @@ impl Backend {
             .map_err(ConnectError::Acquire)?;
         let mut left = self.retries;
         loop {
-            if let Some(sock) = self.connect_once(&slot, client_port).await {
+            if let Some(sock) = self.connect_once(&slot, peer).await {
                 return Ok((sock, slot));
             }
             if left == 0 {
@@ -557,10 +576,19 @@ mod tests {
         p.options.redispatch = true;
         p.timeouts.connect = Some(Duration::from_millis(200));
         let be = Arc::new(Backend::build(&p, 0).await.unwrap());
-        let (_sock, slot) = timeout(T, be.connect(&Key::None, 0))
-            .await
-            .unwrap()
-            .unwrap();
+        let (_sock, slot) = timeout(
+            T,
+            be.connect(
+                &Key::None,
+                &Peer {
+                    src: None,
+                    dst: None,
+                },
+            ),
+        )
+        .await
+        .unwrap()
+        .unwrap();
         assert_eq!(slot.server().name, "good");
         assert_eq!(be.servers[0].connects.load(Ordering::Relaxed), 1);
     }
@@ -573,7 +601,18 @@ mod tests {
         p.retries = 2;
         p.timeouts.connect = Some(Duration::from_millis(10));
         let be = Arc::new(Backend::build(&p, 0).await.unwrap());
-        let r = timeout(T, be.connect(&Key::None, 0)).await.unwrap();
+        let r = timeout(
+            T,
+            be.connect(
+                &Key::None,
+                &Peer {
+                    src: None,
+                    dst: None,
+                },
+            ),
+        )
+        .await
+        .unwrap();
         assert_eq!(r.unwrap_err(), ConnectError::Failed);
         assert_eq!(be.servers[0].connects.load(Ordering::Relaxed), 3);
         assert_eq!(be.served(), vec![0]);

@@ -40,6 +40,10 @@ pub struct Frontend {
     pub acls: Vec<Acl>,
     /// `http-request` rules.
     pub http_request: Vec<HttpRule>,
+    /// `http-response` rules.
+    pub http_response: Vec<HttpRule>,
+    /// `monitor-uri`.
+    pub monitor_uri: Option<String>,
     /// `use_backend` rules, resolved.
     pub use_backends: Vec<(Option<Cond>, Arc<Backend>)>,
     /// `default_backend`, or the `listen` itself.
@@ -98,6 +102,8 @@ impl Frontend {
             tunnel_timeout: t.tunnel,
             acls: p.acls.clone(),
             http_request: p.http_request.clone(),
+            http_response: p.http_response.clone(),
+            monitor_uri: p.monitor_uri.clone(),
             use_backends,
             default_backend,
             own_backend,

@@ -15,6 +15,7 @@
 //! Header values of rules are used as written: log-format tags (`%[...]`) are not expanded.
 
 use std::convert::Infallible;
+use std::future::Future;
 use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -36,7 +37,7 @@ use super::acl::{self, Ctx};
 use super::backend::{AcquireError, Backend, PooledConn, Slot};
 use super::errorfile::{self, ErrorPage, ErrorPages};
 use super::frontend::Frontend;
-use super::socket::{Peer, Rewind};
+use super::socket::{IdleIo, Peer, Rewind};
 
 /// Largest request head accepted (HAProxy's default `tune.bufsize` is 16384).
 const MAX_HEAD: usize = 16 * 1024;
@@ -67,7 +68,12 @@ pub struct UpstreamBody {
     inner: Incoming,
     conn: Option<PooledConn>,
     slot: Option<Slot>,
+    /// `timeout server` between two chunks of the body, and its running timer.
+    idle: Option<(Duration, Pin<Box<tokio::time::Sleep>>)>,
 }
+
+/// The error of a response body sent to a client.
+pub type BodyError = Box<dyn std::error::Error + Send + Sync>;
 
 impl UpstreamBody {
     fn finish(&mut self) {
@@ -88,12 +94,12 @@ impl Drop for UpstreamBody {
 
 impl Body for RespBody {
     type Data = Bytes;
-    type Error = hyper::Error;
+    type Error = BodyError;
 
     fn poll_frame(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
+    ) -> Poll<Option<Result<Frame<Bytes>, BodyError>>> {
         match self.get_mut() {
             RespBody::Full(b) => Poll::Ready(b.take().map(|b| Ok(Frame::data(b)))),
             RespBody::Upstream(u) => {
@@ -105,9 +111,26 @@ impl Body for RespBody {
                         u.slot = None;
                     }
                     Poll::Ready(Some(Ok(_))) if u.inner.is_end_stream() => u.finish(),
-                    _ => {}
+                    Poll::Ready(Some(Ok(_))) => {
+                        if let Some((d, timer)) = u.idle.as_mut() {
+                            timer.as_mut().reset(tokio::time::Instant::now() + *d);
+                        }
+                    }
+                    Poll::Pending => {
+                        if let Some((_, timer)) = u.idle.as_mut() {
+                            if timer.as_mut().poll(cx).is_ready() {
+                                u.conn = None;
+                                u.slot = None;
+                                let e = std::io::Error::new(
+                                    std::io::ErrorKind::TimedOut,
+                                    "timeout server",
+                                );
+                                return Poll::Ready(Some(Err(e.into())));
+                            }
+                        }
+                    }
                 }
-                r
+                r.map(|o| o.map(|f| f.map_err(BodyError::from)))
             }
         }
     }
@@ -167,8 +190,19 @@ where
     }
 }
 
-/// Serves one client connection of a `mode http` frontend until it closes.
-pub async fn serve<C>(fe: Arc<Frontend>, mut client: C, peer: Peer)
+/// Serves one client connection of a `mode http` frontend until it closes; with
+/// `timeout client`, the connection dies after that long without any I/O.
+pub async fn serve<C>(fe: Arc<Frontend>, client: C, peer: Peer)
+where
+    C: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    match fe.client_timeout {
+        Some(t) => serve_conn(fe, IdleIo::new(client, t), peer).await,
+        None => serve_conn(fe, client, peer).await,
+    }
+}
+
+async fn serve_conn<C>(fe: Arc<Frontend>, mut client: C, peer: Peer)
 where
     C: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -189,7 +223,7 @@ where
         .keep_alive(fe.conn_mode != HttpConnMode::Close)
         .auto_date_header(false)
         .header_read_timeout(fe.http_keep_alive_timeout.or(limit));
-    let _ = b.serve_connection(io, svc).await;
+    let _ = b.serve_connection(io, svc).with_upgrades().await;
 }
 
 async fn write_raw_error<C: AsyncWrite + Unpin>(fe: &Frontend, client: &mut C, status: u16) {
@@ -252,27 +286,9 @@ fn run_rules(
                 }
                 return Some(r);
             }
-            HttpAction::SetHeader { name, value } => {
-                if let (Ok(n), Ok(v)) = (
-                    HeaderName::try_from(name.as_str()),
-                    HeaderValue::from_str(value),
-                ) {
-                    req.headers_mut().insert(n, v);
-                }
-            }
-            HttpAction::AddHeader { name, value } => {
-                if let (Ok(n), Ok(v)) = (
-                    HeaderName::try_from(name.as_str()),
-                    HeaderValue::from_str(value),
-                ) {
-                    req.headers_mut().append(n, v);
-                }
-            }
-            HttpAction::DelHeader { name } => {
-                if let Ok(n) = HeaderName::try_from(name.as_str()) {
-                    req.headers_mut().remove(n);
-                }
-            }
+            action @ (HttpAction::SetHeader { .. }
+            | HttpAction::AddHeader { .. }
+            | HttpAction::DelHeader { .. }) => edit_headers(req.headers_mut(), action),
             HttpAction::Redirect { args } => {
                 if let Some(r) = redirect(args, req) {
                     return Some(r);
@@ -282,6 +298,75 @@ fn run_rules(
         }
     }
     None
+}
+
+/// Runs `http-response` rules on a server response's headers; `Some(response)` replaces it
+/// (`deny`, `return`).
+fn run_response_rules(
+    rules: &[HttpRule],
+    acls: &[crate::config::model::Acl],
+    headers: &mut HeaderMap,
+    src: Option<IpAddr>,
+    chain: &[&ErrorPages],
+) -> Option<Response<RespBody>> {
+    for rule in rules {
+        let ctx = Ctx {
+            src,
+            ..Ctx::default()
+        };
+        if !acl::holds(rule.cond.as_ref(), acls, &ctx) {
+            continue;
+        }
+        match &rule.action {
+            HttpAction::Return {
+                status,
+                content_type,
+                body,
+                headers: hdrs,
+            } => {
+                return Some(return_response(
+                    *status,
+                    content_type.as_deref(),
+                    body,
+                    hdrs,
+                ));
+            }
+            HttpAction::Deny { status } => return Some(error_response(chain, *status)),
+            HttpAction::Allow => return None,
+            action => {
+                edit_headers(headers, action);
+            }
+        }
+    }
+    None
+}
+
+/// Applies a `set-header`, `add-header` or `del-header` action; other actions are ignored.
+fn edit_headers(h: &mut HeaderMap, action: &HttpAction) {
+    match action {
+        HttpAction::SetHeader { name, value } => {
+            if let (Ok(n), Ok(v)) = (
+                HeaderName::try_from(name.as_str()),
+                HeaderValue::from_str(value),
+            ) {
+                h.insert(n, v);
+            }
+        }
+        HttpAction::AddHeader { name, value } => {
+            if let (Ok(n), Ok(v)) = (
+                HeaderName::try_from(name.as_str()),
+                HeaderValue::from_str(value),
+            ) {
+                h.append(n, v);
+            }
+        }
+        HttpAction::DelHeader { name } => {
+            if let Ok(n) = HeaderName::try_from(name.as_str()) {
+                h.remove(n);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// `redirect location|prefix URL [code N]`.
@@ -378,31 +463,32 @@ fn conn_mode(a: HttpConnMode, b: HttpConnMode) -> HttpConnMode {
 }
 
 fn key_of<'a>(algo: &'a Balance, req: &'a Request<Incoming>, src: Option<IpAddr>) -> Key<'a> {
+    use crate::balance::key;
+    let target = || {
+        req.uri()
+            .path_and_query()
+            .map_or(req.uri().path(), |p| p.as_str())
+            .as_bytes()
+    };
     match algo {
         Balance::Source => src.map_or(Key::None, Key::Source),
-        Balance::Uri { whole, .. } => {
-            let u = req.uri();
-            let s = if *whole {
-                u.path_and_query().map_or(u.path(), |p| p.as_str())
-            } else {
-                u.path()
-            };
-            Key::Bytes(s.as_bytes())
+        Balance::Uri {
+            len,
+            depth,
+            whole,
+            path_only,
+        } => Key::Bytes(key::uri_key(target(), *len, *depth, *whole, *path_only)),
+        Balance::UrlParam { name, .. } => {
+            key::url_param(target(), name.as_bytes()).map_or(Key::None, Key::Bytes)
         }
-        Balance::UrlParam { name, .. } => req
-            .uri()
-            .query()
-            .and_then(|q| {
-                q.split('&').find_map(|kv| {
-                    let (k, v) = kv.split_once('=')?;
-                    (k == name).then_some(v)
-                })
-            })
-            .map_or(Key::None, |v| Key::Bytes(v.as_bytes())),
-        Balance::Hdr { name, .. } => req
+        Balance::Hdr {
+            name,
+            use_domain_only,
+        } => req
             .headers()
             .get(name.as_str())
-            .map_or(Key::None, |v| Key::Bytes(v.as_bytes())),
+            .and_then(|v| key::hdr_key(v.as_bytes(), *use_domain_only))
+            .map_or(Key::None, Key::Bytes),
         _ => Key::None,
     }
 }
@@ -413,6 +499,16 @@ async fn handle(
     mut req: Request<Incoming>,
 ) -> Result<Response<RespBody>, Infallible> {
     let src = peer.src.map(|a| a.ip());
+    if let Some(m) = fe.monitor_uri.as_deref() {
+        let uri = req.uri();
+        if uri.path_and_query().is_some_and(|p| p.as_str() == m) || uri == m {
+            return Ok(finish_response(
+                &fe,
+                error_response(&[&fe.errors], 200),
+                fe.conn_mode,
+            ));
+        }
+    }
     if let Some(r) = run_rules(&fe.http_request, &fe.acls, &mut req, src, &[&fe.errors]) {
         return Ok(finish_response(&fe, r, fe.conn_mode));
     }
@@ -442,7 +538,7 @@ async fn handle(
             }
         }
     }
-    let r = forward(&be, &chain, req, peer, mode).await;
+    let r = forward(&fe, &be, &chain, req, peer, mode).await;
     Ok(finish_response(&fe, r, mode))
 }
 
@@ -460,6 +556,7 @@ fn finish_response(
 
 /// Sends `req` to a server of `be` and returns its response, or the error page.
 async fn forward(
+    fe: &Frontend,
     be: &Arc<Backend>,
     chain: &[&ErrorPages],
     mut req: Request<Incoming>,
@@ -467,13 +564,26 @@ async fn forward(
     mode: HttpConnMode,
 ) -> Response<RespBody> {
     let chain_errors = |s| error_response(chain, s);
-    let close_server = mode != HttpConnMode::KeepAlive || be.reuse == HttpReuse::Never;
+    let upgrade = upgrade_of(req.headers());
+    let close_server =
+        mode != HttpConnMode::KeepAlive || be.reuse == HttpReuse::Never || upgrade.is_some();
     strip_hop_by_hop(req.headers_mut());
     *req.version_mut() = Version::HTTP_11;
-    if close_server {
-        req.headers_mut()
-            .insert(header::CONNECTION, HeaderValue::from_static("close"));
-    }
+    let mut client_upgrade = match upgrade {
+        Some(proto) => {
+            let h = req.headers_mut();
+            h.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+            h.insert(header::UPGRADE, proto);
+            Some(hyper::upgrade::on(&mut req))
+        }
+        None => {
+            if close_server {
+                req.headers_mut()
+                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            }
+            None
+        }
+    };
     let acquired = {
         let key = key_of(&be.balance, &req, peer.src.map(|a| a.ip()));
         be.acquire(&key, None).await
@@ -486,7 +596,7 @@ async fn forward(
     let mut req = req;
     loop {
         // An idle pooled connection first, then a new one.
-        let pooled = if close_server {
+        let pooled = if close_server || slot.server().send_proxy {
             None
         } else {
             slot.server().pool_take()
@@ -497,7 +607,7 @@ async fn forward(
                 _ => continue,
             },
             None => {
-                let Some(sock) = be.connect_once(&slot, peer.local_port).await else {
+                let Some(sock) = be.connect_once(&slot, &peer).await else {
                     if left == 0 {
                         return chain_errors(503);
                     }
@@ -508,13 +618,12 @@ async fn forward(
                     };
                     continue;
                 };
-                match hyper::client::conn::http1::handshake(TokioIo::new(sock)).await {
-                    Ok((s, conn)) => {
-                        tokio::spawn(async move {
-                            let _ = conn.await;
-                        });
-                        (s, true)
-                    }
+                let hs = match be.server_timeout {
+                    Some(t) if client_upgrade.is_none() => open(IdleIo::new(sock, t)).await,
+                    _ => open(sock).await,
+                };
+                match hs {
+                    Ok(s) => (s, true),
                     Err(_) => return chain_errors(502),
                 }
             }
@@ -528,14 +637,44 @@ async fn forward(
             None => sent.await,
         };
         match res {
-            Ok(resp) => {
+            Ok(mut resp) => {
+                if resp.status() == StatusCode::SWITCHING_PROTOCOLS {
+                    if let Some(client_up) = client_upgrade.take() {
+                        let server_up = hyper::upgrade::on(&mut resp);
+                        let idle = be.tunnel_timeout.or(be.server_timeout);
+                        tokio::spawn(tunnel(client_up, server_up, slot, idle));
+                        let (parts, _) = resp.into_parts();
+                        return Response::from_parts(parts, RespBody::full(Bytes::new()));
+                    }
+                }
                 let (mut parts, body) = resp.into_parts();
                 strip_hop_by_hop(&mut parts.headers);
-                let conn = if close_server { None } else { Some(sender) };
+                let src = peer.src.map(|a| a.ip());
+                let own = fe.is_own(be);
+                let be_rules = (&be.http_response[..], &be.acls[..]);
+                let fe_rules = (&fe.http_response[..], &fe.acls[..]);
+                for (rules, acls) in [Some(be_rules), (!own).then_some(fe_rules)]
+                    .into_iter()
+                    .flatten()
+                {
+                    if let Some(r) = run_response_rules(rules, acls, &mut parts.headers, src, chain)
+                    {
+                        return r;
+                    }
+                }
+                let conn = if close_server || slot.server().send_proxy {
+                    None
+                } else {
+                    Some(sender)
+                };
+                let idle = be
+                    .server_timeout
+                    .map(|d| (d, Box::pin(tokio::time::sleep(d))));
                 let body = RespBody::Upstream(UpstreamBody {
                     inner: body,
                     conn,
                     slot: Some(slot),
+                    idle,
                 });
                 return Response::from_parts(parts, body);
             }
@@ -546,6 +685,48 @@ async fn forward(
             },
         }
     }
+}
+
+/// Runs the HTTP/1.1 handshake on a new server connection and spawns its driver task.
+async fn open<S>(io: S) -> Result<PooledConn, hyper::Error>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(io)).await?;
+    tokio::spawn(async move {
+        let _ = conn.with_upgrades().await;
+    });
+    Ok(sender)
+}
+
+/// The `Upgrade` protocol when the request asks for one (`Connection: upgrade`).
+fn upgrade_of(h: &HeaderMap) -> Option<HeaderValue> {
+    let asks = h
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| t.trim().eq_ignore_ascii_case("upgrade"));
+    if asks {
+        h.get(header::UPGRADE).cloned()
+    } else {
+        None
+    }
+}
+
+/// After a `101 Switching Protocols`, copies bytes both ways between the client and the
+/// server (WebSocket and friends) until both ended or `timeout tunnel` of inactivity.
+async fn tunnel(
+    client: hyper::upgrade::OnUpgrade,
+    server: hyper::upgrade::OnUpgrade,
+    slot: Slot,
+    idle: Option<Duration>,
+) {
+    let (Ok(c), Ok(s)) = tokio::join!(client, server) else {
+        return;
+    };
+    let _ = super::tcp::pump(TokioIo::new(c), TokioIo::new(s), idle).await;
+    drop(slot);
 }
 
 #[cfg(test)]

@@ -366,3 +366,94 @@ async fn deny_answers_403_and_use_backend_follows_its_condition() {
     let r = get(&mut c, &mut buf, "/admin").await;
     assert_eq!(r.status, 403);
 }
+
+#[tokio::test]
+async fn an_upgrade_request_becomes_a_tunnel_after_101() {
+    use tokio::io::AsyncReadExt;
+    let o = Origin::start(Behaviour::Upgrade).await;
+    let (_p, addr) = run(vec![listen("l", Mode::Http, &[o.addr])], "l").await;
+    let mut c = TcpStream::connect(addr).await.unwrap();
+    c.write_all(b"GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buf = Vec::new();
+    let head = timeout(T, read_head(&mut c, &mut buf))
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert!(head.starts_with("HTTP/1.1 101 "), "{head}");
+    assert!(head.to_ascii_lowercase().contains("upgrade: echo"));
+    c.write_all(b"frame").await.unwrap();
+    let mut five = [0u8; 5];
+    timeout(T, c.read_exact(&mut five)).await.unwrap().unwrap();
+    assert_eq!(&five, b"frame");
+}
+
+#[tokio::test]
+async fn a_server_stalling_mid_body_is_cut_after_timeout_server() {
+    use tokio::io::AsyncReadExt;
+    let o = Origin::start(Behaviour::Stall).await;
+    let mut p = listen("l", Mode::Http, &[o.addr]);
+    p.timeouts.server = Some(Duration::from_millis(100));
+    let (_p, addr) = run(vec![p], "l").await;
+    let mut c = TcpStream::connect(addr).await.unwrap();
+    c.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut all = Vec::new();
+    timeout(T, c.read_to_end(&mut all)).await.unwrap().unwrap();
+    let text = String::from_utf8_lossy(&all);
+    assert!(text.starts_with("HTTP/1.1 200 OK\r\n"), "{text}");
+    assert!(text.ends_with("\r\n\r\nab"), "{text}");
+}
+
+#[tokio::test]
+async fn a_client_stalling_mid_body_is_cut_after_timeout_client() {
+    use tokio::io::AsyncReadExt;
+    let o = Origin::start(Behaviour::Silent).await;
+    let mut p = listen("l", Mode::Http, &[o.addr]);
+    p.timeouts.client = Some(Duration::from_millis(100));
+    p.timeouts.server = Some(Duration::from_secs(60));
+    let (_p, addr) = run(vec![p], "l").await;
+    let mut c = TcpStream::connect(addr).await.unwrap();
+    c.write_all(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nab")
+        .await
+        .unwrap();
+    let mut all = Vec::new();
+    // The proxy ends the connection long before `timeout server` (60s) or our bound (5s).
+    let _ = timeout(T, c.read_to_end(&mut all))
+        .await
+        .expect("connection still open");
+    assert!(!String::from_utf8_lossy(&all).contains(" 200 "));
+}
+
+#[tokio::test]
+async fn http_response_rules_edit_server_headers_and_monitor_uri_answers_200() {
+    let o = Origin::start(Behaviour::Echo("s1")).await;
+    let mut p = listen("l", Mode::Http, &[o.addr]);
+    p.monitor_uri = Some("/health".into());
+    p.http_response.push(rule(
+        HttpAction::SetHeader {
+            name: "X-Via".into(),
+            value: "proxy".into(),
+        },
+        None,
+    ));
+    p.http_response.push(rule(
+        HttpAction::DelHeader {
+            name: "Content-Type".into(),
+        },
+        None,
+    ));
+    let (_p, addr) = run(vec![p], "l").await;
+    let mut c = TcpStream::connect(addr).await.unwrap();
+    let mut buf = Vec::new();
+    let r = get(&mut c, &mut buf, "/").await;
+    assert_eq!(r.status, 200);
+    assert!(r.head.contains("x-via: proxy\r\n"), "{}", r.head);
+    let r = get(&mut c, &mut buf, "/health").await;
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("<h1>200 OK</h1>"));
+    assert_eq!(o.reqs.load(Ordering::SeqCst), 1);
+}

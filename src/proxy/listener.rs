@@ -23,8 +23,8 @@ use crate::config::model::{Bind, BindAddr, Config, Mode};
 
 use super::backend::Backend;
 use super::frontend::Frontend;
-use super::socket::{Peer, Socket};
-use super::{http, tcp, ProxyError};
+use super::socket::{Peer, Rewind, Socket};
+use super::{http, proxy_protocol, tcp, ProxyError};
 
 /// Default `backlog` when neither `backlog` nor `maxconn` is set.
 const DEFAULT_BACKLOG: u32 = 1024;
@@ -68,12 +68,12 @@ impl Listener {
             Listener::Tcp(l) => {
                 let (s, src) = l.accept().await?;
                 let _ = s.set_nodelay(true);
-                let local_port = s.local_addr().map_or(0, |a| a.port());
+                let dst = s.local_addr().ok();
                 Ok((
                     Socket::Tcp(s),
                     Peer {
                         src: Some(src),
-                        local_port,
+                        dst,
                     },
                 ))
             }
@@ -83,7 +83,7 @@ impl Listener {
                     Socket::Unix(s),
                     Peer {
                         src: None,
-                        local_port: 0,
+                        dst: None,
                     },
                 ))
             }
@@ -188,7 +188,12 @@ async fn permit(s: &Option<Arc<Semaphore>>) -> Result<Option<OwnedSemaphorePermi
 
 /// Accepts connections on `l` for `fe` until the task is aborted, holding one permit of
 /// each limit (global, frontend, bind `maxconn`) per connection.
-pub async fn accept_loop(fe: Arc<Frontend>, l: Listener, limits: [Option<Arc<Semaphore>>; 3]) {
+pub async fn accept_loop(
+    fe: Arc<Frontend>,
+    l: Listener,
+    limits: [Option<Arc<Semaphore>>; 3],
+    accept_proxy: bool,
+) {
     loop {
         let (Ok(p0), Ok(p1), Ok(p2)) = (
             permit(&limits[0]).await,
@@ -209,12 +214,48 @@ pub async fn accept_loop(fe: Arc<Frontend>, l: Listener, limits: [Option<Arc<Sem
         let fe = Arc::clone(&fe);
         tokio::spawn(async move {
             let _permits = (p0, p1, p2);
-            match fe.mode {
-                Mode::Tcp => tcp::serve(fe, sock, peer).await,
-                Mode::Http => http::serve(fe, sock, peer).await,
+            if accept_proxy {
+                let Some((peer, sock)) = read_proxy_header(&fe, sock, peer).await else {
+                    return;
+                };
+                serve(fe, sock, peer).await;
+            } else {
+                serve(fe, sock, peer).await;
             }
         });
     }
+}
+
+async fn serve<C>(fe: Arc<Frontend>, sock: C, peer: Peer)
+where
+    C: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    match fe.mode {
+        Mode::Tcp => tcp::serve(fe, sock, peer).await,
+        Mode::Http => http::serve(fe, sock, peer).await,
+    }
+}
+
+/// `accept-proxy`: reads the PROXY header (bounded by `timeout client`, else 5s) and
+/// returns the announced addresses with the stream; `None` closes the connection.
+async fn read_proxy_header(
+    fe: &Frontend,
+    mut sock: Socket,
+    peer: Peer,
+) -> Option<(Peer, Rewind<Socket>)> {
+    let limit = fe.client_timeout.unwrap_or(Duration::from_secs(5));
+    let (h, rest) = tokio::time::timeout(limit, proxy_protocol::read(&mut sock))
+        .await
+        .ok()?
+        .ok()?;
+    let peer = match h {
+        proxy_protocol::Header::Local => peer,
+        proxy_protocol::Header::Proxied { src, dst } => Peer {
+            src: Some(src),
+            dst: Some(dst),
+        },
+    };
+    Some((peer, Rewind::new(rest.freeze(), sock)))
 }
 
 /// Everything [`start`] set up; dropping it stops accepting (streams in flight go on).
@@ -289,6 +330,7 @@ pub async fn start(config: &Config) -> Result<Started, ProxyError> {
                     l,
                     [global.clone(), fe_sem.clone(), b_sem.clone()],
                     shown,
+                    b.accept_proxy,
                 ));
             }
         }
@@ -296,9 +338,9 @@ pub async fn start(config: &Config) -> Result<Started, ProxyError> {
     }
     let mut addrs = Vec::with_capacity(bound.len());
     let mut tasks = Vec::with_capacity(bound.len());
-    for (fe, l, limits, shown) in bound {
+    for (fe, l, limits, shown, accept_proxy) in bound {
         addrs.push((fe.name.clone(), shown));
-        tasks.push(tokio::spawn(accept_loop(fe, l, limits)));
+        tasks.push(tokio::spawn(accept_loop(fe, l, limits, accept_proxy)));
     }
     Ok(Started {
         addrs,

@@ -15,6 +15,7 @@ pub mod errorfile;
 pub mod frontend;
 pub mod http;
 pub mod listener;
+pub mod proxy_protocol;
 pub mod socket;
 pub mod tcp;
 #[cfg(test)]

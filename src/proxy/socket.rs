@@ -3,6 +3,7 @@
 //!
 //! Used by `bind` (client side) and `server` (server side) addresses. Imports nothing but tokio.
 
+use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -140,7 +141,159 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Rewind<S> {
 pub struct Peer {
     /// The client address (`None` on a unix socket).
     pub src: Option<SocketAddr>,
-    /// The local port the client connected to (0 on a unix socket); used by servers
-    /// declared without a port.
-    pub local_port: u16,
+    /// The address the client connected to (`None` on a unix socket).
+    pub dst: Option<SocketAddr>,
+}
+
+impl Peer {
+    /// The port the client connected to (0 on a unix socket); used by servers declared
+    /// without a port.
+    pub fn local_port(&self) -> u16 {
+        self.dst.map_or(0, |a| a.port())
+    }
+}
+
+/// A stream that fails with `TimedOut` once no byte moved in either direction for `idle`
+/// (`timeout client` on the client side of an HTTP connection, `timeout server` on a server
+/// connection). The timer is only re-armed when it fires, so I/O costs one clock read.
+#[derive(Debug)]
+pub struct IdleIo<S> {
+    inner: S,
+    idle: std::time::Duration,
+    last: tokio::time::Instant,
+    timer: Pin<Box<tokio::time::Sleep>>,
+}
+
+impl<S> IdleIo<S> {
+    /// Wraps `inner` with an inactivity limit of `idle`.
+    pub fn new(inner: S, idle: std::time::Duration) -> Self {
+        let now = tokio::time::Instant::now();
+        IdleIo {
+            inner,
+            idle,
+            last: now,
+            timer: Box::pin(tokio::time::sleep_until(now + idle)),
+        }
+    }
+
+    fn touch(&mut self) {
+        self.last = tokio::time::Instant::now();
+    }
+
+    /// Called when the inner I/O is pending: `Err(TimedOut)` once the stream was idle too long.
+    fn check(&mut self, cx: &mut Context<'_>) -> io::Result<()> {
+        loop {
+            let deadline = self.last + self.idle;
+            if self.timer.deadline() != deadline {
+                if tokio::time::Instant::now() >= deadline {
+                    return Err(io::Error::new(io::ErrorKind::TimedOut, "idle timeout"));
+                }
+                self.timer.as_mut().reset(deadline);
+            }
+            match self.timer.as_mut().poll(cx) {
+                Poll::Pending => return Ok(()),
+                Poll::Ready(()) if self.last + self.idle <= self.timer.deadline() => {
+                    return Err(io::Error::new(io::ErrorKind::TimedOut, "idle timeout"));
+                }
+                Poll::Ready(()) => {}
+            }
+        }
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for IdleIo<S> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let me = self.get_mut();
+        match Pin::new(&mut me.inner).poll_read(cx, buf) {
+            Poll::Ready(r) => {
+                me.touch();
+                Poll::Ready(r)
+            }
+            Poll::Pending => match me.check(cx) {
+                Ok(()) => Poll::Pending,
+                Err(e) => Poll::Ready(Err(e)),
+            },
+        }
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for IdleIo<S> {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, b: &[u8]) -> Poll<io::Result<usize>> {
+        let me = self.get_mut();
+        match Pin::new(&mut me.inner).poll_write(cx, b) {
+            Poll::Ready(r) => {
+                me.touch();
+                Poll::Ready(r)
+            }
+            Poll::Pending => match me.check(cx) {
+                Ok(()) => Poll::Pending,
+                Err(e) => Poll::Ready(Err(e)),
+            },
+        }
+    }
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let me = self.get_mut();
+        match Pin::new(&mut me.inner).poll_write_vectored(cx, bufs) {
+            Poll::Ready(r) => {
+                me.touch();
+                Poll::Ready(r)
+            }
+            Poll::Pending => match me.check(cx) {
+                Ok(()) => Poll::Pending,
+                Err(e) => Poll::Ready(Err(e)),
+            },
+        }
+    }
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    #[tokio::test]
+    async fn rewind_replays_the_bytes_already_read_first() {
+        let (a, mut b) = tokio::io::duplex(64);
+        b.write_all(b" world").await.unwrap();
+        drop(b);
+        let mut r = Rewind::new(Bytes::from_static(b"hello"), a);
+        let mut s = String::new();
+        r.read_to_string(&mut s).await.unwrap();
+        assert_eq!(s, "hello world");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn idle_io_times_out_only_after_a_silence_of_the_limit() {
+        let (a, mut b) = tokio::io::duplex(64);
+        let mut io = IdleIo::new(a, Duration::from_secs(10));
+        let mut one = [0u8; 1];
+        // Activity every 6s keeps it alive past the 10s mark.
+        for _ in 0..3 {
+            tokio::time::sleep(Duration::from_secs(6)).await;
+            b.write_all(b"x").await.unwrap();
+            io.read_exact(&mut one).await.unwrap();
+        }
+        let start = tokio::time::Instant::now();
+        let e = io.read_exact(&mut one).await.unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::TimedOut);
+        assert_eq!(start.elapsed(), Duration::from_secs(10));
+    }
 }

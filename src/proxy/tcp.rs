@@ -40,7 +40,7 @@ where
         (Balance::Source, Some(a)) => Key::Source(a.ip()),
         _ => Key::None,
     };
-    let Ok((server, _slot)) = be.connect(&key, peer.local_port).await else {
+    let Ok((server, _slot)) = be.connect(&key, &peer).await else {
         return;
     };
     let idle =
@@ -225,5 +225,46 @@ mod tests {
         drop(c1);
         timeout(T, c2.read_exact(&mut one)).await.unwrap().unwrap();
         assert_eq!(&one, b"2");
+    }
+
+    #[tokio::test]
+    async fn accept_proxy_addresses_are_passed_on_by_send_proxy() {
+        // Origin: reports the first line it got (the PROXY line), then echoes the rest.
+        let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let o = l.local_addr().unwrap();
+        tokio::spawn(async move {
+            let (mut s, _) = l.accept().await.unwrap();
+            let mut got = Vec::new();
+            s.read_to_end(&mut got).await.unwrap();
+            s.write_all(&got).await.unwrap();
+        });
+        let mut p = listen("l", Mode::Tcp, &[o]);
+        p.binds[0].accept_proxy = true;
+        p.servers[0].params.send_proxy = true;
+        let (_p, addr) = run(vec![p], "l").await;
+        let mut c = TcpStream::connect(addr).await.unwrap();
+        c.write_all(b"PROXY TCP4 192.0.2.1 198.51.100.2 5678 80\r\nhello")
+            .await
+            .unwrap();
+        c.shutdown().await.unwrap();
+        let mut back = Vec::new();
+        timeout(T, c.read_to_end(&mut back)).await.unwrap().unwrap();
+        assert_eq!(
+            String::from_utf8(back).unwrap(),
+            "PROXY TCP4 192.0.2.1 198.51.100.2 5678 80\r\nhello"
+        );
+    }
+
+    #[tokio::test]
+    async fn accept_proxy_closes_a_connection_without_a_header() {
+        let o = echo_origin().await;
+        let mut p = listen("l", Mode::Tcp, &[o]);
+        p.binds[0].accept_proxy = true;
+        let (_p, addr) = run(vec![p], "l").await;
+        let mut c = TcpStream::connect(addr).await.unwrap();
+        c.write_all(b"GET / HTTP/1.0\r\n\r\n").await.unwrap();
+        let mut back = Vec::new();
+        let r = timeout(T, c.read_to_end(&mut back)).await.unwrap();
+        assert!(r.is_err() || back.is_empty());
     }
 }

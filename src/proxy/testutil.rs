@@ -97,6 +97,10 @@ pub enum Behaviour {
     Silent,
     /// Waits for the notify, then answers like Echo.
     Hold(&'static str, Arc<Notify>),
+    /// Answers `101 Switching Protocols` then echoes bytes.
+    Upgrade,
+    /// Announces a 10-byte body, sends 2 bytes, then stalls.
+    Stall,
 }
 
 /// A tiny HTTP/1.1 origin server with keep-alive; counts accepted connections.
@@ -156,6 +160,20 @@ async fn origin_conn(
             Behaviour::Hold(n, notify) => {
                 notify.notified().await;
                 n
+            }
+            Behaviour::Upgrade => {
+                s.write_all(b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n").await?;
+                s.write_all(&buf).await?;
+                let (mut r, mut w) = s.split();
+                tokio::io::copy(&mut r, &mut w).await?;
+                return Ok(());
+            }
+            Behaviour::Stall => {
+                s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nab")
+                    .await?;
+                let mut sink = [0u8; 64];
+                while s.read(&mut sink).await? > 0 {}
+                return Ok(());
             }
         };
         let body = format!("{name}\n{head}");

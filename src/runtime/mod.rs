@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::config::model::Config;
-use crate::proxy::listener;
+use crate::proxy::listener::{self, Started};
 use crate::proxy::ProxyError;
 
 /// Options from the command line that shape the run.
@@ -55,6 +55,17 @@ pub fn threads(config: &Config, opts: &RunOptions) -> usize {
 
 /// Runs the proxies of `config` until SIGINT or SIGTERM.
 pub fn run(config: Config, opts: RunOptions) -> Result<(), RunError> {
+    run_until(config, opts, |_| {}, None)
+}
+
+/// Like [`run`], but also stops when `stop` fires (or its sender is dropped), and calls
+/// `on_ready` once every listener is bound and the pidfile written.
+pub fn run_until(
+    config: Config,
+    opts: RunOptions,
+    on_ready: impl FnOnce(&Started),
+    stop: Option<tokio::sync::oneshot::Receiver<()>>,
+) -> Result<(), RunError> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads(&config, &opts))
         .enable_all()
@@ -70,7 +81,16 @@ pub fn run(config: Config, opts: RunOptions) -> Result<(), RunError> {
             let pid = format!("{}\n", std::process::id());
             std::fs::write(&path, pid).map_err(|source| RunError::Pidfile { path, source })?;
         }
-        wait_for_stop().await?;
+        on_ready(&started);
+        match stop {
+            Some(rx) => {
+                tokio::select! {
+                    r = wait_for_stop() => r?,
+                    _ = rx => {}
+                }
+            }
+            None => wait_for_stop().await?,
+        }
         drop(started);
         Ok(())
     });
@@ -88,4 +108,99 @@ async fn wait_for_stop() -> Result<(), RunError> {
         _ = int.recv() => {}
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::model::{
+        Bind, BindAddr, HttpAction, HttpRule, Loc, Mode, Proxy, ProxyKind, ReturnBody,
+    };
+    use crate::proxy::listener::BoundAddr;
+    use std::io::{Read, Write};
+
+    fn bind_any() -> Bind {
+        Bind {
+            loc: Loc::new("t.cfg", 1),
+            text: "127.0.0.1:0".into(),
+            addrs: vec![BindAddr::Inet("127.0.0.1:0".parse().unwrap())],
+            ssl: false,
+            crts: Vec::new(),
+            alpn: None,
+            name: None,
+            maxconn: None,
+            accept_proxy: false,
+            transparent: false,
+            v4v6: false,
+            v6only: false,
+            unix_mode: None,
+            unix_owner: None,
+            interface: None,
+            backlog: None,
+            other: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn nbthread_wins_over_the_core_count_and_zero_is_ignored() {
+        let mut c = Config::default();
+        c.global.nbthread = Some(3);
+        assert_eq!(threads(&c, &RunOptions::default()), 3);
+        c.global.nbthread = Some(0);
+        assert!(threads(&c, &RunOptions::default()) >= 1);
+    }
+
+    #[test]
+    fn run_serves_writes_the_pidfile_and_stops_cleanly() {
+        let mut p = Proxy::new("l", ProxyKind::Listen, Loc::new("t.cfg", 1));
+        p.mode = Mode::Http;
+        p.binds.push(bind_any());
+        p.http_request.push(HttpRule {
+            loc: Loc::new("t.cfg", 2),
+            action: HttpAction::Return {
+                status: 200,
+                content_type: Some("text/plain".into()),
+                body: ReturnBody::Bytes(b"up".to_vec()),
+                headers: Vec::new(),
+            },
+            cond: None,
+        });
+        let mut cfg = Config {
+            proxies: vec![p],
+            ..Config::default()
+        };
+        cfg.global.nbthread = Some(1);
+        let pidfile = std::env::temp_dir().join(format!("hx-run-{}.pid", std::process::id()));
+        let opts = RunOptions {
+            pidfile: Some(pidfile.clone()),
+            ..RunOptions::default()
+        };
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel();
+        let th = std::thread::spawn(move || {
+            run_until(
+                cfg,
+                opts,
+                move |s| {
+                    let _ = ready_tx.send(s.addr("l").cloned());
+                },
+                Some(stop_rx),
+            )
+        });
+        let t = Duration::from_secs(5);
+        let Some(BoundAddr::Inet(addr)) = ready_rx.recv_timeout(t).unwrap() else {
+            panic!("no addr")
+        };
+        let pid = std::fs::read_to_string(&pidfile).unwrap();
+        assert_eq!(pid.trim(), std::process::id().to_string());
+        let mut c = std::net::TcpStream::connect(addr).unwrap();
+        c.set_read_timeout(Some(t)).unwrap();
+        c.write_all(b"GET / HTTP/1.0\r\n\r\n").unwrap();
+        let mut out = String::new();
+        c.read_to_string(&mut out).unwrap();
+        assert!(out.ends_with("up"), "{out}");
+        stop_tx.send(()).unwrap();
+        th.join().unwrap().unwrap();
+        let _ = std::fs::remove_file(&pidfile);
+    }
 }
