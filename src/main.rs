@@ -38,7 +38,7 @@ fn main() -> ExitCode {
             Ok(false) => ExitCode::from(1),
             Err(msg) => {
                 if !msg.is_empty() {
-                    eprintln!("[ALERT]    ({pid}) : {msg}");
+                    eprintln!("[ALERT]    ({pid}) : config : {msg}");
                 }
                 ExitCode::from(2)
             }
@@ -70,18 +70,33 @@ fn main() -> ExitCode {
     if cli.check {
         return check_verdict(&cli, &loaded);
     }
-    for (flag, on) in [("-D", cli.daemon), ("-W/-Ws", cli.master_worker), ("-sf/-st", cli.old_pids_action.is_some())] {
+    if !validate::has_listeners(&loaded.config) {
+        let prog = std::env::args().next().unwrap_or_else(|| "haproxy".into());
+        eprintln!("[ALERT]    ({pid}) : [{prog}.main()] No enabled listener found (check for 'bind' directives) ! Exiting.");
+        return ExitCode::from(1);
+    }
+    let daemon = (cli.daemon || loaded.config.global.daemon) && !cli.foreground && !cli.debug;
+    let mut config = loaded.config;
+    // HAProxy writes the pidfile only when it detaches (or in master-worker mode).
+    let pidfile = cli.pidfile.clone().or(config.global.pidfile.take()).filter(|_| daemon);
+    if daemon {
+        if let Err(e) = runtime::daemon::daemonize(pidfile.as_deref()) {
+            eprintln!("[ALERT]    ({pid}) : Cannot fork: {e}.");
+            return ExitCode::from(1);
+        }
+    }
+    for (flag, on) in [("-W/-Ws", cli.master_worker), ("-sf/-st", cli.old_pids_action.is_some())] {
         if on && !quiet {
             eprintln!("[WARNING]  ({pid}) : {flag} is accepted but not implemented yet: staying in the foreground, single process.");
         }
     }
     let opts = RunOptions {
-        pidfile: cli.pidfile.clone(),
-        daemon: cli.daemon,
+        pidfile: None,
+        daemon,
         old_pids: cli.old_pids.iter().filter_map(|p| u32::try_from(*p).ok()).collect(),
         nbthread: None,
     };
-    match runtime::run(loaded.config, opts) {
+    match runtime::run(config, opts) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("[ALERT]    ({pid}) : {e}");

@@ -172,12 +172,12 @@ impl Diags {
         s
     }
 
-    /// Prints every diagnostic to stderr; `quiet` hides notices and warnings.
+    /// Prints every diagnostic to stderr; `quiet` (`-q`) hides them all, as HAProxy does.
     #[allow(clippy::print_stderr)]
     pub fn print(&self, pid: u32, quiet: bool) {
         for d in &self.list {
-            if quiet && d.level != Level::Alert {
-                continue;
+            if quiet {
+                return;
             }
             eprintln!("{}", d.render(pid));
         }

@@ -5,6 +5,8 @@
 //! `-D`, `-sf` and `-st` are accepted by the caller and ignored here for now; `pidfile` (or
 //! `-p`) is written once the listeners are bound.
 
+pub mod daemon;
+
 use std::io;
 use std::path::PathBuf;
 use std::time::Duration;
