@@ -95,3 +95,23 @@ fn seed_and_example_configs_get_the_same_messages_as_haproxy() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// Compares one file named by `KW_FILE` (run with `--ignored`), for exploring.
+#[test]
+#[ignore]
+fn compare_the_file_named_by_kw_file() {
+    let Ok(path) = std::env::var("KW_FILE") else {
+        return;
+    };
+    let path = PathBuf::from(path);
+    let dir = path.parent().unwrap().to_path_buf();
+    let name = path.file_name().unwrap().to_string_lossy().into_owned();
+    let (a, b) = (ours(&dir, &name), theirs(&dir, &name));
+    assert_eq!(
+        a,
+        b,
+        "\n ours:\n  {}\n real:\n  {}",
+        a.join("\n  "),
+        b.join("\n  ")
+    );
+}

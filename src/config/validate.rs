@@ -67,6 +67,24 @@ pub fn validate(config: &mut Config, diags: &mut Diags) {
 fn check_ports(config: &Config, diags: &mut Diags) {
     for p in config.proxies.iter().filter(|p| !p.disabled) {
         for s in &p.servers {
+            let resolvers = s.params.other.iter().position(|o| o == "resolvers");
+            if let Some(name) =
+                resolvers.map(|i| s.params.other.get(i + 1).map_or("", String::as_str))
+            {
+                let known = config
+                    .other_sections
+                    .iter()
+                    .any(|r| r.kind == "resolvers" && r.name == name);
+                if !known {
+                    let msg = format!(
+                        "{} '{}', server '{}': unable to find required resolvers '{name}'",
+                        type_word(p),
+                        p.name,
+                        s.name
+                    );
+                    diags.global(Level::Alert, msg);
+                }
+            }
             let port = match &s.addr {
                 super::model::ServerAddr::Inet(a) => a.port(),
                 super::model::ServerAddr::Host(_, port) => *port,

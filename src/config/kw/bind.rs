@@ -87,6 +87,78 @@ pub const OPTIONS: &[(&str, usize)] = &[
     ("verify", 1),
 ];
 
+/// What HAProxy says after `'bind X' in section 'S' : ` when an option lacks its value.
+const MISSING_VALUE: &[(&str, &str)] = &[
+    (
+        "accept-netscaler-cip",
+        "'accept-netscaler-cip' : missing value",
+    ),
+    (
+        "alpn",
+        "'alpn' : missing the comma-delimited ALPN protocol suite",
+    ),
+    ("backlog", "'backlog' : missing value"),
+    ("ca-file", "'ca-file' : missing CAfile path"),
+    ("ca-ignore-err", "'ca-ignore-err' : missing error IDs list"),
+    ("ca-sign-file", "'ca-sign-file' : missing CAfile path"),
+    ("ca-sign-pass", "'ca-sign-pass' : missing CAkey password"),
+    ("ca-verify-file", "'ca-verify-file' : missing CAfile path"),
+    ("ciphers", "'ciphers' : missing cipher suite"),
+    ("ciphersuites", "'ciphersuites' : missing cipher suite"),
+    ("crl-file", "'crl-file' : missing CRLfile path"),
+    ("crt", "'crt' : missing certificate location"),
+    (
+        "crt-ignore-err",
+        "'crt-ignore-err' : missing error IDs list",
+    ),
+    ("crt-list", "'crt-list' : missing certificate location"),
+    ("curves", "'curves' : missing curve suite"),
+    ("ecdhe", "'ecdhe' : missing named curve"),
+    ("expose-fd", "'expose-fd' : missing fd type"),
+    ("gid", "'gid' : missing value"),
+    ("group", "'group' : missing group name"),
+    ("id", "'id' : expects an integer argument"),
+    ("interface", "'interface' : missing interface name"),
+    ("level", "'level' : missing level"),
+    ("maxconn", "'maxconn' : missing value"),
+    (
+        "mode",
+        "'mode' : missing or invalid mode '' (octal integer expected)",
+    ),
+    ("mss", "'mss' : missing MSS value"),
+    ("name", "'name' : missing name"),
+    ("namespace", "'namespace' : missing namespace id"),
+    ("nice", "'nice' : missing value"),
+    (
+        "npn",
+        "'npn' : missing the comma-delimited NPN protocol suite",
+    ),
+    (
+        "process",
+        "'process' : '' is not a valid number/range. It supports numbers from 1 to 1.",
+    ),
+    ("proto", "'proto' : missing value"),
+    (
+        "severity-output",
+        "'severity-output' : missing severity format",
+    ),
+    ("shards", "'shards' : missing value"),
+    ("ssl-max-ver", "'ssl-max-ver' : missing the ssl/tls version"),
+    ("ssl-min-ver", "'ssl-min-ver' : missing the ssl/tls version"),
+    ("tcp-ut", "'tcp-ut' : missing TCP User Timeout value"),
+    (
+        "thread",
+        "'' : '' is not a valid number/range. It supports numbers from 1 to 64.",
+    ),
+    (
+        "tls-ticket-keys",
+        "'tls-ticket-keys' : missing TLS ticket keys file path",
+    ),
+    ("uid", "'uid' : missing value"),
+    ("user", "'user' : missing user name"),
+    ("verify", "'verify' : missing verify method"),
+];
+
 /// An empty bind line at `loc` for the address text `text`.
 fn empty_bind(line: &Line, text: &str) -> Bind {
     Bind {
@@ -142,13 +214,11 @@ fn bind(ctx: &mut ProxyCtx<'_>, line: &Line) {
         };
         let arg = line.word(i + 1);
         if nargs == 1 && arg.is_none() {
-            let msg = match opt {
-                "alpn" => {
-                    format!("{prefix} : 'alpn' : missing the comma-delimited ALPN protocol suite")
-                }
-                "crt" => format!("{prefix} : 'crt' : missing certificate location"),
-                _ => format!("{prefix} : '{opt}' : missing value"),
-            };
+            let tail = MISSING_VALUE.iter().find(|(k, _)| *k == opt).map_or_else(
+                || format!("'{opt}' : missing value"),
+                |(_, m)| (*m).to_string(),
+            );
+            let msg = format!("{prefix} : {tail}");
             ctx.alert(line, msg);
             return;
         }

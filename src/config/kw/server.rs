@@ -199,6 +199,61 @@ fn default_server(ctx: &mut ProxyCtx<'_>, line: &Line) {
     }
 }
 
+/// What HAProxy says after `'server b/s' : ` when an option lacks its value (options
+/// missing here take an empty value silently, like `weight`).
+const MISSING_VALUE: &[(&str, &str)] = &[
+    ("addr", "'addr' expects <ipv4|ipv6> as argument.."),
+    ("agent-addr", "'agent-addr' expects an address as argument.."),
+    ("agent-inter", "'agent-inter' expects a delay as argument.."),
+    ("agent-port", "'agent-port' expects a port number as argument.."),
+    ("agent-send", "'agent-send' expects a string as argument.."),
+    ("alpn", "'alpn' : missing the comma-delimited ALPN protocol suite."),
+    ("ca-file", "'ca-file' : missing CAfile path."),
+    ("check-alpn", "'check-alpn' : missing the comma-delimited ALPN protocol suite."),
+    ("check-proto", "'check-proto' : missing value."),
+    ("check-sni", "'check-sni' : missing SNI."),
+    ("ciphers", "'ciphers' : missing cipher suite."),
+    ("ciphersuites", "'ciphersuites' : missing cipher suite."),
+    ("cookie", "'cookie' expects <value> as argument.."),
+    ("crl-file", "'crl-file' : missing CRLfile path."),
+    ("crt", "'crt' : missing certificate file path."),
+    ("downinter", "'downinter' expects a delay as argument.."),
+    ("error-limit", "'error-limit' expects an integer argument.."),
+    ("fall", "'fall' expects an integer argument.."),
+    ("fastinter", "'fastinter' expects a delay as argument.."),
+    ("id", "'id' : expects an integer argument."),
+    ("inter", "'inter' expects a delay as argument.."),
+    ("log-proto", "'log-proto' expects one of 'legacy' or 'octet-count' but got ''."),
+    ("max-reuse", "'max-reuse' expects <value> as argument.."),
+    ("namespace", "'namespace' : expects <name> as argument."),
+    ("npn", "'npn' : missing the comma-delimited NPN protocol suite."),
+    ("observe", "'observe' expects <mode> as argument.."),
+    ("on-error", "'on-error' expects one of 'fastinter', 'fail-check', 'sudden-death' or 'mark-down' but got ''."),
+    ("on-marked-down", "'on-marked-down' expects 'shutdown-sessions' but got ''."),
+    ("on-marked-up", "'on-marked-up' expects 'shutdown-backup-sessions' but got ''."),
+    ("pool-low-conn", "'pool-low-conn' expects <value> as argument.."),
+    ("pool-max-conn", "'pool-max-conn' expects <value> as argument.."),
+    ("pool-purge-delay", "'pool-purge-delay' expects <value> as argument.."),
+    ("port", "'port' expects a port number as argument.."),
+    ("proto", "'proto' : missing value."),
+    ("proxy-v2-options", "'' : proxy v2 option not implemented."),
+    ("redir", "'redir' expects <prefix> as argument.."),
+    ("resolve-net", "'resolve-net' expects a list of networks.."),
+    ("resolve-prefer", "'resolve-prefer' expects either ipv4 or ipv6 as argument.."),
+    ("rise", "'rise' expects an integer argument.."),
+    ("slowstart", "unexpected character '."),
+    ("sni", "'sni' : missing sni expression."),
+    ("socks4", "'socks4' expects <addr>:<port> as argument.."),
+    ("source", "'source' expects <addr>[:<port>[-<port>]], and optionally 'usesrc' <addr>, and 'interface' <name> as argument.."),
+    ("ssl-max-ver", "'ssl-max-ver' : missing the ssl/tls version."),
+    ("ssl-min-ver", "'ssl-min-ver' : missing the ssl/tls version."),
+    ("tcp-ut", "'tcp-ut' : missing TCP User Timeout value."),
+    ("track", "'track' expects [<proxy>/]<server> as argument.."),
+    ("verify", "'verify' : missing verify method."),
+    ("verifyhost", "'verifyhost' : missing hostname to verify against."),
+    ("ws", "'ws' has to be 'auto', 'h1' or 'h2'."),
+];
+
 /// Parses a server address: `unix@/path`, `/path`, `[v6]:port`, `host[:port]`.
 /// A missing port is 0 ("use the client's destination port"); `+N`/`-N` offsets are
 /// accepted and kept as 0 too. Host names are kept for resolution after validation.
@@ -272,6 +327,11 @@ pub fn parse_options(
             );
         };
         let arg = line.word(i + 1);
+        if nargs == 1 && arg.is_none() {
+            if let Some((_, msg)) = MISSING_VALUE.iter().find(|(k, _)| *k == opt) {
+                return Err((*msg).to_string());
+            }
+        }
         let v = arg.unwrap_or("");
         let need_int = |what: &str| -> Result<(), String> {
             if arg.is_none() {
@@ -373,9 +433,6 @@ pub fn parse_options(
                 }
             }
             _ => {
-                if nargs == 1 && arg.is_none() {
-                    return Err(format!("'{opt}' expects an argument.."));
-                }
                 p.other.push(opt.to_string());
                 if nargs == 1 {
                     p.other.push(v.to_string());
