@@ -4,7 +4,7 @@
 //! actions are kept as `HttpAction::Other`. `tcp-request` lines are checked and kept
 //! verbatim. As in HAProxy, an error in an http rule stops the parsing (`ERR_ABORT`).
 
-use super::{Keyword, Parse, ProxyCtx, NO_DEFAULTS, PROXIES};
+use super::{Keyword, Parse, ProxyCtx, PROXIES};
 use crate::config::diag::Level;
 use crate::config::lexer::Line;
 use crate::config::model::{HttpAction, HttpRule, RawRule, ReturnBody};
@@ -23,7 +23,7 @@ pub static KEYWORDS: &[Keyword] = &[
     },
     Keyword {
         name: "tcp-request",
-        sections: NO_DEFAULTS,
+        sections: PROXIES,
         parse: Parse::Proxy(tcp_request),
     },
 ];
@@ -517,6 +517,16 @@ const TCP_CONNECTION_MSG: &str = "'accept', 'reject', 'capture', 'expect-proxy',
 
 fn tcp_request(ctx: &mut ProxyCtx<'_>, line: &Line) {
     let sub = line.word(1).unwrap_or("");
+    if ctx.in_defaults()
+        && !ctx.named_defaults
+        && matches!(sub, "connection" | "session" | "content")
+    {
+        ctx.alert(
+            line,
+            format!("tcp-request {sub} is not allowed in anonymous 'defaults' sections"),
+        );
+        return;
+    }
     let stage = match sub {
         "connection" => Some(0),
         "session" => Some(1),

@@ -270,9 +270,22 @@ fn run(ctx: &mut ProxyCtx<'_>, k: &Keyword, line: &Line) {
 /// HAProxy still parses the line after its warning (it does, except in `defaults`).
 fn misplaced(ctx: &mut ProxyCtx<'_>, line: &Line, allowed: Sections) -> bool {
     let kw = line.keyword();
+    let (kind, name) = (ctx.kind_word(), ctx.proxy.name.clone());
     if ctx.in_defaults() {
-        let msg = format!("'{kw}' not allowed in 'defaults' section.");
-        ctx.alert(line, msg);
+        match kw {
+            "id" | "description" => {
+                let msg = format!(
+                    "parsing [{}]: '{kw}' not allowed in 'defaults' section.",
+                    line.loc
+                );
+                ctx.diags.global(Level::Alert, msg);
+            }
+            "stick-table" => ctx.alert(
+                line,
+                "'stick-table' is not supported in 'defaults' section.",
+            ),
+            _ => ctx.alert(line, format!("'{kw}' not allowed in 'defaults' section.")),
+        }
         return false;
     }
     let need = if allowed & FRONTEND != 0 {
@@ -280,16 +293,32 @@ fn misplaced(ctx: &mut ProxyCtx<'_>, line: &Line, allowed: Sections) -> bool {
     } else {
         "backend"
     };
-    let hint = if kw == "fullconn" {
-        " Maybe you want 'maxconn' instead ?"
-    } else {
-        ""
+    match kw {
+        "log-format" => {
+            let msg = format!("{kind} '{name}' : 'log-format' directive is ignored in backends.");
+            ctx.warning(line, msg);
+            return false;
+        }
+        "rate-limit" => {
+            let msg = format!("rate-limit sessions will be ignored because {kind} '{name}' has no frontend capability");
+            ctx.warning(line, msg);
+            return false;
+        }
+        "retry-on" => {
+            ctx.alert(
+                line,
+                "'retry-on' only available in backend or listen section",
+            );
+            return false;
+        }
+        _ => {}
+    }
+    let hint = match kw {
+        "fullconn" => " Maybe you want 'maxconn' instead ?",
+        "maxconn" => " Maybe you want 'fullconn' instead ?",
+        _ => "",
     };
-    let msg = format!(
-        "'{kw}' ignored because {} '{}' has no {need} capability.{hint}",
-        ctx.kind_word(),
-        ctx.proxy.name
-    );
+    let msg = format!("'{kw}' ignored because {kind} '{name}' has no {need} capability.{hint}");
     ctx.warning(line, msg);
     true
 }

@@ -46,14 +46,14 @@ pub static KEYWORDS: &[Keyword] = &[
     p!("http-after-response", PROXIES, keep),
     p!("tcp-response", BE, keep),
     p!("filter", NO_DEFAULTS, keep),
-    p!("unique-id-format", FE, keep),
+    p!("unique-id-format", PROXIES, keep),
     p!("unique-id-header", FE, keep),
     p!("log-format-sd", FE, keep),
     p!("error-log-format", FE, keep),
     p!("log-tag", PROXIES, keep),
     p!("backlog", FE, keep),
     p!("rate-limit", FE, keep),
-    p!("persist", BE, keep),
+    p!("persist", PROXIES, keep),
     p!("force-persist", NO_DEFAULTS, keep),
     p!("ignore-persist", NO_DEFAULTS, keep),
     p!("use-server", super::BE_ONLY, keep),
@@ -92,7 +92,7 @@ pub static KEYWORDS: &[Keyword] = &[
     p!("srvtcpka-idle", BE, keep),
     p!("srvtcpka-intvl", BE, keep),
     p!("use-fcgi-app", BE_ONLY, keep),
-    p!("hash-balance-factor", BE, hash_balance_factor),
+    p!("hash-balance-factor", PROXIES, hash_balance_factor),
 ];
 
 /// What HAProxy says when a kept keyword has no argument: (keyword, printed with the
@@ -390,7 +390,14 @@ fn removed(ctx: &mut ProxyCtx<'_>, line: &Line, new: &str) {
 
 fn hash_balance_factor(ctx: &mut ProxyCtx<'_>, line: &Line) {
     match line.word(1) {
-        Some(v) => ctx.proxy.hash_balance_factor = atou32(v),
+        Some(v) => {
+            let n = atou32(v);
+            if n != 0 && n <= 100 {
+                ctx.alert(line, "'hash-balance-factor' must be 0 or greater than 100.");
+                return;
+            }
+            ctx.proxy.hash_balance_factor = n;
+        }
         None => ctx.alert(line, "'hash-balance-factor' expects an integer argument."),
     }
 }

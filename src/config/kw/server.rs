@@ -179,11 +179,12 @@ fn server(ctx: &mut ProxyCtx<'_>, line: &Line) {
 fn default_server(ctx: &mut ProxyCtx<'_>, line: &Line) {
     if !ctx.has_be() {
         let msg = format!(
-            "'default-server' ignored because {} '{}' has no backend capability.",
+            "parsing [{}] : 'default-server' not allowed because {} '{}' has no backend capability.",
+            line.loc,
             ctx.kind_word(),
             ctx.proxy.name
         );
-        ctx.warning(line, msg);
+        ctx.alert_bare(line, msg);
         return;
     }
     let mut params = ctx.proxy.default_server.clone();
