@@ -431,7 +431,8 @@ fn has_stage(p: &Proxy, i: usize) -> bool {
 
 /// HAProxy's warning for a rule written after rules of a later processing stage:
 /// `a 'tcp-request' rule placed after an 'http-request' rule will still be processed
-/// before.` `stage` is the index of the new rule's stage in [`STAGES`].
+/// before.` `stage` is the index of the new rule's stage in `STAGES` (0 tcp-request
+/// connection, 1 session, 2 content, 3 monitor fail, 4 http-request, 5 redirect, 6 use_backend).
 pub fn warn_misplaced_rule(ctx: &mut ProxyCtx<'_>, line: &Line, stage: usize) {
     let later = (stage + 1..STAGES.len()).find(|&i| has_stage(ctx.proxy, i));
     if let Some((article, name)) = later.and_then(|i| STAGES.get(i)) {
