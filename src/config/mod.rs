@@ -331,6 +331,11 @@ impl Builder {
                 if s.kind == SectionKind::Ring {
                     ring_checks(&s, &mut self.diags);
                 }
+                if s.kind == SectionKind::HttpErrors {
+                    let files = kw::errorfile::parse_http_errors(&s, &mut self.diags);
+                    let name = s.name.clone().unwrap_or_default();
+                    self.config.http_errors.push((name, files));
+                }
                 self.config.other_sections.push(RawSection {
                     kind: s.kind.keyword().to_string(),
                     name: s.name.clone().unwrap_or_default(),

@@ -25,6 +25,9 @@ pub struct Config {
     /// `peers`, `resolvers`, `mailers`, `cache`, `program`, `http-errors` and `ring`
     /// sections: parsed into words and kept, not active.
     pub other_sections: Vec<RawSection>,
+    /// `http-errors NAME` sections: their `errorfile` lines, read at load. Proxies that
+    /// name them with `errorfiles NAME [CODE...]` get copies in `Proxy::errorfiles`.
+    pub http_errors: Vec<(String, Vec<ErrorFile>)>,
 }
 
 /// A section kept as words (`peers`, `resolvers`, `cache`, ...), not active.

@@ -42,6 +42,7 @@ pub fn validate(config: &mut Config, diags: &mut Diags) {
         switching_targets(config, &p, diags);
         missing_timeouts(&p, diags);
         unique_servers(&p, diags);
+        errorfiles_sections(config, &mut p, diags);
         let has_format = p.options.httplog || p.options.tcplog || p.log_format.is_some();
         let has_logs = !p.logs.is_empty() || (p.log_global && global_logs);
         if has_format && !has_logs && p.cap.frontend {
@@ -98,6 +99,43 @@ fn check_ports(config: &Config, diags: &mut Diags) {
                     s.name
                 );
                 diags.global(Level::Alert, msg);
+            }
+        }
+    }
+}
+
+/// `errorfiles NAME [CODE...]`: copies the files of an `http-errors` section.
+fn errorfiles_sections(config: &Config, p: &mut Proxy, diags: &mut Diags) {
+    let refs: Vec<_> = p
+        .other
+        .iter()
+        .filter(|r| r.words.first().map(String::as_str) == Some("errorfiles"))
+        .cloned()
+        .collect();
+    for r in refs {
+        let name = r.words.get(1).map_or("", String::as_str);
+        let Some((_, files)) = config.http_errors.iter().find(|(n, _)| n == name) else {
+            let msg = format!(
+                "proxy '{}': unknown http-errors section '{name}' (at {}).",
+                p.name, r.loc
+            );
+            diags.global(Level::Alert, msg);
+            continue;
+        };
+        let codes: Vec<&str> = r.words.iter().skip(2).map(String::as_str).collect();
+        for e in files {
+            if codes.is_empty() || codes.contains(&e.status.to_string().as_str()) {
+                p.errorfiles.retain(|x| x.status != e.status);
+                p.errorfiles.push(e.clone());
+            }
+        }
+        for c in codes {
+            if !files.iter().any(|e| e.status.to_string() == c) {
+                let msg = format!(
+                    "config: proxy '{}' : status '{c}' not declared in http-errors section '{name}' (at {}).",
+                    p.name, r.loc
+                );
+                diags.global(Level::Warning, msg);
             }
         }
     }
