@@ -45,6 +45,15 @@ fn global_log(ctx: &mut GlobalCtx<'_>, line: &Line) {
 }
 
 fn proxy_log(ctx: &mut ProxyCtx<'_>, line: &Line) {
+    if ctx.prefix == Some("no") {
+        if line.word(1).is_some() {
+            ctx.alert(line, "log : 'no log' does not expect arguments");
+            return;
+        }
+        ctx.proxy.logs.clear();
+        ctx.proxy.log_global = false;
+        return;
+    }
     if line.word(1) == Some("global") && line.word(2).is_none() {
         ctx.proxy.log_global = true;
         return;

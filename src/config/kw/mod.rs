@@ -194,6 +194,27 @@ fn is_global(k: &Keyword) -> bool {
 
 /// Parses one line of the `global` section.
 pub fn parse_global_line(ctx: &mut GlobalCtx<'_>, line: &Line) {
+    let first = line.keyword();
+    if (first == "no" || first == "default") && line.word(1).is_some() {
+        const NEGATABLE: &[&str] = &[
+            "busy-polling",
+            "set-dumpable",
+            "strict-limits",
+            "insecure-fork-wanted",
+            "numa-cpu-mapping",
+        ];
+        if line.word(1).is_some_and(|w| NEGATABLE.contains(&w)) {
+            return;
+        }
+        let msg = format!("parsing [{}]: negation/default currently supported only for options, log, busy-polling, set-dumpable, strict-limits, insecure-fork-wanted and numa-cpu-mapping.", line.loc);
+        ctx.diags.global(Level::Alert, msg);
+        let shifted = Line {
+            loc: line.loc.clone(),
+            words: line.words.get(1..).unwrap_or(&[]).to_vec(),
+        };
+        parse_global_line(ctx, &shifted);
+        return;
+    }
     let kw = line.keyword();
     if let Some(k) = entries().find(|k| is_global(k) && k.name == kw) {
         if let Parse::Global(f) = k.parse {
@@ -214,13 +235,9 @@ pub fn parse_global_line(ctx: &mut GlobalCtx<'_>, line: &Line) {
 pub fn parse_proxy_line(ctx: &mut ProxyCtx<'_>, line: &Line) {
     let first = line.keyword();
     if (first == "no" || first == "default") && line.word(1).is_some() {
-        if line.word(1) != Some("option") {
-            let msg = format!(
-                "parsing [{}]: negation/default currently supported only for options.",
-                line.loc
-            );
+        if !matches!(line.word(1), Some("option" | "log")) {
+            let msg = format!("parsing [{}]: negation/default currently supported only for options, log, busy-polling, set-dumpable, strict-limits, insecure-fork-wanted and numa-cpu-mapping.", line.loc);
             ctx.diags.global(Level::Alert, msg);
-            return;
         }
         ctx.prefix = Some(if first == "no" { "no" } else { "default" });
         let shifted = Line {
