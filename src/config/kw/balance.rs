@@ -210,6 +210,10 @@ pub fn parse_hash_type(args: &[String]) -> Result<HashType, String> {
             )
         }
     };
+    // "consistent hash uses sdbm and avalanche if no hash function is specified".
+    if h.method == HashMethod::Consistent && args.get(1).is_none() {
+        h.avalanche = true;
+    }
     match args.get(2).map(String::as_str) {
         None => {}
         Some("avalanche") => h.avalanche = true,
@@ -310,6 +314,9 @@ mod tests {
         assert_eq!(h.method, HashMethod::Consistent);
         assert_eq!(h.function, HashFunction::Crc32);
         assert!(h.avalanche);
+        assert!(parse_hash_type(&w("consistent")).unwrap().avalanche);
+        assert!(!parse_hash_type(&w("consistent sdbm")).unwrap().avalanche);
+        assert!(!parse_hash_type(&w("map-based")).unwrap().avalanche);
         assert!(parse_hash_type(&w("foo")).is_err());
         assert!(parse_hash_type(&w("consistent sdbm foo")).is_err());
     }
