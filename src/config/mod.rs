@@ -56,22 +56,8 @@ pub struct Loaded {
 /// (`Error(s) found in configuration file : F`, `Fatal errors found in configuration.`).
 pub fn load(paths: &[PathBuf]) -> Result<Loaded, Diags> {
     let env = |name: &str| std::env::var(name).ok();
-    let mut files = Vec::new();
+    let files = config_files(paths)?;
     let mut diags = Diags::new();
-    for p in paths {
-        match list_files(p) {
-            Ok(mut f) => files.append(&mut f),
-            Err(e) => {
-                let msg = format!(
-                    "Cannot open configuration file/directory {} : {}",
-                    p.display(),
-                    strerror(&e)
-                );
-                diags.global(Level::Alert, msg);
-                return Err(diags);
-            }
-        }
-    }
     let mut texts = Vec::new();
     for f in files {
         match std::fs::read(&f) {
@@ -101,6 +87,29 @@ pub fn load(paths: &[PathBuf]) -> Result<Loaded, Diags> {
         *d = all;
     }
     out
+}
+
+/// The files the `-f` arguments name, in order: files as given, directories as their
+/// `*.cfg` files in lexical order. An empty result means HAProxy would print its usage.
+/// A missing path is HAProxy's "Cannot open configuration file/directory" alert.
+pub fn config_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Diags> {
+    let mut files = Vec::new();
+    for p in paths {
+        match list_files(p) {
+            Ok(mut f) => files.append(&mut f),
+            Err(e) => {
+                let mut diags = Diags::new();
+                let msg = format!(
+                    "Cannot open configuration file/directory {} : {}",
+                    p.display(),
+                    strerror(&e)
+                );
+                diags.global(Level::Alert, msg);
+                return Err(diags);
+            }
+        }
+    }
+    Ok(files)
 }
 
 /// Loads configuration texts already in memory: `(file name, content)` pairs, in order.
