@@ -40,6 +40,7 @@ pub fn validate(config: &mut Config, diags: &mut Diags) {
             diags.global(Level::Warning, msg);
         }
         switching_targets(config, &p, diags);
+        use_server_targets(&p, diags);
         missing_timeouts(&p, diags);
         unique_servers(&p, diags);
         errorfiles_sections(config, &mut p, diags);
@@ -68,6 +69,25 @@ pub fn validate(config: &mut Config, diags: &mut Diags) {
 fn check_ports(config: &Config, diags: &mut Diags) {
     for p in config.proxies.iter().filter(|p| !p.disabled) {
         for s in &p.servers {
+            let track = s.params.other.iter().position(|o| o == "track");
+            if let Some(target) = track.and_then(|i| s.params.other.get(i + 1)) {
+                let (px, srv) = match target.split_once('/') {
+                    Some((px, srv)) => (px, srv),
+                    None => (p.name.as_str(), target.as_str()),
+                };
+                let who = format!("[{}] : 'server {}/{}'", s.loc, p.name, s.name);
+                match config.backend(px) {
+                    None => diags.global(
+                        Level::Alert,
+                        format!("{who} : unable to find required proxy '{px}' for tracking."),
+                    ),
+                    Some(tp) if !tp.servers.iter().any(|x| x.name == srv) => diags.global(
+                        Level::Alert,
+                        format!("{who} : unable to find required server '{srv}' for tracking."),
+                    ),
+                    Some(_) => {}
+                }
+            }
             let resolvers = s.params.other.iter().position(|o| o == "resolvers");
             if let Some(name) =
                 resolvers.map(|i| s.params.other.get(i + 1).map_or("", String::as_str))
@@ -100,6 +120,25 @@ fn check_ports(config: &Config, diags: &mut Diags) {
                 );
                 diags.global(Level::Alert, msg);
             }
+        }
+    }
+}
+
+/// `use-server NAME` must name a server of the proxy.
+fn use_server_targets(p: &Proxy, diags: &mut Diags) {
+    for r in p
+        .other
+        .iter()
+        .filter(|r| r.words.first().map(String::as_str) == Some("use-server"))
+    {
+        let Some(name) = r.words.get(1) else { continue };
+        if !p.servers.iter().any(|s| &s.name == name) {
+            let msg = format!(
+                "{} '{}' : unable to find server '{name}' referenced in a 'use-server' rule.",
+                type_word(p),
+                p.name
+            );
+            diags.global(Level::Alert, msg);
         }
     }
 }
