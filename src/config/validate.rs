@@ -55,6 +55,10 @@ pub fn validate(config: &mut Config, diags: &mut Diags) {
             diags.global(Level::Warning, msg);
         }
         tcp_mode_fallbacks_late(&mut p, diags);
+        if p.stats.enabled && p.stats.uri.is_none() {
+            // HAProxy's default statistics URI prefix.
+            p.stats.uri = Some("/haproxy?stats".into());
+        }
         if let Some(slot) = config.proxies.get_mut(i) {
             *slot = p;
         }
