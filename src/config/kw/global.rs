@@ -61,7 +61,23 @@ pub static KEYWORDS: &[Keyword] = &[
     g!("presetenv", ignore),
     g!("unsetenv", ignore),
     g!("resetenv", ignore),
-    g!("lua-load", ignore),
+    g!("lua-load", lua_load),
+    g!("lua-load-per-thread", lua_load),
+    g!("cluster-secret", ignore),
+    g!("h2-workaround-bogus-websocket-clients", ignore),
+    g!("noevports", ignore),
+    g!("nokqueue", ignore),
+    g!("close-spread-time", ignore),
+    g!("thread-group", ignore),
+    g!("no-memory-trimming", ignore),
+    g!("h1-accept-payload-with-any-method", ignore),
+    g!("mworker-max-reloads", ignore),
+    g!("set-var", ignore),
+    g!("set-var-fmt", ignore),
+    g!("ssl-default-bind-curves", ignore),
+    g!("ssl-propquery", ignore),
+    g!("ssl-provider", ignore),
+    g!("ssl-provider-path", ignore),
     g!("lua-prepend-path", ignore),
     g!("server-state-file", ignore),
     g!("server-state-base", ignore),
@@ -140,6 +156,19 @@ const MISSING_ARG: &[(&str, &str)] = &[
     ("fd-hard-limit", "'fd-hard-limit' expects an integer argument."),
     ("cpu-map", "cpu-map expects a process number  ('all', 'odd', 'even', a number from 1 to 64 or a range),  followed by a list of CPU ranges with numbers from 0 to 63."),
 ];
+
+/// `lua-load FILE`: Lua is not supported here, but a missing file is still HAProxy's error.
+fn lua_load(ctx: &mut GlobalCtx<'_>, line: &Line) {
+    let Some(path) = line.word(1) else {
+        ctx.alert(line, "'lua-load' expects a file name as parameter.");
+        return;
+    };
+    if std::fs::metadata(path).is_err() {
+        let msg =
+            format!("error in Lua file '{path}': cannot open {path}: No such file or directory");
+        ctx.alert(line, msg);
+    }
+}
 
 /// Keywords accepted and kept without effect; a missing argument gets HAProxy's alert.
 fn ignore(ctx: &mut GlobalCtx<'_>, line: &Line) {
