@@ -489,8 +489,18 @@ fn line_file(loc: &Loc) -> Arc<str> {
 }
 
 /// A new proxy built as a copy of a `defaults` section: what a proxy inherits.
-fn inherit(d: Proxy, name: &str, kind: ProxyKind, loc: &Loc) -> Proxy {
+fn inherit(mut d: Proxy, name: &str, kind: ProxyKind, loc: &Loc) -> Proxy {
     let fresh = Proxy::new(name, kind, loc.clone());
+    if !fresh.cap.frontend {
+        // Log formats are only inherited by proxies with the frontend capability.
+        d.options.httplog = false;
+        d.options.tcplog = false;
+        d.options
+            .flags
+            .retain(|f| f != "httplog-clf" && f != "httpslog");
+        d.options.log_option_loc = None;
+        d.log_format = None;
+    }
     Proxy {
         name: fresh.name,
         loc: fresh.loc,

@@ -208,14 +208,22 @@ fn tcp_mode_fallbacks_early(p: &mut Proxy, diags: &mut Diags) {
         diags.global(Level::Warning, msg);
         p.balance = Balance::RoundRobin;
     }
-    if p.cap.frontend && p.options.httplog {
-        let msg = format!("'option httplog' not usable with {who} (needs 'mode http'). Falling back to 'option tcplog'.");
+    if p.options.httplog {
+        let opt = if p.options.flags.iter().any(|f| f == "httpslog") {
+            "httpslog"
+        } else {
+            "httplog"
+        };
+        let msg = format!("'option {opt}' not usable with {who} (needs 'mode http'). Falling back to 'option tcplog'.");
         match &p.options.log_option_loc {
             Some(loc) => diags.warning(loc, "option", msg),
             None => diags.global(Level::Warning, msg),
         }
         p.options.httplog = false;
         p.options.tcplog = true;
+        p.options
+            .flags
+            .retain(|f| f != "httplog-clf" && f != "httpslog");
     }
 }
 

@@ -67,6 +67,7 @@ const FLAGS: &[(&str, Cap)] = &[
 /// Options with their own syntax, in the order HAProxy proposes them.
 const SPECIAL: &[&str] = &[
     "httpclose",
+    "httpslog",
     "http-server-close",
     "http-keep-alive",
     "redispatch",
@@ -165,7 +166,7 @@ fn option(ctx: &mut ProxyCtx<'_>, line: &Line) {
             ctx.proxy.options.tcpka_client = !negate;
             ctx.proxy.options.tcpka_server = !negate;
         }
-        "httplog" | "tcplog" => log_option(ctx, line, name),
+        "httplog" | "httpslog" | "tcplog" => log_option(ctx, line, name),
         "httpchk" => httpchk(ctx, line),
         "ssl-hello-chk" | "smtpchk" | "pgsql-check" | "redis-check" | "mysql-check" | "ldap-check"
         | "spop-check" | "external-check" => {
@@ -293,7 +294,7 @@ fn set_flag(o: &mut Options, name: &str, on: bool) {
 
 fn log_option(ctx: &mut ProxyCtx<'_>, line: &Line, name: &str) {
     let clf = match (name, line.word(2)) {
-        (_, None) => false,
+        (_, None) | ("httpslog", _) => false,
         ("httplog", Some("clf")) => true,
         ("httplog", Some(_)) => {
             ctx.alert(line, "keyword 'httplog' only supports option 'clf'.");
@@ -308,16 +309,18 @@ fn log_option(ctx: &mut ProxyCtx<'_>, line: &Line, name: &str) {
         }
     };
     if !ctx.has_fe() {
+        // HAProxy warns, then sets the format anyway.
         let msg = format!(
             "{} '{}' : 'option {name}' directive is ignored in backends.",
             ctx.kind_word(),
             ctx.proxy.name
         );
         ctx.warning(line, msg);
-        return;
     }
     let o = &ctx.proxy.options;
-    let previous = if o.httplog {
+    let previous = if o.flags.iter().any(|f| f == "httpslog") {
+        Some("option httpslog")
+    } else if o.httplog {
         Some(if o.flags.iter().any(|f| f == "httplog-clf") {
             "option httplog clf"
         } else {
@@ -329,20 +332,28 @@ fn log_option(ctx: &mut ProxyCtx<'_>, line: &Line, name: &str) {
         None
     };
     if let (true, Some(prev)) = (ctx.in_defaults(), previous) {
+        // HAProxy names `option httpslog` as `option httplog` here.
+        let new = if name == "tcplog" {
+            "option tcplog".to_string()
+        } else {
+            format!("option {}", rest_of(line)).replace("httpslog", "httplog")
+        };
         let msg = format!(
-            "parsing [{}]: 'option {}' overrides previous '{prev}' in 'defaults' section.",
-            line.loc,
-            rest_of(line)
+            "parsing [{}]: '{new}' overrides previous '{prev}' in 'defaults' section.",
+            line.loc
         );
         ctx.diags.global(Level::Warning, msg);
     }
     let o = &mut ctx.proxy.options;
     o.log_option_loc = Some(line.loc.clone());
-    o.flags.retain(|f| f != "httplog-clf");
-    o.httplog = name == "httplog";
+    o.flags.retain(|f| f != "httplog-clf" && f != "httpslog");
+    o.httplog = name != "tcplog";
     o.tcplog = name == "tcplog";
     if clf {
         o.flags.push("httplog-clf".into());
+    }
+    if name == "httpslog" {
+        o.flags.push("httpslog".into());
     }
 }
 
