@@ -75,6 +75,10 @@ pub struct Global {
     pub user: Option<UserSpec>,
     /// `group` (name) or `gid`.
     pub group: Option<UserSpec>,
+    /// The numeric user id of `user`/`uid`, resolved from `/etc/passwd` at load.
+    pub uid: Option<u32>,
+    /// The numeric group id of `group`/`gid`, resolved from `/etc/group` at load.
+    pub gid: Option<u32>,
     /// `chroot`.
     pub chroot: Option<PathBuf>,
     /// `log` lines of the global section.

@@ -365,14 +365,15 @@ fn user(ctx: &mut GlobalCtx<'_>, line: &Line) {
         return;
     }
     let name = line.word(1).unwrap_or("");
-    if lookup_id(&read_db("/etc/passwd"), name).is_none() {
+    let Some(id) = lookup_id(&read_db("/etc/passwd"), name) else {
         ctx.alert(
             line,
             format!("cannot find user id for '{name}' (0:Success)"),
         );
         return;
-    }
+    };
     ctx.global.user = Some(UserSpec::Name(name.to_string()));
+    ctx.global.uid = Some(id);
 }
 
 fn group(ctx: &mut GlobalCtx<'_>, line: &Line) {
@@ -381,14 +382,15 @@ fn group(ctx: &mut GlobalCtx<'_>, line: &Line) {
         return;
     }
     let name = line.word(1).unwrap_or("");
-    if lookup_id(&read_db("/etc/group"), name).is_none() {
+    let Some(id) = lookup_id(&read_db("/etc/group"), name) else {
         ctx.alert(
             line,
             format!("cannot find group id for '{name}' (0:Success)"),
         );
         return;
-    }
+    };
     ctx.global.group = Some(UserSpec::Name(name.to_string()));
+    ctx.global.gid = Some(id);
 }
 
 fn numeric_id(ctx: &mut GlobalCtx<'_>, line: &Line, what: &str, hint: &str) -> Option<u32> {
@@ -413,6 +415,7 @@ fn uid(ctx: &mut GlobalCtx<'_>, line: &Line) {
     }
     if let Some(n) = numeric_id(ctx, line, "uid", "user") {
         ctx.global.user = Some(UserSpec::Id(n));
+        ctx.global.uid = Some(n);
     }
 }
 
@@ -423,6 +426,7 @@ fn gid(ctx: &mut GlobalCtx<'_>, line: &Line) {
     }
     if let Some(n) = numeric_id(ctx, line, "gid", "group") {
         ctx.global.group = Some(UserSpec::Id(n));
+        ctx.global.gid = Some(n);
     }
 }
 
@@ -660,6 +664,7 @@ mod tests {
             g.user,
             Some(crate::config::model::UserSpec::Name("root".into()))
         );
+        assert_eq!(g.uid, Some(0));
     }
 
     #[test]
