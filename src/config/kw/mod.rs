@@ -257,9 +257,7 @@ fn dispatch(ctx: &mut ProxyCtx<'_>, line: &Line) {
     let bit = section_bit(ctx.section);
     let mut candidates = entries().filter(|k| !is_global(k) && k.name == kw);
     let Some(first) = candidates.next() else {
-        let names = entries()
-            .filter(|k| !is_global(k) && k.sections & bit != 0)
-            .map(|k| k.name);
+        let names = PROXY_CANDIDATES.iter().copied();
         let msg = unknown_msg(kw, ctx.section.keyword(), names);
         ctx.alert(line, msg);
         return;
@@ -339,6 +337,100 @@ fn misplaced(ctx: &mut ProxyCtx<'_>, line: &Line, allowed: Sections) -> bool {
     ctx.warning(line, msg);
     true
 }
+
+/// The words HAProxy 2.6 proposes for a misspelled proxy keyword, in its order: the
+/// registered `listen` keywords (`haproxy -dKcfg`), then its `common_kw_list`.
+const PROXY_CANDIDATES: &[&str] = &[
+    "clitcpka-cnt",
+    "clitcpka-idle",
+    "clitcpka-intvl",
+    "clitimeout",
+    "compression",
+    "contimeout",
+    "declare",
+    "errorfile",
+    "errorfiles",
+    "errorloc",
+    "errorloc302",
+    "errorloc303",
+    "external-check",
+    "filter",
+    "http-check",
+    "http-error",
+    "max-keep-alive-queue",
+    "rate-limit",
+    "retry-on",
+    "srvtcpka-cnt",
+    "srvtcpka-idle",
+    "srvtcpka-intvl",
+    "srvtimeout",
+    "tcp-check",
+    "tcp-request",
+    "tcp-response",
+    "timeout",
+    "use-fcgi-app",
+    "listen",
+    "frontend",
+    "backend",
+    "defaults",
+    "server",
+    "default-server",
+    "server-template",
+    "bind",
+    "monitor-net",
+    "monitor-uri",
+    "mode",
+    "id",
+    "description",
+    "disabled",
+    "enabled",
+    "acl",
+    "dynamic-cookie-key",
+    "cookie",
+    "email-alert",
+    "persist",
+    "appsession",
+    "load-server-state-from-file",
+    "server-state-file-name",
+    "max-session-srv-conns",
+    "capture",
+    "retries",
+    "http-request",
+    "http-response",
+    "http-after-response",
+    "http-send-name-header",
+    "block",
+    "redirect",
+    "use_backend",
+    "use-server",
+    "force-persist",
+    "ignore-persist",
+    "force-persist",
+    "stick-table",
+    "stick",
+    "stats",
+    "option",
+    "default_backend",
+    "http-reuse",
+    "monitor",
+    "transparent",
+    "maxconn",
+    "backlog",
+    "fullconn",
+    "dispatch",
+    "balance",
+    "hash-type",
+    "hash-balance-factor",
+    "unique-id-format",
+    "unique-id-header",
+    "log-format",
+    "log-format-sd",
+    "log-tag",
+    "log",
+    "source",
+    "usesrc",
+    "error-log-format",
+];
 
 /// `unknown keyword 'x' in 'y' section[; did you mean 'z' maybe ?]`.
 pub fn unknown_msg<'a>(
