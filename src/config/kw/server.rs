@@ -269,29 +269,51 @@ pub fn parse_server_addr(text: &str) -> Result<ServerAddr, String> {
     if let Ok(ip) = rest.parse::<IpAddr>() {
         return Ok(ServerAddr::Inet(SocketAddr::new(ip, 0)));
     }
-    let (host, port) = match rest.rfind(':') {
-        Some(i) => (rest.get(..i).unwrap_or(""), rest.get(i + 1..).unwrap_or("")),
-        None => (rest, ""),
-    };
-    let port = if port.is_empty() || port.starts_with('+') || port.starts_with('-') {
-        0
+    let (host, port) = if let Some(inner) = rest.strip_prefix('[') {
+        match inner.split_once(']') {
+            Some((h, after)) => (h, after.strip_prefix(':').unwrap_or("")),
+            None => (inner, ""),
+        }
     } else {
-        match port.parse::<u32>() {
-            Ok(n) if n <= 65535 => u16::try_from(n).unwrap_or(0),
-            _ => return Err(format!("invalid port '{port}'")),
+        match rest.rfind(':') {
+            Some(i) => (rest.get(..i).unwrap_or(""), rest.get(i + 1..).unwrap_or("")),
+            None => (rest, ""),
         }
     };
-    let bare = host
-        .strip_prefix('[')
-        .and_then(|h| h.strip_suffix(']'))
-        .unwrap_or(host);
-    match bare.parse::<IpAddr>() {
+    let port = server_port(port, text)?;
+    match host.parse::<IpAddr>() {
         Ok(ip) => Ok(ServerAddr::Inet(SocketAddr::new(ip, port))),
-        Err(_) if bare.is_empty() => Ok(ServerAddr::Inet(SocketAddr::new(
+        Err(_) if host.is_empty() || host == "*" => Ok(ServerAddr::Inet(SocketAddr::new(
             IpAddr::from([0, 0, 0, 0]),
             port,
         ))),
-        Err(_) => Ok(ServerAddr::Host(bare.to_string(), port)),
+        Err(_) => Ok(ServerAddr::Host(host.to_string(), port)),
+    }
+}
+
+/// A server port as `str2sa_range()` reads it: empty or an offset (`+N`, `-N`) is 0 ("the
+/// client's port"), digits are read like `strtol`, ranges are refused.
+fn server_port(port: &str, item: &str) -> Result<u16, String> {
+    match port.chars().next() {
+        None | Some('+' | '-') => return Ok(0),
+        Some(c) if !c.is_ascii_digit() => {
+            // HAProxy ends this one with a newline, printed as an empty line.
+            return Err(format!(
+                "invalid character '{c}' in port number '{port}' in '{item}'\n"
+            ));
+        }
+        Some(_) => {}
+    }
+    let end = port
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(port.len());
+    let (digits, tail) = port.split_at(end);
+    if tail.starts_with('-') {
+        return Err(format!("port range not permitted here in '{item}'"));
+    }
+    match u16::try_from(crate::config::units::atol(digits)) {
+        Ok(p) => Ok(p),
+        Err(_) => Err(format!("invalid port '{digits}'")),
     }
 }
 
@@ -482,6 +504,18 @@ mod tests {
         assert_eq!(
             parse_server_addr("1.2.3.4:99999"),
             Err("invalid port '99999'".into())
+        );
+        assert_eq!(
+            parse_server_addr("[::1]"),
+            Ok(ServerAddr::Inet("[::1]:0".parse().unwrap()))
+        );
+        assert_eq!(
+            parse_server_addr("1.2.3.4:+1"),
+            Ok(ServerAddr::Inet("1.2.3.4:0".parse().unwrap()))
+        );
+        assert_eq!(
+            parse_server_addr("1.2.3.4:8000-8001"),
+            Err("port range not permitted here in '1.2.3.4:8000-8001'".into())
         );
     }
 }
