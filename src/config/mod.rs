@@ -333,8 +333,11 @@ impl Builder {
                 self.proxy_section(&s);
             }
             SectionKind::Userlist => {
-                let ul = kw::userlist::parse_userlist(&s, &mut self.diags);
-                self.config.userlists.push(ul);
+                if let Some(ul) =
+                    kw::userlist::parse_userlist(&s, &self.config.userlists, &mut self.diags)
+                {
+                    self.config.userlists.push(ul);
+                }
             }
             _ => {
                 if s.kind == SectionKind::Ring {
