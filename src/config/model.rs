@@ -111,6 +111,8 @@ pub struct Global {
     pub spread_checks: Option<u32>,
     /// `quiet`.
     pub quiet: bool,
+    /// `expose-experimental-directives`.
+    pub expose_experimental: bool,
     /// `node` name reported on the stats page.
     pub node: Option<String>,
     /// `description`.

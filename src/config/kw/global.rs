@@ -91,7 +91,10 @@ pub static KEYWORDS: &[Keyword] = &[
     g!("nosplice", ignore),
     g!("nogetaddrinfo", ignore),
     g!("noreuseport", ignore),
-    g!("expose-experimental-directives", ignore),
+    g!("expose-experimental-directives", |c, _| c
+        .global
+        .expose_experimental =
+        true),
     g!("busy-polling", ignore),
     g!("set-dumpable", ignore),
     g!("strict-limits", ignore),

@@ -200,6 +200,12 @@ fn http_rule(ctx: &mut ProxyCtx<'_>, line: &Line, request: bool) {
         ctx.abort = true;
         return;
     }
+    if action == "normalize-uri" && !ctx.global.expose_experimental {
+        let msg = "'normalize-uri' action is experimental, must be allowed via a global 'expose-experimental-directives'";
+        ctx.alert(line, msg);
+        ctx.abort = true;
+        return;
+    }
     if request {
         super::warn_misplaced_rule(ctx, line, 4);
     }
@@ -397,6 +403,21 @@ fn parse_action(
                 (Some(w), _) => return Err(Failure::Trailing(w.to_string())),
             };
             HttpAction::Auth { realm }
+        }
+        "set-timeout" => {
+            let need_be = matches!(args.first().map(String::as_str), Some("server" | "tunnel"));
+            let need_fe = args.first().map(String::as_str) == Some("client");
+            if (need_be && !ctx.has_be()) || (need_fe && !ctx.has_fe()) {
+                let cap = if need_be { "backend" } else { "frontend" };
+                return Err(Failure::Rule(format!(
+                    "proxy '{}' has no {cap} capability",
+                    ctx.proxy.name
+                )));
+            }
+            HttpAction::Other {
+                name: action.to_string(),
+                args: args.to_vec(),
+            }
         }
         _ => HttpAction::Other {
             name: action.to_string(),
