@@ -19,6 +19,19 @@ pub static KEYWORDS: &[Keyword] = &[Keyword {
 fn stats(ctx: &mut ProxyCtx<'_>, line: &Line) {
     let sub = line.word(1).unwrap_or("");
     let arg = line.word(2);
+    if ctx.in_defaults() && matches!(sub, "admin" | "http-request") {
+        let what = if sub == "admin" {
+            "stats admin"
+        } else {
+            "stats"
+        };
+        let msg = format!(
+            "parsing [{}]: '{what}' not allowed in 'defaults' section.",
+            line.loc
+        );
+        ctx.diags.global(Level::Alert, msg);
+        return;
+    }
     let s = &mut ctx.proxy.stats;
     match sub {
         "enable" => s.enabled = true,
