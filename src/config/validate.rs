@@ -68,9 +68,36 @@ pub fn validate(config: &mut Config, diags: &mut Diags) {
     assign_ids(config);
 }
 
+/// True if the `crt` paths give at least one file (a directory counts by its entries).
+fn has_certificate(crts: &[std::path::PathBuf]) -> bool {
+    crts.iter().any(|c| match std::fs::read_dir(c) {
+        // HAProxy skips the companion files it loads beside certificates.
+        Ok(entries) => entries.filter_map(Result::ok).any(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            ![".key", ".ocsp", ".issuer", ".sctl"]
+                .iter()
+                .any(|ext| name.ends_with(ext))
+        }),
+        Err(_) => c.is_file(),
+    })
+}
+
 /// Servers with health checks need a port to probe (HAProxy checks this when it sets the
 /// checks up, after the proxies were validated).
 fn check_ports(config: &Config, diags: &mut Diags) {
+    for p in config.proxies.iter().filter(|p| !p.disabled) {
+        for b in p
+            .binds
+            .iter()
+            .filter(|b| b.ssl && !has_certificate(&b.crts))
+        {
+            let msg = format!(
+                "Proxy '{}': no SSL certificate specified for bind '{}' at [{}] (use 'crt').",
+                p.name, b.text, b.loc
+            );
+            diags.global(Level::Alert, msg);
+        }
+    }
     for p in config.proxies.iter().filter(|p| !p.disabled) {
         for s in &p.servers {
             let track = s.params.other.iter().position(|o| o == "track");

@@ -240,7 +240,14 @@ fn bind(ctx: &mut ProxyCtx<'_>, line: &Line) {
             "transparent" => b.transparent = true,
             "v4v6" => b.v4v6 = true,
             "v6only" => b.v6only = true,
-            "mode" => b.unix_mode = u32::from_str_radix(a, 8).ok(),
+            "mode" => match u32::from_str_radix(a, 8) {
+                Ok(m) => b.unix_mode = Some(m),
+                Err(_) => {
+                    let msg = format!("{prefix} : 'mode' : missing or invalid mode '{a}' (octal integer expected)");
+                    ctx.alert(line, msg);
+                    return;
+                }
+            },
             "user" | "group" | "uid" | "gid" => b.unix_owner = Some(a.to_string()),
             "interface" => b.interface = Some(a.to_string()),
             "backlog" => b.backlog = Some(crate::config::units::atou32(a)),
