@@ -453,24 +453,7 @@ fn log_tag(ctx: &mut GlobalCtx<'_>, line: &Line) {
 
 fn stats(ctx: &mut GlobalCtx<'_>, line: &Line) {
     match line.word(1) {
-        Some("socket") => match line.word(2) {
-            Some(addr) => ctx
-                .global
-                .stats_sockets
-                .push(crate::config::model::StatsSocket {
-                    loc: line.loc.clone(),
-                    addr: addr.to_string(),
-                    options: line
-                        .words
-                        .get(3..)
-                        .map(<[String]>::to_vec)
-                        .unwrap_or_default(),
-                }),
-            None => ctx.alert(
-                line,
-                "'stats socket' in global section expects an address or a path to a UNIX socket",
-            ),
-        },
+        Some("socket") => stats_socket(ctx, line),
         Some("timeout") => {
             let arg = line.word(2).unwrap_or("");
             match parse_time(arg) {
@@ -492,6 +475,49 @@ fn stats(ctx: &mut GlobalCtx<'_>, line: &Line) {
             );
         }
     }
+}
+
+/// `stats socket ADDR [bind options]`: checked like a `bind` line, kept for the runtime API.
+fn stats_socket(ctx: &mut GlobalCtx<'_>, line: &Line) {
+    let Some(addr) = line.word(2) else {
+        ctx.alert(
+            line,
+            "'stats socket' in global section expects an address or a path to a UNIX socket",
+        );
+        return;
+    };
+    if !addr.starts_with('/') && !addr.starts_with("unix@") {
+        if let Err(msg) = super::bind::parse_bind_addrs(addr) {
+            let msg = format!("parsing [{}] : 'stats socket' : {msg}\n", line.loc);
+            ctx.alert(line, msg);
+            return;
+        }
+    }
+    let mut i = 3;
+    while let Some(opt) = line.word(i) {
+        let Some(&(_, nargs)) = super::bind::OPTIONS.iter().find(|(n, _)| *n == opt) else {
+            let msg = match super::best_match(opt, super::bind::OPTIONS.iter().map(|(n, _)| *n)) {
+                Some(m) => {
+                    format!("'stats socket' : unknown keyword '{opt}'. Did you mean '{m}' maybe ?")
+                }
+                None => format!("'stats socket' : unknown keyword '{opt}'."),
+            };
+            ctx.alert(line, msg);
+            return;
+        };
+        i += 1 + nargs;
+    }
+    ctx.global
+        .stats_sockets
+        .push(crate::config::model::StatsSocket {
+            loc: line.loc.clone(),
+            addr: addr.to_string(),
+            options: line
+                .words
+                .get(3..)
+                .map(<[String]>::to_vec)
+                .unwrap_or_default(),
+        });
 }
 
 fn base(ctx: &mut GlobalCtx<'_>, line: &Line, ca: bool) {
