@@ -168,6 +168,25 @@ fn server(ctx: &mut ProxyCtx<'_>, line: &Line) {
         ctx.alert_bare(line, format!("{who} : {msg}"));
         return;
     }
+    if let Some(id) = params.id {
+        if let Some(other) = ctx.proxy.servers.iter().find(|s| s.params.id == Some(id)) {
+            let msg = format!(
+                "{who} : 'id' : custom id {id} already used at {} ('server {}').",
+                other.loc, other.name
+            );
+            ctx.alert_bare(line, msg);
+            return;
+        }
+    }
+    if params.other.iter().any(|o| o == "agent-check")
+        && !params.other.iter().any(|o| o == "agent-port")
+    {
+        let msg = format!(
+            "{who} : server {name} does not have agent port. Agent check has been disabled."
+        );
+        ctx.alert_bare(line, msg);
+        return;
+    }
     ctx.proxy.servers.push(Server {
         loc: line.loc.clone(),
         name: name.to_string(),
