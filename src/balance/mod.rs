@@ -68,10 +68,7 @@ pub fn build(
     seed: u64,
 ) -> Box<dyn Balancer> {
     let _ = (algo, hash_type, seed);
-    Box::new(Placeholder {
-        up: servers.iter().map(|s| s.id).collect(),
-        next: 0,
-    })
+    Box::new(Placeholder { up: servers.iter().map(|s| s.id).collect(), next: 0 })
 }
 
 /// Placeholder until the real algorithms land: plain rotation over the up servers.
