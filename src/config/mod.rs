@@ -56,22 +56,8 @@ pub struct Loaded {
 /// (`Error(s) found in configuration file : F`, `Fatal errors found in configuration.`).
 pub fn load(paths: &[PathBuf]) -> Result<Loaded, Diags> {
     let env = |name: &str| std::env::var(name).ok();
-    let mut files = Vec::new();
+    let files = config_files(paths)?;
     let mut diags = Diags::new();
-    for p in paths {
-        match list_files(p) {
-            Ok(mut f) => files.append(&mut f),
-            Err(e) => {
-                let msg = format!(
-                    "Cannot open configuration file/directory {} : {}",
-                    p.display(),
-                    strerror(&e)
-                );
-                diags.global(Level::Alert, msg);
-                return Err(diags);
-            }
-        }
-    }
     let mut texts = Vec::new();
     for f in files {
         match std::fs::read(&f) {
@@ -101,6 +87,29 @@ pub fn load(paths: &[PathBuf]) -> Result<Loaded, Diags> {
         *d = all;
     }
     out
+}
+
+/// The files the `-f` arguments name, in order: files as given, directories as their
+/// `*.cfg` files in lexical order. An empty result means HAProxy would print its usage.
+/// A missing path is HAProxy's "Cannot open configuration file/directory" alert.
+pub fn config_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Diags> {
+    let mut files = Vec::new();
+    for p in paths {
+        match list_files(p) {
+            Ok(mut f) => files.append(&mut f),
+            Err(e) => {
+                let mut diags = Diags::new();
+                let msg = format!(
+                    "Cannot open configuration file/directory {} : {}",
+                    p.display(),
+                    strerror(&e)
+                );
+                diags.global(Level::Alert, msg);
+                return Err(diags);
+            }
+        }
+    }
+    Ok(files)
 }
 
 /// Loads configuration texts already in memory: `(file name, content)` pairs, in order.
@@ -324,12 +333,20 @@ impl Builder {
                 self.proxy_section(&s);
             }
             SectionKind::Userlist => {
-                let ul = kw::userlist::parse_userlist(&s, &mut self.diags);
-                self.config.userlists.push(ul);
+                if let Some(ul) =
+                    kw::userlist::parse_userlist(&s, &self.config.userlists, &mut self.diags)
+                {
+                    self.config.userlists.push(ul);
+                }
             }
             _ => {
                 if s.kind == SectionKind::Ring {
                     ring_checks(&s, &mut self.diags);
+                }
+                if s.kind == SectionKind::HttpErrors {
+                    let files = kw::errorfile::parse_http_errors(&s, &mut self.diags);
+                    let name = s.name.clone().unwrap_or_default();
+                    self.config.http_errors.push((name, files));
                 }
                 self.config.other_sections.push(RawSection {
                     kind: s.kind.keyword().to_string(),
@@ -475,8 +492,18 @@ fn line_file(loc: &Loc) -> Arc<str> {
 }
 
 /// A new proxy built as a copy of a `defaults` section: what a proxy inherits.
-fn inherit(d: Proxy, name: &str, kind: ProxyKind, loc: &Loc) -> Proxy {
+fn inherit(mut d: Proxy, name: &str, kind: ProxyKind, loc: &Loc) -> Proxy {
     let fresh = Proxy::new(name, kind, loc.clone());
+    if !fresh.cap.frontend {
+        // Log formats are only inherited by proxies with the frontend capability.
+        d.options.httplog = false;
+        d.options.tcplog = false;
+        d.options
+            .flags
+            .retain(|f| f != "httplog-clf" && f != "httpslog");
+        d.options.log_option_loc = None;
+        d.log_format = None;
+    }
     Proxy {
         name: fresh.name,
         loc: fresh.loc,

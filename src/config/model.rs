@@ -25,6 +25,9 @@ pub struct Config {
     /// `peers`, `resolvers`, `mailers`, `cache`, `program`, `http-errors` and `ring`
     /// sections: parsed into words and kept, not active.
     pub other_sections: Vec<RawSection>,
+    /// `http-errors NAME` sections: their `errorfile` lines, read at load. Proxies that
+    /// name them with `errorfiles NAME [CODE...]` get copies in `Proxy::errorfiles`.
+    pub http_errors: Vec<(String, Vec<ErrorFile>)>,
 }
 
 /// A section kept as words (`peers`, `resolvers`, `cache`, ...), not active.
@@ -68,6 +71,10 @@ pub struct Global {
     pub user: Option<UserSpec>,
     /// `group` (name) or `gid`.
     pub group: Option<UserSpec>,
+    /// The numeric user id of `user`/`uid`, resolved from `/etc/passwd` at load.
+    pub uid: Option<u32>,
+    /// The numeric group id of `group`/`gid`, resolved from `/etc/group` at load.
+    pub gid: Option<u32>,
     /// `chroot`.
     pub chroot: Option<PathBuf>,
     /// `log` lines of the global section.
@@ -100,6 +107,8 @@ pub struct Global {
     pub spread_checks: Option<u32>,
     /// `quiet`.
     pub quiet: bool,
+    /// `expose-experimental-directives`.
+    pub expose_experimental: bool,
     /// `node` name reported on the stats page.
     pub node: Option<String>,
     /// `description`.

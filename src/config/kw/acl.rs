@@ -126,7 +126,7 @@ pub fn parse_cond_words(words: &[String], known: &dyn Fn(&str) -> bool) -> Resul
             i += 1;
             match words.get(i) {
                 Some(n) => (true, n.as_str()),
-                None => return Err("missing ACL name after '!'".into()),
+                None => break, // a trailing "!" negates nothing, as in HAProxy
             }
         } else {
             (negate, body)

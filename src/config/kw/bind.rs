@@ -240,7 +240,14 @@ fn bind(ctx: &mut ProxyCtx<'_>, line: &Line) {
             "transparent" => b.transparent = true,
             "v4v6" => b.v4v6 = true,
             "v6only" => b.v6only = true,
-            "mode" => b.unix_mode = u32::from_str_radix(a, 8).ok(),
+            "mode" => match u32::from_str_radix(a, 8) {
+                Ok(m) => b.unix_mode = Some(m),
+                Err(_) => {
+                    let msg = format!("{prefix} : 'mode' : missing or invalid mode '{a}' (octal integer expected)");
+                    ctx.alert(line, msg);
+                    return;
+                }
+            },
             "user" | "group" | "uid" | "gid" => b.unix_owner = Some(a.to_string()),
             "interface" => b.interface = Some(a.to_string()),
             "backlog" => b.backlog = Some(crate::config::units::atou32(a)),
@@ -354,7 +361,7 @@ fn parse_one(item: &str) -> Result<Vec<BindAddr>, String> {
     };
     let host = rest.get(..colon).unwrap_or("");
     let ports = rest.get(colon + 1..).unwrap_or("");
-    let (low, high) = parse_port_range(ports)?;
+    let (low, high) = parse_port_range(ports, item)?;
     let ip = resolve_host(host, family)
         .ok_or_else(|| format!("invalid address: '{host}' in '{item}'"))?;
     Ok((low..=high)
@@ -362,22 +369,32 @@ fn parse_one(item: &str) -> Result<Vec<BindAddr>, String> {
         .collect())
 }
 
-fn parse_port_range(ports: &str) -> Result<(u16, u16), String> {
-    let (a, b) = match ports.split_once('-') {
-        Some((a, b)) => (a, Some(b)),
-        None => (ports, None),
-    };
-    let port = |s: &str| -> Result<u16, String> {
-        match s.parse::<u32>() {
-            Ok(n) if (1..=65535).contains(&n) => {
-                u16::try_from(n).map_err(|_| format!("invalid port '{s}'"))
-            }
-            _ => Err(format!("invalid port '{s}'")),
+/// Parses `PORT` or `LOW-HIGH` the way HAProxy's `str2sa_range()` does: the first
+/// number is read like `strtol` (trailing characters ignored), the second like `atoi`.
+fn parse_port_range(ports: &str, item: &str) -> Result<(u16, u16), String> {
+    match ports.chars().next() {
+        None => return Err(format!("missing port specification in '{item}'")),
+        Some('+' | '-') => return Err(format!("port offset not permitted here in '{item}'")),
+        Some(c) if !c.is_ascii_digit() => {
+            return Err(format!(
+                "invalid character '{c}' in port number '{ports}' in '{item}'"
+            ))
+        }
+        Some(_) => {}
+    }
+    let digits_end = ports
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(ports.len());
+    let (low_text, tail) = ports.split_at(digits_end);
+    let valid = |text: &str, n: i64| -> Result<u16, String> {
+        match u16::try_from(n) {
+            Ok(p) if p > 0 => Ok(p),
+            _ => Err(format!("invalid port '{text}'")),
         }
     };
-    let low = port(a)?;
-    let high = match b {
-        Some(b) => port(b)?,
+    let low = valid(low_text, crate::config::units::atol(low_text))?;
+    let high = match tail.strip_prefix('-') {
+        Some(h) => valid(h, crate::config::units::atol(h))?,
         None => low,
     };
     if high < low {

@@ -61,7 +61,23 @@ pub static KEYWORDS: &[Keyword] = &[
     g!("presetenv", ignore),
     g!("unsetenv", ignore),
     g!("resetenv", ignore),
-    g!("lua-load", ignore),
+    g!("lua-load", lua_load),
+    g!("lua-load-per-thread", lua_load),
+    g!("cluster-secret", ignore),
+    g!("h2-workaround-bogus-websocket-clients", ignore),
+    g!("noevports", ignore),
+    g!("nokqueue", ignore),
+    g!("close-spread-time", ignore),
+    g!("thread-group", ignore),
+    g!("no-memory-trimming", ignore),
+    g!("h1-accept-payload-with-any-method", ignore),
+    g!("mworker-max-reloads", ignore),
+    g!("set-var", ignore),
+    g!("set-var-fmt", ignore),
+    g!("ssl-default-bind-curves", ignore),
+    g!("ssl-propquery", ignore),
+    g!("ssl-provider", ignore),
+    g!("ssl-provider-path", ignore),
     g!("lua-prepend-path", ignore),
     g!("server-state-file", ignore),
     g!("server-state-base", ignore),
@@ -75,7 +91,10 @@ pub static KEYWORDS: &[Keyword] = &[
     g!("nosplice", ignore),
     g!("nogetaddrinfo", ignore),
     g!("noreuseport", ignore),
-    g!("expose-experimental-directives", ignore),
+    g!("expose-experimental-directives", |c, _| c
+        .global
+        .expose_experimental =
+        true),
     g!("busy-polling", ignore),
     g!("set-dumpable", ignore),
     g!("strict-limits", ignore),
@@ -140,6 +159,19 @@ const MISSING_ARG: &[(&str, &str)] = &[
     ("fd-hard-limit", "'fd-hard-limit' expects an integer argument."),
     ("cpu-map", "cpu-map expects a process number  ('all', 'odd', 'even', a number from 1 to 64 or a range),  followed by a list of CPU ranges with numbers from 0 to 63."),
 ];
+
+/// `lua-load FILE`: Lua is not supported here, but a missing file is still HAProxy's error.
+fn lua_load(ctx: &mut GlobalCtx<'_>, line: &Line) {
+    let Some(path) = line.word(1) else {
+        ctx.alert(line, "'lua-load' expects a file name as parameter.");
+        return;
+    };
+    if std::fs::metadata(path).is_err() {
+        let msg =
+            format!("error in Lua file '{path}': cannot open {path}: No such file or directory");
+        ctx.alert(line, msg);
+    }
+}
 
 /// Keywords accepted and kept without effect; a missing argument gets HAProxy's alert.
 fn ignore(ctx: &mut GlobalCtx<'_>, line: &Line) {
@@ -336,14 +368,15 @@ fn user(ctx: &mut GlobalCtx<'_>, line: &Line) {
         return;
     }
     let name = line.word(1).unwrap_or("");
-    if lookup_id(&read_db("/etc/passwd"), name).is_none() {
+    let Some(id) = lookup_id(&read_db("/etc/passwd"), name) else {
         ctx.alert(
             line,
             format!("cannot find user id for '{name}' (0:Success)"),
         );
         return;
-    }
+    };
     ctx.global.user = Some(UserSpec::Name(name.to_string()));
+    ctx.global.uid = Some(id);
 }
 
 fn group(ctx: &mut GlobalCtx<'_>, line: &Line) {
@@ -352,14 +385,15 @@ fn group(ctx: &mut GlobalCtx<'_>, line: &Line) {
         return;
     }
     let name = line.word(1).unwrap_or("");
-    if lookup_id(&read_db("/etc/group"), name).is_none() {
+    let Some(id) = lookup_id(&read_db("/etc/group"), name) else {
         ctx.alert(
             line,
             format!("cannot find group id for '{name}' (0:Success)"),
         );
         return;
-    }
+    };
     ctx.global.group = Some(UserSpec::Name(name.to_string()));
+    ctx.global.gid = Some(id);
 }
 
 fn numeric_id(ctx: &mut GlobalCtx<'_>, line: &Line, what: &str, hint: &str) -> Option<u32> {
@@ -384,6 +418,7 @@ fn uid(ctx: &mut GlobalCtx<'_>, line: &Line) {
     }
     if let Some(n) = numeric_id(ctx, line, "uid", "user") {
         ctx.global.user = Some(UserSpec::Id(n));
+        ctx.global.uid = Some(n);
     }
 }
 
@@ -394,6 +429,7 @@ fn gid(ctx: &mut GlobalCtx<'_>, line: &Line) {
     }
     if let Some(n) = numeric_id(ctx, line, "gid", "group") {
         ctx.global.group = Some(UserSpec::Id(n));
+        ctx.global.gid = Some(n);
     }
 }
 
@@ -417,24 +453,7 @@ fn log_tag(ctx: &mut GlobalCtx<'_>, line: &Line) {
 
 fn stats(ctx: &mut GlobalCtx<'_>, line: &Line) {
     match line.word(1) {
-        Some("socket") => match line.word(2) {
-            Some(addr) => ctx
-                .global
-                .stats_sockets
-                .push(crate::config::model::StatsSocket {
-                    loc: line.loc.clone(),
-                    addr: addr.to_string(),
-                    options: line
-                        .words
-                        .get(3..)
-                        .map(<[String]>::to_vec)
-                        .unwrap_or_default(),
-                }),
-            None => ctx.alert(
-                line,
-                "'stats socket' in global section expects an address or a path to a UNIX socket",
-            ),
-        },
+        Some("socket") => stats_socket(ctx, line),
         Some("timeout") => {
             let arg = line.word(2).unwrap_or("");
             match parse_time(arg) {
@@ -456,6 +475,49 @@ fn stats(ctx: &mut GlobalCtx<'_>, line: &Line) {
             );
         }
     }
+}
+
+/// `stats socket ADDR [bind options]`: checked like a `bind` line, kept for the runtime API.
+fn stats_socket(ctx: &mut GlobalCtx<'_>, line: &Line) {
+    let Some(addr) = line.word(2) else {
+        ctx.alert(
+            line,
+            "'stats socket' in global section expects an address or a path to a UNIX socket",
+        );
+        return;
+    };
+    if !addr.starts_with('/') && !addr.starts_with("unix@") {
+        if let Err(msg) = super::bind::parse_bind_addrs(addr) {
+            let msg = format!("parsing [{}] : 'stats socket' : {msg}\n", line.loc);
+            ctx.alert(line, msg);
+            return;
+        }
+    }
+    let mut i = 3;
+    while let Some(opt) = line.word(i) {
+        let Some(&(_, nargs)) = super::bind::OPTIONS.iter().find(|(n, _)| *n == opt) else {
+            let msg = match super::best_match(opt, super::bind::OPTIONS.iter().map(|(n, _)| *n)) {
+                Some(m) => {
+                    format!("'stats socket' : unknown keyword '{opt}'. Did you mean '{m}' maybe ?")
+                }
+                None => format!("'stats socket' : unknown keyword '{opt}'."),
+            };
+            ctx.alert(line, msg);
+            return;
+        };
+        i += 1 + nargs;
+    }
+    ctx.global
+        .stats_sockets
+        .push(crate::config::model::StatsSocket {
+            loc: line.loc.clone(),
+            addr: addr.to_string(),
+            options: line
+                .words
+                .get(3..)
+                .map(<[String]>::to_vec)
+                .unwrap_or_default(),
+        });
 }
 
 fn base(ctx: &mut GlobalCtx<'_>, line: &Line, ca: bool) {
@@ -631,6 +693,7 @@ mod tests {
             g.user,
             Some(crate::config::model::UserSpec::Name("root".into()))
         );
+        assert_eq!(g.uid, Some(0));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! actions are kept as `HttpAction::Other`. `tcp-request` lines are checked and kept
 //! verbatim. As in HAProxy, an error in an http rule stops the parsing (`ERR_ABORT`).
 
-use super::{Keyword, Parse, ProxyCtx, NO_DEFAULTS, PROXIES};
+use super::{Keyword, Parse, ProxyCtx, PROXIES};
 use crate::config::diag::Level;
 use crate::config::lexer::Line;
 use crate::config::model::{HttpAction, HttpRule, RawRule, ReturnBody};
@@ -23,7 +23,7 @@ pub static KEYWORDS: &[Keyword] = &[
     },
     Keyword {
         name: "tcp-request",
-        sections: NO_DEFAULTS,
+        sections: PROXIES,
         parse: Parse::Proxy(tcp_request),
     },
 ];
@@ -197,6 +197,12 @@ fn http_rule(ctx: &mut ProxyCtx<'_>, line: &Line, request: bool) {
             line.loc
         );
         ctx.diags.global(Level::Alert, msg);
+        ctx.abort = true;
+        return;
+    }
+    if action == "normalize-uri" && !ctx.global.expose_experimental {
+        let msg = "'normalize-uri' action is experimental, must be allowed via a global 'expose-experimental-directives'";
+        ctx.alert(line, msg);
         ctx.abort = true;
         return;
     }
@@ -398,6 +404,21 @@ fn parse_action(
             };
             HttpAction::Auth { realm }
         }
+        "set-timeout" => {
+            let need_be = matches!(args.first().map(String::as_str), Some("server" | "tunnel"));
+            let need_fe = args.first().map(String::as_str) == Some("client");
+            if (need_be && !ctx.has_be()) || (need_fe && !ctx.has_fe()) {
+                let cap = if need_be { "backend" } else { "frontend" };
+                return Err(Failure::Rule(format!(
+                    "proxy '{}' has no {cap} capability",
+                    ctx.proxy.name
+                )));
+            }
+            HttpAction::Other {
+                name: action.to_string(),
+                args: args.to_vec(),
+            }
+        }
         _ => HttpAction::Other {
             name: action.to_string(),
             args: args.to_vec(),
@@ -517,6 +538,16 @@ const TCP_CONNECTION_MSG: &str = "'accept', 'reject', 'capture', 'expect-proxy',
 
 fn tcp_request(ctx: &mut ProxyCtx<'_>, line: &Line) {
     let sub = line.word(1).unwrap_or("");
+    if ctx.in_defaults()
+        && !ctx.named_defaults
+        && matches!(sub, "connection" | "session" | "content")
+    {
+        ctx.alert(
+            line,
+            format!("tcp-request {sub} is not allowed in anonymous 'defaults' sections"),
+        );
+        return;
+    }
     let stage = match sub {
         "connection" => Some(0),
         "session" => Some(1),

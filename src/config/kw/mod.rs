@@ -194,6 +194,27 @@ fn is_global(k: &Keyword) -> bool {
 
 /// Parses one line of the `global` section.
 pub fn parse_global_line(ctx: &mut GlobalCtx<'_>, line: &Line) {
+    let first = line.keyword();
+    if (first == "no" || first == "default") && line.word(1).is_some() {
+        const NEGATABLE: &[&str] = &[
+            "busy-polling",
+            "set-dumpable",
+            "strict-limits",
+            "insecure-fork-wanted",
+            "numa-cpu-mapping",
+        ];
+        if line.word(1).is_some_and(|w| NEGATABLE.contains(&w)) {
+            return;
+        }
+        let msg = format!("parsing [{}]: negation/default currently supported only for options, log, busy-polling, set-dumpable, strict-limits, insecure-fork-wanted and numa-cpu-mapping.", line.loc);
+        ctx.diags.global(Level::Alert, msg);
+        let shifted = Line {
+            loc: line.loc.clone(),
+            words: line.words.get(1..).unwrap_or(&[]).to_vec(),
+        };
+        parse_global_line(ctx, &shifted);
+        return;
+    }
     let kw = line.keyword();
     if let Some(k) = entries().find(|k| is_global(k) && k.name == kw) {
         if let Parse::Global(f) = k.parse {
@@ -214,13 +235,9 @@ pub fn parse_global_line(ctx: &mut GlobalCtx<'_>, line: &Line) {
 pub fn parse_proxy_line(ctx: &mut ProxyCtx<'_>, line: &Line) {
     let first = line.keyword();
     if (first == "no" || first == "default") && line.word(1).is_some() {
-        if line.word(1) != Some("option") {
-            let msg = format!(
-                "parsing [{}]: negation/default currently supported only for options.",
-                line.loc
-            );
+        if !matches!(line.word(1), Some("option" | "log")) {
+            let msg = format!("parsing [{}]: negation/default currently supported only for options, log, busy-polling, set-dumpable, strict-limits, insecure-fork-wanted and numa-cpu-mapping.", line.loc);
             ctx.diags.global(Level::Alert, msg);
-            return;
         }
         ctx.prefix = Some(if first == "no" { "no" } else { "default" });
         let shifted = Line {
@@ -240,9 +257,7 @@ fn dispatch(ctx: &mut ProxyCtx<'_>, line: &Line) {
     let bit = section_bit(ctx.section);
     let mut candidates = entries().filter(|k| !is_global(k) && k.name == kw);
     let Some(first) = candidates.next() else {
-        let names = entries()
-            .filter(|k| !is_global(k) && k.sections & bit != 0)
-            .map(|k| k.name);
+        let names = PROXY_CANDIDATES.iter().copied();
         let msg = unknown_msg(kw, ctx.section.keyword(), names);
         ctx.alert(line, msg);
         return;
@@ -270,9 +285,22 @@ fn run(ctx: &mut ProxyCtx<'_>, k: &Keyword, line: &Line) {
 /// HAProxy still parses the line after its warning (it does, except in `defaults`).
 fn misplaced(ctx: &mut ProxyCtx<'_>, line: &Line, allowed: Sections) -> bool {
     let kw = line.keyword();
+    let (kind, name) = (ctx.kind_word(), ctx.proxy.name.clone());
     if ctx.in_defaults() {
-        let msg = format!("'{kw}' not allowed in 'defaults' section.");
-        ctx.alert(line, msg);
+        match kw {
+            "id" | "description" => {
+                let msg = format!(
+                    "parsing [{}]: '{kw}' not allowed in 'defaults' section.",
+                    line.loc
+                );
+                ctx.diags.global(Level::Alert, msg);
+            }
+            "stick-table" => ctx.alert(
+                line,
+                "'stick-table' is not supported in 'defaults' section.",
+            ),
+            _ => ctx.alert(line, format!("'{kw}' not allowed in 'defaults' section.")),
+        }
         return false;
     }
     let need = if allowed & FRONTEND != 0 {
@@ -280,19 +308,129 @@ fn misplaced(ctx: &mut ProxyCtx<'_>, line: &Line, allowed: Sections) -> bool {
     } else {
         "backend"
     };
-    let hint = if kw == "fullconn" {
-        " Maybe you want 'maxconn' instead ?"
-    } else {
-        ""
+    match kw {
+        "log-format" => {
+            let msg = format!("{kind} '{name}' : 'log-format' directive is ignored in backends.");
+            ctx.warning(line, msg);
+            return false;
+        }
+        "rate-limit" => {
+            let msg = format!("rate-limit sessions will be ignored because {kind} '{name}' has no frontend capability");
+            ctx.warning(line, msg);
+            return false;
+        }
+        "retry-on" => {
+            ctx.alert(
+                line,
+                "'retry-on' only available in backend or listen section",
+            );
+            return false;
+        }
+        _ => {}
+    }
+    let hint = match kw {
+        "fullconn" => " Maybe you want 'maxconn' instead ?",
+        "maxconn" => " Maybe you want 'fullconn' instead ?",
+        _ => "",
     };
-    let msg = format!(
-        "'{kw}' ignored because {} '{}' has no {need} capability.{hint}",
-        ctx.kind_word(),
-        ctx.proxy.name
-    );
+    let msg = format!("'{kw}' ignored because {kind} '{name}' has no {need} capability.{hint}");
     ctx.warning(line, msg);
     true
 }
+
+/// The words HAProxy 2.6 proposes for a misspelled proxy keyword, in its order: the
+/// registered `listen` keywords (`haproxy -dKcfg`), then its `common_kw_list`.
+const PROXY_CANDIDATES: &[&str] = &[
+    "clitcpka-cnt",
+    "clitcpka-idle",
+    "clitcpka-intvl",
+    "clitimeout",
+    "compression",
+    "contimeout",
+    "declare",
+    "errorfile",
+    "errorfiles",
+    "errorloc",
+    "errorloc302",
+    "errorloc303",
+    "external-check",
+    "filter",
+    "http-check",
+    "http-error",
+    "max-keep-alive-queue",
+    "rate-limit",
+    "retry-on",
+    "srvtcpka-cnt",
+    "srvtcpka-idle",
+    "srvtcpka-intvl",
+    "srvtimeout",
+    "tcp-check",
+    "tcp-request",
+    "tcp-response",
+    "timeout",
+    "use-fcgi-app",
+    "listen",
+    "frontend",
+    "backend",
+    "defaults",
+    "server",
+    "default-server",
+    "server-template",
+    "bind",
+    "monitor-net",
+    "monitor-uri",
+    "mode",
+    "id",
+    "description",
+    "disabled",
+    "enabled",
+    "acl",
+    "dynamic-cookie-key",
+    "cookie",
+    "email-alert",
+    "persist",
+    "appsession",
+    "load-server-state-from-file",
+    "server-state-file-name",
+    "max-session-srv-conns",
+    "capture",
+    "retries",
+    "http-request",
+    "http-response",
+    "http-after-response",
+    "http-send-name-header",
+    "block",
+    "redirect",
+    "use_backend",
+    "use-server",
+    "force-persist",
+    "ignore-persist",
+    "force-persist",
+    "stick-table",
+    "stick",
+    "stats",
+    "option",
+    "default_backend",
+    "http-reuse",
+    "monitor",
+    "transparent",
+    "maxconn",
+    "backlog",
+    "fullconn",
+    "dispatch",
+    "balance",
+    "hash-type",
+    "hash-balance-factor",
+    "unique-id-format",
+    "unique-id-header",
+    "log-format",
+    "log-format-sd",
+    "log-tag",
+    "log",
+    "source",
+    "usesrc",
+    "error-log-format",
+];
 
 /// `unknown keyword 'x' in 'y' section[; did you mean 'z' maybe ?]`.
 pub fn unknown_msg<'a>(
@@ -402,7 +540,8 @@ fn has_stage(p: &Proxy, i: usize) -> bool {
 
 /// HAProxy's warning for a rule written after rules of a later processing stage:
 /// `a 'tcp-request' rule placed after an 'http-request' rule will still be processed
-/// before.` `stage` is the index of the new rule's stage in [`STAGES`].
+/// before.` `stage` is the index of the new rule's stage in `STAGES` (0 tcp-request
+/// connection, 1 session, 2 content, 3 monitor fail, 4 http-request, 5 redirect, 6 use_backend).
 pub fn warn_misplaced_rule(ctx: &mut ProxyCtx<'_>, line: &Line, stage: usize) {
     let later = (stage + 1..STAGES.len()).find(|&i| has_stage(ctx.proxy, i));
     if let Some((article, name)) = later.and_then(|i| STAGES.get(i)) {
@@ -442,5 +581,32 @@ mod tests {
     #[test]
     fn every_keyword_has_at_least_one_section() {
         assert!(entries().all(|k| k.sections != 0));
+    }
+
+    #[test]
+    fn no_log_clears_inherited_targets() {
+        let text = "defaults\n log 127.0.0.1 local0\nbackend b\n no log\n";
+        let l = crate::config::load_texts(&[("n.cfg", text)], &|_| None).unwrap();
+        assert!(l.config.proxies[0].logs.is_empty());
+    }
+
+    #[test]
+    fn a_negated_keyword_other_than_option_or_log_alerts_then_parses() {
+        let d =
+            crate::config::load_texts(&[("n.cfg", "listen l\n no mode\n")], &|_| None).unwrap_err();
+        assert!(d.list[0].msg.starts_with(
+            "parsing [n.cfg:2]: negation/default currently supported only for options, log"
+        ));
+        assert_eq!(d.list[1].msg, "unknown proxy mode ''.");
+    }
+
+    #[test]
+    fn rules_written_after_later_stages_warn() {
+        let text = "frontend f\n bind :8080\n use_backend b if TRUE\n http-request deny if FALSE\nbackend b\n";
+        let l = crate::config::load_texts(&[("r.cfg", text)], &|_| None).unwrap();
+        assert_eq!(
+            l.diags.list[0].msg,
+            "a 'http-request' rule placed after a 'use_backend' rule will still be processed before."
+        );
     }
 }

@@ -46,14 +46,14 @@ pub static KEYWORDS: &[Keyword] = &[
     p!("http-after-response", PROXIES, keep),
     p!("tcp-response", BE, keep),
     p!("filter", NO_DEFAULTS, keep),
-    p!("unique-id-format", FE, keep),
+    p!("unique-id-format", PROXIES, keep),
     p!("unique-id-header", FE, keep),
     p!("log-format-sd", FE, keep),
     p!("error-log-format", FE, keep),
     p!("log-tag", PROXIES, keep),
     p!("backlog", FE, keep),
     p!("rate-limit", FE, keep),
-    p!("persist", BE, keep),
+    p!("persist", PROXIES, keep),
     p!("force-persist", NO_DEFAULTS, keep),
     p!("ignore-persist", NO_DEFAULTS, keep),
     p!("use-server", super::BE_ONLY, keep),
@@ -92,7 +92,7 @@ pub static KEYWORDS: &[Keyword] = &[
     p!("srvtcpka-idle", BE, keep),
     p!("srvtcpka-intvl", BE, keep),
     p!("use-fcgi-app", BE_ONLY, keep),
-    p!("hash-balance-factor", BE, hash_balance_factor),
+    p!("hash-balance-factor", PROXIES, hash_balance_factor),
 ];
 
 /// What HAProxy says when a kept keyword has no argument: (keyword, printed with the
@@ -390,7 +390,61 @@ fn removed(ctx: &mut ProxyCtx<'_>, line: &Line, new: &str) {
 
 fn hash_balance_factor(ctx: &mut ProxyCtx<'_>, line: &Line) {
     match line.word(1) {
-        Some(v) => ctx.proxy.hash_balance_factor = atou32(v),
+        Some(v) => {
+            let n = atou32(v);
+            if n != 0 && n <= 100 {
+                ctx.alert(line, "'hash-balance-factor' must be 0 or greater than 100.");
+                return;
+            }
+            ctx.proxy.hash_balance_factor = n;
+        }
         None => ctx.alert(line, "'hash-balance-factor' expects an integer argument."),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::load_texts;
+    use crate::config::model::{HttpReuse, Mode};
+
+    #[test]
+    fn general_proxy_keywords_fill_the_model() {
+        let text = "defaults\n timeout client 1s\n timeout server 1s\n timeout connect 1s\nfrontend f\n mode http\n \
+                    bind :8080\n maxconn 500\n monitor-uri /up\n description front door\n id 7\n \
+                    use_backend b if TRUE\n default_backend b\nbackend b\n mode http\n retries 5\n fullconn 90\n \
+                    http-reuse always\n disabled\n";
+        let l = load_texts(&[("p.cfg", text)], &|_| None).unwrap();
+        let f = l.config.frontend("f").unwrap();
+        assert_eq!(f.mode, Mode::Http);
+        assert_eq!(f.maxconn, Some(500));
+        assert_eq!(f.monitor_uri.as_deref(), Some("/up"));
+        assert_eq!(f.description.as_deref(), Some("front door"));
+        assert_eq!(f.id, Some(7));
+        assert_eq!(f.use_backends[0].backend, "b");
+        let b = l.config.backend("b").unwrap();
+        assert_eq!(
+            (b.retries, b.fullconn, b.http_reuse, b.disabled),
+            (5, Some(90), HttpReuse::Always, true)
+        );
+    }
+
+    #[test]
+    fn an_unknown_keyword_gets_haproxys_suggestion() {
+        let d = load_texts(&[("p.cfg", "listen l\n refresh 30s\n")], &|_| None).unwrap_err();
+        assert_eq!(
+            d.list[0].msg,
+            "unknown keyword 'refresh' in 'listen' section; did you mean 'retries' maybe ?"
+        );
+    }
+
+    #[test]
+    fn a_misplaced_keyword_warns_but_bind_in_a_backend_is_dropped() {
+        let l = load_texts(&[("p.cfg", "backend b\n bind :80\n")], &|_| None).unwrap();
+        assert!(l.config.proxies[0].binds.is_empty());
+        assert_eq!(
+            l.diags.list[0].msg,
+            "'bind' ignored because backend 'b' has no frontend capability."
+        );
+        assert!(!crate::config::has_listeners(&l.config));
     }
 }

@@ -168,6 +168,25 @@ fn server(ctx: &mut ProxyCtx<'_>, line: &Line) {
         ctx.alert_bare(line, format!("{who} : {msg}"));
         return;
     }
+    if let Some(id) = params.id {
+        if let Some(other) = ctx.proxy.servers.iter().find(|s| s.params.id == Some(id)) {
+            let msg = format!(
+                "{who} : 'id' : custom id {id} already used at {} ('server {}').",
+                other.loc, other.name
+            );
+            ctx.alert_bare(line, msg);
+            return;
+        }
+    }
+    if params.other.iter().any(|o| o == "agent-check")
+        && !params.other.iter().any(|o| o == "agent-port")
+    {
+        let msg = format!(
+            "{who} : server {name} does not have agent port. Agent check has been disabled."
+        );
+        ctx.alert_bare(line, msg);
+        return;
+    }
     ctx.proxy.servers.push(Server {
         loc: line.loc.clone(),
         name: name.to_string(),
@@ -179,11 +198,12 @@ fn server(ctx: &mut ProxyCtx<'_>, line: &Line) {
 fn default_server(ctx: &mut ProxyCtx<'_>, line: &Line) {
     if !ctx.has_be() {
         let msg = format!(
-            "'default-server' ignored because {} '{}' has no backend capability.",
+            "parsing [{}] : 'default-server' not allowed because {} '{}' has no backend capability.",
+            line.loc,
             ctx.kind_word(),
             ctx.proxy.name
         );
-        ctx.warning(line, msg);
+        ctx.alert_bare(line, msg);
         return;
     }
     let mut params = ctx.proxy.default_server.clone();
@@ -268,29 +288,51 @@ pub fn parse_server_addr(text: &str) -> Result<ServerAddr, String> {
     if let Ok(ip) = rest.parse::<IpAddr>() {
         return Ok(ServerAddr::Inet(SocketAddr::new(ip, 0)));
     }
-    let (host, port) = match rest.rfind(':') {
-        Some(i) => (rest.get(..i).unwrap_or(""), rest.get(i + 1..).unwrap_or("")),
-        None => (rest, ""),
-    };
-    let port = if port.is_empty() || port.starts_with('+') || port.starts_with('-') {
-        0
+    let (host, port) = if let Some(inner) = rest.strip_prefix('[') {
+        match inner.split_once(']') {
+            Some((h, after)) => (h, after.strip_prefix(':').unwrap_or("")),
+            None => (inner, ""),
+        }
     } else {
-        match port.parse::<u32>() {
-            Ok(n) if n <= 65535 => u16::try_from(n).unwrap_or(0),
-            _ => return Err(format!("invalid port '{port}'")),
+        match rest.rfind(':') {
+            Some(i) => (rest.get(..i).unwrap_or(""), rest.get(i + 1..).unwrap_or("")),
+            None => (rest, ""),
         }
     };
-    let bare = host
-        .strip_prefix('[')
-        .and_then(|h| h.strip_suffix(']'))
-        .unwrap_or(host);
-    match bare.parse::<IpAddr>() {
+    let port = server_port(port, text)?;
+    match host.parse::<IpAddr>() {
         Ok(ip) => Ok(ServerAddr::Inet(SocketAddr::new(ip, port))),
-        Err(_) if bare.is_empty() => Ok(ServerAddr::Inet(SocketAddr::new(
+        Err(_) if host.is_empty() || host == "*" => Ok(ServerAddr::Inet(SocketAddr::new(
             IpAddr::from([0, 0, 0, 0]),
             port,
         ))),
-        Err(_) => Ok(ServerAddr::Host(bare.to_string(), port)),
+        Err(_) => Ok(ServerAddr::Host(host.to_string(), port)),
+    }
+}
+
+/// A server port as `str2sa_range()` reads it: empty or an offset (`+N`, `-N`) is 0 ("the
+/// client's port"), digits are read like `strtol`, ranges are refused.
+fn server_port(port: &str, item: &str) -> Result<u16, String> {
+    match port.chars().next() {
+        None | Some('+' | '-') => return Ok(0),
+        Some(c) if !c.is_ascii_digit() => {
+            // HAProxy ends this one with a newline, printed as an empty line.
+            return Err(format!(
+                "invalid character '{c}' in port number '{port}' in '{item}'\n"
+            ));
+        }
+        Some(_) => {}
+    }
+    let end = port
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(port.len());
+    let (digits, tail) = port.split_at(end);
+    if tail.starts_with('-') {
+        return Err(format!("port range not permitted here in '{item}'"));
+    }
+    match u16::try_from(crate::config::units::atol(digits)) {
+        Ok(p) => Ok(p),
+        Err(_) => Err(format!("invalid port '{digits}'")),
     }
 }
 
@@ -481,6 +523,18 @@ mod tests {
         assert_eq!(
             parse_server_addr("1.2.3.4:99999"),
             Err("invalid port '99999'".into())
+        );
+        assert_eq!(
+            parse_server_addr("[::1]"),
+            Ok(ServerAddr::Inet("[::1]:0".parse().unwrap()))
+        );
+        assert_eq!(
+            parse_server_addr("1.2.3.4:+1"),
+            Ok(ServerAddr::Inet("1.2.3.4:0".parse().unwrap()))
+        );
+        assert_eq!(
+            parse_server_addr("1.2.3.4:8000-8001"),
+            Err("port range not permitted here in '1.2.3.4:8000-8001'".into())
         );
     }
 }
