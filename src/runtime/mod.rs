@@ -203,4 +203,55 @@ mod tests {
         th.join().unwrap().unwrap();
         let _ = std::fs::remove_file(&pidfile);
     }
+
+    #[test]
+    fn a_config_file_loaded_by_config_load_runs_end_to_end() {
+        let dir = std::env::temp_dir().join(format!("hx-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let fe_sock = dir.join("fe.sock");
+        let ret_sock = dir.join("ret.sock");
+        let text = format!(
+            "global\n    nbthread 1\n\
+             defaults\n    mode http\n    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n\
+             frontend fe\n    bind {fe}\n    default_backend be\n\
+             backend be\n    server s1 {ret}\n    http-response set-header X-Backend be\n\
+             listen ret\n    bind unix@{ret}\n    http-request return status 200 content-type text/plain string ok if TRUE\n    http-request deny\n",
+            fe = fe_sock.display(),
+            ret = ret_sock.display()
+        );
+        let path = dir.join("a.cfg");
+        std::fs::write(&path, text).unwrap();
+        let loaded = match crate::config::load(std::slice::from_ref(&path)) {
+            Ok(l) => l,
+            Err(d) => panic!("{}", d.render(0)),
+        };
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel();
+        let th = std::thread::spawn(move || {
+            run_until(
+                loaded.config,
+                RunOptions::default(),
+                move |_| {
+                    let _ = ready_tx.send(());
+                },
+                Some(stop_rx),
+            )
+        });
+        let t = Duration::from_secs(5);
+        ready_rx.recv_timeout(t).unwrap();
+        let mut c = std::os::unix::net::UnixStream::connect(&fe_sock).unwrap();
+        c.set_read_timeout(Some(t)).unwrap();
+        c.write_all(b"GET / HTTP/1.0\r\n\r\n").unwrap();
+        let mut out = String::new();
+        c.read_to_string(&mut out).unwrap();
+        assert!(out.contains(" 200 OK\r\n"), "{out}");
+        assert!(
+            out.to_ascii_lowercase().contains("x-backend: be\r\n"),
+            "{out}"
+        );
+        assert!(out.ends_with("\r\n\r\nok"), "{out}");
+        stop_tx.send(()).unwrap();
+        th.join().unwrap().unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
