@@ -222,6 +222,7 @@ where
     b.timer(TokioTimer::new())
         .keep_alive(fe.conn_mode != HttpConnMode::Close)
         .auto_date_header(false)
+        .half_close(true)
         .header_read_timeout(fe.http_keep_alive_timeout.or(limit));
     let _ = b.serve_connection(io, svc).with_upgrades().await;
 }

@@ -457,3 +457,20 @@ async fn http_response_rules_edit_server_headers_and_monitor_uri_answers_200() {
     assert!(r.body.contains("<h1>200 OK</h1>"));
     assert_eq!(o.reqs.load(Ordering::SeqCst), 1);
 }
+
+#[tokio::test]
+async fn a_client_that_half_closes_after_its_request_still_gets_the_response() {
+    use tokio::io::AsyncReadExt;
+    let o = Origin::start(Behaviour::Echo("s1")).await;
+    let (_p, addr) = run(vec![listen("l", Mode::Http, &[o.addr])], "l").await;
+    let mut c = TcpStream::connect(addr).await.unwrap();
+    c.write_all(b"GET /hc HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    c.shutdown().await.unwrap();
+    let mut all = Vec::new();
+    timeout(T, c.read_to_end(&mut all)).await.unwrap().unwrap();
+    let text = String::from_utf8_lossy(&all);
+    assert!(text.starts_with("HTTP/1.1 200 OK\r\n"), "{text}");
+    assert!(text.contains("GET /hc HTTP/1.1"), "{text}");
+}
