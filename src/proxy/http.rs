@@ -37,6 +37,7 @@ use super::acl::{self, Ctx};
 use super::backend::{AcquireError, Backend, PooledConn, Slot};
 use super::errorfile::{self, ErrorPage, ErrorPages};
 use super::frontend::Frontend;
+use super::sample::{self, Sample};
 use super::socket::{IdleIo, Peer, Rewind};
 
 /// Largest request head accepted (HAProxy's default `tune.bufsize` is 16384).
@@ -256,9 +257,10 @@ fn run_rules(
     rules: &[HttpRule],
     acls: &[crate::config::model::Acl],
     req: &mut Request<Incoming>,
-    src: Option<IpAddr>,
+    peer: Peer,
     chain: &[&ErrorPages],
 ) -> Option<Response<RespBody>> {
+    let src = peer.src.map(|a| a.ip());
     for rule in rules {
         if !acl::holds(rule.cond.as_ref(), acls, &ctx_of(req, src)) {
             continue;
@@ -270,11 +272,13 @@ fn run_rules(
                 body,
                 headers,
             } => {
+                let s = sample_of(req, peer);
                 return Some(return_response(
                     *status,
                     content_type.as_deref(),
                     body,
                     headers,
+                    &s,
                 ));
             }
             HttpAction::Deny { status } => return Some(error_response(chain, *status)),
@@ -287,18 +291,30 @@ fn run_rules(
                 }
                 return Some(r);
             }
-            action @ (HttpAction::SetHeader { .. }
-            | HttpAction::AddHeader { .. }
-            | HttpAction::DelHeader { .. }) => edit_headers(req.headers_mut(), action),
             HttpAction::Redirect { args } => {
-                if let Some(r) = redirect(args, req) {
+                if let Some(r) = redirect(args, req, peer) {
                     return Some(r);
                 }
             }
             HttpAction::Other { .. } => {}
+            action => {
+                let value = header_value(action, &sample_of(req, peer));
+                edit_headers(req.headers_mut(), action, value);
+            }
         }
     }
     None
+}
+
+fn sample_of(req: &Request<Incoming>, peer: Peer) -> Sample<'_> {
+    Sample {
+        src: peer.src,
+        dst: peer.dst,
+        method: Some(req.method()),
+        uri: Some(req.uri()),
+        version: Some(req.version()),
+        headers: Some(req.headers()),
+    }
 }
 
 /// Runs `http-response` rules on a server response's headers; `Some(response)` replaces it
@@ -307,14 +323,19 @@ fn run_response_rules(
     rules: &[HttpRule],
     acls: &[crate::config::model::Acl],
     headers: &mut HeaderMap,
-    src: Option<IpAddr>,
+    peer: Peer,
     chain: &[&ErrorPages],
 ) -> Option<Response<RespBody>> {
+    let ctx = Ctx {
+        src: peer.src.map(|a| a.ip()),
+        ..Ctx::default()
+    };
+    let sample = Sample {
+        src: peer.src,
+        dst: peer.dst,
+        ..Sample::default()
+    };
     for rule in rules {
-        let ctx = Ctx {
-            src,
-            ..Ctx::default()
-        };
         if !acl::holds(rule.cond.as_ref(), acls, &ctx) {
             continue;
         }
@@ -330,38 +351,45 @@ fn run_response_rules(
                     content_type.as_deref(),
                     body,
                     hdrs,
+                    &sample,
                 ));
             }
             HttpAction::Deny { status } => return Some(error_response(chain, *status)),
             HttpAction::Allow => return None,
             action => {
-                edit_headers(headers, action);
+                let value = header_value(action, &sample);
+                edit_headers(headers, action, value);
             }
         }
     }
     None
 }
 
-/// Applies a `set-header`, `add-header` or `del-header` action; other actions are ignored.
-fn edit_headers(h: &mut HeaderMap, action: &HttpAction) {
+/// The expanded value of a `set-header`/`add-header` action.
+fn header_value(action: &HttpAction, s: &Sample<'_>) -> Option<HeaderValue> {
     match action {
-        HttpAction::SetHeader { name, value } => {
-            if let (Ok(n), Ok(v)) = (
-                HeaderName::try_from(name.as_str()),
-                HeaderValue::from_str(value),
-            ) {
+        HttpAction::SetHeader { value, .. } | HttpAction::AddHeader { value, .. } => {
+            HeaderValue::from_str(&sample::expand(value, s)).ok()
+        }
+        _ => None,
+    }
+}
+
+/// Applies a `set-header`, `add-header` or `del-header` action with its expanded `value`;
+/// other actions are ignored.
+fn edit_headers(h: &mut HeaderMap, action: &HttpAction, value: Option<HeaderValue>) {
+    match (action, value) {
+        (HttpAction::SetHeader { name, .. }, Some(v)) => {
+            if let Ok(n) = HeaderName::try_from(name.as_str()) {
                 h.insert(n, v);
             }
         }
-        HttpAction::AddHeader { name, value } => {
-            if let (Ok(n), Ok(v)) = (
-                HeaderName::try_from(name.as_str()),
-                HeaderValue::from_str(value),
-            ) {
+        (HttpAction::AddHeader { name, .. }, Some(v)) => {
+            if let Ok(n) = HeaderName::try_from(name.as_str()) {
                 h.append(n, v);
             }
         }
-        HttpAction::DelHeader { name } => {
+        (HttpAction::DelHeader { name }, _) => {
             if let Ok(n) = HeaderName::try_from(name.as_str()) {
                 h.remove(n);
             }
@@ -370,26 +398,44 @@ fn edit_headers(h: &mut HeaderMap, action: &HttpAction) {
     }
 }
 
-/// `redirect location|prefix URL [code N]`.
-fn redirect(args: &[String], req: &Request<Incoming>) -> Option<Response<RespBody>> {
+/// `redirect location|prefix|scheme TARGET [code N] [drop-query] ...` (configuration.txt
+/// 4.2 "redirect"); default code 302.
+fn redirect(args: &[String], req: &Request<Incoming>, peer: Peer) -> Option<Response<RespBody>> {
     let kind = args.first()?.as_str();
-    let target = args.get(1)?;
+    let s = sample_of(req, peer);
+    let target = sample::expand(args.get(1)?, &s);
     let mut code = 302u16;
+    let mut drop_query = false;
     let mut i = 2;
     while let Some(a) = args.get(i) {
-        if a == "code" {
-            code = args.get(i + 1).and_then(|c| c.parse().ok()).unwrap_or(302);
-            i += 1;
+        match a.as_str() {
+            "code" => {
+                code = args.get(i + 1).and_then(|c| c.parse().ok()).unwrap_or(302);
+                i += 1;
+            }
+            "drop-query" => drop_query = true,
+            "if" | "unless" => break,
+            _ => {}
         }
         i += 1;
     }
+    let uri = req.uri();
+    let tail = if drop_query {
+        uri.path()
+    } else {
+        uri.path_and_query().map_or("/", |p| p.as_str())
+    };
     let loc = match kind {
-        "location" => target.clone(),
-        "prefix" => format!(
-            "{}{}",
-            target.trim_end_matches('/'),
-            req.uri().path_and_query().map_or("/", |p| p.as_str())
-        ),
+        "location" => target.into_owned(),
+        "prefix" => format!("{}{}", target.trim_end_matches('/'), tail),
+        "scheme" => {
+            let host = req
+                .headers()
+                .get(header::HOST)
+                .and_then(|v| v.to_str().ok())
+                .or_else(|| uri.authority().map(|a| a.as_str()))?;
+            format!("{target}://{host}{tail}")
+        }
         _ => return None,
     };
     let mut r = Response::new(RespBody::full(Bytes::new()));
@@ -406,11 +452,12 @@ fn return_response(
     content_type: Option<&str>,
     body: &ReturnBody,
     headers: &[(String, String)],
+    s: &Sample<'_>,
 ) -> Response<RespBody> {
     let bytes = match body {
         ReturnBody::Empty => Bytes::new(),
         ReturnBody::Bytes(b) => Bytes::copy_from_slice(b),
-        ReturnBody::LogFormat(s) => Bytes::copy_from_slice(s.as_bytes()),
+        ReturnBody::LogFormat(f) => Bytes::from(sample::expand(f, s).into_owned()),
         ReturnBody::RawResponse(raw) => {
             if let Some(p) = ErrorPage::parse(raw) {
                 return page_response(&p);
@@ -425,7 +472,10 @@ fn return_response(
         h.insert(header::CONTENT_TYPE, ct);
     }
     for (n, v) in headers {
-        if let (Ok(n), Ok(v)) = (HeaderName::try_from(n.as_str()), HeaderValue::from_str(v)) {
+        if let (Ok(n), Ok(v)) = (
+            HeaderName::try_from(n.as_str()),
+            HeaderValue::from_str(&sample::expand(v, s)),
+        ) {
             h.append(n, v);
         }
     }
@@ -510,7 +560,7 @@ async fn handle(
             ));
         }
     }
-    if let Some(r) = run_rules(&fe.http_request, &fe.acls, &mut req, src, &[&fe.errors]) {
+    if let Some(r) = run_rules(&fe.http_request, &fe.acls, &mut req, peer, &[&fe.errors]) {
         return Ok(finish_response(&fe, r, fe.conn_mode));
     }
     let Some(be) = fe.select(&ctx_of(&req, src)).cloned() else {
@@ -523,7 +573,7 @@ async fn handle(
     let chain = [&be.errors, &fe.errors];
     let mode = conn_mode(fe.conn_mode, be.conn_mode);
     if !fe.is_own(&be) {
-        if let Some(r) = run_rules(&be.http_request, &be.acls, &mut req, src, &chain) {
+        if let Some(r) = run_rules(&be.http_request, &be.acls, &mut req, peer, &chain) {
             return Ok(finish_response(&fe, r, mode));
         }
     }
@@ -650,7 +700,6 @@ async fn forward(
                 }
                 let (mut parts, body) = resp.into_parts();
                 strip_hop_by_hop(&mut parts.headers);
-                let src = peer.src.map(|a| a.ip());
                 let own = fe.is_own(be);
                 let be_rules = (&be.http_response[..], &be.acls[..]);
                 let fe_rules = (&fe.http_response[..], &fe.acls[..]);
@@ -658,7 +707,8 @@ async fn forward(
                     .into_iter()
                     .flatten()
                 {
-                    if let Some(r) = run_response_rules(rules, acls, &mut parts.headers, src, chain)
+                    if let Some(r) =
+                        run_response_rules(rules, acls, &mut parts.headers, peer, chain)
                     {
                         return r;
                     }

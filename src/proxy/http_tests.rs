@@ -474,3 +474,53 @@ async fn a_client_that_half_closes_after_its_request_still_gets_the_response() {
     assert!(text.starts_with("HTTP/1.1 200 OK\r\n"), "{text}");
     assert!(text.contains("GET /hc HTTP/1.1"), "{text}");
 }
+
+#[tokio::test]
+async fn set_header_values_expand_samples_and_redirect_scheme_builds_the_location() {
+    let o = Origin::start(Behaviour::Echo("s1")).await;
+    let mut p = listen("l", Mode::Http, &[o.addr]);
+    p.acls.push(crate::config::model::Acl {
+        loc: Loc::new("t.cfg", 2),
+        name: "old".into(),
+        criterion: "path_beg".into(),
+        args: vec!["/old".into()],
+    });
+    p.http_request.push(rule(
+        HttpAction::Redirect {
+            args: vec!["scheme".into(), "https".into(), "code".into(), "301".into()],
+        },
+        if_named("old", false),
+    ));
+    p.http_request.push(rule(
+        HttpAction::SetHeader {
+            name: "X-Real-IP".into(),
+            value: "%[src]".into(),
+        },
+        None,
+    ));
+    p.http_request.push(rule(
+        HttpAction::AddHeader {
+            name: "X-Host".into(),
+            value: "%[req.hdr(host),upper]".into(),
+        },
+        None,
+    ));
+    let (_p, addr) = run(vec![p], "l").await;
+    let mut c = TcpStream::connect(addr).await.unwrap();
+    let mut buf = Vec::new();
+    let r = get(&mut c, &mut buf, "/x").await;
+    let lower = r.body.to_ascii_lowercase();
+    assert!(lower.contains("x-real-ip: 127.0.0.1\r\n"), "{}", r.body);
+    assert!(
+        lower.contains("x-host: test\r\n") && r.body.contains("TEST"),
+        "{}",
+        r.body
+    );
+    let r = get(&mut c, &mut buf, "/old?q=1").await;
+    assert_eq!(r.status, 301);
+    assert!(
+        r.head.contains("location: https://test/old?q=1\r\n"),
+        "{}",
+        r.head
+    );
+}

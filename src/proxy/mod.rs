@@ -16,6 +16,7 @@ pub mod frontend;
 pub mod http;
 pub mod listener;
 pub mod proxy_protocol;
+pub mod sample;
 pub mod socket;
 pub mod tcp;
 #[cfg(test)]
