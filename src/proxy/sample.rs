@@ -132,7 +132,7 @@ fn fetch_one(fetch: &str, s: &Sample<'_>, out: &mut String) {
         }),
         "req.hdr" | "hdr" | "req.fhdr" => {
             let arg = arg.split(',').next().unwrap_or_default().trim();
-            if let Some(v) = s.headers.and_then(|h| h.get_all(arg).iter().last()) {
+            if let Some(v) = s.headers.and_then(|h| h.get_all(arg).iter().next_back()) {
                 let v = v.to_str().unwrap_or_default();
                 // `hdr` returns the last comma-separated value, `fhdr` the full line.
                 let v = if name == "req.fhdr" {
