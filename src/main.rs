@@ -15,7 +15,9 @@ fn main() -> ExitCode {
     let mut check = false;
     let mut quiet = false;
     let mut opts = RunOptions::default();
-    let mut args = std::env::args().skip(1).peekable();
+    let mut argv = std::env::args();
+    opts.program = argv.next().unwrap_or_else(|| "haproxy".into());
+    let mut args = argv.peekable();
     while let Some(a) = args.next() {
         match a.as_str() {
             "-f" => files.extend(args.next().map(PathBuf::from)),

@@ -2,8 +2,10 @@
 //! of cores), starts every enabled frontend and `listen` (configuration.txt 3.1 `nbthread`,
 //! `pidfile`), then runs until SIGINT or SIGTERM and exits cleanly.
 //!
-//! `-D`, `-sf` and `-st` are accepted by the caller and ignored here for now; `pidfile` (or
-//! `-p`) is written once the listeners are bound.
+//! `-D`, `-sf` and `-st` are accepted by the caller and ignored here for now (`-D` stays in
+//! the foreground); `pidfile` (or `-p`) is written once the listeners are bound, and only in
+//! daemon or master-worker mode, as HAProxy does. Without any listener the run fails with
+//! HAProxy's "No enabled listener found" alert.
 
 use std::io;
 use std::path::PathBuf;
@@ -24,6 +26,8 @@ pub struct RunOptions {
     pub old_pids: Vec<u32>,
     /// Overrides `nbthread`.
     pub nbthread: Option<usize>,
+    /// The program name as invoked (`argv[0]`), used in some alerts.
+    pub program: String,
 }
 
 /// Why the runtime stopped with an error.
@@ -35,6 +39,14 @@ pub enum RunError {
     /// A proxy could not start (bind, resolution, missing backend).
     #[error("{0}")]
     Proxy(#[from] ProxyError),
+    /// No frontend or listen has a `bind` line.
+    #[error(
+        "[{program}.main()] No enabled listener found (check for 'bind' directives) ! Exiting."
+    )]
+    NoListener {
+        /// `argv[0]`.
+        program: String,
+    },
     /// The pidfile could not be written.
     #[error("[{path}] cannot create pidfile: {source}")]
     Pidfile {
@@ -73,11 +85,18 @@ pub fn run_until(
         .map_err(RunError::Runtime)?;
     let result = rt.block_on(async {
         let started = listener::start(&config).await?;
-        if let Some(path) = opts
+        if started.addrs.is_empty() {
+            return Err(RunError::NoListener {
+                program: opts.program.clone(),
+            });
+        }
+        // Like HAProxy, the pidfile is only written by a daemon or a master process.
+        let daemon = opts.daemon || config.global.daemon || config.global.master_worker;
+        let pidfile = opts
             .pidfile
             .clone()
-            .or_else(|| config.global.pidfile.clone())
-        {
+            .or_else(|| config.global.pidfile.clone());
+        if let Some(path) = pidfile.filter(|_| daemon) {
             let pid = format!("{}\n", std::process::id());
             std::fs::write(&path, pid).map_err(|source| RunError::Pidfile { path, source })?;
         }
@@ -142,6 +161,38 @@ mod tests {
     }
 
     #[test]
+    fn a_config_without_listener_fails_with_haproxys_alert() {
+        let opts = RunOptions {
+            program: "/usr/sbin/haproxy".into(),
+            ..RunOptions::default()
+        };
+        let e = run_until(Config::default(), opts, |_| {}, None).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "[/usr/sbin/haproxy.main()] No enabled listener found (check for 'bind' directives) ! Exiting."
+        );
+    }
+
+    #[test]
+    fn a_foreground_run_does_not_write_the_pidfile() {
+        let mut p = Proxy::new("l", ProxyKind::Listen, Loc::new("t.cfg", 1));
+        p.binds.push(bind_any());
+        let cfg = Config {
+            proxies: vec![p],
+            ..Config::default()
+        };
+        let pidfile = std::env::temp_dir().join(format!("hx-fg-{}.pid", std::process::id()));
+        let opts = RunOptions {
+            pidfile: Some(pidfile.clone()),
+            ..RunOptions::default()
+        };
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        drop(stop_tx);
+        run_until(cfg, opts, |_| {}, Some(stop_rx)).unwrap();
+        assert!(!pidfile.exists());
+    }
+
+    #[test]
     fn nbthread_wins_over_the_core_count_and_zero_is_ignored() {
         let mut c = Config::default();
         c.global.nbthread = Some(3);
@@ -173,6 +224,7 @@ mod tests {
         let pidfile = std::env::temp_dir().join(format!("hx-run-{}.pid", std::process::id()));
         let opts = RunOptions {
             pidfile: Some(pidfile.clone()),
+            daemon: true,
             ..RunOptions::default()
         };
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
