@@ -18,6 +18,7 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::net::IpAddr;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -218,7 +219,13 @@ where
     }
     let io = TokioIo::new(Rewind::new(buf.freeze(), client));
     let fe2 = Arc::clone(&fe);
-    let svc = service_fn(move |req| handle(Arc::clone(&fe2), peer, req));
+    // Requests served on this client connection so far (`http-reuse safe`: the first one
+    // never takes an idle connection of another client).
+    let served = Arc::new(AtomicU32::new(0));
+    let svc = service_fn(move |req| {
+        let first = served.fetch_add(1, Ordering::Relaxed) == 0;
+        handle(Arc::clone(&fe2), peer, req, first)
+    });
     let mut b = hyper::server::conn::http1::Builder::new();
     b.timer(TokioTimer::new())
         .keep_alive(fe.conn_mode != HttpConnMode::Close)
@@ -548,6 +555,7 @@ async fn handle(
     fe: Arc<Frontend>,
     peer: Peer,
     mut req: Request<Incoming>,
+    first: bool,
 ) -> Result<Response<RespBody>, Infallible> {
     let src = peer.src.map(|a| a.ip());
     if let Some(m) = fe.monitor_uri.as_deref() {
@@ -589,7 +597,7 @@ async fn handle(
             }
         }
     }
-    let r = forward(&fe, &be, &chain, req, peer, mode).await;
+    let r = forward(&fe, &be, &chain, req, peer, mode, first).await;
     Ok(finish_response(&fe, r, mode))
 }
 
@@ -613,6 +621,7 @@ async fn forward(
     mut req: Request<Incoming>,
     peer: Peer,
     mode: HttpConnMode,
+    first: bool,
 ) -> Response<RespBody> {
     let chain_errors = |s| error_response(chain, s);
     let upgrade = upgrade_of(req.headers());
@@ -647,7 +656,8 @@ async fn forward(
     let mut req = req;
     loop {
         // An idle pooled connection first, then a new one.
-        let pooled = if close_server || slot.server().send_proxy {
+        let private_first = first && be.reuse == HttpReuse::Safe;
+        let pooled = if close_server || private_first || slot.server().send_proxy {
             None
         } else {
             slot.server().pool_take()

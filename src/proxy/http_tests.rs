@@ -524,3 +524,20 @@ async fn set_header_values_expand_samples_and_redirect_scheme_builds_the_locatio
         r.head
     );
 }
+
+#[tokio::test]
+async fn http_reuse_safe_gives_a_new_client_its_own_server_connection_and_always_shares() {
+    use crate::config::model::HttpReuse;
+    for (reuse, expected) in [(HttpReuse::Safe, 2), (HttpReuse::Always, 1)] {
+        let o = Origin::start(Behaviour::Echo("s1")).await;
+        let mut p = listen("l", Mode::Http, &[o.addr]);
+        p.http_reuse = reuse;
+        let (_p, addr) = run(vec![p], "l").await;
+        for _ in 0..2 {
+            let mut c = TcpStream::connect(addr).await.unwrap();
+            let r = get(&mut c, &mut Vec::new(), "/").await;
+            assert_eq!(r.status, 200);
+        }
+        assert_eq!(o.conns.load(Ordering::SeqCst), expected, "{reuse:?}");
+    }
+}
