@@ -39,7 +39,7 @@ use super::backend::{AcquireError, Backend, PooledConn, Slot};
 use super::errorfile::{self, ErrorPage, ErrorPages};
 use super::frontend::Frontend;
 use super::sample::{self, Sample};
-use super::socket::{IdleIo, Peer, Rewind};
+use super::socket::{IdleIo, IdleLimit, Peer, Rewind};
 
 /// Largest request head accepted (HAProxy's default `tune.bufsize` is 16384).
 const MAX_HEAD: usize = 16 * 1024;
@@ -152,6 +152,16 @@ impl Body for RespBody {
     }
 }
 
+/// Per client connection state shared by its requests.
+#[derive(Debug)]
+struct ConnCtl {
+    /// Requests seen so far (`http-reuse safe`: the first one never takes an idle
+    /// connection of another client).
+    served: AtomicU32,
+    /// The client side's inactivity limit, switched to `timeout tunnel` after an upgrade.
+    client_idle: Option<IdleLimit>,
+}
+
 /// The outcome of reading the first request head.
 #[derive(Debug, PartialEq, Eq)]
 enum Head {
@@ -199,12 +209,21 @@ where
     C: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     match fe.client_timeout {
-        Some(t) => serve_conn(fe, IdleIo::new(client, t), peer).await,
-        None => serve_conn(fe, client, peer).await,
+        Some(t) => {
+            let limit = IdleLimit::new(t);
+            serve_conn(
+                fe,
+                IdleIo::with_limit(client, limit.clone()),
+                peer,
+                Some(limit),
+            )
+            .await
+        }
+        None => serve_conn(fe, client, peer, None).await,
     }
 }
 
-async fn serve_conn<C>(fe: Arc<Frontend>, mut client: C, peer: Peer)
+async fn serve_conn<C>(fe: Arc<Frontend>, mut client: C, peer: Peer, client_idle: Option<IdleLimit>)
 where
     C: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -219,13 +238,11 @@ where
     }
     let io = TokioIo::new(Rewind::new(buf.freeze(), client));
     let fe2 = Arc::clone(&fe);
-    // Requests served on this client connection so far (`http-reuse safe`: the first one
-    // never takes an idle connection of another client).
-    let served = Arc::new(AtomicU32::new(0));
-    let svc = service_fn(move |req| {
-        let first = served.fetch_add(1, Ordering::Relaxed) == 0;
-        handle(Arc::clone(&fe2), peer, req, first)
+    let ctl = Arc::new(ConnCtl {
+        served: AtomicU32::new(0),
+        client_idle,
     });
+    let svc = service_fn(move |req| handle(Arc::clone(&fe2), peer, req, Arc::clone(&ctl)));
     let mut b = hyper::server::conn::http1::Builder::new();
     b.timer(TokioTimer::new())
         .keep_alive(fe.conn_mode != HttpConnMode::Close)
@@ -555,8 +572,9 @@ async fn handle(
     fe: Arc<Frontend>,
     peer: Peer,
     mut req: Request<Incoming>,
-    first: bool,
+    ctl: Arc<ConnCtl>,
 ) -> Result<Response<RespBody>, Infallible> {
+    let first = ctl.served.fetch_add(1, Ordering::Relaxed) == 0;
     let src = peer.src.map(|a| a.ip());
     if let Some(m) = fe.monitor_uri.as_deref() {
         let uri = req.uri();
@@ -597,7 +615,7 @@ async fn handle(
             }
         }
     }
-    let r = forward(&fe, &be, &chain, req, peer, mode, first).await;
+    let r = forward(&fe, &be, &chain, req, peer, mode, (first, &ctl)).await;
     Ok(finish_response(&fe, r, mode))
 }
 
@@ -621,7 +639,7 @@ async fn forward(
     mut req: Request<Incoming>,
     peer: Peer,
     mode: HttpConnMode,
-    first: bool,
+    (first, ctl): (bool, &ConnCtl),
 ) -> Response<RespBody> {
     let chain_errors = |s| error_response(chain, s);
     let upgrade = upgrade_of(req.headers());
@@ -702,7 +720,11 @@ async fn forward(
                 if resp.status() == StatusCode::SWITCHING_PROTOCOLS {
                     if let Some(client_up) = client_upgrade.take() {
                         let server_up = hyper::upgrade::on(&mut resp);
-                        let idle = be.tunnel_timeout.or(be.server_timeout);
+                        let tunnel_t = be.tunnel_timeout.or(fe.tunnel_timeout);
+                        if let (Some(t), Some(l)) = (tunnel_t, ctl.client_idle.as_ref()) {
+                            l.set(t);
+                        }
+                        let idle = tunnel_t.or(be.server_timeout);
                         tokio::spawn(tunnel(client_up, server_up, slot, idle));
                         let (parts, _) = resp.into_parts();
                         return Response::from_parts(parts, RespBody::full(Bytes::new()));

@@ -541,3 +541,31 @@ async fn http_reuse_safe_gives_a_new_client_its_own_server_connection_and_always
         assert_eq!(o.conns.load(Ordering::SeqCst), expected, "{reuse:?}");
     }
 }
+
+#[tokio::test]
+async fn an_upgraded_connection_idles_up_to_timeout_tunnel_not_timeout_client() {
+    use tokio::io::AsyncReadExt;
+    let o = Origin::start(Behaviour::Upgrade).await;
+    let mut p = listen("l", Mode::Http, &[o.addr]);
+    p.timeouts.client = Some(Duration::from_millis(100));
+    p.timeouts.server = Some(Duration::from_millis(100));
+    p.timeouts.tunnel = Some(Duration::from_secs(30));
+    let (_p, addr) = run(vec![p], "l").await;
+    let mut c = TcpStream::connect(addr).await.unwrap();
+    c.write_all(b"GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buf = Vec::new();
+    let head = timeout(T, read_head(&mut c, &mut buf))
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert!(head.starts_with("HTTP/1.1 101 "), "{head}");
+    // The idle period under test: three times `timeout client`.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    c.write_all(b"late").await.unwrap();
+    let mut four = [0u8; 4];
+    timeout(T, c.read_exact(&mut four)).await.unwrap().unwrap();
+    assert_eq!(&four, b"late");
+}
