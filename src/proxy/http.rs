@@ -21,7 +21,7 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant, SystemTime};
 
 use bytes::{Bytes, BytesMut};
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
@@ -40,6 +40,8 @@ use super::errorfile::{self, ErrorPage, ErrorPages};
 use super::frontend::Frontend;
 use super::sample::{self, Sample};
 use super::socket::{IdleIo, IdleLimit, Peer, Rewind};
+use super::stream::{Phase, StreamInfo, Termination};
+use super::Side;
 
 /// Largest request head accepted (HAProxy's default `tune.bufsize` is 16384).
 const MAX_HEAD: usize = 16 * 1024;
@@ -568,39 +570,79 @@ fn key_of<'a>(algo: &'a Balance, req: &'a Request<Incoming>, src: Option<IpAddr>
     }
 }
 
+/// One request: the log hook (if any) sees its summary once the response head is ready.
 async fn handle(
     fe: Arc<Frontend>,
     peer: Peer,
-    mut req: Request<Incoming>,
+    req: Request<Incoming>,
     ctl: Arc<ConnCtl>,
 ) -> Result<Response<RespBody>, Infallible> {
+    let mut tr = Trace::new();
+    let Some(hook) = fe.log_hook.clone() else {
+        return Ok(route(&fe, peer, req, &ctl, &mut tr).await);
+    };
+    let accept = SystemTime::now();
+    let request_line = format!("{} {} {:?}", req.method(), req.uri(), req.version());
+    let r = route(&fe, peer, req, &ctl, &mut tr).await;
+    let bytes_out = r
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .or_else(|| r.body().size_hint().exact())
+        .unwrap_or(0);
+    hook(&StreamInfo {
+        accept,
+        client: peer.src,
+        frontend: Arc::from(fe.name.as_str()),
+        backend: tr.backend.as_deref().map(Arc::from),
+        server: tr.server.as_deref().map(Arc::from),
+        t_queue: tr.t_queue,
+        t_connect: tr.t_connect,
+        t_response: tr.t_response,
+        t_total: tr.start.elapsed(),
+        status: Some(r.status().as_u16()),
+        bytes_out,
+        bytes_in: 0,
+        retries: tr.retries,
+        request_line: Some(request_line),
+        termination: tr.term,
+    });
+    Ok(r)
+}
+
+/// Routes a request: monitor-uri, rules, backend choice, forwarding.
+async fn route(
+    fe: &Arc<Frontend>,
+    peer: Peer,
+    mut req: Request<Incoming>,
+    ctl: &ConnCtl,
+    tr: &mut Trace,
+) -> Response<RespBody> {
+    let fe = Arc::clone(fe);
     let first = ctl.served.fetch_add(1, Ordering::Relaxed) == 0;
     let src = peer.src.map(|a| a.ip());
     if let Some(m) = fe.monitor_uri.as_deref() {
         let uri = req.uri();
         if uri.path_and_query().is_some_and(|p| p.as_str() == m) || uri == m {
-            return Ok(finish_response(
-                &fe,
-                error_response(&[&fe.errors], 200),
-                fe.conn_mode,
-            ));
+            return finish_response(&fe, error_response(&[&fe.errors], 200), fe.conn_mode);
         }
     }
     if let Some(r) = run_rules(&fe.http_request, &fe.acls, &mut req, peer, &[&fe.errors]) {
-        return Ok(finish_response(&fe, r, fe.conn_mode));
+        tr.term = PROXY_REQUEST;
+        return finish_response(&fe, r, fe.conn_mode);
     }
     let Some(be) = fe.select(&ctx_of(&req, src)).cloned() else {
-        return Ok(finish_response(
-            &fe,
-            error_response(&[&fe.errors], 503),
-            fe.conn_mode,
-        ));
+        tr.term = PROXY_REQUEST;
+        return finish_response(&fe, error_response(&[&fe.errors], 503), fe.conn_mode);
     };
     let chain = [&be.errors, &fe.errors];
     let mode = conn_mode(fe.conn_mode, be.conn_mode);
     if !fe.is_own(&be) {
+        tr.backend = Some(be.name.clone());
         if let Some(r) = run_rules(&be.http_request, &be.acls, &mut req, peer, &chain) {
-            return Ok(finish_response(&fe, r, mode));
+            tr.term = PROXY_REQUEST;
+            return finish_response(&fe, r, mode);
         }
     }
     if let (Some(ff), Some(ip)) = (be.forwardfor.as_ref().or(fe.forwardfor.as_ref()), src) {
@@ -615,8 +657,9 @@ async fn handle(
             }
         }
     }
-    let r = forward(&fe, &be, &chain, req, peer, mode, (first, &ctl)).await;
-    Ok(finish_response(&fe, r, mode))
+    tr.backend = Some(be.name.clone());
+    let r = forward(&fe, &be, &chain, req, peer, mode, (first, ctl, tr)).await;
+    finish_response(&fe, r, mode)
 }
 
 fn finish_response(
@@ -631,6 +674,48 @@ fn finish_response(
     r
 }
 
+/// What [`route`] and [`forward`] learnt about a request, for its log line.
+#[derive(Debug)]
+struct Trace {
+    start: Instant,
+    backend: Option<String>,
+    server: Option<String>,
+    t_queue: Option<Duration>,
+    t_connect: Option<Duration>,
+    t_response: Option<Duration>,
+    retries: u32,
+    term: Termination,
+}
+
+impl Trace {
+    fn new() -> Trace {
+        Trace {
+            start: Instant::now(),
+            backend: None,
+            server: None,
+            t_queue: None,
+            t_connect: None,
+            t_response: None,
+            retries: 0,
+            term: Termination::NORMAL,
+        }
+    }
+}
+
+const PROXY_REQUEST: Termination = Termination {
+    side: Some(Side::Proxy),
+    timeout: false,
+    phase: Phase::Request,
+};
+
+fn term(side: Side, timeout: bool, phase: Phase) -> Termination {
+    Termination {
+        side: Some(side),
+        timeout,
+        phase,
+    }
+}
+
 /// Sends `req` to a server of `be` and returns its response, or the error page.
 async fn forward(
     fe: &Frontend,
@@ -639,7 +724,7 @@ async fn forward(
     mut req: Request<Incoming>,
     peer: Peer,
     mode: HttpConnMode,
-    (first, ctl): (bool, &ConnCtl),
+    (first, ctl, tr): (bool, &ConnCtl, &mut Trace),
 ) -> Response<RespBody> {
     let chain_errors = |s| error_response(chain, s);
     let upgrade = upgrade_of(req.headers());
@@ -662,13 +747,21 @@ async fn forward(
             None
         }
     };
+    let queued_at = Instant::now();
     let acquired = {
         let key = key_of(&be.balance, &req, peer.src.map(|a| a.ip()));
         be.acquire(&key, None).await
     };
+    tr.t_queue = Some(queued_at.elapsed());
     let mut slot = match acquired {
         Ok(s) => s,
-        Err(AcquireError::NoServer | AcquireError::QueueTimeout) => return chain_errors(503),
+        Err(e) => {
+            tr.term = match e {
+                AcquireError::NoServer => term(Side::Server, false, Phase::Connect),
+                AcquireError::QueueTimeout => term(Side::Server, true, Phase::Queue),
+            };
+            return chain_errors(503);
+        }
     };
     let mut left = be.retries;
     let mut req = req;
@@ -686,35 +779,51 @@ async fn forward(
                 _ => continue,
             },
             None => {
+                tr.server = Some(slot.server().name.clone());
+                let connect_at = Instant::now();
                 let Some(sock) = be.connect_once(&slot, &peer).await else {
+                    tr.term = term(Side::Server, false, Phase::Connect);
                     if left == 0 {
                         return chain_errors(503);
                     }
                     left -= 1;
+                    tr.retries = tr.retries.saturating_add(1);
                     slot = match be.next_attempt(slot, left).await {
                         Ok(s) => s,
                         Err(_) => return chain_errors(503),
                     };
                     continue;
                 };
+                tr.t_connect = Some(connect_at.elapsed());
                 let hs = match be.server_timeout {
                     Some(t) if client_upgrade.is_none() => open(IdleIo::new(sock, t)).await,
                     _ => open(sock).await,
                 };
                 match hs {
                     Ok(s) => (s, true),
-                    Err(_) => return chain_errors(502),
+                    Err(_) => {
+                        tr.term = term(Side::Server, false, Phase::Headers);
+                        return chain_errors(502);
+                    }
                 }
             }
         };
+        tr.server = Some(slot.server().name.clone());
+        tr.t_connect.get_or_insert(Duration::ZERO);
+        tr.term = Termination::NORMAL;
+        let sent_at = Instant::now();
         let sent = sender.try_send_request(req);
         let res = match be.server_timeout {
             Some(t) => match tokio::time::timeout(t, sent).await {
                 Ok(r) => r,
-                Err(_) => return chain_errors(504),
+                Err(_) => {
+                    tr.term = term(Side::Server, true, Phase::Headers);
+                    return chain_errors(504);
+                }
             },
             None => sent.await,
         };
+        tr.t_response = Some(sent_at.elapsed());
         match res {
             Ok(mut resp) => {
                 if resp.status() == StatusCode::SWITCHING_PROTOCOLS {
@@ -742,6 +851,7 @@ async fn forward(
                     if let Some(r) =
                         run_response_rules(rules, acls, &mut parts.headers, peer, chain)
                     {
+                        tr.term = term(Side::Proxy, false, Phase::Headers);
                         return r;
                     }
                 }
@@ -764,7 +874,10 @@ async fn forward(
             Err(mut e) => match e.take_message() {
                 // A stale pooled connection: the request was not sent, try again.
                 Some(r) if !fresh => req = r,
-                _ => return chain_errors(502),
+                _ => {
+                    tr.term = term(Side::Server, false, Phase::Headers);
+                    return chain_errors(502);
+                }
             },
         }
     }

@@ -569,3 +569,42 @@ async fn an_upgraded_connection_idles_up_to_timeout_tunnel_not_timeout_client() 
     timeout(T, c.read_exact(&mut four)).await.unwrap().unwrap();
     assert_eq!(&four, b"late");
 }
+
+#[tokio::test]
+async fn the_log_hook_sees_each_request_with_names_status_and_termination_state() {
+    use crate::proxy::listener::{start_with, BoundAddr, Hooks};
+    use crate::proxy::stream::StreamInfo;
+    let good = Origin::start(Behaviour::Echo("s1")).await;
+    let slow = Origin::start(Behaviour::Silent).await;
+    let seen: Arc<std::sync::Mutex<Vec<StreamInfo>>> = Arc::default();
+    let sink = Arc::clone(&seen);
+    let hooks = Hooks {
+        log: Some(Arc::new(move |i: &StreamInfo| {
+            sink.lock().unwrap().push(i.clone())
+        })),
+    };
+    let mut p = listen("l", Mode::Http, &[good.addr, slow.addr]);
+    p.timeouts.server = Some(Duration::from_millis(100));
+    let cfg = crate::config::model::Config {
+        proxies: vec![p],
+        ..Default::default()
+    };
+    let st = start_with(&cfg, &hooks).await.unwrap();
+    let Some(BoundAddr::Inet(addr)) = st.addr("l").cloned() else {
+        panic!()
+    };
+    let mut c = TcpStream::connect(addr).await.unwrap();
+    let mut buf = Vec::new();
+    assert_eq!(get(&mut c, &mut buf, "/a").await.status, 200);
+    assert_eq!(get(&mut c, &mut buf, "/b").await.status, 504);
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 2);
+    assert_eq!(seen[0].request_line.as_deref(), Some("GET /a HTTP/1.1"));
+    assert_eq!(seen[0].server.as_deref(), Some("s1"));
+    assert_eq!(seen[0].backend.as_deref(), Some("l"));
+    assert_eq!(seen[0].status, Some(200));
+    assert_eq!(seen[0].termination.letters(), ['-', '-']);
+    assert_eq!(seen[1].server.as_deref(), Some("s2"));
+    assert_eq!(seen[1].status, Some(504));
+    assert_eq!(seen[1].termination.letters(), ['s', 'H']);
+}

@@ -18,6 +18,7 @@ pub mod listener;
 pub mod proxy_protocol;
 pub mod sample;
 pub mod socket;
+pub mod stream;
 pub mod tcp;
 #[cfg(test)]
 pub mod testutil;
