@@ -390,4 +390,33 @@ mod tests {
         let r = timeout(T, c.read_to_end(&mut back)).await.unwrap();
         assert!(r.is_err() || back.is_empty());
     }
+
+    #[tokio::test]
+    async fn the_log_hook_sees_a_tcp_stream_with_its_byte_counts() {
+        use crate::proxy::listener::{start_with, BoundAddr, Hooks};
+        let o = echo_origin().await;
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<StreamInfo>();
+        let hooks = Hooks {
+            log: Some(Arc::new(move |i: &StreamInfo| {
+                let _ = tx.send(i.clone());
+            })),
+        };
+        let cfg = crate::config::model::Config {
+            proxies: vec![listen("l", Mode::Tcp, &[o])],
+            ..Default::default()
+        };
+        let st = start_with(&cfg, &hooks).await.unwrap();
+        let Some(BoundAddr::Inet(addr)) = st.addr("l").cloned() else {
+            panic!()
+        };
+        let mut c = TcpStream::connect(addr).await.unwrap();
+        c.write_all(b"hello").await.unwrap();
+        c.shutdown().await.unwrap();
+        let mut back = Vec::new();
+        timeout(T, c.read_to_end(&mut back)).await.unwrap().unwrap();
+        let info = timeout(T, rx.recv()).await.unwrap().unwrap();
+        assert_eq!((info.bytes_in, info.bytes_out), (5, 5));
+        assert_eq!(info.server.as_deref(), Some("s1"));
+        assert_eq!(info.termination.letters(), ['-', '-']);
+    }
 }
