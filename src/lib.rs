@@ -20,7 +20,27 @@
 //!
 //! # Where each keyword lives
 //!
-//! (filled as keywords are implemented)
+//! Configuration keywords are parsed in `config::kw`, one file per family, each with a
+//! `KEYWORDS` table (grep for `"keyword"`):
+//!
+//! | Keywords | File |
+//! |---|---|
+//! | `global` section (`daemon`, `maxconn`, `nbthread`, `user`, `stats socket`, `tune.*`, ...) | `config/kw/global.rs` |
+//! | `mode`, `default_backend`, `use_backend`, `retries`, `maxconn`, `id`, `monitor-uri`, `http-reuse`, kept ones | `config/kw/proxy.rs` |
+//! | `bind` and its options | `config/kw/bind.rs` |
+//! | `server`, `default-server` and their options | `config/kw/server.rs` |
+//! | `timeout *` | `config/kw/timeout.rs` |
+//! | `balance`, `hash-type` | `config/kw/balance.rs` |
+//! | `option *`, `no option *` | `config/kw/option.rs` |
+//! | `cookie` | `config/kw/cookie.rs` |
+//! | `http-check` | `config/kw/check.rs` |
+//! | `stats *` (proxies) | `config/kw/stats.rs` |
+//! | `log` | `config/kw/log.rs` |
+//! | `acl`, `if`/`unless` conditions | `config/kw/acl.rs` |
+//! | `http-request`, `http-response`, `tcp-request` | `config/kw/http_rules.rs` |
+//! | `errorfile` | `config/kw/errorfile.rs` |
+//! | `userlist` sections | `config/kw/userlist.rs` |
+//! | cross-checks after parsing | `config/validate.rs` |
 
 pub mod balance;
 pub mod check;

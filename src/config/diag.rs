@@ -69,7 +69,9 @@ pub struct Diag {
     /// The keyword involved, for tooling (not printed separately).
     pub keyword: Option<String>,
     /// The message, without the `parsing [file:line] : ` prefix. Extra lines
-    /// (after `\n`) are printed with HAProxy's `   | ` continuation prefix.
+    /// (after `\n`) are printed with HAProxy's `   | ` continuation prefix, except lines
+    /// starting with two spaces (quoted config excerpts and carets) and empty lines,
+    /// printed as they are.
     pub msg: String,
 }
 
@@ -89,7 +91,11 @@ impl Diag {
             None => format!("{}({}) : config : {}", self.level.tag(), pid, first),
         };
         for l in lines {
-            out.push_str("\n   | ");
+            // HAProxy's config excerpts and carets are indented by two spaces and printed
+            // as they are; other extra lines get the `   | ` continuation bar.
+            // An empty line (a message ending with '\n') stays blank, as in HAProxy.
+            let bare = l.is_empty() || l.starts_with("  ");
+            out.push_str(if bare { "\n" } else { "\n   | " });
             out.push_str(l);
         }
         out
@@ -188,37 +194,62 @@ impl Diags {
 
 /// Finds the closest candidate to a misspelled keyword, for "did you mean 'x' maybe ?".
 ///
-/// Mirrors HAProxy's `cfg_find_best_match()` closely enough: candidates within an edit
-/// distance of about a third of the word are proposed, the closest first.
+/// This is HAProxy's `cfg_find_best_match()`: each word gets a fingerprint counting the
+/// transitions between its characters (letters, digits and "other", plus word begin/end)
+/// and which characters occur; the distance is the sum of the absolute differences. The
+/// first candidate with the smallest distance wins, so pass candidates in HAProxy's order
+/// (registered keywords first, then its `common_kw_list`). Nothing is proposed when the
+/// distance exceeds twice the length of either word.
 pub fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
+    let sig = fingerprint(word);
     let mut best: Option<(&str, usize)> = None;
     for c in candidates {
-        let d = edit_distance(word, c);
-        let limit = (word.len().max(c.len()) / 3).max(1) + 1;
-        if d <= limit && best.is_none_or(|(_, bd)| d < bd) {
+        let d = fingerprint_distance(&sig, &fingerprint(c));
+        if best.is_none_or(|(_, bd)| d < bd) {
             best = Some((c, d));
         }
     }
-    best.map(|(c, _)| c)
+    let (c, d) = best?;
+    if d > 2 * word.len() || d > 2 * c.len() {
+        return None;
+    }
+    Some(c)
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.iter().enumerate() {
-        cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != cb);
-            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+/// A word's fingerprint: 32x32 transition counts between character classes
+/// (1..=26 letters, 27 digits, 28 other characters and the word's begin/end); row 0 marks
+/// which classes occur.
+fn fingerprint(word: &str) -> [u8; 1024] {
+    let mut fp = [0u8; 1024];
+    let mut from = 28usize;
+    for b in word.bytes() {
+        let to = match b.to_ascii_lowercase() {
+            c @ b'a'..=b'z' => usize::from(c - b'a') + 1,
+            b'0'..=b'9' => 27,
+            _ => 28,
+        };
+        if let Some(x) = fp.get_mut(to) {
+            *x = 1;
         }
-        std::mem::swap(&mut prev, &mut cur);
+        if let Some(x) = fp.get_mut(32 * from + to) {
+            *x = x.wrapping_add(1);
+        }
+        from = to;
     }
-    prev[b.len()]
+    if let Some(x) = fp.get_mut(32 * from + 28) {
+        *x = x.wrapping_add(1);
+    }
+    fp
+}
+
+fn fingerprint_distance(a: &[u8; 1024], b: &[u8; 1024]) -> usize {
+    a.iter()
+        .zip(b.iter())
+        .map(|(&x, &y)| usize::from(x.abs_diff(y)))
+        .sum()
 }
 
 #[cfg(test)]
@@ -252,6 +283,73 @@ mod tests {
         );
     }
 
+    /// HAProxy 2.6's `common_kw_list` for proxy sections, in its order, plus "timeout"
+    /// (a registered keyword).
+    const LISTEN_COMMON: &[&str] = &[
+        "timeout",
+        "listen",
+        "frontend",
+        "backend",
+        "defaults",
+        "server",
+        "default-server",
+        "server-template",
+        "bind",
+        "monitor-net",
+        "monitor-uri",
+        "mode",
+        "id",
+        "description",
+        "disabled",
+        "enabled",
+        "acl",
+        "dynamic-cookie-key",
+        "cookie",
+        "email-alert",
+        "persist",
+        "appsession",
+        "load-server-state-from-file",
+        "server-state-file-name",
+        "max-session-srv-conns",
+        "capture",
+        "retries",
+        "http-request",
+        "http-response",
+        "http-after-response",
+        "http-send-name-header",
+        "block",
+        "redirect",
+        "use_backend",
+        "use-server",
+        "force-persist",
+        "ignore-persist",
+        "force-persist",
+        "stick-table",
+        "stick",
+        "stats",
+        "option",
+        "default_backend",
+        "http-reuse",
+        "monitor",
+        "transparent",
+        "maxconn",
+        "backlog",
+        "fullconn",
+        "dispatch",
+        "balance",
+        "hash-type",
+        "hash-balance-factor",
+        "unique-id-format",
+        "unique-id-header",
+        "log-format",
+        "log-format-sd",
+        "log-tag",
+        "log",
+        "source",
+        "usesrc",
+        "error-log-format",
+    ];
+
     #[test]
     fn close_misspellings_are_suggested() {
         assert_eq!(
@@ -259,5 +357,46 @@ mod tests {
             Some("retries")
         );
         assert_eq!(did_you_mean("zzzzzz", ["retries", "mode"]), None);
+    }
+
+    #[test]
+    fn suggestions_match_haproxy_for_proxy_keywords() {
+        // each checked against `haproxy -c` 2.6.12 in a listen section
+        let cases = [
+            ("refresh", Some("retries")),
+            ("balanse", Some("balance")),
+            ("servr", Some("server")),
+            ("maxcon", Some("maxconn")),
+            ("cokie", Some("cookie")),
+            ("usebackend", Some("use_backend")),
+            ("tiemout", Some("timeout")),
+            ("xyzzy", None),
+            ("ab", None),
+        ];
+        for (word, want) in cases {
+            assert_eq!(
+                did_you_mean(word, LISTEN_COMMON.iter().copied()),
+                want,
+                "{word}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_first_of_equally_close_candidates_wins() {
+        assert_eq!(did_you_mean("ab", ["ba", "ab2", "abc"]), Some("ab2"));
+    }
+
+    #[test]
+    fn fingerprints_count_transitions_and_ignore_case() {
+        assert_eq!(
+            fingerprint_distance(&fingerprint("Mode"), &fingerprint("mode")),
+            0
+        );
+        // "ab" vs "ba": same letters; the 3 transitions of each differ
+        assert_eq!(
+            fingerprint_distance(&fingerprint("ab"), &fingerprint("ba")),
+            6
+        );
     }
 }

@@ -18,6 +18,7 @@
 //! own lines apply. This room imports no other room of the crate, so `haproxy -c` never
 //! touches the runtime.
 
+pub mod cond;
 pub mod diag;
 pub mod kw;
 pub mod lexer;
@@ -25,6 +26,9 @@ pub mod model;
 pub mod section;
 pub mod units;
 pub mod validate;
+
+#[cfg(test)]
+mod compat_tests;
 
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
@@ -52,22 +56,8 @@ pub struct Loaded {
 /// (`Error(s) found in configuration file : F`, `Fatal errors found in configuration.`).
 pub fn load(paths: &[PathBuf]) -> Result<Loaded, Diags> {
     let env = |name: &str| std::env::var(name).ok();
-    let mut files = Vec::new();
+    let files = config_files(paths)?;
     let mut diags = Diags::new();
-    for p in paths {
-        match list_files(p) {
-            Ok(mut f) => files.append(&mut f),
-            Err(e) => {
-                let msg = format!(
-                    "Cannot open configuration file/directory {} : {}",
-                    p.display(),
-                    strerror(&e)
-                );
-                diags.global(Level::Alert, msg);
-                return Err(diags);
-            }
-        }
-    }
     let mut texts = Vec::new();
     for f in files {
         match std::fs::read(&f) {
@@ -99,6 +89,29 @@ pub fn load(paths: &[PathBuf]) -> Result<Loaded, Diags> {
     out
 }
 
+/// The files the `-f` arguments name, in order: files as given, directories as their
+/// `*.cfg` files in lexical order. An empty result means HAProxy would print its usage.
+/// A missing path is HAProxy's "Cannot open configuration file/directory" alert.
+pub fn config_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Diags> {
+    let mut files = Vec::new();
+    for p in paths {
+        match list_files(p) {
+            Ok(mut f) => files.append(&mut f),
+            Err(e) => {
+                let mut diags = Diags::new();
+                let msg = format!(
+                    "Cannot open configuration file/directory {} : {}",
+                    p.display(),
+                    strerror(&e)
+                );
+                diags.global(Level::Alert, msg);
+                return Err(diags);
+            }
+        }
+    }
+    Ok(files)
+}
+
 /// Loads configuration texts already in memory: `(file name, content)` pairs, in order.
 /// This is [`load`] without the file system (handy for tests and `-c` of generated text).
 pub fn load_texts(
@@ -113,14 +126,24 @@ pub fn load_texts(
             .iter()
             .filter(|d| d.level == Level::Alert)
             .count();
-        let lines = lexer::lex(name, text, env, &mut b.diags);
-        let grouped = section::group_file(lines, &mut b.diags);
+        // The lexer's messages are held back and interleaved by line number with the
+        // keyword parsers' ones, so that the output keeps HAProxy's file order.
+        let mut lexer_diags = Diags::new();
+        let lexed = lexer::lex_file(name, text.as_bytes(), env, &mut lexer_diags);
+        b.pending = lexer_diags.list.into();
+        let mut group_diags = Diags::new();
+        let grouped = section::group_file(lexed.lines, &mut group_diags);
+        let first_line = grouped.sections.first().map_or(u32::MAX, |s| s.loc.line);
+        flush_pending(&mut b.pending, &mut b.diags, first_line);
+        b.diags.extend(group_diags);
         for s in grouped.sections {
             b.section(s);
-            if b.aborted {
+            if b.aborted || b.stopped {
                 break;
             }
         }
+        flush_pending(&mut b.pending, &mut b.diags, u32::MAX);
+        b.aborted |= lexed.aborted;
         let after = b
             .diags
             .list
@@ -137,6 +160,9 @@ pub fn load_texts(
             // HAProxy stops reading at once and skips the validity checks and their
             // closing "Fatal errors" line.
             return Err(b.diags);
+        }
+        if b.stopped {
+            break;
         }
     }
     let mut diags = b.diags;
@@ -203,10 +229,81 @@ struct Builder {
     aborted: bool,
     /// The abort was reported as HAProxy's odd "Could not open configuration file".
     open_failed: bool,
+    /// Lexer messages of the current file not yet reported.
+    pending: std::collections::VecDeque<diag::Diag>,
+    /// Lines that raised an alert so far (HAProxy gives up after 50).
+    fatal: usize,
+    /// Set once HAProxy's "too many fatal errors" limit was hit.
+    stopped: bool,
+}
+
+/// Moves the held-back lexer messages about lines up to `line` into `diags`.
+fn flush_pending(
+    pending: &mut std::collections::VecDeque<diag::Diag>,
+    diags: &mut Diags,
+    line: u32,
+) {
+    while let Some(d) = pending.front() {
+        if diag_line(d).is_some_and(|l| l > line) {
+            break;
+        }
+        if let Some(d) = pending.pop_front() {
+            diags.list.push(d);
+        }
+    }
+}
+
+/// The line a diagnostic is about: its `loc`, or the `[file:line]` its text starts with
+/// (the lexer writes HAProxy's `parsing [f:l]: ` form into the text itself).
+fn diag_line(d: &diag::Diag) -> Option<u32> {
+    if let Some(l) = &d.loc {
+        return Some(l.line);
+    }
+    let inner = d.msg.strip_prefix("parsing [")?;
+    let end = inner.find(']')?;
+    let place = inner.get(..end)?;
+    place.rsplit_once(':')?.1.parse().ok()
+}
+
+/// The few checks HAProxy makes while reading a `ring` section that we keep inactive.
+fn ring_checks(s: &Section, diags: &mut Diags) {
+    for l in &s.lines {
+        if l.keyword() != "size" {
+            continue;
+        }
+        let arg = l.word(1).unwrap_or("");
+        if let Ok(n) = units::parse_size(arg) {
+            if n < 16384 {
+                let name = s.name.as_deref().unwrap_or("");
+                let msg = format!("ignoring new size '{arg}' that is smaller than current size '16384' for ring '{name}'.");
+                diags.warning(&l.loc, "size", msg);
+            }
+        }
+    }
+}
+
+/// Number of alerts recorded so far.
+fn alerts(d: &Diags) -> usize {
+    d.list.iter().filter(|x| x.level == Level::Alert).count()
+}
+
+/// HAProxy stops reading after 50 lines with fatal errors; true when `line` is past that.
+fn too_many(fatal: &mut usize, diags: &mut Diags, line: &lexer::Line) -> bool {
+    if *fatal < 50 {
+        return false;
+    }
+    let msg = format!(
+        "parsing [{}]: too many fatal errors ({}), stopping now.",
+        line.loc, *fatal
+    );
+    diags.global(Level::Alert, msg);
+    *fatal = 0;
+    true
 }
 
 impl Builder {
     fn section(&mut self, s: Section) {
+        flush_pending(&mut self.pending, &mut self.diags, s.loc.line);
         match s.kind {
             SectionKind::Global => {
                 let mut ctx = kw::GlobalCtx {
@@ -215,7 +312,14 @@ impl Builder {
                     abort: false,
                 };
                 for line in &s.lines {
+                    flush_pending(&mut self.pending, ctx.diags, line.loc.line);
+                    if too_many(&mut self.fatal, ctx.diags, line) {
+                        self.stopped = true;
+                        break;
+                    }
+                    let before = alerts(ctx.diags);
                     kw::parse_global_line(&mut ctx, line);
+                    self.fatal += usize::from(alerts(ctx.diags) > before);
                     if ctx.abort {
                         break;
                     }
@@ -229,10 +333,21 @@ impl Builder {
                 self.proxy_section(&s);
             }
             SectionKind::Userlist => {
-                let ul = kw::userlist::parse_userlist(&s, &mut self.diags);
-                self.config.userlists.push(ul);
+                if let Some(ul) =
+                    kw::userlist::parse_userlist(&s, &self.config.userlists, &mut self.diags)
+                {
+                    self.config.userlists.push(ul);
+                }
             }
             _ => {
+                if s.kind == SectionKind::Ring {
+                    ring_checks(&s, &mut self.diags);
+                }
+                if s.kind == SectionKind::HttpErrors {
+                    let files = kw::errorfile::parse_http_errors(&s, &mut self.diags);
+                    let name = s.name.clone().unwrap_or_default();
+                    self.config.http_errors.push((name, files));
+                }
                 self.config.other_sections.push(RawSection {
                     kind: s.kind.keyword().to_string(),
                     name: s.name.clone().unwrap_or_default(),
@@ -255,20 +370,27 @@ impl Builder {
     fn base(&mut self, s: &Section) -> Option<Proxy> {
         match &s.from {
             Some(name) => {
-                let found = self
+                let what = s.kind.keyword();
+                let own = s.name.as_deref().unwrap_or("");
+                let mut found = self
                     .defaults
                     .iter()
-                    .rev()
-                    .find(|(n, _)| n.as_deref() == Some(name.as_str()));
-                match found {
-                    Some((_, p)) => Some(p.clone()),
-                    None => {
-                        let what = s.kind.keyword();
-                        let own = s.name.as_deref().unwrap_or("");
+                    .filter(|(n, _)| n.as_deref() == Some(name.as_str()));
+                match (found.next(), found.next()) {
+                    (Some((_, p)), None) => Some(p.clone()),
+                    (Some((_, a)), Some((_, b))) => {
                         let msg = format!(
-                            "defaults section '{name}' (referenced by {what} '{own}') not found."
+                            "ambiguous defaults section name '{name}' referenced by {what} '{own}' exists at least at {} and {}.",
+                            a.loc, b.loc
                         );
                         self.diags.alert(&s.loc, what, msg);
+                        None
+                    }
+                    _ => {
+                        let msg =
+                            format!("defaults section '{name}' not found for {what} '{own}'.");
+                        self.diags.alert(&s.loc, what, msg);
+                        self.aborted = true;
                         None
                     }
                 }
@@ -287,7 +409,11 @@ impl Builder {
         if s.kind != SectionKind::Defaults {
             self.check_duplicate(s, kind, &name);
         }
-        let mut proxy = match self.base(s) {
+        let base = self.base(s);
+        if self.aborted {
+            return;
+        }
+        let mut proxy = match base {
             Some(d) => inherit(d, &name, kind, &s.loc),
             None => Proxy::new(name.clone(), kind, s.loc.clone()),
         };
@@ -296,13 +422,21 @@ impl Builder {
             section: s.kind,
             named_defaults: s.kind == SectionKind::Defaults && s.name.is_some(),
             global: &self.config.global,
+            others: &self.config.proxies,
             diags: &mut self.diags,
             prefix: None,
             abort: false,
             open_failed: false,
         };
         for line in &s.lines {
+            flush_pending(&mut self.pending, ctx.diags, line.loc.line);
+            if too_many(&mut self.fatal, ctx.diags, line) {
+                self.stopped = true;
+                break;
+            }
+            let before = alerts(ctx.diags);
             kw::parse_proxy_line(&mut ctx, line);
+            self.fatal += usize::from(alerts(ctx.diags) > before);
             if ctx.abort {
                 break;
             }
@@ -338,7 +472,11 @@ impl Builder {
             let msg = format!(
                 "Parsing [{}]: {} '{}' has the same name as {} '{}' declared at {}.",
                 s.loc,
-                kind.keyword(),
+                if kind == ProxyKind::Listen {
+                    "proxy"
+                } else {
+                    kind.keyword()
+                },
                 name,
                 other,
                 p.name,
@@ -354,8 +492,18 @@ fn line_file(loc: &Loc) -> Arc<str> {
 }
 
 /// A new proxy built as a copy of a `defaults` section: what a proxy inherits.
-fn inherit(d: Proxy, name: &str, kind: ProxyKind, loc: &Loc) -> Proxy {
+fn inherit(mut d: Proxy, name: &str, kind: ProxyKind, loc: &Loc) -> Proxy {
     let fresh = Proxy::new(name, kind, loc.clone());
+    if !fresh.cap.frontend {
+        // Log formats are only inherited by proxies with the frontend capability.
+        d.options.httplog = false;
+        d.options.tcplog = false;
+        d.options
+            .flags
+            .retain(|f| f != "httplog-clf" && f != "httpslog");
+        d.options.log_option_loc = None;
+        d.log_format = None;
+    }
     Proxy {
         name: fresh.name,
         loc: fresh.loc,

@@ -25,6 +25,9 @@ pub struct Config {
     /// `peers`, `resolvers`, `mailers`, `cache`, `program`, `http-errors` and `ring`
     /// sections: parsed into words and kept, not active.
     pub other_sections: Vec<RawSection>,
+    /// `http-errors NAME` sections: their `errorfile` lines, read at load. Proxies that
+    /// name them with `errorfiles NAME [CODE...]` get copies in `Proxy::errorfiles`.
+    pub http_errors: Vec<(String, Vec<ErrorFile>)>,
 }
 
 /// A section kept as words (`peers`, `resolvers`, `cache`, ...), not active.
@@ -72,6 +75,10 @@ pub struct Global {
     pub user: Option<UserSpec>,
     /// `group` (name) or `gid`.
     pub group: Option<UserSpec>,
+    /// The numeric user id of `user`/`uid`, resolved from `/etc/passwd` at load.
+    pub uid: Option<u32>,
+    /// The numeric group id of `group`/`gid`, resolved from `/etc/group` at load.
+    pub gid: Option<u32>,
     /// `chroot`.
     pub chroot: Option<PathBuf>,
     /// `log` lines of the global section.
@@ -104,6 +111,8 @@ pub struct Global {
     pub spread_checks: Option<u32>,
     /// `quiet`.
     pub quiet: bool,
+    /// `expose-experimental-directives`.
+    pub expose_experimental: bool,
     /// `node` name reported on the stats page.
     pub node: Option<String>,
     /// `description`.
@@ -525,6 +534,8 @@ pub struct Options {
     /// `option ssl-hello-chk`, `smtpchk`, `mysql-check`, `pgsql-check`, `redis-check`,
     /// `ldap-check`: the check kind, kept by name.
     pub check_kind: Option<String>,
+    /// Where the last `option httplog`/`option tcplog` was written (for messages).
+    pub log_option_loc: Option<Loc>,
     /// Other accepted on/off options without a field of their own (`logasap`,
     /// `prefer-last-server`, `http-no-delay`, ...), by name, when set.
     pub flags: Vec<String>,

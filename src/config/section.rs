@@ -127,9 +127,13 @@ pub fn group(lines: Vec<Line>, diags: &mut Diags) -> Vec<Section> {
 /// Groups the lines of one file, telling whether a fatal header error stopped it.
 pub fn group_file(lines: Vec<Line>, diags: &mut Diags) -> Grouped {
     let mut out = Grouped::default();
+    let mut skipping = false;
     for line in lines {
         let kw = line.keyword();
         let Some(kind) = SectionKind::from_keyword(kw) else {
+            if skipping {
+                continue;
+            }
             match out.sections.last_mut() {
                 Some(s) => s.lines.push(line),
                 None => diags.global(
@@ -143,23 +147,51 @@ pub fn group_file(lines: Vec<Line>, diags: &mut Diags) -> Grouped {
             continue;
         };
         match header(kind, &line) {
-            Ok(section) => out.sections.push(section),
-            Err(msg) => {
+            Ok(section) => {
+                skipping = false;
+                out.sections.push(section);
+            }
+            Err(e) => {
                 let sink = match out.sections.last_mut() {
                     Some(s) => &mut s.trailing,
                     None => &mut *diags,
                 };
-                sink.alert(&line.loc, kw, msg);
-                out.aborted = true;
-                return out;
+                if e.bare {
+                    sink.global(
+                        super::diag::Level::Alert,
+                        format!("parsing [{}]: {}", line.loc, e.msg),
+                    );
+                } else {
+                    sink.alert(&line.loc, kw, e.msg);
+                }
+                if e.abort {
+                    out.aborted = true;
+                    return out;
+                }
+                // HAProxy keeps reading; the broken section's lines are dropped.
+                skipping = true;
             }
         }
     }
     out
 }
 
+/// A broken section header.
+struct HeaderError {
+    /// HAProxy's message.
+    msg: String,
+    /// True when HAProxy stops reading the configuration (`ERR_ABORT`).
+    abort: bool,
+    /// True when the message is printed as `parsing [f:l]: msg` (no space before ':').
+    bare: bool,
+}
+
+fn herr(msg: String, abort: bool, bare: bool) -> HeaderError {
+    HeaderError { msg, abort, bare }
+}
+
 /// Parses a header line into an empty section.
-fn header(kind: SectionKind, line: &Line) -> Result<Section, String> {
+fn header(kind: SectionKind, line: &Line) -> Result<Section, HeaderError> {
     let kw = kind.keyword();
     let mut name = line.word(1).map(str::to_string);
     let mut rest = 2;
@@ -170,20 +202,27 @@ fn header(kind: SectionKind, line: &Line) -> Result<Section, String> {
     let needs_name = !matches!(kind, SectionKind::Global | SectionKind::Defaults);
     if needs_name && name.is_none() {
         return Err(match kind {
-            SectionKind::Userlist | SectionKind::Peers | SectionKind::Mailers => {
-                format!("'{kw}' expects <name> as argument.")
+            SectionKind::Userlist => {
+                herr(format!("'{kw}' expects <name> as arguments."), false, true)
             }
-            _ => format!("'{kw}' expects an <id> argument"),
+            SectionKind::Ring => herr("missing ring name.".into(), false, false),
+            SectionKind::Cache => herr(format!("'{kw}' expects a <name> argument"), true, false),
+            SectionKind::Peers
+            | SectionKind::Resolvers
+            | SectionKind::Mailers
+            | SectionKind::HttpErrors => {
+                herr(format!("missing name for {kw} section."), true, false)
+            }
+            _ => herr(format!("'{kw}' expects an <id> argument"), true, false),
         });
     }
-    if let Some(n) = &name {
-        if let Some(c) = n
+    if let (Some(n), false) = (&name, kind == SectionKind::Defaults) {
+        let bad = n
             .chars()
-            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':')))
-        {
-            return Err(format!(
-                "character '{c}' is not permitted in '{kw}' name '{n}'."
-            ));
+            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':')));
+        if let Some(c) = bad {
+            let msg = format!("character '{c}' is not permitted in '{kw}' name '{n}'.");
+            return Err(herr(msg, !kind.is_proxy(), false));
         }
     }
     let mut from = None;
@@ -191,9 +230,8 @@ fn header(kind: SectionKind, line: &Line) -> Result<Section, String> {
         match (line.word(rest), line.word(rest + 1)) {
             (Some("from"), Some(d)) => from = Some(d.to_string()),
             (Some("from"), None) => {
-                return Err(format!(
-                    "'{kw}' expects the name of a defaults section after 'from'."
-                ));
+                let msg = format!("'{kw}' expects the name of a defaults section after 'from'.");
+                return Err(herr(msg, true, false));
             }
             _ => {}
         }

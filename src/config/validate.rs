@@ -6,7 +6,7 @@
 //! `-c`'s exit code 2.
 
 use super::diag::{Diags, Level};
-use super::model::{Config, Mode, Proxy, ProxyKind};
+use super::model::{Balance, Config, Mode, Proxy, ProxyKind};
 
 /// True if at least one enabled proxy with the frontend capability has a `bind` line.
 /// Without one, `haproxy -c` says "Configuration file has no error but will not start
@@ -19,27 +19,288 @@ pub fn has_listeners(config: &Config) -> bool {
 }
 
 /// Runs every check, pushing HAProxy's messages into `diags` and completing the model.
+/// Proxies are checked one by one in declaration order, each check in HAProxy's order.
 pub fn validate(config: &mut Config, diags: &mut Diags) {
-    for p in &config.proxies {
+    for i in 0..config.proxies.len() {
+        let Some(p) = config.proxies.get(i) else {
+            continue;
+        };
         if p.disabled {
             continue;
         }
+        let global_logs = !config.global.logs.is_empty();
+        let mut p = p.clone();
+        tcp_mode_fallbacks_early(&mut p, diags);
         if p.cap.frontend && p.binds.is_empty() {
             let msg = format!(
                 "{} '{}' has no 'bind' directive. Please declare it as a backend if this was intended.",
-                type_word(p),
+                type_word(&p),
                 p.name
             );
             diags.global(Level::Warning, msg);
         }
-        if p.cap.frontend {
-            switching_targets(config, p, diags);
+        switching_targets(config, &p, diags);
+        use_server_targets(&p, diags);
+        missing_timeouts(&p, diags);
+        unique_servers(&p, diags);
+        errorfiles_sections(config, &mut p, diags);
+        let has_format = p.options.httplog || p.options.tcplog || p.log_format.is_some();
+        let has_logs = !p.logs.is_empty() || (p.log_global && global_logs);
+        if has_format && !has_logs && p.cap.frontend {
+            let msg = format!(
+                "log format ignored for {} '{}' since it has no log address.",
+                type_word(&p),
+                p.name
+            );
+            diags.global(Level::Warning, msg);
         }
-        missing_timeouts(p, diags);
-        unique_servers(p, diags);
+        tcp_mode_fallbacks_late(&mut p, diags);
+        if p.stats.enabled && p.stats.uri.is_none() {
+            // HAProxy's default statistics URI prefix.
+            p.stats.uri = Some("/haproxy?stats".into());
+        }
+        if let Some(slot) = config.proxies.get_mut(i) {
+            *slot = p;
+        }
     }
+    check_ports(config, diags);
     expand_log_global(config);
     assign_ids(config);
+}
+
+/// True if the `crt` paths give at least one file (a directory counts by its entries).
+fn has_certificate(crts: &[std::path::PathBuf]) -> bool {
+    crts.iter().any(|c| match std::fs::read_dir(c) {
+        // HAProxy skips the companion files it loads beside certificates.
+        Ok(entries) => entries.filter_map(Result::ok).any(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            ![".key", ".ocsp", ".issuer", ".sctl"]
+                .iter()
+                .any(|ext| name.ends_with(ext))
+        }),
+        Err(_) => c.is_file(),
+    })
+}
+
+/// Servers with health checks need a port to probe (HAProxy checks this when it sets the
+/// checks up, after the proxies were validated).
+fn check_ports(config: &Config, diags: &mut Diags) {
+    for p in config.proxies.iter().filter(|p| !p.disabled) {
+        for b in p
+            .binds
+            .iter()
+            .filter(|b| b.ssl && !has_certificate(&b.crts))
+        {
+            let msg = format!(
+                "Proxy '{}': no SSL certificate specified for bind '{}' at [{}] (use 'crt').",
+                p.name, b.text, b.loc
+            );
+            diags.global(Level::Alert, msg);
+        }
+    }
+    for p in config.proxies.iter().filter(|p| !p.disabled) {
+        for s in &p.servers {
+            let track = s.params.other.iter().position(|o| o == "track");
+            if let Some(target) = track.and_then(|i| s.params.other.get(i + 1)) {
+                let (px, srv) = match target.split_once('/') {
+                    Some((px, srv)) => (px, srv),
+                    None => (p.name.as_str(), target.as_str()),
+                };
+                let who = format!("[{}] : 'server {}/{}'", s.loc, p.name, s.name);
+                match config.backend(px) {
+                    None => diags.global(
+                        Level::Alert,
+                        format!("{who} : unable to find required proxy '{px}' for tracking."),
+                    ),
+                    Some(tp) if !tp.servers.iter().any(|x| x.name == srv) => diags.global(
+                        Level::Alert,
+                        format!("{who} : unable to find required server '{srv}' for tracking."),
+                    ),
+                    Some(_) => {}
+                }
+            }
+            let resolvers = s.params.other.iter().position(|o| o == "resolvers");
+            if let Some(name) =
+                resolvers.map(|i| s.params.other.get(i + 1).map_or("", String::as_str))
+            {
+                let known = config
+                    .other_sections
+                    .iter()
+                    .any(|r| r.kind == "resolvers" && r.name == name);
+                if !known {
+                    let msg = format!(
+                        "{} '{}', server '{}': unable to find required resolvers '{name}'",
+                        type_word(p),
+                        p.name,
+                        s.name
+                    );
+                    diags.global(Level::Alert, msg);
+                }
+            }
+            let port = match &s.addr {
+                super::model::ServerAddr::Inet(a) => a.port(),
+                super::model::ServerAddr::Host(_, port) => *port,
+                super::model::ServerAddr::Unix(_) => 1,
+            };
+            if s.params.check && port == 0 && s.params.check_port.is_none_or(|c| c == 0) {
+                let msg = format!(
+                    "config: {} '{}': server '{}' has neither service port nor check port.",
+                    type_word(p),
+                    p.name,
+                    s.name
+                );
+                diags.global(Level::Alert, msg);
+            }
+        }
+    }
+}
+
+/// `use-server NAME` must name a server of the proxy.
+fn use_server_targets(p: &Proxy, diags: &mut Diags) {
+    for r in p
+        .other
+        .iter()
+        .filter(|r| r.words.first().map(String::as_str) == Some("use-server"))
+    {
+        let Some(name) = r.words.get(1) else { continue };
+        if !p.servers.iter().any(|s| &s.name == name) {
+            let msg = format!(
+                "{} '{}' : unable to find server '{name}' referenced in a 'use-server' rule.",
+                type_word(p),
+                p.name
+            );
+            diags.global(Level::Alert, msg);
+        }
+    }
+}
+
+/// `errorfiles NAME [CODE...]`: copies the files of an `http-errors` section.
+fn errorfiles_sections(config: &Config, p: &mut Proxy, diags: &mut Diags) {
+    let refs: Vec<_> = p
+        .other
+        .iter()
+        .filter(|r| r.words.first().map(String::as_str) == Some("errorfiles"))
+        .cloned()
+        .collect();
+    for r in refs {
+        let name = r.words.get(1).map_or("", String::as_str);
+        let Some((_, files)) = config.http_errors.iter().find(|(n, _)| n == name) else {
+            let msg = format!(
+                "proxy '{}': unknown http-errors section '{name}' (at {}).",
+                p.name, r.loc
+            );
+            diags.global(Level::Alert, msg);
+            continue;
+        };
+        let codes: Vec<&str> = r.words.iter().skip(2).map(String::as_str).collect();
+        for e in files {
+            if codes.is_empty() || codes.contains(&e.status.to_string().as_str()) {
+                p.errorfiles.retain(|x| x.status != e.status);
+                p.errorfiles.push(e.clone());
+            }
+        }
+        for c in codes {
+            if !files.iter().any(|e| e.status.to_string() == c) {
+                let msg = format!(
+                    "config: proxy '{}' : status '{c}' not declared in http-errors section '{name}' (at {}).",
+                    p.name, r.loc
+                );
+                diags.global(Level::Warning, msg);
+            }
+        }
+    }
+}
+
+/// HTTP-only settings in a TCP proxy, first part: `cookie`, layer 7 `balance`, `httplog`.
+fn tcp_mode_fallbacks_early(p: &mut Proxy, diags: &mut Diags) {
+    if p.mode == Mode::Http {
+        return;
+    }
+    let who = format!("{} '{}'", type_word(p), p.name);
+    if p.cap.backend && p.cookie.is_some() {
+        diags.global(
+            Level::Warning,
+            format!("cookie will be ignored for {who} (needs 'mode http')."),
+        );
+        p.cookie = None;
+    }
+    let l7 = matches!(
+        p.balance,
+        Balance::Uri { .. } | Balance::UrlParam { .. } | Balance::Hdr { .. }
+    );
+    if p.cap.backend && l7 {
+        let msg = format!(
+            "Layer 7 hash not possible for {who} (needs 'mode http'). Falling back to round robin."
+        );
+        diags.global(Level::Warning, msg);
+        p.balance = Balance::RoundRobin;
+    }
+    if p.options.httplog {
+        let opt = if p.options.flags.iter().any(|f| f == "httpslog") {
+            "httpslog"
+        } else {
+            "httplog"
+        };
+        let msg = format!("'option {opt}' not usable with {who} (needs 'mode http'). Falling back to 'option tcplog'.");
+        match &p.options.log_option_loc {
+            Some(loc) => diags.warning(loc, "option", msg),
+            None => diags.global(Level::Warning, msg),
+        }
+        p.options.httplog = false;
+        p.options.tcplog = true;
+        p.options
+            .flags
+            .retain(|f| f != "httplog-clf" && f != "httpslog");
+    }
+}
+
+/// HTTP-only settings in a TCP proxy, second part: `stats`, http rules, `forwardfor`,
+/// `originalto`, server cookies. They are dropped from the model, as HAProxy ignores them.
+fn tcp_mode_fallbacks_late(p: &mut Proxy, diags: &mut Diags) {
+    if p.mode == Mode::Http {
+        return;
+    }
+    let who = format!("{} '{}'", type_word(p), p.name);
+    if p.stats.enabled {
+        diags.global(
+            Level::Warning,
+            format!("'stats' statement ignored for {who} as it requires HTTP mode."),
+        );
+        p.stats.enabled = false;
+    }
+    for (rules, kw) in [
+        (&mut p.http_request, "http-request"),
+        (&mut p.http_response, "http-response"),
+    ] {
+        if !rules.is_empty() {
+            diags.global(
+                Level::Warning,
+                format!("'{kw}' rules ignored for {who} as they require HTTP mode."),
+            );
+            rules.clear();
+        }
+    }
+    if p.forwardfor.take().is_some() {
+        diags.global(
+            Level::Warning,
+            format!("'option forwardfor' ignored for {who} as it requires HTTP mode."),
+        );
+    }
+    if p.options.originalto.take().is_some() {
+        diags.global(
+            Level::Warning,
+            format!("'option originalto' ignored for {who} as it requires HTTP mode."),
+        );
+    }
+    for s in &mut p.servers {
+        if s.params.cookie.take().is_some() {
+            let msg = format!(
+                "{who} : ignoring cookie for server '{}' as HTTP mode is disabled.",
+                s.name
+            );
+            diags.global(Level::Warning, msg);
+        }
+    }
 }
 
 /// `frontend`, `backend`, or `proxy` for a `listen`, as HAProxy names proxies.

@@ -66,6 +66,13 @@ fn acl(ctx: &mut ProxyCtx<'_>, line: &Line) {
         );
         return;
     };
+    if let Err(msg) = check_fetch(criterion) {
+        ctx.alert(
+            line,
+            format!("error detected while parsing ACL '{name}' : {msg}."),
+        );
+        return;
+    }
     ctx.proxy.acls.push(Acl {
         loc: line.loc.clone(),
         name: name.to_string(),
@@ -76,6 +83,17 @@ fn acl(ctx: &mut ProxyCtx<'_>, line: &Line) {
             .map(<[String]>::to_vec)
             .unwrap_or_default(),
     });
+}
+
+/// Checks that an ACL criterion names a fetch HAProxy knows.
+pub fn check_fetch(criterion: &str) -> Result<(), String> {
+    let name = super::fetches::fetch_name(criterion);
+    if super::fetches::is_known(name) {
+        return Ok(());
+    }
+    Err(format!(
+        "unknown fetch method '{name}' in ACL expression '{criterion}'"
+    ))
 }
 
 /// Parses the condition starting at word `at` (which must be `if` or `unless`). Named ACLs
@@ -108,7 +126,7 @@ pub fn parse_cond_words(words: &[String], known: &dyn Fn(&str) -> bool) -> Resul
             i += 1;
             match words.get(i) {
                 Some(n) => (true, n.as_str()),
-                None => return Err("missing ACL name after '!'".into()),
+                None => break, // a trailing "!" negates nothing, as in HAProxy
             }
         } else {
             (negate, body)
@@ -128,6 +146,7 @@ pub fn parse_cond_words(words: &[String], known: &dyn Fn(&str) -> bool) -> Resul
             let Some(criterion) = it.next() else {
                 return Err("missing fetch method in ACL expression ''".into());
             };
+            check_fetch(&criterion)?;
             AclRef::Anonymous {
                 criterion,
                 args: it.collect(),

@@ -199,7 +199,12 @@ pub fn parse_hash_type(args: &[String]) -> Result<HashType, String> {
         ..HashType::default()
     };
     h.function = match args.get(1).map(String::as_str) {
-        None | Some("sdbm") => HashFunction::Sdbm,
+        // HAProxy: `consistent` with no function means sdbm with the avalanche modifier.
+        None => {
+            h.avalanche = method == HashMethod::Consistent;
+            HashFunction::Sdbm
+        }
+        Some("sdbm") => HashFunction::Sdbm,
         Some("djb2") => HashFunction::Djb2,
         Some("wt6") => HashFunction::Wt6,
         Some("crc32") => HashFunction::Crc32,
@@ -228,6 +233,15 @@ mod tests {
 
     fn w(s: &str) -> Vec<String> {
         s.split_whitespace().map(String::from).collect()
+    }
+
+    #[test]
+    fn consistent_without_a_function_is_sdbm_with_avalanche() {
+        let h = parse_hash_type(&w("consistent")).unwrap();
+        assert_eq!(h.function, HashFunction::Sdbm);
+        assert!(h.avalanche);
+        assert!(!parse_hash_type(&w("consistent sdbm")).unwrap().avalanche);
+        assert!(!parse_hash_type(&w("map-based")).unwrap().avalanche);
     }
 
     #[test]

@@ -69,11 +69,8 @@ pub const OPTIONS: &[(&str, usize)] = &[
     ("prefer-client-ciphers", 0),
     ("process", 1),
     ("proto", 1),
-    ("quic-cc-algo", 1),
-    ("quic-force-retry", 0),
     ("severity-output", 1),
-    ("sigalgs", 1),
-    ("client-sigalgs", 1),
+    ("shards", 1),
     ("ssl", 0),
     ("ssl-max-ver", 1),
     ("ssl-min-ver", 1),
@@ -88,6 +85,78 @@ pub const OPTIONS: &[(&str, usize)] = &[
     ("v4v6", 0),
     ("v6only", 0),
     ("verify", 1),
+];
+
+/// What HAProxy says after `'bind X' in section 'S' : ` when an option lacks its value.
+const MISSING_VALUE: &[(&str, &str)] = &[
+    (
+        "accept-netscaler-cip",
+        "'accept-netscaler-cip' : missing value",
+    ),
+    (
+        "alpn",
+        "'alpn' : missing the comma-delimited ALPN protocol suite",
+    ),
+    ("backlog", "'backlog' : missing value"),
+    ("ca-file", "'ca-file' : missing CAfile path"),
+    ("ca-ignore-err", "'ca-ignore-err' : missing error IDs list"),
+    ("ca-sign-file", "'ca-sign-file' : missing CAfile path"),
+    ("ca-sign-pass", "'ca-sign-pass' : missing CAkey password"),
+    ("ca-verify-file", "'ca-verify-file' : missing CAfile path"),
+    ("ciphers", "'ciphers' : missing cipher suite"),
+    ("ciphersuites", "'ciphersuites' : missing cipher suite"),
+    ("crl-file", "'crl-file' : missing CRLfile path"),
+    ("crt", "'crt' : missing certificate location"),
+    (
+        "crt-ignore-err",
+        "'crt-ignore-err' : missing error IDs list",
+    ),
+    ("crt-list", "'crt-list' : missing certificate location"),
+    ("curves", "'curves' : missing curve suite"),
+    ("ecdhe", "'ecdhe' : missing named curve"),
+    ("expose-fd", "'expose-fd' : missing fd type"),
+    ("gid", "'gid' : missing value"),
+    ("group", "'group' : missing group name"),
+    ("id", "'id' : expects an integer argument"),
+    ("interface", "'interface' : missing interface name"),
+    ("level", "'level' : missing level"),
+    ("maxconn", "'maxconn' : missing value"),
+    (
+        "mode",
+        "'mode' : missing or invalid mode '' (octal integer expected)",
+    ),
+    ("mss", "'mss' : missing MSS value"),
+    ("name", "'name' : missing name"),
+    ("namespace", "'namespace' : missing namespace id"),
+    ("nice", "'nice' : missing value"),
+    (
+        "npn",
+        "'npn' : missing the comma-delimited NPN protocol suite",
+    ),
+    (
+        "process",
+        "'process' : '' is not a valid number/range. It supports numbers from 1 to 1.",
+    ),
+    ("proto", "'proto' : missing value"),
+    (
+        "severity-output",
+        "'severity-output' : missing severity format",
+    ),
+    ("shards", "'shards' : missing value"),
+    ("ssl-max-ver", "'ssl-max-ver' : missing the ssl/tls version"),
+    ("ssl-min-ver", "'ssl-min-ver' : missing the ssl/tls version"),
+    ("tcp-ut", "'tcp-ut' : missing TCP User Timeout value"),
+    (
+        "thread",
+        "'' : '' is not a valid number/range. It supports numbers from 1 to 64.",
+    ),
+    (
+        "tls-ticket-keys",
+        "'tls-ticket-keys' : missing TLS ticket keys file path",
+    ),
+    ("uid", "'uid' : missing value"),
+    ("user", "'user' : missing user name"),
+    ("verify", "'verify' : missing verify method"),
 ];
 
 /// An empty bind line at `loc` for the address text `text`.
@@ -145,13 +214,11 @@ fn bind(ctx: &mut ProxyCtx<'_>, line: &Line) {
         };
         let arg = line.word(i + 1);
         if nargs == 1 && arg.is_none() {
-            let msg = match opt {
-                "alpn" => {
-                    format!("{prefix} : 'alpn' : missing the comma-delimited ALPN protocol suite")
-                }
-                "crt" => format!("{prefix} : 'crt' : missing certificate location"),
-                _ => format!("{prefix} : '{opt}' : missing value"),
-            };
+            let tail = MISSING_VALUE.iter().find(|(k, _)| *k == opt).map_or_else(
+                || format!("'{opt}' : missing value"),
+                |(_, m)| (*m).to_string(),
+            );
+            let msg = format!("{prefix} : {tail}");
             ctx.alert(line, msg);
             return;
         }
@@ -160,9 +227,8 @@ fn bind(ctx: &mut ProxyCtx<'_>, line: &Line) {
             "ssl" => b.ssl = true,
             "crt" => {
                 let path = with_base(a, ctx.global.crt_base.as_deref());
-                if std::fs::metadata(&path).is_err() {
-                    let msg = format!("{prefix} : unable to stat SSL certificate from file '{}' : No such file or directory.", path.display());
-                    ctx.alert(line, msg);
+                if let Err(msg) = check_crt(&path) {
+                    ctx.alert(line, format!("{prefix} : {msg}"));
                     return;
                 }
                 b.crts.push(path);
@@ -174,7 +240,14 @@ fn bind(ctx: &mut ProxyCtx<'_>, line: &Line) {
             "transparent" => b.transparent = true,
             "v4v6" => b.v4v6 = true,
             "v6only" => b.v6only = true,
-            "mode" => b.unix_mode = u32::from_str_radix(a, 8).ok(),
+            "mode" => match u32::from_str_radix(a, 8) {
+                Ok(m) => b.unix_mode = Some(m),
+                Err(_) => {
+                    let msg = format!("{prefix} : 'mode' : missing or invalid mode '{a}' (octal integer expected)");
+                    ctx.alert(line, msg);
+                    return;
+                }
+            },
             "user" | "group" | "uid" | "gid" => b.unix_owner = Some(a.to_string()),
             "interface" => b.interface = Some(a.to_string()),
             "backlog" => b.backlog = Some(crate::config::units::atou32(a)),
@@ -188,6 +261,27 @@ fn bind(ctx: &mut ProxyCtx<'_>, line: &Line) {
         i += 1 + nargs;
     }
     ctx.proxy.binds.push(b);
+}
+
+/// Checks a `crt` path the way HAProxy does while loading it: it must exist and, when it is
+/// a file, hold a private key or have a `.key` file beside it.
+pub fn check_crt(path: &Path) -> Result<(), String> {
+    let meta = std::fs::metadata(path).map_err(|_| {
+        format!(
+            "unable to stat SSL certificate from file '{}' : No such file or directory.",
+            path.display()
+        )
+    })?;
+    if meta.is_dir() {
+        return Ok(());
+    }
+    let text = std::fs::read(path).unwrap_or_default();
+    let has_key = text.windows(11).any(|w| w == b"PRIVATE KEY");
+    let key_file = PathBuf::from(format!("{}.key", path.display()));
+    if !has_key && !key_file.exists() {
+        return Err(format!("No Private Key found in '{}'.", key_file.display()));
+    }
+    Ok(())
 }
 
 /// Joins a relative path to a base directory (`crt-base`, `ca-base`).
@@ -231,7 +325,17 @@ fn parse_one(item: &str) -> Result<Vec<BindAddr>, String> {
     }
     if let Some(n) = item.strip_prefix("fd@") {
         return match n.parse::<i32>() {
-            Ok(fd) if fd >= 0 => Ok(vec![BindAddr::Fd(fd)]),
+            Ok(fd) if fd >= 0 => {
+                // HAProxy checks the inherited descriptor is a socket.
+                let link = std::fs::read_link(format!("/proc/self/fd/{fd}"));
+                if link.is_ok_and(|l| l.to_string_lossy().starts_with("socket:")) {
+                    Ok(vec![BindAddr::Fd(fd)])
+                } else {
+                    Err(format!(
+                        "cannot use file descriptor '{fd}' : Socket operation on non-socket."
+                    ))
+                }
+            }
             _ => Err(format!(
                 "file descriptor '{n}' is not a valid integer in '{item}'"
             )),
@@ -257,7 +361,7 @@ fn parse_one(item: &str) -> Result<Vec<BindAddr>, String> {
     };
     let host = rest.get(..colon).unwrap_or("");
     let ports = rest.get(colon + 1..).unwrap_or("");
-    let (low, high) = parse_port_range(ports)?;
+    let (low, high) = parse_port_range(ports, item)?;
     let ip = resolve_host(host, family)
         .ok_or_else(|| format!("invalid address: '{host}' in '{item}'"))?;
     Ok((low..=high)
@@ -265,22 +369,32 @@ fn parse_one(item: &str) -> Result<Vec<BindAddr>, String> {
         .collect())
 }
 
-fn parse_port_range(ports: &str) -> Result<(u16, u16), String> {
-    let (a, b) = match ports.split_once('-') {
-        Some((a, b)) => (a, Some(b)),
-        None => (ports, None),
-    };
-    let port = |s: &str| -> Result<u16, String> {
-        match s.parse::<u32>() {
-            Ok(n) if (1..=65535).contains(&n) => {
-                u16::try_from(n).map_err(|_| format!("invalid port '{s}'"))
-            }
-            _ => Err(format!("invalid port '{s}'")),
+/// Parses `PORT` or `LOW-HIGH` the way HAProxy's `str2sa_range()` does: the first
+/// number is read like `strtol` (trailing characters ignored), the second like `atoi`.
+fn parse_port_range(ports: &str, item: &str) -> Result<(u16, u16), String> {
+    match ports.chars().next() {
+        None => return Err(format!("missing port specification in '{item}'")),
+        Some('+' | '-') => return Err(format!("port offset not permitted here in '{item}'")),
+        Some(c) if !c.is_ascii_digit() => {
+            return Err(format!(
+                "invalid character '{c}' in port number '{ports}' in '{item}'"
+            ))
+        }
+        Some(_) => {}
+    }
+    let digits_end = ports
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(ports.len());
+    let (low_text, tail) = ports.split_at(digits_end);
+    let valid = |text: &str, n: i64| -> Result<u16, String> {
+        match u16::try_from(n) {
+            Ok(p) if p > 0 => Ok(p),
+            _ => Err(format!("invalid port '{text}'")),
         }
     };
-    let low = port(a)?;
-    let high = match b {
-        Some(b) => port(b)?,
+    let low = valid(low_text, crate::config::units::atol(low_text))?;
+    let high = match tail.strip_prefix('-') {
+        Some(h) => valid(h, crate::config::units::atol(h))?,
         None => low,
     };
     if high < low {
@@ -363,7 +477,6 @@ mod tests {
             parse_bind_addrs("/tmp/y").unwrap(),
             vec![BindAddr::Unix("/tmp/y".into())]
         );
-        assert_eq!(parse_bind_addrs("fd@3").unwrap(), vec![BindAddr::Fd(3)]);
     }
 
     #[test]

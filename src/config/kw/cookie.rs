@@ -25,6 +25,18 @@ fn cookie(ctx: &mut ProxyCtx<'_>, line: &Line) {
     }
 }
 
+/// Sets the cookie mode; two different modes are HAProxy's "incompatible" error.
+fn set_mode(c: &mut CookieSpec, mode: CookieMode) -> Result<(), (bool, String)> {
+    if c.mode != CookieMode::Passive && c.mode != mode {
+        return Err((
+            false,
+            "cookie 'rewrite', 'insert' and 'prefix' modes are incompatible.".into(),
+        ));
+    }
+    c.mode = mode;
+    Ok(())
+}
+
 /// Parses a `cookie` line. Errors carry whether HAProxy prints them with its
 /// `parsing [file:line]: ` prefix (no space before the colon).
 pub fn parse_cookie(line: &Line) -> Result<CookieSpec, (bool, String)> {
@@ -38,9 +50,9 @@ pub fn parse_cookie(line: &Line) -> Result<CookieSpec, (bool, String)> {
     let mut i = 2;
     while let Some(w) = line.word(i) {
         match w {
-            "rewrite" => c.mode = CookieMode::Rewrite,
-            "insert" => c.mode = CookieMode::Insert,
-            "prefix" => c.mode = CookieMode::Prefix,
+            "rewrite" => set_mode(&mut c, CookieMode::Rewrite)?,
+            "insert" => set_mode(&mut c, CookieMode::Insert)?,
+            "prefix" => set_mode(&mut c, CookieMode::Prefix)?,
             "indirect" => c.indirect = true,
             "nocache" => c.nocache = true,
             "postonly" => c.postonly = true,
@@ -56,6 +68,9 @@ pub fn parse_cookie(line: &Line) -> Result<CookieSpec, (bool, String)> {
                 if w == "domain" {
                     c.domains.push(v.to_string());
                 } else {
+                    if let Some(bad) = v.bytes().find(|b| *b == b';' || b.is_ascii_control()) {
+                        return Err((true, format!("character '%x{bad:02X}' is not permitted in attribute value.")));
+                    }
                     c.attrs.push(v.to_string());
                 }
                 i += 1;

@@ -44,25 +44,16 @@ pub static KEYWORDS: &[Keyword] = &[
     g!("stats", stats),
     g!("ca-base", |c, l| base(c, l, true)),
     g!("crt-base", |c, l| base(c, l, false)),
-    g!("ssl-default-bind-ciphers", |c, l| c
-        .global
-        .ssl_default_bind_ciphers =
-        l.word(1).map(str::to_string)),
-    g!("ssl-default-bind-ciphersuites", |c, l| {
-        c.global.ssl_default_bind_ciphersuites = l.word(1).map(str::to_string)
-    }),
-    g!("ssl-default-bind-options", |c, l| {
-        c.global.ssl_default_bind_options =
-            l.words.get(1..).map(<[String]>::to_vec).unwrap_or_default()
-    }),
+    g!("ssl-default-bind-ciphers", ssl_default),
+    g!("ssl-default-bind-ciphersuites", ssl_default),
+    g!("ssl-default-bind-options", ssl_default),
     g!("ssl-default-server-ciphers", keep_ssl_server),
     g!("ssl-default-server-ciphersuites", keep_ssl_server),
     g!("ssl-default-server-options", keep_ssl_server),
     g!("hard-stop-after", hard_stop_after),
     g!("spread-checks", spread_checks),
     g!("node", node),
-    g!("description", |c, l| c.global.description =
-        Some(super::rest(l, 1))),
+    g!("description", global_description),
     // Accepted and kept without effect in this implementation.
     g!("ulimit-n", ignore),
     g!("cpu-map", ignore),
@@ -70,7 +61,23 @@ pub static KEYWORDS: &[Keyword] = &[
     g!("presetenv", ignore),
     g!("unsetenv", ignore),
     g!("resetenv", ignore),
-    g!("lua-load", ignore),
+    g!("lua-load", lua_load),
+    g!("lua-load-per-thread", lua_load),
+    g!("cluster-secret", ignore),
+    g!("h2-workaround-bogus-websocket-clients", ignore),
+    g!("noevports", ignore),
+    g!("nokqueue", ignore),
+    g!("close-spread-time", ignore),
+    g!("thread-group", ignore),
+    g!("no-memory-trimming", ignore),
+    g!("h1-accept-payload-with-any-method", ignore),
+    g!("mworker-max-reloads", ignore),
+    g!("set-var", ignore),
+    g!("set-var-fmt", ignore),
+    g!("ssl-default-bind-curves", ignore),
+    g!("ssl-propquery", ignore),
+    g!("ssl-provider", ignore),
+    g!("ssl-provider-path", ignore),
     g!("lua-prepend-path", ignore),
     g!("server-state-file", ignore),
     g!("server-state-base", ignore),
@@ -84,7 +91,10 @@ pub static KEYWORDS: &[Keyword] = &[
     g!("nosplice", ignore),
     g!("nogetaddrinfo", ignore),
     g!("noreuseport", ignore),
-    g!("expose-experimental-directives", ignore),
+    g!("expose-experimental-directives", |c, _| c
+        .global
+        .expose_experimental =
+        true),
     g!("busy-polling", ignore),
     g!("set-dumpable", ignore),
     g!("strict-limits", ignore),
@@ -102,7 +112,6 @@ pub static KEYWORDS: &[Keyword] = &[
     g!("external-check", ignore),
     g!("ssl-server-verify", ignore),
     g!("ssl-dh-param-file", ignore),
-    g!("ssl-engine", ignore),
     g!("ssl-mode-async", ignore),
     g!("ssl-load-extra-files", ignore),
     g!("ssl-load-extra-del-ext", ignore),
@@ -116,15 +125,89 @@ pub static KEYWORDS: &[Keyword] = &[
     g!("grace", ignore),
     g!("debug", ignore),
     g!("fd-hard-limit", ignore),
-    g!("uri-auth-compat", ignore),
     g!("httpclient.resolvers.id", ignore),
     g!("httpclient.resolvers.prefer", ignore),
     g!("httpclient.ssl.verify", ignore),
     g!("httpclient.ssl.ca-file", ignore),
-    g!("stats-file", ignore),
 ];
 
-fn ignore(_: &mut GlobalCtx<'_>, _: &Line) {}
+/// What HAProxy says when an accepted-but-ignored keyword lacks its argument.
+const MISSING_ARG: &[(&str, &str)] = &[
+    ("ulimit-n", "'ulimit-n' expects an integer argument."),
+    ("lua-load", "'lua-load' expects a file name as parameter."),
+    ("lua-prepend-path", "'lua-prepend-path' expects to receive a <path> as argument"),
+    ("server-state-file", "'server-state-file' expect one argument: a file path."),
+    ("server-state-base", "'server-state-base' expects one argument: a directory path."),
+    ("localpeer", "'localpeer' expects a name as an argument."),
+    ("h1-case-adjust", "'h1-case-adjust' expects <from> and <to> as argument."),
+    ("h1-case-adjust-file", "'h1-case-adjust-file' expects <file> as argument."),
+    ("maxsslconn", "'maxsslconn' expects an integer argument."),
+    ("maxconnrate", "'maxconnrate' expects an integer argument."),
+    ("maxsessrate", "'maxsessrate' expects an integer argument."),
+    ("maxsslrate", "'maxsslrate' expects an integer argument."),
+    ("maxpipes", "'maxpipes' expects an integer argument."),
+    ("maxcomprate", "'maxcomprate' expects an integer argument in kb/s."),
+    ("maxcompcpuusage", "'maxcompcpuusage' expects an integer argument between 0 and 100."),
+    ("maxzlibmem", "'maxzlibmem' expects an integer argument."),
+    ("ssl-server-verify", "'ssl-server-verify' expects an integer argument."),
+    ("ssl-dh-param-file", "'ssl-dh-param-file' expects a file path as an argument."),
+    ("ssl-load-extra-files", "'ssl-load-extra-files' expects one or multiple arguments (none, all, bundle, sctl, ocsp, issuer)."),
+    ("issuers-chain-path", "global statement 'issuers-chain-path' expects a directory path as an argument.\n"),
+    ("profiling.tasks", "'profiling.tasks' expects either 'on', 'auto', or 'off' but got ''."),
+    ("thread-groups", "'thread-groups' passed a missing or unparsable integer value in ''"),
+    ("grace", "'grace' expects <time> as argument.\n"),
+    ("fd-hard-limit", "'fd-hard-limit' expects an integer argument."),
+    ("cpu-map", "cpu-map expects a process number  ('all', 'odd', 'even', a number from 1 to 64 or a range),  followed by a list of CPU ranges with numbers from 0 to 63."),
+];
+
+/// `lua-load FILE`: Lua is not supported here, but a missing file is still HAProxy's error.
+fn lua_load(ctx: &mut GlobalCtx<'_>, line: &Line) {
+    let Some(path) = line.word(1) else {
+        ctx.alert(line, "'lua-load' expects a file name as parameter.");
+        return;
+    };
+    if std::fs::metadata(path).is_err() {
+        let msg =
+            format!("error in Lua file '{path}': cannot open {path}: No such file or directory");
+        ctx.alert(line, msg);
+    }
+}
+
+/// Keywords accepted and kept without effect; a missing argument gets HAProxy's alert.
+fn ignore(ctx: &mut GlobalCtx<'_>, line: &Line) {
+    if line.word(1).is_some() {
+        return;
+    }
+    let kw = line.keyword();
+    if let Some((_, msg)) = MISSING_ARG.iter().find(|(k, _)| *k == kw) {
+        ctx.alert(line, *msg);
+    } else if kw == "httpclient.resolvers.prefer" || kw == "httpclient.ssl.verify" {
+        let what = if kw.ends_with("prefer") {
+            "'ipv4' or 'ipv6'"
+        } else {
+            "'none' or 'required'"
+        };
+        ctx.alert(line, format!("'{kw}' expects {what} as argument."));
+        // HAProxy 2.6 then prints its empty error buffer too.
+        ctx.alert(line, "(null)");
+    } else if matches!(kw, "setenv" | "presetenv" | "unsetenv") {
+        let what = if kw == "unsetenv" {
+            "at least one variable name"
+        } else {
+            "a name and a value"
+        };
+        let msg = format!("parsing [{}]: '{kw}' expects {what}.", line.loc);
+        ctx.diags.global(crate::config::diag::Level::Alert, msg);
+    } else if kw == "max-spread-checks" {
+        let msg = format!(
+            "parsing [{}]: 'max-spread-checks' expects an integer argument (0..50).",
+            line.loc
+        );
+        ctx.diags.global(crate::config::diag::Level::Alert, msg);
+    } else if kw == "default-path" {
+        ctx.alert(line, "missing default-path mode '' for 'default-path', supported modes include 'current', 'config', 'parent', and 'origin'.");
+    }
+}
 
 /// Any `tune.*` keyword: kept verbatim when it is one HAProxy 2.6 knows.
 pub fn tune(ctx: &mut GlobalCtx<'_>, line: &Line) {
@@ -285,14 +368,15 @@ fn user(ctx: &mut GlobalCtx<'_>, line: &Line) {
         return;
     }
     let name = line.word(1).unwrap_or("");
-    if lookup_id(&read_db("/etc/passwd"), name).is_none() {
+    let Some(id) = lookup_id(&read_db("/etc/passwd"), name) else {
         ctx.alert(
             line,
             format!("cannot find user id for '{name}' (0:Success)"),
         );
         return;
-    }
+    };
     ctx.global.user = Some(UserSpec::Name(name.to_string()));
+    ctx.global.uid = Some(id);
 }
 
 fn group(ctx: &mut GlobalCtx<'_>, line: &Line) {
@@ -301,14 +385,15 @@ fn group(ctx: &mut GlobalCtx<'_>, line: &Line) {
         return;
     }
     let name = line.word(1).unwrap_or("");
-    if lookup_id(&read_db("/etc/group"), name).is_none() {
+    let Some(id) = lookup_id(&read_db("/etc/group"), name) else {
         ctx.alert(
             line,
             format!("cannot find group id for '{name}' (0:Success)"),
         );
         return;
-    }
+    };
     ctx.global.group = Some(UserSpec::Name(name.to_string()));
+    ctx.global.gid = Some(id);
 }
 
 fn numeric_id(ctx: &mut GlobalCtx<'_>, line: &Line, what: &str, hint: &str) -> Option<u32> {
@@ -333,6 +418,7 @@ fn uid(ctx: &mut GlobalCtx<'_>, line: &Line) {
     }
     if let Some(n) = numeric_id(ctx, line, "uid", "user") {
         ctx.global.user = Some(UserSpec::Id(n));
+        ctx.global.uid = Some(n);
     }
 }
 
@@ -343,6 +429,7 @@ fn gid(ctx: &mut GlobalCtx<'_>, line: &Line) {
     }
     if let Some(n) = numeric_id(ctx, line, "gid", "group") {
         ctx.global.group = Some(UserSpec::Id(n));
+        ctx.global.gid = Some(n);
     }
 }
 
@@ -366,24 +453,7 @@ fn log_tag(ctx: &mut GlobalCtx<'_>, line: &Line) {
 
 fn stats(ctx: &mut GlobalCtx<'_>, line: &Line) {
     match line.word(1) {
-        Some("socket") => match line.word(2) {
-            Some(addr) => ctx
-                .global
-                .stats_sockets
-                .push(crate::config::model::StatsSocket {
-                    loc: line.loc.clone(),
-                    addr: addr.to_string(),
-                    options: line
-                        .words
-                        .get(3..)
-                        .map(<[String]>::to_vec)
-                        .unwrap_or_default(),
-                }),
-            None => ctx.alert(
-                line,
-                "'stats socket' in global section expects an address or a path to a UNIX socket",
-            ),
-        },
+        Some("socket") => stats_socket(ctx, line),
         Some("timeout") => {
             let arg = line.word(2).unwrap_or("");
             match parse_time(arg) {
@@ -407,6 +477,49 @@ fn stats(ctx: &mut GlobalCtx<'_>, line: &Line) {
     }
 }
 
+/// `stats socket ADDR [bind options]`: checked like a `bind` line, kept for the runtime API.
+fn stats_socket(ctx: &mut GlobalCtx<'_>, line: &Line) {
+    let Some(addr) = line.word(2) else {
+        ctx.alert(
+            line,
+            "'stats socket' in global section expects an address or a path to a UNIX socket",
+        );
+        return;
+    };
+    if !addr.starts_with('/') && !addr.starts_with("unix@") {
+        if let Err(msg) = super::bind::parse_bind_addrs(addr) {
+            let msg = format!("parsing [{}] : 'stats socket' : {msg}\n", line.loc);
+            ctx.alert(line, msg);
+            return;
+        }
+    }
+    let mut i = 3;
+    while let Some(opt) = line.word(i) {
+        let Some(&(_, nargs)) = super::bind::OPTIONS.iter().find(|(n, _)| *n == opt) else {
+            let msg = match super::best_match(opt, super::bind::OPTIONS.iter().map(|(n, _)| *n)) {
+                Some(m) => {
+                    format!("'stats socket' : unknown keyword '{opt}'. Did you mean '{m}' maybe ?")
+                }
+                None => format!("'stats socket' : unknown keyword '{opt}'."),
+            };
+            ctx.alert(line, msg);
+            return;
+        };
+        i += 1 + nargs;
+    }
+    ctx.global
+        .stats_sockets
+        .push(crate::config::model::StatsSocket {
+            loc: line.loc.clone(),
+            addr: addr.to_string(),
+            options: line
+                .words
+                .get(3..)
+                .map(<[String]>::to_vec)
+                .unwrap_or_default(),
+        });
+}
+
 fn base(ctx: &mut GlobalCtx<'_>, line: &Line, ca: bool) {
     let kw = line.keyword();
     let slot = if ca {
@@ -422,13 +535,54 @@ fn base(ctx: &mut GlobalCtx<'_>, line: &Line, ca: bool) {
     match line.word(1) {
         Some(p) => *slot = Some(PathBuf::from(p)),
         None => {
-            let msg = format!("'{kw}' expects a directory path as an argument.");
+            let msg = format!("global statement '{kw}' expects a directory path as an argument.");
             ctx.alert(line, msg);
         }
     }
 }
 
+/// `global statement 'X' expects ... as an argument.` when the argument is missing.
+fn ssl_missing(ctx: &mut GlobalCtx<'_>, line: &Line) -> bool {
+    if line.word(1).is_some() {
+        return false;
+    }
+    let kw = line.keyword();
+    let what = if kw.ends_with("options") {
+        "an option"
+    } else {
+        "a cipher suite"
+    };
+    ctx.alert(
+        line,
+        format!("global statement '{kw}' expects {what} as an argument."),
+    );
+    true
+}
+
+fn ssl_default(ctx: &mut GlobalCtx<'_>, line: &Line) {
+    if ssl_missing(ctx, line) {
+        return;
+    }
+    let g = &mut *ctx.global;
+    match line.keyword() {
+        "ssl-default-bind-ciphers" => g.ssl_default_bind_ciphers = line.word(1).map(str::to_string),
+        "ssl-default-bind-ciphersuites" => {
+            g.ssl_default_bind_ciphersuites = line.word(1).map(str::to_string)
+        }
+        _ => {
+            g.ssl_default_bind_options = line
+                .words
+                .get(1..)
+                .map(<[String]>::to_vec)
+                .unwrap_or_default()
+        }
+    }
+}
+
 fn keep_ssl_server(ctx: &mut GlobalCtx<'_>, line: &Line) {
+    if ssl_missing(ctx, line) {
+        return;
+    }
     let args = line
         .words
         .get(1..)
@@ -458,6 +612,14 @@ fn hard_stop_after(ctx: &mut GlobalCtx<'_>, line: &Line) {
 }
 
 fn spread_checks(ctx: &mut GlobalCtx<'_>, line: &Line) {
+    if line.word(1).is_none() {
+        let msg = format!(
+            "parsing [{}]: 'spread-checks' expects an integer argument (0..50).",
+            line.loc
+        );
+        ctx.diags.global(crate::config::diag::Level::Alert, msg);
+        return;
+    }
     let v = crate::config::units::atol(line.word(1).unwrap_or(""));
     if !(0..=50).contains(&v) {
         let msg = format!(
@@ -468,6 +630,18 @@ fn spread_checks(ctx: &mut GlobalCtx<'_>, line: &Line) {
         return;
     }
     ctx.global.spread_checks = u32::try_from(v).ok();
+}
+
+fn global_description(ctx: &mut GlobalCtx<'_>, line: &Line) {
+    if line.word(1).is_none() {
+        let msg = format!(
+            "parsing [{}]: 'description' expects a string argument.",
+            line.loc
+        );
+        ctx.diags.global(crate::config::diag::Level::Alert, msg);
+        return;
+    }
+    ctx.global.description = Some(super::rest(line, 1));
 }
 
 fn node(ctx: &mut GlobalCtx<'_>, line: &Line) {
@@ -519,6 +693,7 @@ mod tests {
             g.user,
             Some(crate::config::model::UserSpec::Name("root".into()))
         );
+        assert_eq!(g.uid, Some(0));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! actions are kept as `HttpAction::Other`. `tcp-request` lines are checked and kept
 //! verbatim. As in HAProxy, an error in an http rule stops the parsing (`ERR_ABORT`).
 
-use super::{Keyword, Parse, ProxyCtx, NO_DEFAULTS, PROXIES};
+use super::{Keyword, Parse, ProxyCtx, PROXIES};
 use crate::config::diag::Level;
 use crate::config::lexer::Line;
 use crate::config::model::{HttpAction, HttpRule, RawRule, ReturnBody};
@@ -23,7 +23,7 @@ pub static KEYWORDS: &[Keyword] = &[
     },
     Keyword {
         name: "tcp-request",
-        sections: NO_DEFAULTS,
+        sections: PROXIES,
         parse: Parse::Proxy(tcp_request),
     },
 ];
@@ -200,6 +200,15 @@ fn http_rule(ctx: &mut ProxyCtx<'_>, line: &Line, request: bool) {
         ctx.abort = true;
         return;
     }
+    if action == "normalize-uri" && !ctx.global.expose_experimental {
+        let msg = "'normalize-uri' action is experimental, must be allowed via a global 'expose-experimental-directives'";
+        ctx.alert(line, msg);
+        ctx.abort = true;
+        return;
+    }
+    if request {
+        super::warn_misplaced_rule(ctx, line, 4);
+    }
     let rules = if request {
         &ctx.proxy.http_request
     } else {
@@ -224,7 +233,9 @@ fn http_rule(ctx: &mut ProxyCtx<'_>, line: &Line, request: bool) {
         .get(2..end)
         .map(<[String]>::to_vec)
         .unwrap_or_default();
-    let act = match parse_action(ctx, line, action, &args) {
+    let act = match check_log_format(action, &args)
+        .and_then(|()| parse_action(ctx, line, action, &args))
+    {
         Ok(a) => a,
         Err(Failure::Rule(msg)) => {
             let msg = format!(
@@ -274,6 +285,38 @@ fn proxy_word(ctx: &ProxyCtx<'_>) -> &'static str {
         crate::config::section::SectionKind::Backend => "backend",
         _ => "proxy",
     }
+}
+
+/// Checks the `%[fetch...]` expressions of log-format arguments.
+fn check_log_format(action: &str, args: &[String]) -> Result<(), Failure> {
+    let lf = matches!(
+        action,
+        "set-header"
+            | "add-header"
+            | "set-path"
+            | "set-pathq"
+            | "set-uri"
+            | "set-query"
+            | "set-method"
+            | "early-hint"
+    ) || action.starts_with("set-var-fmt");
+    if !lf {
+        return Ok(());
+    }
+    for a in args {
+        let mut rest = a.as_str();
+        while let Some(i) = rest.find("%[") {
+            let expr = rest.get(i + 2..).unwrap_or("");
+            let name = super::fetches::fetch_name(expr);
+            if !super::fetches::is_known(name) {
+                return Err(Failure::Rule(format!(
+                    "failed to parse sample expression <{expr}> : unknown fetch method '{name}'"
+                )));
+            }
+            rest = expr;
+        }
+    }
+    Ok(())
 }
 
 /// Why an action was rejected.
@@ -360,6 +403,21 @@ fn parse_action(
                 (Some(w), _) => return Err(Failure::Trailing(w.to_string())),
             };
             HttpAction::Auth { realm }
+        }
+        "set-timeout" => {
+            let need_be = matches!(args.first().map(String::as_str), Some("server" | "tunnel"));
+            let need_fe = args.first().map(String::as_str) == Some("client");
+            if (need_be && !ctx.has_be()) || (need_fe && !ctx.has_fe()) {
+                let cap = if need_be { "backend" } else { "frontend" };
+                return Err(Failure::Rule(format!(
+                    "proxy '{}' has no {cap} capability",
+                    ctx.proxy.name
+                )));
+            }
+            HttpAction::Other {
+                name: action.to_string(),
+                args: args.to_vec(),
+            }
         }
         _ => HttpAction::Other {
             name: action.to_string(),
@@ -480,6 +538,25 @@ const TCP_CONNECTION_MSG: &str = "'accept', 'reject', 'capture', 'expect-proxy',
 
 fn tcp_request(ctx: &mut ProxyCtx<'_>, line: &Line) {
     let sub = line.word(1).unwrap_or("");
+    if ctx.in_defaults()
+        && !ctx.named_defaults
+        && matches!(sub, "connection" | "session" | "content")
+    {
+        ctx.alert(
+            line,
+            format!("tcp-request {sub} is not allowed in anonymous 'defaults' sections"),
+        );
+        return;
+    }
+    let stage = match sub {
+        "connection" => Some(0),
+        "session" => Some(1),
+        "content" => Some(2),
+        _ => None,
+    };
+    if let Some(stage) = stage {
+        super::warn_misplaced_rule(ctx, line, stage);
+    }
     match sub {
         "connection" => {
             let a = line.word(2).unwrap_or("");
@@ -518,9 +595,6 @@ fn tcp_request(ctx: &mut ProxyCtx<'_>, line: &Line) {
             ctx.alert(line, msg);
             return;
         }
-    }
-    if sub != "inspect-delay" && !ctx.proxy.http_request.is_empty() {
-        ctx.warning(line, "a 'tcp-request' rule placed after an 'http-request' rule will still be processed before.");
     }
     ctx.proxy.tcp_request.push(RawRule {
         loc: line.loc.clone(),

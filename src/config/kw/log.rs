@@ -45,6 +45,15 @@ fn global_log(ctx: &mut GlobalCtx<'_>, line: &Line) {
 }
 
 fn proxy_log(ctx: &mut ProxyCtx<'_>, line: &Line) {
+    if ctx.prefix == Some("no") {
+        if line.word(1).is_some() {
+            ctx.alert(line, "log : 'no log' does not expect arguments");
+            return;
+        }
+        ctx.proxy.logs.clear();
+        ctx.proxy.log_global = false;
+        return;
+    }
     if line.word(1) == Some("global") && line.word(2).is_none() {
         ctx.proxy.log_global = true;
         return;
@@ -70,7 +79,14 @@ fn parse_log(line: &Line, _hint: &str) -> Result<Option<LogTarget>, String> {
     loop {
         match line.word(i) {
             Some("len") => {
-                max_len = line.word(i + 1).map(crate::config::units::atou32);
+                let v = line.word(i + 1).unwrap_or("");
+                let n = crate::config::units::atol(v);
+                if !(80..=65535).contains(&n) {
+                    return Err(format!(
+                        "log : invalid log length '{v}', must be between 80 and 65535"
+                    ));
+                }
+                max_len = u32::try_from(n).ok();
                 i += 2;
             }
             Some("format") => {

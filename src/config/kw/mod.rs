@@ -13,6 +13,7 @@ pub mod bind;
 pub mod check;
 pub mod cookie;
 pub mod errorfile;
+pub mod fetches;
 pub mod global;
 pub mod http_rules;
 pub mod log;
@@ -116,6 +117,8 @@ pub struct ProxyCtx<'a> {
     pub named_defaults: bool,
     /// The global section as known so far.
     pub global: &'a Global,
+    /// The proxies declared before this one (for duplicate ids).
+    pub others: &'a [Proxy],
     /// Where messages go.
     pub diags: &'a mut Diags,
     /// `no` or `default` when the line started with it (only `option` accepts them).
@@ -191,6 +194,27 @@ fn is_global(k: &Keyword) -> bool {
 
 /// Parses one line of the `global` section.
 pub fn parse_global_line(ctx: &mut GlobalCtx<'_>, line: &Line) {
+    let first = line.keyword();
+    if (first == "no" || first == "default") && line.word(1).is_some() {
+        const NEGATABLE: &[&str] = &[
+            "busy-polling",
+            "set-dumpable",
+            "strict-limits",
+            "insecure-fork-wanted",
+            "numa-cpu-mapping",
+        ];
+        if line.word(1).is_some_and(|w| NEGATABLE.contains(&w)) {
+            return;
+        }
+        let msg = format!("parsing [{}]: negation/default currently supported only for options, log, busy-polling, set-dumpable, strict-limits, insecure-fork-wanted and numa-cpu-mapping.", line.loc);
+        ctx.diags.global(Level::Alert, msg);
+        let shifted = Line {
+            loc: line.loc.clone(),
+            words: line.words.get(1..).unwrap_or(&[]).to_vec(),
+        };
+        parse_global_line(ctx, &shifted);
+        return;
+    }
     let kw = line.keyword();
     if let Some(k) = entries().find(|k| is_global(k) && k.name == kw) {
         if let Parse::Global(f) = k.parse {
@@ -211,13 +235,9 @@ pub fn parse_global_line(ctx: &mut GlobalCtx<'_>, line: &Line) {
 pub fn parse_proxy_line(ctx: &mut ProxyCtx<'_>, line: &Line) {
     let first = line.keyword();
     if (first == "no" || first == "default") && line.word(1).is_some() {
-        if line.word(1) != Some("option") {
-            let msg = format!(
-                "parsing [{}]: negation/default currently supported only for options.",
-                line.loc
-            );
+        if !matches!(line.word(1), Some("option" | "log")) {
+            let msg = format!("parsing [{}]: negation/default currently supported only for options, log, busy-polling, set-dumpable, strict-limits, insecure-fork-wanted and numa-cpu-mapping.", line.loc);
             ctx.diags.global(Level::Alert, msg);
-            return;
         }
         ctx.prefix = Some(if first == "no" { "no" } else { "default" });
         let shifted = Line {
@@ -237,9 +257,7 @@ fn dispatch(ctx: &mut ProxyCtx<'_>, line: &Line) {
     let bit = section_bit(ctx.section);
     let mut candidates = entries().filter(|k| !is_global(k) && k.name == kw);
     let Some(first) = candidates.next() else {
-        let names = entries()
-            .filter(|k| !is_global(k) && k.sections & bit != 0)
-            .map(|k| k.name);
+        let names = PROXY_CANDIDATES.iter().copied();
         let msg = unknown_msg(kw, ctx.section.keyword(), names);
         ctx.alert(line, msg);
         return;
@@ -267,9 +285,22 @@ fn run(ctx: &mut ProxyCtx<'_>, k: &Keyword, line: &Line) {
 /// HAProxy still parses the line after its warning (it does, except in `defaults`).
 fn misplaced(ctx: &mut ProxyCtx<'_>, line: &Line, allowed: Sections) -> bool {
     let kw = line.keyword();
+    let (kind, name) = (ctx.kind_word(), ctx.proxy.name.clone());
     if ctx.in_defaults() {
-        let msg = format!("'{kw}' not allowed in 'defaults' section.");
-        ctx.alert(line, msg);
+        match kw {
+            "id" | "description" => {
+                let msg = format!(
+                    "parsing [{}]: '{kw}' not allowed in 'defaults' section.",
+                    line.loc
+                );
+                ctx.diags.global(Level::Alert, msg);
+            }
+            "stick-table" => ctx.alert(
+                line,
+                "'stick-table' is not supported in 'defaults' section.",
+            ),
+            _ => ctx.alert(line, format!("'{kw}' not allowed in 'defaults' section.")),
+        }
         return false;
     }
     let need = if allowed & FRONTEND != 0 {
@@ -277,19 +308,129 @@ fn misplaced(ctx: &mut ProxyCtx<'_>, line: &Line, allowed: Sections) -> bool {
     } else {
         "backend"
     };
-    let hint = if kw == "fullconn" {
-        " Maybe you want 'maxconn' instead ?"
-    } else {
-        ""
+    match kw {
+        "log-format" => {
+            let msg = format!("{kind} '{name}' : 'log-format' directive is ignored in backends.");
+            ctx.warning(line, msg);
+            return false;
+        }
+        "rate-limit" => {
+            let msg = format!("rate-limit sessions will be ignored because {kind} '{name}' has no frontend capability");
+            ctx.warning(line, msg);
+            return false;
+        }
+        "retry-on" => {
+            ctx.alert(
+                line,
+                "'retry-on' only available in backend or listen section",
+            );
+            return false;
+        }
+        _ => {}
+    }
+    let hint = match kw {
+        "fullconn" => " Maybe you want 'maxconn' instead ?",
+        "maxconn" => " Maybe you want 'fullconn' instead ?",
+        _ => "",
     };
-    let msg = format!(
-        "'{kw}' ignored because {} '{}' has no {need} capability.{hint}",
-        ctx.kind_word(),
-        ctx.proxy.name
-    );
+    let msg = format!("'{kw}' ignored because {kind} '{name}' has no {need} capability.{hint}");
     ctx.warning(line, msg);
     true
 }
+
+/// The words HAProxy 2.6 proposes for a misspelled proxy keyword, in its order: the
+/// registered `listen` keywords (`haproxy -dKcfg`), then its `common_kw_list`.
+const PROXY_CANDIDATES: &[&str] = &[
+    "clitcpka-cnt",
+    "clitcpka-idle",
+    "clitcpka-intvl",
+    "clitimeout",
+    "compression",
+    "contimeout",
+    "declare",
+    "errorfile",
+    "errorfiles",
+    "errorloc",
+    "errorloc302",
+    "errorloc303",
+    "external-check",
+    "filter",
+    "http-check",
+    "http-error",
+    "max-keep-alive-queue",
+    "rate-limit",
+    "retry-on",
+    "srvtcpka-cnt",
+    "srvtcpka-idle",
+    "srvtcpka-intvl",
+    "srvtimeout",
+    "tcp-check",
+    "tcp-request",
+    "tcp-response",
+    "timeout",
+    "use-fcgi-app",
+    "listen",
+    "frontend",
+    "backend",
+    "defaults",
+    "server",
+    "default-server",
+    "server-template",
+    "bind",
+    "monitor-net",
+    "monitor-uri",
+    "mode",
+    "id",
+    "description",
+    "disabled",
+    "enabled",
+    "acl",
+    "dynamic-cookie-key",
+    "cookie",
+    "email-alert",
+    "persist",
+    "appsession",
+    "load-server-state-from-file",
+    "server-state-file-name",
+    "max-session-srv-conns",
+    "capture",
+    "retries",
+    "http-request",
+    "http-response",
+    "http-after-response",
+    "http-send-name-header",
+    "block",
+    "redirect",
+    "use_backend",
+    "use-server",
+    "force-persist",
+    "ignore-persist",
+    "force-persist",
+    "stick-table",
+    "stick",
+    "stats",
+    "option",
+    "default_backend",
+    "http-reuse",
+    "monitor",
+    "transparent",
+    "maxconn",
+    "backlog",
+    "fullconn",
+    "dispatch",
+    "balance",
+    "hash-type",
+    "hash-balance-factor",
+    "unique-id-format",
+    "unique-id-header",
+    "log-format",
+    "log-format-sd",
+    "log-tag",
+    "log",
+    "source",
+    "usesrc",
+    "error-log-format",
+];
 
 /// `unknown keyword 'x' in 'y' section[; did you mean 'z' maybe ?]`.
 pub fn unknown_msg<'a>(
@@ -331,17 +472,22 @@ pub fn best_match<'a>(
     Some(c)
 }
 
-/// Digram counts: 0..=25 letters, 26 digits, 27 other, 28 begin/end.
+/// HAProxy's word fingerprint: counts of transitions between character classes, indexed
+/// `32 * from + to` with 1..=26 letters, 27 digits, 28 other/begin/end; row 0 marks which
+/// classes appear at all.
 fn fingerprint(word: &str) -> Vec<u16> {
     let mut fp = vec![0u16; 1024];
     let mut from = 28usize;
     for b in word.bytes() {
         let c = b.to_ascii_lowercase();
         let to = match c {
-            b'a'..=b'z' => usize::from(c - b'a'),
-            b'0'..=b'9' => 26,
-            _ => 27,
+            b'a'..=b'z' => usize::from(c - b'a') + 1,
+            b'0'..=b'9' => 27,
+            _ => 28,
         };
+        if let Some(slot) = fp.get_mut(to) {
+            *slot = 1;
+        }
         if let Some(slot) = fp.get_mut(32 * from + to) {
             *slot = slot.saturating_add(1);
         }
@@ -351,6 +497,60 @@ fn fingerprint(word: &str) -> Vec<u16> {
         *slot = slot.saturating_add(1);
     }
     fp
+}
+
+/// The request processing stages, in the order HAProxy runs them, with the article and
+/// name its "placed after" warning uses.
+const STAGES: &[(&str, &str)] = &[
+    ("a", "tcp-request connection"),
+    ("a", "tcp-request session"),
+    ("a", "tcp-request content"),
+    ("a", "monitor fail"),
+    ("an", "http-request"),
+    ("a", "redirect"),
+    ("a", "use_backend"),
+    ("a", "use-server"),
+];
+
+/// True if the proxy already has a rule of stage `i` (an index into [`STAGES`]).
+fn has_stage(p: &Proxy, i: usize) -> bool {
+    let other = |kw: &str, sub: Option<&str>| {
+        p.other.iter().any(|r| {
+            r.words.first().map(String::as_str) == Some(kw)
+                && (sub.is_none() || r.words.get(1).map(String::as_str) == sub)
+        })
+    };
+    let tcp = |sub: &str| {
+        p.tcp_request
+            .iter()
+            .any(|r| r.words.get(1).map(String::as_str) == Some(sub))
+    };
+    match i {
+        0 => tcp("connection"),
+        1 => tcp("session"),
+        2 => tcp("content"),
+        3 => other("monitor", Some("fail")),
+        4 => !p.http_request.is_empty(),
+        5 => other("redirect", None),
+        6 => !p.use_backends.is_empty(),
+        7 => other("use-server", None),
+        _ => false,
+    }
+}
+
+/// HAProxy's warning for a rule written after rules of a later processing stage:
+/// `a 'tcp-request' rule placed after an 'http-request' rule will still be processed
+/// before.` `stage` is the index of the new rule's stage in `STAGES` (0 tcp-request
+/// connection, 1 session, 2 content, 3 monitor fail, 4 http-request, 5 redirect, 6 use_backend).
+pub fn warn_misplaced_rule(ctx: &mut ProxyCtx<'_>, line: &Line, stage: usize) {
+    let later = (stage + 1..STAGES.len()).find(|&i| has_stage(ctx.proxy, i));
+    if let Some((article, name)) = later.and_then(|i| STAGES.get(i)) {
+        let kw = line.keyword();
+        let msg = format!(
+            "a '{kw}' rule placed after {article} '{name}' rule will still be processed before."
+        );
+        ctx.warning(line, msg);
+    }
 }
 
 /// Joins the words of `line` from index `from` with spaces (for values HAProxy keeps whole).

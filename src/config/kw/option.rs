@@ -67,6 +67,7 @@ const FLAGS: &[(&str, Cap)] = &[
 /// Options with their own syntax, in the order HAProxy proposes them.
 const SPECIAL: &[&str] = &[
     "httpclose",
+    "httpslog",
     "http-server-close",
     "http-keep-alive",
     "redispatch",
@@ -118,9 +119,13 @@ fn option(ctx: &mut ProxyCtx<'_>, line: &Line) {
         ctx.alert(line, msg);
         return;
     }
+    if name == "forceclose" || name == "http_proxy" {
+        removed_option(ctx, line, name);
+        return;
+    }
     let negatable = matches!(
         name,
-        "httpclose" | "http-server-close" | "http-keep-alive" | "redispatch" | "tcpka"
+        "httpclose" | "http-server-close" | "http-keep-alive" | "redispatch"
     );
     if prefixed && !negatable {
         let msg = format!(
@@ -161,15 +166,23 @@ fn option(ctx: &mut ProxyCtx<'_>, line: &Line) {
             ctx.proxy.options.tcpka_client = !negate;
             ctx.proxy.options.tcpka_server = !negate;
         }
-        "httplog" | "tcplog" => log_option(ctx, line, name),
+        "httplog" | "httpslog" | "tcplog" => log_option(ctx, line, name),
         "httpchk" => httpchk(ctx, line),
-        "ssl-hello-chk" | "smtpchk" | "pgsql-check" | "redis-check" | "mysql-check" | "ldap-check" | "spop-check"
-        | "external-check" => {
+        "ssl-hello-chk" | "smtpchk" | "pgsql-check" | "redis-check" | "mysql-check" | "ldap-check"
+        | "spop-check" | "external-check" => {
+            if let Some(msg) = check_kind_args(name, line) {
+                ctx.alert(line, msg);
+                return;
+            }
             check_cap(ctx, line, name, Cap::Be);
             ctx.proxy.options.check_kind = Some(name.to_string());
             ctx.proxy.options.tcp_check = false;
         }
         "tcp-check" => {
+            if let Some(extra) = line.word(2) {
+                ctx.alert(line, format!("'option {name}' cannot handle unexpected argument '{extra}'."));
+                return;
+            }
             check_cap(ctx, line, name, Cap::Be);
             ctx.proxy.options.tcp_check = true;
             ctx.proxy.options.check_kind = Some(name.to_string());
@@ -190,19 +203,45 @@ fn option(ctx: &mut ProxyCtx<'_>, line: &Line) {
                 ctx.proxy.options.flags.retain(|f| !f.starts_with("http-restrict-req-hdr-names"));
                 ctx.proxy.options.flags.push(v);
             }
-            _ => ctx.alert(
+            Some(other) => ctx.alert(
                 line,
-                "'http-restrict-req-hdr-names' expects 'preserve', 'delete' or 'reject' as argument.",
+                format!("invalid parameter '{other}'. option 'http-restrict-req-hdr-names' expects 'preserve', 'reject' or 'delete' option."),
+            ),
+            None => ctx.alert(
+                line,
+                "missing parameter. option 'http-restrict-req-hdr-names' expects 'preserve', 'reject' or 'delete' option.",
             ),
         },
-        "forceclose" => {
-            let msg = format!("parsing [{}]: option 'forceclose' is not supported any more since HAProxy 2.0, please just remove it, or use 'option httpclose' if absolutely needed.", line.loc);
-            ctx.diags.global(Level::Alert, msg);
-        }
-        _ => {
-            let msg = format!("parsing [{}]: option 'http_proxy' is not supported any more since HAProxy 2.5. This option stopped working in HAProxy 1.9 and usually had nasty side effects. It can be more reliably implemented with combinations of 'http-request set-dst' and 'http-request set-uri', and even 'http-request do-resolve' if DNS resolution is desired.", line.loc);
-            ctx.diags.global(Level::Alert, msg);
-        }
+        _ => removed_option(ctx, line, name),
+    }
+}
+
+/// `option forceclose` and `option http_proxy`, removed from HAProxy (also with `no`).
+fn removed_option(ctx: &mut ProxyCtx<'_>, line: &Line, name: &str) {
+    let msg = if name == "forceclose" {
+        format!("parsing [{}]: option 'forceclose' is not supported any more since HAProxy 2.0, please just remove it, or use 'option httpclose' if absolutely needed.", line.loc)
+    } else {
+        format!("parsing [{}]: option 'http_proxy' is not supported any more since HAProxy 2.5. This option stopped working in HAProxy 1.9 and usually had nasty side effects. It can be more reliably implemented with combinations of 'http-request set-dst' and 'http-request set-uri', and even 'http-request do-resolve' if DNS resolution is desired.", line.loc)
+    };
+    ctx.diags.global(Level::Alert, msg);
+}
+
+/// The argument checks of the check-kind options.
+fn check_kind_args(name: &str, line: &Line) -> Option<String> {
+    let extra = line.word(2);
+    match name {
+        "smtpchk" => None,
+        "pgsql-check" => match (extra, line.word(3)) {
+            (Some("user"), Some(_)) => None,
+            _ => Some("'option pgsql-check' expects 'user <username>' as argument.".into()),
+        },
+        "mysql-check" => match extra {
+            None | Some("user") => None,
+            Some(w) => Some(format!(
+                "'option mysql-check' only supports optional values: 'user' (got '{w}')."
+            )),
+        },
+        _ => extra.map(|w| format!("'option {name}' cannot handle unexpected argument '{w}'.")),
     }
 }
 
@@ -255,7 +294,7 @@ fn set_flag(o: &mut Options, name: &str, on: bool) {
 
 fn log_option(ctx: &mut ProxyCtx<'_>, line: &Line, name: &str) {
     let clf = match (name, line.word(2)) {
-        (_, None) => false,
+        (_, None) | ("httpslog", _) => false,
         ("httplog", Some("clf")) => true,
         ("httplog", Some(_)) => {
             ctx.alert(line, "keyword 'httplog' only supports option 'clf'.");
@@ -270,16 +309,18 @@ fn log_option(ctx: &mut ProxyCtx<'_>, line: &Line, name: &str) {
         }
     };
     if !ctx.has_fe() {
+        // HAProxy warns, then sets the format anyway.
         let msg = format!(
             "{} '{}' : 'option {name}' directive is ignored in backends.",
             ctx.kind_word(),
             ctx.proxy.name
         );
         ctx.warning(line, msg);
-        return;
     }
     let o = &ctx.proxy.options;
-    let previous = if o.httplog {
+    let previous = if o.flags.iter().any(|f| f == "httpslog") {
+        Some("option httpslog")
+    } else if o.httplog {
         Some(if o.flags.iter().any(|f| f == "httplog-clf") {
             "option httplog clf"
         } else {
@@ -291,19 +332,28 @@ fn log_option(ctx: &mut ProxyCtx<'_>, line: &Line, name: &str) {
         None
     };
     if let (true, Some(prev)) = (ctx.in_defaults(), previous) {
+        // HAProxy names `option httpslog` as `option httplog` here.
+        let new = if name == "tcplog" {
+            "option tcplog".to_string()
+        } else {
+            format!("option {}", rest_of(line)).replace("httpslog", "httplog")
+        };
         let msg = format!(
-            "parsing [{}]: 'option {}' overrides previous '{prev}' in 'defaults' section.",
-            line.loc,
-            rest_of(line)
+            "parsing [{}]: '{new}' overrides previous '{prev}' in 'defaults' section.",
+            line.loc
         );
         ctx.diags.global(Level::Warning, msg);
     }
     let o = &mut ctx.proxy.options;
-    o.flags.retain(|f| f != "httplog-clf");
-    o.httplog = name == "httplog";
+    o.log_option_loc = Some(line.loc.clone());
+    o.flags.retain(|f| f != "httplog-clf" && f != "httpslog");
+    o.httplog = name != "tcplog";
     o.tcplog = name == "tcplog";
     if clf {
         o.flags.push("httplog-clf".into());
+    }
+    if name == "httpslog" {
+        o.flags.push("httpslog".into());
     }
 }
 
@@ -447,6 +497,7 @@ mod tests {
             section: kind,
             named_defaults: false,
             global: &g,
+            others: &[],
             diags: &mut d,
             prefix: None,
             abort: false,

@@ -4,7 +4,7 @@
 //! `clitimeout` and `srvtimeout`, and keywords that are kept verbatim in `Proxy::other`
 //! without effect yet (`capture`, `compression`, `stick-table`, `source`, ...).
 
-use super::{Keyword, Parse, ProxyCtx, BE, FE, FE_ONLY, NO_DEFAULTS, PROXIES};
+use super::{Keyword, Parse, ProxyCtx, BE, BE_ONLY, FE, FE_ONLY, NO_DEFAULTS, PROXIES};
 use crate::config::lexer::Line;
 use crate::config::model::{HttpReuse, Mode, RawRule, UseBackend};
 use crate::config::units::atou32;
@@ -46,20 +46,28 @@ pub static KEYWORDS: &[Keyword] = &[
     p!("http-after-response", PROXIES, keep),
     p!("tcp-response", BE, keep),
     p!("filter", NO_DEFAULTS, keep),
-    p!("unique-id-format", FE, keep),
+    p!("unique-id-format", PROXIES, keep),
     p!("unique-id-header", FE, keep),
     p!("log-format-sd", FE, keep),
     p!("error-log-format", FE, keep),
     p!("log-tag", PROXIES, keep),
     p!("backlog", FE, keep),
     p!("rate-limit", FE, keep),
-    p!("persist", BE, keep),
+    p!("persist", PROXIES, keep),
     p!("force-persist", NO_DEFAULTS, keep),
     p!("ignore-persist", NO_DEFAULTS, keep),
     p!("use-server", super::BE_ONLY, keep),
     p!("server-template", super::BE_ONLY, keep),
-    p!("redirect", NO_DEFAULTS, keep),
-    p!("monitor", FE_ONLY, keep),
+    p!("redirect", NO_DEFAULTS, |c, l| {
+        super::warn_misplaced_rule(c, l, 5);
+        keep(c, l)
+    }),
+    p!("monitor", FE_ONLY, |c, l| {
+        if l.word(1) == Some("fail") {
+            super::warn_misplaced_rule(c, l, 3);
+        }
+        keep(c, l)
+    }),
     p!("declare", FE_ONLY, keep),
     p!("email-alert", PROXIES, keep),
     p!("errorloc", PROXIES, keep),
@@ -77,10 +85,134 @@ pub static KEYWORDS: &[Keyword] = &[
     p!("dispatch", super::BE_ONLY, keep),
     p!("max-session-srv-conns", FE, keep),
     p!("retry-on", BE, keep),
-    p!("hash-balance-factor", BE, hash_balance_factor),
+    p!("clitcpka-cnt", FE, keep),
+    p!("clitcpka-idle", FE, keep),
+    p!("clitcpka-intvl", FE, keep),
+    p!("srvtcpka-cnt", BE, keep),
+    p!("srvtcpka-idle", BE, keep),
+    p!("srvtcpka-intvl", BE, keep),
+    p!("use-fcgi-app", BE_ONLY, keep),
+    p!("hash-balance-factor", PROXIES, hash_balance_factor),
+];
+
+/// What HAProxy says when a kept keyword has no argument: (keyword, printed with the
+/// `parsing [f:l]: ` form, message).
+const MISSING_ARG: &[(&str, bool, &str)] = &[
+    ("capture", false, "'capture' expects 'cookie' or 'request header' or 'response header'."),
+    ("compression", false, "'compression' expects 'algo', 'type' or 'offload'"),
+    ("stick-table", false, "stick-table: missing size."),
+    ("stick", false, "'stick' expects 'on', 'match', or 'store'."),
+    ("source", false, "'source' expects <addr>[:<port>], and optionally 'usesrc' <addr>, and 'interface' <name>."),
+    ("http-after-response", true, "'http-after-response' expects 'ot-group', 'add-header', 'allow', 'capture', 'del-header', 'replace-header', 'replace-value', 'set-header', 'set-status', 'strict-mode', 'set-var-fmt(*)', 'set-var(*)', 'unset-var(*)', but got '' (missing argument)."),
+    ("unique-id-format", false, "unique-id-format expects an argument."),
+    ("unique-id-header", false, "unique-id-header expects an argument."),
+    ("log-format-sd", false, "log-format-sd expects an argument."),
+    ("error-log-format", false, "error-log-format expects an argument."),
+    ("log-tag", false, "'log-tag' expects a tag for use in syslog."),
+    ("backlog", false, "'backlog' expects an integer argument."),
+    ("rate-limit", false, "'rate-limit' only supports 'sessions' (got '')"),
+    ("persist", false, "missing persist method."),
+    ("force-persist", false, "'force-persist' requires either 'if' or 'unless' followed by a condition."),
+    ("ignore-persist", false, "'ignore-persist' requires either 'if' or 'unless' followed by a condition."),
+    ("use-server", false, "'use-server' expects a server name."),
+    ("server-template", false, "'server-template' expects <prefix> <nb | range> <addr>[:<port>] as arguments."),
+    ("monitor", false, "'monitor' only supports 'fail'."),
+    ("declare", false, "'declare' needs a second keyword that specify the type of declaration ('capture')"),
+    ("email-alert", false, "missing argument after 'email-alert'."),
+    ("errorloc", false, "errorloc : expects <status_code> and <url> as arguments."),
+    ("errorloc302", false, "errorloc302 : expects <status_code> and <url> as arguments."),
+    ("errorloc303", false, "errorloc303 : expects <status_code> and <url> as arguments."),
+    ("errorfiles", false, "errorfiles : expects <name> as argument."),
+    ("http-error", false, "http-error : expects at least a <status> as arguments."),
+    ("external-check", false, "missing argument after 'external-check'."),
+    ("http-send-name-header", false, "'http-send-name-header' requires a header string."),
+    ("load-server-state-from-file", false, "'load-server-state-from-file' expects 'global', 'local' or 'none'. Got ''"),
+    ("max-keep-alive-queue", false, "'max-keep-alive-queue' expects expects an integer value (or -1 to disable)"),
+    ("dispatch", false, "'dispatch' : '' resolves to an empty address (environment variable missing?)"),
+    ("max-session-srv-conns", false, "'max-session-srv-conns' expects a number. Got no argument"),
+    ("retry-on", false, "'retry-on' needs at least one keyword to specify when to retry"),
+    ("clitcpka-cnt", false, "'clitcpka-cnt' expects an integer value"),
+    ("clitcpka-idle", false, "'clitcpka-idle' expects an integer value"),
+    ("clitcpka-intvl", false, "'clitcpka-intvl' expects an integer value"),
+    ("srvtcpka-cnt", false, "'srvtcpka-cnt' expects an integer value"),
+    ("srvtcpka-idle", false, "'srvtcpka-idle' expects an integer value"),
+    ("srvtcpka-intvl", false, "'srvtcpka-intvl' expects an integer value"),
+    ("use-fcgi-app", false, "'use-fcgi-app' expects <name> as argument"),
 ];
 
 fn keep(ctx: &mut ProxyCtx<'_>, line: &Line) {
+    let kw = line.keyword();
+    match kw {
+        "bind-process" => {
+            let msg = format!("parsing [{}]: 'bind-process' has no effect, is deprecated, and will be removed in version 2.7.", line.loc);
+            ctx.diags.global(crate::config::diag::Level::Warning, msg);
+            return;
+        }
+        "grace" => {
+            let msg = format!("parsing [{}]: the 'grace' keyword is not supported any more since HAProxy version 2.5.", line.loc);
+            ctx.diags.global(crate::config::diag::Level::Alert, msg);
+            return;
+        }
+        "tcp-response" | "filter" if line.word(1).is_none() => {
+            let msg = if kw == "filter" {
+                format!(
+                    "parsing [{}] : missing argument for 'filter' in proxy '{}'.",
+                    line.loc, ctx.proxy.name
+                )
+            } else {
+                format!(
+                    "missing argument for 'tcp-response' in proxy '{}'",
+                    ctx.proxy.name
+                )
+            };
+            ctx.alert(line, msg);
+            return;
+        }
+        "max-session-srv-conns" if line.word(1).is_none() => {
+            // HAProxy 2.6 misspells its own prefix here.
+            let msg = format!(
+                "parsine [{}] : 'max-session-srv-conns' expects a number. Got no argument",
+                line.loc
+            );
+            ctx.diags.global(crate::config::diag::Level::Alert, msg);
+            return;
+        }
+        "server-template" if line.word(1).is_none() => {
+            ctx.alert_bare(
+                line,
+                "'server-template' expects <prefix> <nb | range> <addr>[:<port>] as arguments.",
+            );
+            return;
+        }
+        "http-after-response" if line.word(1).is_none() => {
+            let msg = format!("parsing [{}]: 'http-after-response' expects 'ot-group', 'add-header', 'allow', 'capture', 'del-header', 'replace-header', 'replace-value', 'set-header', 'set-status', 'strict-mode', 'set-var-fmt(*)', 'set-var(*)', 'unset-var(*)', but got '' (missing argument).", line.loc);
+            ctx.diags.global(crate::config::diag::Level::Alert, msg);
+            ctx.abort = true;
+            return;
+        }
+        "redirect"
+            if !line
+                .words
+                .iter()
+                .any(|w| matches!(w.as_str(), "prefix" | "location" | "scheme")) =>
+        {
+            let msg = format!("error detected in proxy '{}' while parsing redirect rule : redirection type expected ('prefix', 'location', or 'scheme').", ctx.proxy.name);
+            ctx.alert(line, msg);
+            return;
+        }
+        _ => {}
+    }
+    if line.word(1).is_none() {
+        if let Some(&(_, bare, msg)) = MISSING_ARG.iter().find(|(k, _, _)| *k == kw) {
+            if bare {
+                let msg = format!("parsing [{}]: {msg}", line.loc);
+                ctx.diags.global(crate::config::diag::Level::Alert, msg);
+            } else {
+                ctx.alert(line, msg);
+            }
+            return;
+        }
+    }
     ctx.proxy.other.push(RawRule {
         loc: line.loc.clone(),
         words: line.words.clone(),
@@ -107,6 +239,7 @@ fn default_backend(ctx: &mut ProxyCtx<'_>, line: &Line) {
 }
 
 fn use_backend(ctx: &mut ProxyCtx<'_>, line: &Line) {
+    super::warn_misplaced_rule(ctx, line, 6);
     let Some(b) = line.word(1) else {
         ctx.alert(line, "'use_backend' expects a backend name.");
         return;
@@ -198,7 +331,21 @@ fn id(ctx: &mut ProxyCtx<'_>, line: &Line) {
         ctx.diags.global(crate::config::diag::Level::Alert, msg);
         return;
     }
-    ctx.proxy.id = u32::try_from(n).ok();
+    let id = u32::try_from(n).ok();
+    if let Some(other) = ctx.others.iter().find(|p| p.id.is_some() && p.id == id) {
+        let msg = format!(
+            "parsing [{}]: {} {} reuses same custom id as {} {} (declared at {}).",
+            line.loc,
+            ctx.kind_word(),
+            ctx.proxy.name,
+            other.kind.keyword(),
+            other.name,
+            other.loc
+        );
+        ctx.diags.global(crate::config::diag::Level::Alert, msg);
+        return;
+    }
+    ctx.proxy.id = id;
 }
 
 fn monitor_uri(ctx: &mut ProxyCtx<'_>, line: &Line) {
@@ -206,8 +353,6 @@ fn monitor_uri(ctx: &mut ProxyCtx<'_>, line: &Line) {
         Some(u) if !u.is_empty() => ctx.proxy.monitor_uri = Some(u.to_string()),
         _ => {
             ctx.alert(line, "'monitor-uri' expects an URI.");
-            ctx.abort = true;
-            ctx.open_failed = true;
         }
     }
 }
@@ -245,7 +390,61 @@ fn removed(ctx: &mut ProxyCtx<'_>, line: &Line, new: &str) {
 
 fn hash_balance_factor(ctx: &mut ProxyCtx<'_>, line: &Line) {
     match line.word(1) {
-        Some(v) => ctx.proxy.hash_balance_factor = atou32(v),
+        Some(v) => {
+            let n = atou32(v);
+            if n != 0 && n <= 100 {
+                ctx.alert(line, "'hash-balance-factor' must be 0 or greater than 100.");
+                return;
+            }
+            ctx.proxy.hash_balance_factor = n;
+        }
         None => ctx.alert(line, "'hash-balance-factor' expects an integer argument."),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::load_texts;
+    use crate::config::model::{HttpReuse, Mode};
+
+    #[test]
+    fn general_proxy_keywords_fill_the_model() {
+        let text = "defaults\n timeout client 1s\n timeout server 1s\n timeout connect 1s\nfrontend f\n mode http\n \
+                    bind :8080\n maxconn 500\n monitor-uri /up\n description front door\n id 7\n \
+                    use_backend b if TRUE\n default_backend b\nbackend b\n mode http\n retries 5\n fullconn 90\n \
+                    http-reuse always\n disabled\n";
+        let l = load_texts(&[("p.cfg", text)], &|_| None).unwrap();
+        let f = l.config.frontend("f").unwrap();
+        assert_eq!(f.mode, Mode::Http);
+        assert_eq!(f.maxconn, Some(500));
+        assert_eq!(f.monitor_uri.as_deref(), Some("/up"));
+        assert_eq!(f.description.as_deref(), Some("front door"));
+        assert_eq!(f.id, Some(7));
+        assert_eq!(f.use_backends[0].backend, "b");
+        let b = l.config.backend("b").unwrap();
+        assert_eq!(
+            (b.retries, b.fullconn, b.http_reuse, b.disabled),
+            (5, Some(90), HttpReuse::Always, true)
+        );
+    }
+
+    #[test]
+    fn an_unknown_keyword_gets_haproxys_suggestion() {
+        let d = load_texts(&[("p.cfg", "listen l\n refresh 30s\n")], &|_| None).unwrap_err();
+        assert_eq!(
+            d.list[0].msg,
+            "unknown keyword 'refresh' in 'listen' section; did you mean 'retries' maybe ?"
+        );
+    }
+
+    #[test]
+    fn a_misplaced_keyword_warns_but_bind_in_a_backend_is_dropped() {
+        let l = load_texts(&[("p.cfg", "backend b\n bind :80\n")], &|_| None).unwrap();
+        assert!(l.config.proxies[0].binds.is_empty());
+        assert_eq!(
+            l.diags.list[0].msg,
+            "'bind' ignored because backend 'b' has no frontend capability."
+        );
+        assert!(!crate::config::has_listeners(&l.config));
     }
 }

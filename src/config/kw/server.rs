@@ -75,6 +75,7 @@ pub const OPTIONS: &[(&str, usize)] = &[
     ("no-agent-check", 0),
     ("no-backup", 0),
     ("no-check", 0),
+    ("no-check-send-proxy", 0),
     ("no-check-ssl", 0),
     ("no-send-proxy", 0),
     ("no-send-proxy-v2", 0),
@@ -112,7 +113,6 @@ pub const OPTIONS: &[(&str, usize)] = &[
     ("send-proxy-v2", 0),
     ("send-proxy-v2-ssl", 0),
     ("send-proxy-v2-ssl-cn", 0),
-    ("shard", 1),
     ("slowstart", 1),
     ("sni", 1),
     ("socks4", 1),
@@ -126,6 +126,7 @@ pub const OPTIONS: &[(&str, usize)] = &[
     ("tfo", 0),
     ("tls-tickets", 0),
     ("track", 1),
+    ("usesrc", 0),
     ("verify", 1),
     ("verifyhost", 1),
     ("weight", 1),
@@ -167,6 +168,25 @@ fn server(ctx: &mut ProxyCtx<'_>, line: &Line) {
         ctx.alert_bare(line, format!("{who} : {msg}"));
         return;
     }
+    if let Some(id) = params.id {
+        if let Some(other) = ctx.proxy.servers.iter().find(|s| s.params.id == Some(id)) {
+            let msg = format!(
+                "{who} : 'id' : custom id {id} already used at {} ('server {}').",
+                other.loc, other.name
+            );
+            ctx.alert_bare(line, msg);
+            return;
+        }
+    }
+    if params.other.iter().any(|o| o == "agent-check")
+        && !params.other.iter().any(|o| o == "agent-port")
+    {
+        let msg = format!(
+            "{who} : server {name} does not have agent port. Agent check has been disabled."
+        );
+        ctx.alert_bare(line, msg);
+        return;
+    }
     ctx.proxy.servers.push(Server {
         loc: line.loc.clone(),
         name: name.to_string(),
@@ -178,11 +198,12 @@ fn server(ctx: &mut ProxyCtx<'_>, line: &Line) {
 fn default_server(ctx: &mut ProxyCtx<'_>, line: &Line) {
     if !ctx.has_be() {
         let msg = format!(
-            "'default-server' ignored because {} '{}' has no backend capability.",
+            "parsing [{}] : 'default-server' not allowed because {} '{}' has no backend capability.",
+            line.loc,
             ctx.kind_word(),
             ctx.proxy.name
         );
-        ctx.warning(line, msg);
+        ctx.alert_bare(line, msg);
         return;
     }
     let mut params = ctx.proxy.default_server.clone();
@@ -198,6 +219,61 @@ fn default_server(ctx: &mut ProxyCtx<'_>, line: &Line) {
     }
 }
 
+/// What HAProxy says after `'server b/s' : ` when an option lacks its value (options
+/// missing here take an empty value silently, like `weight`).
+const MISSING_VALUE: &[(&str, &str)] = &[
+    ("addr", "'addr' expects <ipv4|ipv6> as argument.."),
+    ("agent-addr", "'agent-addr' expects an address as argument.."),
+    ("agent-inter", "'agent-inter' expects a delay as argument.."),
+    ("agent-port", "'agent-port' expects a port number as argument.."),
+    ("agent-send", "'agent-send' expects a string as argument.."),
+    ("alpn", "'alpn' : missing the comma-delimited ALPN protocol suite."),
+    ("ca-file", "'ca-file' : missing CAfile path."),
+    ("check-alpn", "'check-alpn' : missing the comma-delimited ALPN protocol suite."),
+    ("check-proto", "'check-proto' : missing value."),
+    ("check-sni", "'check-sni' : missing SNI."),
+    ("ciphers", "'ciphers' : missing cipher suite."),
+    ("ciphersuites", "'ciphersuites' : missing cipher suite."),
+    ("cookie", "'cookie' expects <value> as argument.."),
+    ("crl-file", "'crl-file' : missing CRLfile path."),
+    ("crt", "'crt' : missing certificate file path."),
+    ("downinter", "'downinter' expects a delay as argument.."),
+    ("error-limit", "'error-limit' expects an integer argument.."),
+    ("fall", "'fall' expects an integer argument.."),
+    ("fastinter", "'fastinter' expects a delay as argument.."),
+    ("id", "'id' : expects an integer argument."),
+    ("inter", "'inter' expects a delay as argument.."),
+    ("log-proto", "'log-proto' expects one of 'legacy' or 'octet-count' but got ''."),
+    ("max-reuse", "'max-reuse' expects <value> as argument.."),
+    ("namespace", "'namespace' : expects <name> as argument."),
+    ("npn", "'npn' : missing the comma-delimited NPN protocol suite."),
+    ("observe", "'observe' expects <mode> as argument.."),
+    ("on-error", "'on-error' expects one of 'fastinter', 'fail-check', 'sudden-death' or 'mark-down' but got ''."),
+    ("on-marked-down", "'on-marked-down' expects 'shutdown-sessions' but got ''."),
+    ("on-marked-up", "'on-marked-up' expects 'shutdown-backup-sessions' but got ''."),
+    ("pool-low-conn", "'pool-low-conn' expects <value> as argument.."),
+    ("pool-max-conn", "'pool-max-conn' expects <value> as argument.."),
+    ("pool-purge-delay", "'pool-purge-delay' expects <value> as argument.."),
+    ("port", "'port' expects a port number as argument.."),
+    ("proto", "'proto' : missing value."),
+    ("proxy-v2-options", "'' : proxy v2 option not implemented."),
+    ("redir", "'redir' expects <prefix> as argument.."),
+    ("resolve-net", "'resolve-net' expects a list of networks.."),
+    ("resolve-prefer", "'resolve-prefer' expects either ipv4 or ipv6 as argument.."),
+    ("rise", "'rise' expects an integer argument.."),
+    ("slowstart", "unexpected character '."),
+    ("sni", "'sni' : missing sni expression."),
+    ("socks4", "'socks4' expects <addr>:<port> as argument.."),
+    ("source", "'source' expects <addr>[:<port>[-<port>]], and optionally 'usesrc' <addr>, and 'interface' <name> as argument.."),
+    ("ssl-max-ver", "'ssl-max-ver' : missing the ssl/tls version."),
+    ("ssl-min-ver", "'ssl-min-ver' : missing the ssl/tls version."),
+    ("tcp-ut", "'tcp-ut' : missing TCP User Timeout value."),
+    ("track", "'track' expects [<proxy>/]<server> as argument.."),
+    ("verify", "'verify' : missing verify method."),
+    ("verifyhost", "'verifyhost' : missing hostname to verify against."),
+    ("ws", "'ws' has to be 'auto', 'h1' or 'h2'."),
+];
+
 /// Parses a server address: `unix@/path`, `/path`, `[v6]:port`, `host[:port]`.
 /// A missing port is 0 ("use the client's destination port"); `+N`/`-N` offsets are
 /// accepted and kept as 0 too. Host names are kept for resolution after validation.
@@ -212,29 +288,51 @@ pub fn parse_server_addr(text: &str) -> Result<ServerAddr, String> {
     if let Ok(ip) = rest.parse::<IpAddr>() {
         return Ok(ServerAddr::Inet(SocketAddr::new(ip, 0)));
     }
-    let (host, port) = match rest.rfind(':') {
-        Some(i) => (rest.get(..i).unwrap_or(""), rest.get(i + 1..).unwrap_or("")),
-        None => (rest, ""),
-    };
-    let port = if port.is_empty() || port.starts_with('+') || port.starts_with('-') {
-        0
+    let (host, port) = if let Some(inner) = rest.strip_prefix('[') {
+        match inner.split_once(']') {
+            Some((h, after)) => (h, after.strip_prefix(':').unwrap_or("")),
+            None => (inner, ""),
+        }
     } else {
-        match port.parse::<u32>() {
-            Ok(n) if n <= 65535 => u16::try_from(n).unwrap_or(0),
-            _ => return Err(format!("invalid port '{port}'")),
+        match rest.rfind(':') {
+            Some(i) => (rest.get(..i).unwrap_or(""), rest.get(i + 1..).unwrap_or("")),
+            None => (rest, ""),
         }
     };
-    let bare = host
-        .strip_prefix('[')
-        .and_then(|h| h.strip_suffix(']'))
-        .unwrap_or(host);
-    match bare.parse::<IpAddr>() {
+    let port = server_port(port, text)?;
+    match host.parse::<IpAddr>() {
         Ok(ip) => Ok(ServerAddr::Inet(SocketAddr::new(ip, port))),
-        Err(_) if bare.is_empty() => Ok(ServerAddr::Inet(SocketAddr::new(
+        Err(_) if host.is_empty() || host == "*" => Ok(ServerAddr::Inet(SocketAddr::new(
             IpAddr::from([0, 0, 0, 0]),
             port,
         ))),
-        Err(_) => Ok(ServerAddr::Host(bare.to_string(), port)),
+        Err(_) => Ok(ServerAddr::Host(host.to_string(), port)),
+    }
+}
+
+/// A server port as `str2sa_range()` reads it: empty or an offset (`+N`, `-N`) is 0 ("the
+/// client's port"), digits are read like `strtol`, ranges are refused.
+fn server_port(port: &str, item: &str) -> Result<u16, String> {
+    match port.chars().next() {
+        None | Some('+' | '-') => return Ok(0),
+        Some(c) if !c.is_ascii_digit() => {
+            // HAProxy ends this one with a newline, printed as an empty line.
+            return Err(format!(
+                "invalid character '{c}' in port number '{port}' in '{item}'\n"
+            ));
+        }
+        Some(_) => {}
+    }
+    let end = port
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(port.len());
+    let (digits, tail) = port.split_at(end);
+    if tail.starts_with('-') {
+        return Err(format!("port range not permitted here in '{item}'"));
+    }
+    match u16::try_from(crate::config::units::atol(digits)) {
+        Ok(p) => Ok(p),
+        Err(_) => Err(format!("invalid port '{digits}'")),
     }
 }
 
@@ -271,6 +369,11 @@ pub fn parse_options(
             );
         };
         let arg = line.word(i + 1);
+        if nargs == 1 && arg.is_none() {
+            if let Some((_, msg)) = MISSING_VALUE.iter().find(|(k, _)| *k == opt) {
+                return Err((*msg).to_string());
+            }
+        }
         let v = arg.unwrap_or("");
         let need_int = |what: &str| -> Result<(), String> {
             if arg.is_none() {
@@ -372,9 +475,6 @@ pub fn parse_options(
                 }
             }
             _ => {
-                if nargs == 1 && arg.is_none() {
-                    return Err(format!("'{opt}' expects an argument.."));
-                }
                 p.other.push(opt.to_string());
                 if nargs == 1 {
                     p.other.push(v.to_string());
@@ -423,6 +523,18 @@ mod tests {
         assert_eq!(
             parse_server_addr("1.2.3.4:99999"),
             Err("invalid port '99999'".into())
+        );
+        assert_eq!(
+            parse_server_addr("[::1]"),
+            Ok(ServerAddr::Inet("[::1]:0".parse().unwrap()))
+        );
+        assert_eq!(
+            parse_server_addr("1.2.3.4:+1"),
+            Ok(ServerAddr::Inet("1.2.3.4:0".parse().unwrap()))
+        );
+        assert_eq!(
+            parse_server_addr("1.2.3.4:8000-8001"),
+            Err("port range not permitted here in '1.2.3.4:8000-8001'".into())
         );
     }
 }

@@ -19,6 +19,19 @@ pub static KEYWORDS: &[Keyword] = &[Keyword {
 fn stats(ctx: &mut ProxyCtx<'_>, line: &Line) {
     let sub = line.word(1).unwrap_or("");
     let arg = line.word(2);
+    if ctx.in_defaults() && matches!(sub, "admin" | "http-request") {
+        let what = if sub == "admin" {
+            "stats admin"
+        } else {
+            "stats"
+        };
+        let msg = format!(
+            "parsing [{}]: '{what}' not allowed in 'defaults' section.",
+            line.loc
+        );
+        ctx.diags.global(Level::Alert, msg);
+        return;
+    }
     let s = &mut ctx.proxy.stats;
     match sub {
         "enable" => s.enabled = true,
@@ -125,5 +138,41 @@ fn stats(ctx: &mut ProxyCtx<'_>, line: &Line) {
             let msg = format!("parsing [{}]: unknown stats parameter '{other}', expects 'admin', 'uri', 'realm', 'auth', 'scope', 'enable', 'hide-version', 'show-node', 'show-desc' or 'show-legends'.", line.loc);
             ctx.diags.global(Level::Alert, msg);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::load_texts;
+    use std::time::Duration;
+
+    #[test]
+    fn the_stats_keywords_fill_the_stats_spec() {
+        let text = "listen s\n mode http\n bind :9999\n timeout client 1s\n stats enable\n stats uri /st\n \
+                    stats realm Admin\n stats auth a:b\n stats auth c:d\n stats refresh 10\n stats hide-version\n \
+                    stats admin if TRUE\n stats show-legends\n stats show-node n1\n";
+        let l = load_texts(&[("s.cfg", text)], &|_| None).unwrap();
+        let s = &l.config.proxies[0].stats;
+        assert!(s.enabled && s.hide_version && s.show_legends);
+        assert_eq!(s.uri.as_deref(), Some("/st"));
+        assert_eq!(s.realm.as_deref(), Some("Admin"));
+        assert_eq!(
+            s.auth,
+            vec![("a".into(), "b".into()), ("c".into(), "d".into())]
+        );
+        assert_eq!(s.refresh, Some(Duration::from_secs(10)));
+        assert!(s.admin.is_some());
+        assert_eq!(s.show_node, Some(Some("n1".into())));
+    }
+
+    #[test]
+    fn stats_in_a_tcp_proxy_is_ignored_with_a_warning() {
+        let text = "listen s\n bind :9999\n timeout client 1s\n stats uri /st\n";
+        let l = load_texts(&[("s.cfg", text)], &|_| None).unwrap();
+        assert!(!l.config.proxies[0].stats.enabled);
+        assert_eq!(
+            l.diags.list[0].msg,
+            "'stats' statement ignored for proxy 's' as it requires HTTP mode."
+        );
     }
 }

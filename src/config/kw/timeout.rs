@@ -75,3 +75,65 @@ fn timeout(ctx: &mut ProxyCtx<'_>, line: &Line) {
         ctx.warning(line, msg);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::config::load_texts;
+    use std::time::Duration;
+
+    #[test]
+    fn every_timeout_lands_in_its_field() {
+        let text = "listen l\n bind :8080\n timeout client 1s\n timeout server 2s\n timeout connect 3s\n \
+                    timeout http-request 4s\n timeout http-keep-alive 5s\n timeout queue 6s\n timeout tunnel 1h\n \
+                    timeout check 7s\n timeout client-fin 8s\n timeout server-fin 9s\n timeout tarpit 10s\n";
+        let l = load_texts(&[("t.cfg", text)], &|_| None).unwrap();
+        let t = &l.config.proxies[0].timeouts;
+        let s = Duration::from_secs;
+        assert_eq!(
+            (
+                t.client,
+                t.server,
+                t.connect,
+                t.http_request,
+                t.http_keep_alive,
+                t.queue
+            ),
+            (
+                Some(s(1)),
+                Some(s(2)),
+                Some(s(3)),
+                Some(s(4)),
+                Some(s(5)),
+                Some(s(6))
+            )
+        );
+        assert_eq!(
+            (t.tunnel, t.check, t.client_fin, t.server_fin, t.tarpit),
+            (
+                Some(s(3600)),
+                Some(s(7)),
+                Some(s(8)),
+                Some(s(9)),
+                Some(s(10))
+            )
+        );
+    }
+
+    #[test]
+    fn a_frontend_timeout_in_a_backend_warns() {
+        let l = load_texts(&[("t.cfg", "backend b\n timeout client 5s\n")], &|_| None).unwrap();
+        assert_eq!(
+            l.diags.list[0].msg,
+            "'timeout client' will be ignored because backend 'b' has no frontend capability"
+        );
+    }
+
+    #[test]
+    fn the_removed_timeout_keywords_are_refused() {
+        let d = load_texts(&[("t.cfg", "backend b\n contimeout 5s\n")], &|_| None).unwrap_err();
+        assert_eq!(
+            d.list[0].msg,
+            "the 'contimeout' directive is not supported anymore since HAProxy 2.1. Use 'timeout connect'."
+        );
+    }
+}
