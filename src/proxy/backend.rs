@@ -95,7 +95,8 @@ struct State {
     balancer: Box<dyn Balancer>,
     served: Vec<u32>,
     queue: VecDeque<oneshot::Sender<ServerId>>,
-    usable: usize,
+    /// Whether each server is up (not `disabled`, not marked down by checks).
+    up: Vec<bool>,
 }
 
 /// A backend (or the backend half of a `listen`) at runtime.
@@ -244,13 +245,12 @@ impl Backend {
             hash_balance_factor: p.hash_balance_factor,
         };
         let mut balancer = balance::build_with(&p.balance, p.hash_type, &infos, seed, opts);
-        let mut usable = 0;
+        let mut up = Vec::with_capacity(p.servers.len());
         for (i, s) in p.servers.iter().enumerate() {
             if s.params.disabled {
                 balancer.server_down(ServerId(i));
-            } else {
-                usable += 1;
             }
+            up.push(!s.params.disabled);
         }
         let t = &p.timeouts;
         Ok(Backend {
@@ -274,7 +274,7 @@ impl Backend {
                 served: vec![0; servers.len()],
                 balancer,
                 queue: VecDeque::new(),
-                usable,
+                up,
             }),
             servers,
         })
@@ -294,18 +294,23 @@ impl Backend {
             .count()
     }
 
-    /// Marks a server usable or not (health checks, runtime API).
+    /// Marks a server usable or not (health checks, runtime API). A server coming up takes
+    /// streams waiting in the queue.
     pub fn set_server_up(&self, id: ServerId, up: bool) {
         let mut st = lock(&self.state);
+        let Some(cur) = st.up.get_mut(id.0) else {
+            return;
+        };
+        if *cur == up {
+            return;
+        }
+        *cur = up;
         if up {
             st.balancer.server_up(id);
+            self.dispatch(&mut st);
         } else {
             st.balancer.server_down(id);
         }
-        st.usable = st
-            .usable
-            .saturating_add(usize::from(up))
-            .saturating_sub(usize::from(!up));
     }
 
     fn pick_free(
@@ -338,15 +343,20 @@ impl Backend {
             *n = n.saturating_sub(1);
         }
         st.balancer.drop_conn(id);
+        self.dispatch(&mut st);
+    }
+
+    /// Hands free slots to queued streams, oldest first.
+    fn dispatch(&self, st: &mut State) {
         while let Some(tx) = st.queue.pop_front() {
             if tx.is_closed() {
                 continue;
             }
-            let Some(next) = self.pick_free(&mut st, &Key::None, None) else {
+            let Some(next) = self.pick_free(st, &Key::None, None) else {
                 st.queue.push_front(tx);
                 break;
             };
-            Self::take(&mut st, next);
+            Self::take(st, next);
             if let Err(back) = tx.send(next) {
                 if let Some(n) = st.served.get_mut(back.0) {
                     *n = n.saturating_sub(1);
@@ -380,7 +390,7 @@ impl Backend {
     ) -> Result<Slot, AcquireError> {
         let mut rx = {
             let mut st = lock(&self.state);
-            if st.usable == 0 {
+            if !st.up.iter().any(|u| *u) {
                 return Err(AcquireError::NoServer);
             }
             if st.queue.iter().all(|t| t.is_closed()) {
@@ -616,5 +626,29 @@ mod tests {
         assert_eq!(r.unwrap_err(), ConnectError::Failed);
         assert_eq!(be.servers[0].connects.load(Ordering::Relaxed), 3);
         assert_eq!(be.served(), vec![0]);
+    }
+
+    #[tokio::test]
+    async fn a_disabled_server_is_skipped_until_it_is_marked_up() {
+        let a: SocketAddr = "127.0.0.1:1".parse().unwrap();
+        let mut p = Proxy::new("be", ProxyKind::Backend, Loc::new("t.cfg", 1));
+        p.servers.push(server("s1", a, 0));
+        p.servers[0].params.disabled = true;
+        let be = Arc::new(Backend::build(&p, 0).await.unwrap());
+        assert_eq!(
+            be.acquire(&Key::None, None).await.unwrap_err(),
+            AcquireError::NoServer
+        );
+        be.set_server_up(ServerId(0), true);
+        be.set_server_up(ServerId(0), true);
+        assert_eq!(
+            be.acquire(&Key::None, None).await.unwrap().id(),
+            ServerId(0)
+        );
+        be.set_server_up(ServerId(0), false);
+        assert_eq!(
+            be.acquire(&Key::None, None).await.unwrap_err(),
+            AcquireError::NoServer
+        );
     }
 }

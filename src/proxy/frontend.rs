@@ -13,10 +13,18 @@ use crate::config::model::{
 use super::acl::{self, Ctx};
 use super::backend::Backend;
 use super::errorfile::ErrorPages;
+use super::stream::LogHook;
 use super::ProxyError;
 
+impl std::fmt::Debug for Frontend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Frontend")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
 /// A frontend at runtime.
-#[derive(Debug)]
 pub struct Frontend {
     /// The proxy name.
     pub name: String,
@@ -58,6 +66,8 @@ pub struct Frontend {
     pub ignore_probes: bool,
     /// `errorfile` pages.
     pub errors: ErrorPages,
+    /// Receives a summary of every stream (installed by the runtime for logging).
+    pub log_hook: Option<LogHook>,
 }
 
 impl Frontend {
@@ -111,6 +121,7 @@ impl Frontend {
             conn_mode: p.options.http_conn_mode,
             ignore_probes: p.options.http_ignore_probes,
             errors: ErrorPages::new(&p.errorfiles),
+            log_hook: None,
         })
     }
 

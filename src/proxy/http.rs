@@ -18,9 +18,10 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::net::IpAddr;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant, SystemTime};
 
 use bytes::{Bytes, BytesMut};
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
@@ -37,7 +38,10 @@ use super::acl::{self, Ctx};
 use super::backend::{AcquireError, Backend, PooledConn, Slot};
 use super::errorfile::{self, ErrorPage, ErrorPages};
 use super::frontend::Frontend;
-use super::socket::{IdleIo, Peer, Rewind};
+use super::sample::{self, Sample};
+use super::socket::{IdleIo, IdleLimit, Peer, Rewind};
+use super::stream::{Phase, StreamInfo, Termination};
+use super::Side;
 
 /// Largest request head accepted (HAProxy's default `tune.bufsize` is 16384).
 const MAX_HEAD: usize = 16 * 1024;
@@ -150,6 +154,16 @@ impl Body for RespBody {
     }
 }
 
+/// Per client connection state shared by its requests.
+#[derive(Debug)]
+struct ConnCtl {
+    /// Requests seen so far (`http-reuse safe`: the first one never takes an idle
+    /// connection of another client).
+    served: AtomicU32,
+    /// The client side's inactivity limit, switched to `timeout tunnel` after an upgrade.
+    client_idle: Option<IdleLimit>,
+}
+
 /// The outcome of reading the first request head.
 #[derive(Debug, PartialEq, Eq)]
 enum Head {
@@ -197,12 +211,21 @@ where
     C: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     match fe.client_timeout {
-        Some(t) => serve_conn(fe, IdleIo::new(client, t), peer).await,
-        None => serve_conn(fe, client, peer).await,
+        Some(t) => {
+            let limit = IdleLimit::new(t);
+            serve_conn(
+                fe,
+                IdleIo::with_limit(client, limit.clone()),
+                peer,
+                Some(limit),
+            )
+            .await
+        }
+        None => serve_conn(fe, client, peer, None).await,
     }
 }
 
-async fn serve_conn<C>(fe: Arc<Frontend>, mut client: C, peer: Peer)
+async fn serve_conn<C>(fe: Arc<Frontend>, mut client: C, peer: Peer, client_idle: Option<IdleLimit>)
 where
     C: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -217,11 +240,16 @@ where
     }
     let io = TokioIo::new(Rewind::new(buf.freeze(), client));
     let fe2 = Arc::clone(&fe);
-    let svc = service_fn(move |req| handle(Arc::clone(&fe2), peer, req));
+    let ctl = Arc::new(ConnCtl {
+        served: AtomicU32::new(0),
+        client_idle,
+    });
+    let svc = service_fn(move |req| handle(Arc::clone(&fe2), peer, req, Arc::clone(&ctl)));
     let mut b = hyper::server::conn::http1::Builder::new();
     b.timer(TokioTimer::new())
         .keep_alive(fe.conn_mode != HttpConnMode::Close)
         .auto_date_header(false)
+        .half_close(true)
         .header_read_timeout(fe.http_keep_alive_timeout.or(limit));
     let _ = b.serve_connection(io, svc).with_upgrades().await;
 }
@@ -255,9 +283,10 @@ fn run_rules(
     rules: &[HttpRule],
     acls: &[crate::config::model::Acl],
     req: &mut Request<Incoming>,
-    src: Option<IpAddr>,
+    peer: Peer,
     chain: &[&ErrorPages],
 ) -> Option<Response<RespBody>> {
+    let src = peer.src.map(|a| a.ip());
     for rule in rules {
         if !acl::holds(rule.cond.as_ref(), acls, &ctx_of(req, src)) {
             continue;
@@ -269,11 +298,13 @@ fn run_rules(
                 body,
                 headers,
             } => {
+                let s = sample_of(req, peer);
                 return Some(return_response(
                     *status,
                     content_type.as_deref(),
                     body,
                     headers,
+                    &s,
                 ));
             }
             HttpAction::Deny { status } => return Some(error_response(chain, *status)),
@@ -286,18 +317,30 @@ fn run_rules(
                 }
                 return Some(r);
             }
-            action @ (HttpAction::SetHeader { .. }
-            | HttpAction::AddHeader { .. }
-            | HttpAction::DelHeader { .. }) => edit_headers(req.headers_mut(), action),
             HttpAction::Redirect { args } => {
-                if let Some(r) = redirect(args, req) {
+                if let Some(r) = redirect(args, req, peer) {
                     return Some(r);
                 }
             }
             HttpAction::Other { .. } => {}
+            action => {
+                let value = header_value(action, &sample_of(req, peer));
+                edit_headers(req.headers_mut(), action, value);
+            }
         }
     }
     None
+}
+
+fn sample_of(req: &Request<Incoming>, peer: Peer) -> Sample<'_> {
+    Sample {
+        src: peer.src,
+        dst: peer.dst,
+        method: Some(req.method()),
+        uri: Some(req.uri()),
+        version: Some(req.version()),
+        headers: Some(req.headers()),
+    }
 }
 
 /// Runs `http-response` rules on a server response's headers; `Some(response)` replaces it
@@ -306,14 +349,19 @@ fn run_response_rules(
     rules: &[HttpRule],
     acls: &[crate::config::model::Acl],
     headers: &mut HeaderMap,
-    src: Option<IpAddr>,
+    peer: Peer,
     chain: &[&ErrorPages],
 ) -> Option<Response<RespBody>> {
+    let ctx = Ctx {
+        src: peer.src.map(|a| a.ip()),
+        ..Ctx::default()
+    };
+    let sample = Sample {
+        src: peer.src,
+        dst: peer.dst,
+        ..Sample::default()
+    };
     for rule in rules {
-        let ctx = Ctx {
-            src,
-            ..Ctx::default()
-        };
         if !acl::holds(rule.cond.as_ref(), acls, &ctx) {
             continue;
         }
@@ -329,38 +377,45 @@ fn run_response_rules(
                     content_type.as_deref(),
                     body,
                     hdrs,
+                    &sample,
                 ));
             }
             HttpAction::Deny { status } => return Some(error_response(chain, *status)),
             HttpAction::Allow => return None,
             action => {
-                edit_headers(headers, action);
+                let value = header_value(action, &sample);
+                edit_headers(headers, action, value);
             }
         }
     }
     None
 }
 
-/// Applies a `set-header`, `add-header` or `del-header` action; other actions are ignored.
-fn edit_headers(h: &mut HeaderMap, action: &HttpAction) {
+/// The expanded value of a `set-header`/`add-header` action.
+fn header_value(action: &HttpAction, s: &Sample<'_>) -> Option<HeaderValue> {
     match action {
-        HttpAction::SetHeader { name, value } => {
-            if let (Ok(n), Ok(v)) = (
-                HeaderName::try_from(name.as_str()),
-                HeaderValue::from_str(value),
-            ) {
+        HttpAction::SetHeader { value, .. } | HttpAction::AddHeader { value, .. } => {
+            HeaderValue::from_str(&sample::expand(value, s)).ok()
+        }
+        _ => None,
+    }
+}
+
+/// Applies a `set-header`, `add-header` or `del-header` action with its expanded `value`;
+/// other actions are ignored.
+fn edit_headers(h: &mut HeaderMap, action: &HttpAction, value: Option<HeaderValue>) {
+    match (action, value) {
+        (HttpAction::SetHeader { name, .. }, Some(v)) => {
+            if let Ok(n) = HeaderName::try_from(name.as_str()) {
                 h.insert(n, v);
             }
         }
-        HttpAction::AddHeader { name, value } => {
-            if let (Ok(n), Ok(v)) = (
-                HeaderName::try_from(name.as_str()),
-                HeaderValue::from_str(value),
-            ) {
+        (HttpAction::AddHeader { name, .. }, Some(v)) => {
+            if let Ok(n) = HeaderName::try_from(name.as_str()) {
                 h.append(n, v);
             }
         }
-        HttpAction::DelHeader { name } => {
+        (HttpAction::DelHeader { name }, _) => {
             if let Ok(n) = HeaderName::try_from(name.as_str()) {
                 h.remove(n);
             }
@@ -369,26 +424,44 @@ fn edit_headers(h: &mut HeaderMap, action: &HttpAction) {
     }
 }
 
-/// `redirect location|prefix URL [code N]`.
-fn redirect(args: &[String], req: &Request<Incoming>) -> Option<Response<RespBody>> {
+/// `redirect location|prefix|scheme TARGET [code N] [drop-query] ...` (configuration.txt
+/// 4.2 "redirect"); default code 302.
+fn redirect(args: &[String], req: &Request<Incoming>, peer: Peer) -> Option<Response<RespBody>> {
     let kind = args.first()?.as_str();
-    let target = args.get(1)?;
+    let s = sample_of(req, peer);
+    let target = sample::expand(args.get(1)?, &s);
     let mut code = 302u16;
+    let mut drop_query = false;
     let mut i = 2;
     while let Some(a) = args.get(i) {
-        if a == "code" {
-            code = args.get(i + 1).and_then(|c| c.parse().ok()).unwrap_or(302);
-            i += 1;
+        match a.as_str() {
+            "code" => {
+                code = args.get(i + 1).and_then(|c| c.parse().ok()).unwrap_or(302);
+                i += 1;
+            }
+            "drop-query" => drop_query = true,
+            "if" | "unless" => break,
+            _ => {}
         }
         i += 1;
     }
+    let uri = req.uri();
+    let tail = if drop_query {
+        uri.path()
+    } else {
+        uri.path_and_query().map_or("/", |p| p.as_str())
+    };
     let loc = match kind {
-        "location" => target.clone(),
-        "prefix" => format!(
-            "{}{}",
-            target.trim_end_matches('/'),
-            req.uri().path_and_query().map_or("/", |p| p.as_str())
-        ),
+        "location" => target.into_owned(),
+        "prefix" => format!("{}{}", target.trim_end_matches('/'), tail),
+        "scheme" => {
+            let host = req
+                .headers()
+                .get(header::HOST)
+                .and_then(|v| v.to_str().ok())
+                .or_else(|| uri.authority().map(|a| a.as_str()))?;
+            format!("{target}://{host}{tail}")
+        }
         _ => return None,
     };
     let mut r = Response::new(RespBody::full(Bytes::new()));
@@ -405,11 +478,12 @@ fn return_response(
     content_type: Option<&str>,
     body: &ReturnBody,
     headers: &[(String, String)],
+    s: &Sample<'_>,
 ) -> Response<RespBody> {
     let bytes = match body {
         ReturnBody::Empty => Bytes::new(),
         ReturnBody::Bytes(b) => Bytes::copy_from_slice(b),
-        ReturnBody::LogFormat(s) => Bytes::copy_from_slice(s.as_bytes()),
+        ReturnBody::LogFormat(f) => Bytes::from(sample::expand(f, s).into_owned()),
         ReturnBody::RawResponse(raw) => {
             if let Some(p) = ErrorPage::parse(raw) {
                 return page_response(&p);
@@ -424,7 +498,10 @@ fn return_response(
         h.insert(header::CONTENT_TYPE, ct);
     }
     for (n, v) in headers {
-        if let (Ok(n), Ok(v)) = (HeaderName::try_from(n.as_str()), HeaderValue::from_str(v)) {
+        if let (Ok(n), Ok(v)) = (
+            HeaderName::try_from(n.as_str()),
+            HeaderValue::from_str(&sample::expand(v, s)),
+        ) {
             h.append(n, v);
         }
     }
@@ -493,37 +570,79 @@ fn key_of<'a>(algo: &'a Balance, req: &'a Request<Incoming>, src: Option<IpAddr>
     }
 }
 
+/// One request: the log hook (if any) sees its summary once the response head is ready.
 async fn handle(
     fe: Arc<Frontend>,
     peer: Peer,
-    mut req: Request<Incoming>,
+    req: Request<Incoming>,
+    ctl: Arc<ConnCtl>,
 ) -> Result<Response<RespBody>, Infallible> {
+    let mut tr = Trace::new();
+    let Some(hook) = fe.log_hook.clone() else {
+        return Ok(route(&fe, peer, req, &ctl, &mut tr).await);
+    };
+    let accept = SystemTime::now();
+    let request_line = format!("{} {} {:?}", req.method(), req.uri(), req.version());
+    let r = route(&fe, peer, req, &ctl, &mut tr).await;
+    let bytes_out = r
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .or_else(|| r.body().size_hint().exact())
+        .unwrap_or(0);
+    hook(&StreamInfo {
+        accept,
+        client: peer.src,
+        frontend: Arc::from(fe.name.as_str()),
+        backend: tr.backend.as_deref().map(Arc::from),
+        server: tr.server.as_deref().map(Arc::from),
+        t_queue: tr.t_queue,
+        t_connect: tr.t_connect,
+        t_response: tr.t_response,
+        t_total: tr.start.elapsed(),
+        status: Some(r.status().as_u16()),
+        bytes_out,
+        bytes_in: 0,
+        retries: tr.retries,
+        request_line: Some(request_line),
+        termination: tr.term,
+    });
+    Ok(r)
+}
+
+/// Routes a request: monitor-uri, rules, backend choice, forwarding.
+async fn route(
+    fe: &Arc<Frontend>,
+    peer: Peer,
+    mut req: Request<Incoming>,
+    ctl: &ConnCtl,
+    tr: &mut Trace,
+) -> Response<RespBody> {
+    let fe = Arc::clone(fe);
+    let first = ctl.served.fetch_add(1, Ordering::Relaxed) == 0;
     let src = peer.src.map(|a| a.ip());
     if let Some(m) = fe.monitor_uri.as_deref() {
         let uri = req.uri();
         if uri.path_and_query().is_some_and(|p| p.as_str() == m) || uri == m {
-            return Ok(finish_response(
-                &fe,
-                error_response(&[&fe.errors], 200),
-                fe.conn_mode,
-            ));
+            return finish_response(&fe, error_response(&[&fe.errors], 200), fe.conn_mode);
         }
     }
-    if let Some(r) = run_rules(&fe.http_request, &fe.acls, &mut req, src, &[&fe.errors]) {
-        return Ok(finish_response(&fe, r, fe.conn_mode));
+    if let Some(r) = run_rules(&fe.http_request, &fe.acls, &mut req, peer, &[&fe.errors]) {
+        tr.term = PROXY_REQUEST;
+        return finish_response(&fe, r, fe.conn_mode);
     }
     let Some(be) = fe.select(&ctx_of(&req, src)).cloned() else {
-        return Ok(finish_response(
-            &fe,
-            error_response(&[&fe.errors], 503),
-            fe.conn_mode,
-        ));
+        tr.term = PROXY_REQUEST;
+        return finish_response(&fe, error_response(&[&fe.errors], 503), fe.conn_mode);
     };
     let chain = [&be.errors, &fe.errors];
     let mode = conn_mode(fe.conn_mode, be.conn_mode);
     if !fe.is_own(&be) {
-        if let Some(r) = run_rules(&be.http_request, &be.acls, &mut req, src, &chain) {
-            return Ok(finish_response(&fe, r, mode));
+        tr.backend = Some(be.name.clone());
+        if let Some(r) = run_rules(&be.http_request, &be.acls, &mut req, peer, &chain) {
+            tr.term = PROXY_REQUEST;
+            return finish_response(&fe, r, mode);
         }
     }
     if let (Some(ff), Some(ip)) = (be.forwardfor.as_ref().or(fe.forwardfor.as_ref()), src) {
@@ -538,8 +657,9 @@ async fn handle(
             }
         }
     }
-    let r = forward(&fe, &be, &chain, req, peer, mode).await;
-    Ok(finish_response(&fe, r, mode))
+    tr.backend = Some(be.name.clone());
+    let r = forward(&fe, &be, &chain, req, peer, mode, (first, ctl, tr)).await;
+    finish_response(&fe, r, mode)
 }
 
 fn finish_response(
@@ -554,6 +674,48 @@ fn finish_response(
     r
 }
 
+/// What [`route`] and [`forward`] learnt about a request, for its log line.
+#[derive(Debug)]
+struct Trace {
+    start: Instant,
+    backend: Option<String>,
+    server: Option<String>,
+    t_queue: Option<Duration>,
+    t_connect: Option<Duration>,
+    t_response: Option<Duration>,
+    retries: u32,
+    term: Termination,
+}
+
+impl Trace {
+    fn new() -> Trace {
+        Trace {
+            start: Instant::now(),
+            backend: None,
+            server: None,
+            t_queue: None,
+            t_connect: None,
+            t_response: None,
+            retries: 0,
+            term: Termination::NORMAL,
+        }
+    }
+}
+
+const PROXY_REQUEST: Termination = Termination {
+    side: Some(Side::Proxy),
+    timeout: false,
+    phase: Phase::Request,
+};
+
+fn term(side: Side, timeout: bool, phase: Phase) -> Termination {
+    Termination {
+        side: Some(side),
+        timeout,
+        phase,
+    }
+}
+
 /// Sends `req` to a server of `be` and returns its response, or the error page.
 async fn forward(
     fe: &Frontend,
@@ -562,6 +724,7 @@ async fn forward(
     mut req: Request<Incoming>,
     peer: Peer,
     mode: HttpConnMode,
+    (first, ctl, tr): (bool, &ConnCtl, &mut Trace),
 ) -> Response<RespBody> {
     let chain_errors = |s| error_response(chain, s);
     let upgrade = upgrade_of(req.headers());
@@ -584,19 +747,28 @@ async fn forward(
             None
         }
     };
+    let queued_at = Instant::now();
     let acquired = {
         let key = key_of(&be.balance, &req, peer.src.map(|a| a.ip()));
         be.acquire(&key, None).await
     };
+    tr.t_queue = Some(queued_at.elapsed());
     let mut slot = match acquired {
         Ok(s) => s,
-        Err(AcquireError::NoServer | AcquireError::QueueTimeout) => return chain_errors(503),
+        Err(e) => {
+            tr.term = match e {
+                AcquireError::NoServer => term(Side::Server, false, Phase::Connect),
+                AcquireError::QueueTimeout => term(Side::Server, true, Phase::Queue),
+            };
+            return chain_errors(503);
+        }
     };
     let mut left = be.retries;
     let mut req = req;
     loop {
         // An idle pooled connection first, then a new one.
-        let pooled = if close_server || slot.server().send_proxy {
+        let private_first = first && be.reuse == HttpReuse::Safe;
+        let pooled = if close_server || private_first || slot.server().send_proxy {
             None
         } else {
             slot.server().pool_take()
@@ -607,41 +779,61 @@ async fn forward(
                 _ => continue,
             },
             None => {
+                tr.server = Some(slot.server().name.clone());
+                let connect_at = Instant::now();
                 let Some(sock) = be.connect_once(&slot, &peer).await else {
+                    tr.term = term(Side::Server, false, Phase::Connect);
                     if left == 0 {
                         return chain_errors(503);
                     }
                     left -= 1;
+                    tr.retries = tr.retries.saturating_add(1);
                     slot = match be.next_attempt(slot, left).await {
                         Ok(s) => s,
                         Err(_) => return chain_errors(503),
                     };
                     continue;
                 };
+                tr.t_connect = Some(connect_at.elapsed());
                 let hs = match be.server_timeout {
                     Some(t) if client_upgrade.is_none() => open(IdleIo::new(sock, t)).await,
                     _ => open(sock).await,
                 };
                 match hs {
                     Ok(s) => (s, true),
-                    Err(_) => return chain_errors(502),
+                    Err(_) => {
+                        tr.term = term(Side::Server, false, Phase::Headers);
+                        return chain_errors(502);
+                    }
                 }
             }
         };
+        tr.server = Some(slot.server().name.clone());
+        tr.t_connect.get_or_insert(Duration::ZERO);
+        tr.term = Termination::NORMAL;
+        let sent_at = Instant::now();
         let sent = sender.try_send_request(req);
         let res = match be.server_timeout {
             Some(t) => match tokio::time::timeout(t, sent).await {
                 Ok(r) => r,
-                Err(_) => return chain_errors(504),
+                Err(_) => {
+                    tr.term = term(Side::Server, true, Phase::Headers);
+                    return chain_errors(504);
+                }
             },
             None => sent.await,
         };
+        tr.t_response = Some(sent_at.elapsed());
         match res {
             Ok(mut resp) => {
                 if resp.status() == StatusCode::SWITCHING_PROTOCOLS {
                     if let Some(client_up) = client_upgrade.take() {
                         let server_up = hyper::upgrade::on(&mut resp);
-                        let idle = be.tunnel_timeout.or(be.server_timeout);
+                        let tunnel_t = be.tunnel_timeout.or(fe.tunnel_timeout);
+                        if let (Some(t), Some(l)) = (tunnel_t, ctl.client_idle.as_ref()) {
+                            l.set(t);
+                        }
+                        let idle = tunnel_t.or(be.server_timeout);
                         tokio::spawn(tunnel(client_up, server_up, slot, idle));
                         let (parts, _) = resp.into_parts();
                         return Response::from_parts(parts, RespBody::full(Bytes::new()));
@@ -649,7 +841,6 @@ async fn forward(
                 }
                 let (mut parts, body) = resp.into_parts();
                 strip_hop_by_hop(&mut parts.headers);
-                let src = peer.src.map(|a| a.ip());
                 let own = fe.is_own(be);
                 let be_rules = (&be.http_response[..], &be.acls[..]);
                 let fe_rules = (&fe.http_response[..], &fe.acls[..]);
@@ -657,8 +848,10 @@ async fn forward(
                     .into_iter()
                     .flatten()
                 {
-                    if let Some(r) = run_response_rules(rules, acls, &mut parts.headers, src, chain)
+                    if let Some(r) =
+                        run_response_rules(rules, acls, &mut parts.headers, peer, chain)
                     {
+                        tr.term = term(Side::Proxy, false, Phase::Headers);
                         return r;
                     }
                 }
@@ -681,7 +874,10 @@ async fn forward(
             Err(mut e) => match e.take_message() {
                 // A stale pooled connection: the request was not sent, try again.
                 Some(r) if !fresh => req = r,
-                _ => return chain_errors(502),
+                _ => {
+                    tr.term = term(Side::Server, false, Phase::Headers);
+                    return chain_errors(502);
+                }
             },
         }
     }

@@ -457,3 +457,154 @@ async fn http_response_rules_edit_server_headers_and_monitor_uri_answers_200() {
     assert!(r.body.contains("<h1>200 OK</h1>"));
     assert_eq!(o.reqs.load(Ordering::SeqCst), 1);
 }
+
+#[tokio::test]
+async fn a_client_that_half_closes_after_its_request_still_gets_the_response() {
+    use tokio::io::AsyncReadExt;
+    let o = Origin::start(Behaviour::Echo("s1")).await;
+    let (_p, addr) = run(vec![listen("l", Mode::Http, &[o.addr])], "l").await;
+    let mut c = TcpStream::connect(addr).await.unwrap();
+    c.write_all(b"GET /hc HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    c.shutdown().await.unwrap();
+    let mut all = Vec::new();
+    timeout(T, c.read_to_end(&mut all)).await.unwrap().unwrap();
+    let text = String::from_utf8_lossy(&all);
+    assert!(text.starts_with("HTTP/1.1 200 OK\r\n"), "{text}");
+    assert!(text.contains("GET /hc HTTP/1.1"), "{text}");
+}
+
+#[tokio::test]
+async fn set_header_values_expand_samples_and_redirect_scheme_builds_the_location() {
+    let o = Origin::start(Behaviour::Echo("s1")).await;
+    let mut p = listen("l", Mode::Http, &[o.addr]);
+    p.acls.push(crate::config::model::Acl {
+        loc: Loc::new("t.cfg", 2),
+        name: "old".into(),
+        criterion: "path_beg".into(),
+        args: vec!["/old".into()],
+    });
+    p.http_request.push(rule(
+        HttpAction::Redirect {
+            args: vec!["scheme".into(), "https".into(), "code".into(), "301".into()],
+        },
+        if_named("old", false),
+    ));
+    p.http_request.push(rule(
+        HttpAction::SetHeader {
+            name: "X-Real-IP".into(),
+            value: "%[src]".into(),
+        },
+        None,
+    ));
+    p.http_request.push(rule(
+        HttpAction::AddHeader {
+            name: "X-Host".into(),
+            value: "%[req.hdr(host),upper]".into(),
+        },
+        None,
+    ));
+    let (_p, addr) = run(vec![p], "l").await;
+    let mut c = TcpStream::connect(addr).await.unwrap();
+    let mut buf = Vec::new();
+    let r = get(&mut c, &mut buf, "/x").await;
+    let lower = r.body.to_ascii_lowercase();
+    assert!(lower.contains("x-real-ip: 127.0.0.1\r\n"), "{}", r.body);
+    assert!(
+        lower.contains("x-host: test\r\n") && r.body.contains("TEST"),
+        "{}",
+        r.body
+    );
+    let r = get(&mut c, &mut buf, "/old?q=1").await;
+    assert_eq!(r.status, 301);
+    assert!(
+        r.head.contains("location: https://test/old?q=1\r\n"),
+        "{}",
+        r.head
+    );
+}
+
+#[tokio::test]
+async fn http_reuse_safe_gives_a_new_client_its_own_server_connection_and_always_shares() {
+    use crate::config::model::HttpReuse;
+    for (reuse, expected) in [(HttpReuse::Safe, 2), (HttpReuse::Always, 1)] {
+        let o = Origin::start(Behaviour::Echo("s1")).await;
+        let mut p = listen("l", Mode::Http, &[o.addr]);
+        p.http_reuse = reuse;
+        let (_p, addr) = run(vec![p], "l").await;
+        for _ in 0..2 {
+            let mut c = TcpStream::connect(addr).await.unwrap();
+            let r = get(&mut c, &mut Vec::new(), "/").await;
+            assert_eq!(r.status, 200);
+        }
+        assert_eq!(o.conns.load(Ordering::SeqCst), expected, "{reuse:?}");
+    }
+}
+
+#[tokio::test]
+async fn an_upgraded_connection_idles_up_to_timeout_tunnel_not_timeout_client() {
+    use tokio::io::AsyncReadExt;
+    let o = Origin::start(Behaviour::Upgrade).await;
+    let mut p = listen("l", Mode::Http, &[o.addr]);
+    p.timeouts.client = Some(Duration::from_millis(100));
+    p.timeouts.server = Some(Duration::from_millis(100));
+    p.timeouts.tunnel = Some(Duration::from_secs(30));
+    let (_p, addr) = run(vec![p], "l").await;
+    let mut c = TcpStream::connect(addr).await.unwrap();
+    c.write_all(b"GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buf = Vec::new();
+    let head = timeout(T, read_head(&mut c, &mut buf))
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert!(head.starts_with("HTTP/1.1 101 "), "{head}");
+    // The idle period under test: three times `timeout client`.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    c.write_all(b"late").await.unwrap();
+    let mut four = [0u8; 4];
+    timeout(T, c.read_exact(&mut four)).await.unwrap().unwrap();
+    assert_eq!(&four, b"late");
+}
+
+#[tokio::test]
+async fn the_log_hook_sees_each_request_with_names_status_and_termination_state() {
+    use crate::proxy::listener::{start_with, BoundAddr, Hooks};
+    use crate::proxy::stream::StreamInfo;
+    let good = Origin::start(Behaviour::Echo("s1")).await;
+    let slow = Origin::start(Behaviour::Silent).await;
+    let seen: Arc<std::sync::Mutex<Vec<StreamInfo>>> = Arc::default();
+    let sink = Arc::clone(&seen);
+    let hooks = Hooks {
+        log: Some(Arc::new(move |i: &StreamInfo| {
+            sink.lock().unwrap().push(i.clone())
+        })),
+    };
+    let mut p = listen("l", Mode::Http, &[good.addr, slow.addr]);
+    p.timeouts.server = Some(Duration::from_millis(100));
+    let cfg = crate::config::model::Config {
+        proxies: vec![p],
+        ..Default::default()
+    };
+    let st = start_with(&cfg, &hooks).await.unwrap();
+    let Some(BoundAddr::Inet(addr)) = st.addr("l").cloned() else {
+        panic!()
+    };
+    let mut c = TcpStream::connect(addr).await.unwrap();
+    let mut buf = Vec::new();
+    assert_eq!(get(&mut c, &mut buf, "/a").await.status, 200);
+    assert_eq!(get(&mut c, &mut buf, "/b").await.status, 504);
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 2);
+    assert_eq!(seen[0].request_line.as_deref(), Some("GET /a HTTP/1.1"));
+    assert_eq!(seen[0].server.as_deref(), Some("s1"));
+    assert_eq!(seen[0].backend.as_deref(), Some("l"));
+    assert_eq!(seen[0].status, Some(200));
+    assert_eq!(seen[0].termination.letters(), ['-', '-']);
+    assert_eq!(seen[1].server.as_deref(), Some("s2"));
+    assert_eq!(seen[1].status, Some(504));
+    assert_eq!(seen[1].termination.letters(), ['s', 'H']);
+}

@@ -24,6 +24,7 @@ use crate::config::model::{Bind, BindAddr, Config, Mode};
 use super::backend::Backend;
 use super::frontend::Frontend;
 use super::socket::{Peer, Rewind, Socket};
+use super::stream::LogHook;
 use super::{http, proxy_protocol, tcp, ProxyError};
 
 /// Default `backlog` when neither `backlog` nor `maxconn` is set.
@@ -288,6 +289,26 @@ impl Drop for Started {
 /// Builds every enabled backend and frontend of `config`, binds all addresses (an error on
 /// any of them fails the whole start, as in HAProxy) and spawns the accept loops.
 pub async fn start(config: &Config) -> Result<Started, ProxyError> {
+    start_with(config, &Hooks::default()).await
+}
+
+/// What the runtime plugs into every frontend.
+#[derive(Clone, Default)]
+pub struct Hooks {
+    /// Receives the summary of every stream (traffic logs).
+    pub log: Option<LogHook>,
+}
+
+impl std::fmt::Debug for Hooks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hooks")
+            .field("log", &self.log.is_some())
+            .finish()
+    }
+}
+
+/// [`start`] with hooks installed in every frontend.
+pub async fn start_with(config: &Config, hooks: &Hooks) -> Result<Started, ProxyError> {
     let mut backends = HashMap::new();
     for (i, p) in config.proxies.iter().enumerate() {
         if p.cap.backend && !p.disabled {
@@ -310,7 +331,9 @@ pub async fn start(config: &Config) -> Result<Started, ProxyError> {
         .iter()
         .filter(|p| p.cap.frontend && !p.disabled)
     {
-        let fe = Arc::new(Frontend::build(p, &backends)?);
+        let mut fe = Frontend::build(p, &backends)?;
+        fe.log_hook = hooks.log.clone();
+        let fe = Arc::new(fe);
         let fe_sem = sem(p.maxconn);
         for b in &p.binds {
             let b_sem = sem(b.maxconn);

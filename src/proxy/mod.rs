@@ -16,7 +16,9 @@ pub mod frontend;
 pub mod http;
 pub mod listener;
 pub mod proxy_protocol;
+pub mod sample;
 pub mod socket;
+pub mod stream;
 pub mod tcp;
 #[cfg(test)]
 pub mod testutil;

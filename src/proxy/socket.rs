@@ -153,13 +153,40 @@ impl Peer {
     }
 }
 
-/// A stream that fails with `TimedOut` once no byte moved in either direction for `idle`
-/// (`timeout client` on the client side of an HTTP connection, `timeout server` on a server
-/// connection). The timer is only re-armed when it fires, so I/O costs one clock read.
+/// A shared, adjustable inactivity limit in milliseconds: an upgraded HTTP connection
+/// switches its client side from `timeout client` to `timeout tunnel`.
+#[derive(Debug, Clone)]
+pub struct IdleLimit(std::sync::Arc<std::sync::atomic::AtomicU64>);
+
+impl IdleLimit {
+    /// A limit of `d`.
+    pub fn new(d: std::time::Duration) -> Self {
+        IdleLimit(std::sync::Arc::new(std::sync::atomic::AtomicU64::new(
+            millis(d),
+        )))
+    }
+    /// Changes the limit; takes effect at the next check.
+    pub fn set(&self, d: std::time::Duration) {
+        self.0
+            .store(millis(d), std::sync::atomic::Ordering::Relaxed);
+    }
+    /// The current limit.
+    pub fn get(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.0.load(std::sync::atomic::Ordering::Relaxed))
+    }
+}
+
+fn millis(d: std::time::Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// A stream that fails with `TimedOut` once no byte moved in either direction for its
+/// limit (`timeout client` on the client side of an HTTP connection, `timeout server` on a
+/// server connection). The timer is only re-armed when it fires, so I/O costs one clock read.
 #[derive(Debug)]
 pub struct IdleIo<S> {
     inner: S,
-    idle: std::time::Duration,
+    limit: IdleLimit,
     last: tokio::time::Instant,
     timer: Pin<Box<tokio::time::Sleep>>,
 }
@@ -167,12 +194,18 @@ pub struct IdleIo<S> {
 impl<S> IdleIo<S> {
     /// Wraps `inner` with an inactivity limit of `idle`.
     pub fn new(inner: S, idle: std::time::Duration) -> Self {
+        Self::with_limit(inner, IdleLimit::new(idle))
+    }
+
+    /// Wraps `inner` with a shared, adjustable limit.
+    pub fn with_limit(inner: S, limit: IdleLimit) -> Self {
         let now = tokio::time::Instant::now();
+        let deadline = now + limit.get();
         IdleIo {
             inner,
-            idle,
+            limit,
             last: now,
-            timer: Box::pin(tokio::time::sleep_until(now + idle)),
+            timer: Box::pin(tokio::time::sleep_until(deadline)),
         }
     }
 
@@ -183,7 +216,7 @@ impl<S> IdleIo<S> {
     /// Called when the inner I/O is pending: `Err(TimedOut)` once the stream was idle too long.
     fn check(&mut self, cx: &mut Context<'_>) -> io::Result<()> {
         loop {
-            let deadline = self.last + self.idle;
+            let deadline = self.last + self.limit.get();
             if self.timer.deadline() != deadline {
                 if tokio::time::Instant::now() >= deadline {
                     return Err(io::Error::new(io::ErrorKind::TimedOut, "idle timeout"));
@@ -192,7 +225,7 @@ impl<S> IdleIo<S> {
             }
             match self.timer.as_mut().poll(cx) {
                 Poll::Pending => return Ok(()),
-                Poll::Ready(()) if self.last + self.idle <= self.timer.deadline() => {
+                Poll::Ready(()) if self.last + self.limit.get() <= self.timer.deadline() => {
                     return Err(io::Error::new(io::ErrorKind::TimedOut, "idle timeout"));
                 }
                 Poll::Ready(()) => {}

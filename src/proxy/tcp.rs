@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use std::time::SystemTime;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::time::Instant;
 
@@ -18,8 +19,11 @@ use crate::balance::Key;
 use crate::config::model::Balance;
 
 use super::acl::Ctx;
+use super::backend::{AcquireError, ConnectError};
 use super::frontend::Frontend;
 use super::socket::Peer;
+use super::stream::{Phase, StreamInfo, Termination};
+use super::Side;
 
 /// Size of each direction's copy buffer.
 const BUF: usize = 16 * 1024;
@@ -29,20 +33,90 @@ pub async fn serve<C>(fe: Arc<Frontend>, client: C, peer: Peer)
 where
     C: AsyncRead + AsyncWrite + Unpin + Send,
 {
+    let accept = SystemTime::now();
+    let start = Instant::now();
+    let mut info = Outcome::default();
+    relay(&fe, client, peer, &mut info).await;
+    if let Some(hook) = &fe.log_hook {
+        hook(&StreamInfo {
+            accept,
+            client: peer.src,
+            frontend: Arc::from(fe.name.as_str()),
+            backend: info.backend.as_deref().map(Arc::from),
+            server: info.server.as_deref().map(Arc::from),
+            t_queue: None,
+            t_connect: info.t_connect,
+            t_response: None,
+            t_total: start.elapsed(),
+            status: None,
+            bytes_out: info.bytes.1,
+            bytes_in: info.bytes.0,
+            retries: 0,
+            request_line: None,
+            termination: info.term,
+        });
+    }
+}
+
+/// What a TCP stream did, for its log line.
+#[derive(Debug)]
+struct Outcome {
+    backend: Option<String>,
+    server: Option<String>,
+    t_connect: Option<Duration>,
+    bytes: (u64, u64),
+    term: Termination,
+}
+
+impl Default for Outcome {
+    fn default() -> Self {
+        Outcome {
+            backend: None,
+            server: None,
+            t_connect: None,
+            bytes: (0, 0),
+            term: Termination::NORMAL,
+        }
+    }
+}
+
+async fn relay<C>(fe: &Frontend, client: C, peer: Peer, out: &mut Outcome)
+where
+    C: AsyncRead + AsyncWrite + Unpin + Send,
+{
     let ctx = Ctx {
         src: peer.src.map(|a| a.ip()),
         ..Ctx::default()
     };
     let Some(be) = fe.select(&ctx).cloned() else {
+        out.term = Termination {
+            side: Some(Side::Proxy),
+            timeout: false,
+            phase: Phase::Request,
+        };
         return;
     };
+    out.backend = Some(be.name.clone());
     let key = match (&be.balance, peer.src) {
         (Balance::Source, Some(a)) => Key::Source(a.ip()),
         _ => Key::None,
     };
-    let Ok((server, _slot)) = be.connect(&key, &peer).await else {
-        return;
+    let connect_at = Instant::now();
+    let (server, slot) = match be.connect(&key, &peer).await {
+        Ok(x) => x,
+        Err(e) => {
+            let queue = matches!(e, ConnectError::Acquire(AcquireError::QueueTimeout));
+            let phase = if queue { Phase::Queue } else { Phase::Connect };
+            out.term = Termination {
+                side: Some(Side::Server),
+                timeout: queue,
+                phase,
+            };
+            return;
+        }
     };
+    out.t_connect = Some(connect_at.elapsed());
+    out.server = Some(slot.server().name.clone());
     let idle =
         be.tunnel_timeout
             .or(fe.tunnel_timeout)
@@ -50,7 +124,36 @@ where
                 (Some(c), Some(s)) => Some(c.min(s)),
                 (c, s) => c.or(s),
             });
-    let _ = pump(client, server, idle).await;
+    let counted = Counted::default();
+    match pump_counted(client, server, idle, &counted).await {
+        Ok(b) => out.bytes = b,
+        Err(e) => {
+            out.bytes = counted.get();
+            let timeout = e.kind() == io::ErrorKind::TimedOut;
+            out.term = Termination {
+                side: Some(Side::Client),
+                timeout,
+                phase: Phase::Data,
+            };
+        }
+    }
+    drop(slot);
+}
+
+/// Byte counters shared by the two directions of a pump.
+#[derive(Debug, Default)]
+struct Counted {
+    up: AtomicU64,
+    down: AtomicU64,
+}
+
+impl Counted {
+    fn get(&self) -> (u64, u64) {
+        (
+            self.up.load(Ordering::Relaxed),
+            self.down.load(Ordering::Relaxed),
+        )
+    }
 }
 
 /// Copies `a` to `b` and `b` to `a` until both directions ended, propagating each end of
@@ -61,14 +164,27 @@ where
     A: AsyncRead + AsyncWrite + Unpin,
     B: AsyncRead + AsyncWrite + Unpin,
 {
+    pump_counted(a, b, idle, &Counted::default()).await
+}
+
+async fn pump_counted<A, B>(
+    a: A,
+    b: B,
+    idle: Option<Duration>,
+    counted: &Counted,
+) -> io::Result<(u64, u64)>
+where
+    A: AsyncRead + AsyncWrite + Unpin,
+    B: AsyncRead + AsyncWrite + Unpin,
+{
     let start = Instant::now();
     let last = AtomicU64::new(0);
     let (mut ar, mut aw) = tokio::io::split(a);
     let (mut br, mut bw) = tokio::io::split(b);
     let both = async {
         tokio::try_join!(
-            one_way(&mut ar, &mut bw, start, &last),
-            one_way(&mut br, &mut aw, start, &last)
+            one_way(&mut ar, &mut bw, start, &last, &counted.up),
+            one_way(&mut br, &mut aw, start, &last, &counted.down)
         )
     };
     let Some(idle) = idle else { return both.await };
@@ -88,7 +204,13 @@ where
     }
 }
 
-async fn one_way<R, W>(r: &mut R, w: &mut W, start: Instant, last: &AtomicU64) -> io::Result<u64>
+async fn one_way<R, W>(
+    r: &mut R,
+    w: &mut W,
+    start: Instant,
+    last: &AtomicU64,
+    count: &AtomicU64,
+) -> io::Result<u64>
 where
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin,
@@ -105,6 +227,7 @@ where
         }
         w.write_all(buf.get(..n).unwrap_or_default()).await?;
         total = total.saturating_add(n as u64);
+        count.fetch_add(n as u64, Ordering::Relaxed);
         let ms = u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
         last.store(ms, Ordering::Relaxed);
     }
@@ -266,5 +389,34 @@ mod tests {
         let mut back = Vec::new();
         let r = timeout(T, c.read_to_end(&mut back)).await.unwrap();
         assert!(r.is_err() || back.is_empty());
+    }
+
+    #[tokio::test]
+    async fn the_log_hook_sees_a_tcp_stream_with_its_byte_counts() {
+        use crate::proxy::listener::{start_with, BoundAddr, Hooks};
+        let o = echo_origin().await;
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<StreamInfo>();
+        let hooks = Hooks {
+            log: Some(Arc::new(move |i: &StreamInfo| {
+                let _ = tx.send(i.clone());
+            })),
+        };
+        let cfg = crate::config::model::Config {
+            proxies: vec![listen("l", Mode::Tcp, &[o])],
+            ..Default::default()
+        };
+        let st = start_with(&cfg, &hooks).await.unwrap();
+        let Some(BoundAddr::Inet(addr)) = st.addr("l").cloned() else {
+            panic!()
+        };
+        let mut c = TcpStream::connect(addr).await.unwrap();
+        c.write_all(b"hello").await.unwrap();
+        c.shutdown().await.unwrap();
+        let mut back = Vec::new();
+        timeout(T, c.read_to_end(&mut back)).await.unwrap().unwrap();
+        let info = timeout(T, rx.recv()).await.unwrap().unwrap();
+        assert_eq!((info.bytes_in, info.bytes_out), (5, 5));
+        assert_eq!(info.server.as_deref(), Some("s1"));
+        assert_eq!(info.termination.letters(), ['-', '-']);
     }
 }

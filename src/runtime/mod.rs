@@ -2,8 +2,10 @@
 //! of cores), starts every enabled frontend and `listen` (configuration.txt 3.1 `nbthread`,
 //! `pidfile`), then runs until SIGINT or SIGTERM and exits cleanly.
 //!
-//! `-D`, `-sf` and `-st` are accepted by the caller and ignored here for now; `pidfile` (or
-//! `-p`) is written once the listeners are bound.
+//! `-D`, `-sf` and `-st` are accepted by the caller and ignored here for now (`-D` stays in
+//! the foreground); `pidfile` (or `-p`) is written once the listeners are bound, and only in
+//! daemon or master-worker mode, as HAProxy does. Without any listener the run fails with
+//! HAProxy's "No enabled listener found" alert.
 
 pub mod daemon;
 
@@ -26,6 +28,8 @@ pub struct RunOptions {
     pub old_pids: Vec<u32>,
     /// Overrides `nbthread`.
     pub nbthread: Option<usize>,
+    /// The program name as invoked (`argv[0]`), used in some alerts.
+    pub program: String,
 }
 
 /// Why the runtime stopped with an error.
@@ -37,6 +41,14 @@ pub enum RunError {
     /// A proxy could not start (bind, resolution, missing backend).
     #[error("{0}")]
     Proxy(#[from] ProxyError),
+    /// No frontend or listen has a `bind` line.
+    #[error(
+        "[{program}.main()] No enabled listener found (check for 'bind' directives) ! Exiting."
+    )]
+    NoListener {
+        /// `argv[0]`.
+        program: String,
+    },
     /// The pidfile could not be written.
     #[error("[{path}] cannot create pidfile: {source}")]
     Pidfile {
@@ -75,11 +87,18 @@ pub fn run_until(
         .map_err(RunError::Runtime)?;
     let result = rt.block_on(async {
         let started = listener::start(&config).await?;
-        if let Some(path) = opts
+        if started.addrs.is_empty() {
+            return Err(RunError::NoListener {
+                program: opts.program.clone(),
+            });
+        }
+        // Like HAProxy, the pidfile is only written by a daemon or a master process.
+        let daemon = opts.daemon || config.global.daemon || config.global.master_worker;
+        let pidfile = opts
             .pidfile
             .clone()
-            .or_else(|| config.global.pidfile.clone())
-        {
+            .or_else(|| config.global.pidfile.clone());
+        if let Some(path) = pidfile.filter(|_| daemon) {
             let pid = format!("{}\n", std::process::id());
             std::fs::write(&path, pid).map_err(|source| RunError::Pidfile { path, source })?;
         }
@@ -144,6 +163,38 @@ mod tests {
     }
 
     #[test]
+    fn a_config_without_listener_fails_with_haproxys_alert() {
+        let opts = RunOptions {
+            program: "/usr/sbin/haproxy".into(),
+            ..RunOptions::default()
+        };
+        let e = run_until(Config::default(), opts, |_| {}, None).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "[/usr/sbin/haproxy.main()] No enabled listener found (check for 'bind' directives) ! Exiting."
+        );
+    }
+
+    #[test]
+    fn a_foreground_run_does_not_write_the_pidfile() {
+        let mut p = Proxy::new("l", ProxyKind::Listen, Loc::new("t.cfg", 1));
+        p.binds.push(bind_any());
+        let cfg = Config {
+            proxies: vec![p],
+            ..Config::default()
+        };
+        let pidfile = std::env::temp_dir().join(format!("hx-fg-{}.pid", std::process::id()));
+        let opts = RunOptions {
+            pidfile: Some(pidfile.clone()),
+            ..RunOptions::default()
+        };
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        drop(stop_tx);
+        run_until(cfg, opts, |_| {}, Some(stop_rx)).unwrap();
+        assert!(!pidfile.exists());
+    }
+
+    #[test]
     fn nbthread_wins_over_the_core_count_and_zero_is_ignored() {
         let mut c = Config::default();
         c.global.nbthread = Some(3);
@@ -175,6 +226,7 @@ mod tests {
         let pidfile = std::env::temp_dir().join(format!("hx-run-{}.pid", std::process::id()));
         let opts = RunOptions {
             pidfile: Some(pidfile.clone()),
+            daemon: true,
             ..RunOptions::default()
         };
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
@@ -204,5 +256,56 @@ mod tests {
         stop_tx.send(()).unwrap();
         th.join().unwrap().unwrap();
         let _ = std::fs::remove_file(&pidfile);
+    }
+
+    #[test]
+    fn a_config_file_loaded_by_config_load_runs_end_to_end() {
+        let dir = std::env::temp_dir().join(format!("hx-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let fe_sock = dir.join("fe.sock");
+        let ret_sock = dir.join("ret.sock");
+        let text = format!(
+            "global\n    nbthread 1\n\
+             defaults\n    mode http\n    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n\
+             frontend fe\n    bind {fe}\n    default_backend be\n\
+             backend be\n    server s1 {ret}\n    http-response set-header X-Backend be\n\
+             listen ret\n    bind unix@{ret}\n    http-request return status 200 content-type text/plain string ok if TRUE\n    http-request deny\n",
+            fe = fe_sock.display(),
+            ret = ret_sock.display()
+        );
+        let path = dir.join("a.cfg");
+        std::fs::write(&path, text).unwrap();
+        let loaded = match crate::config::load(std::slice::from_ref(&path)) {
+            Ok(l) => l,
+            Err(d) => panic!("{}", d.render(0)),
+        };
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel();
+        let th = std::thread::spawn(move || {
+            run_until(
+                loaded.config,
+                RunOptions::default(),
+                move |_| {
+                    let _ = ready_tx.send(());
+                },
+                Some(stop_rx),
+            )
+        });
+        let t = Duration::from_secs(5);
+        ready_rx.recv_timeout(t).unwrap();
+        let mut c = std::os::unix::net::UnixStream::connect(&fe_sock).unwrap();
+        c.set_read_timeout(Some(t)).unwrap();
+        c.write_all(b"GET / HTTP/1.0\r\n\r\n").unwrap();
+        let mut out = String::new();
+        c.read_to_string(&mut out).unwrap();
+        assert!(out.contains(" 200 OK\r\n"), "{out}");
+        assert!(
+            out.to_ascii_lowercase().contains("x-backend: be\r\n"),
+            "{out}"
+        );
+        assert!(out.ends_with("\r\n\r\nok"), "{out}");
+        stop_tx.send(()).unwrap();
+        th.join().unwrap().unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
