@@ -95,6 +95,7 @@ fn main() -> ExitCode {
         daemon,
         old_pids: cli.old_pids.iter().filter_map(|p| u32::try_from(*p).ok()).collect(),
         nbthread: None,
+        program: std::env::args().next().unwrap_or_else(|| "haproxy".into()),
     };
     match runtime::run(config, opts) {
         Ok(()) => ExitCode::SUCCESS,
