@@ -11,11 +11,13 @@ use super::model::{Balance, Config, Mode, Proxy, ProxyKind};
 /// True if at least one enabled proxy with the frontend capability has a `bind` line.
 /// Without one, `haproxy -c` says "Configuration file has no error but will not start
 /// (no listener) => exit(2)."
+/// A global `stats socket` counts as a listener too, as in HAProxy.
 pub fn has_listeners(config: &Config) -> bool {
-    config
-        .proxies
-        .iter()
-        .any(|p| p.cap.frontend && !p.disabled && !p.binds.is_empty())
+    !config.global.stats_sockets.is_empty()
+        || config
+            .proxies
+            .iter()
+            .any(|p| p.cap.frontend && !p.disabled && !p.binds.is_empty())
 }
 
 /// Runs every check, pushing HAProxy's messages into `diags` and completing the model.
