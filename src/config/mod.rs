@@ -288,13 +288,13 @@ fn alerts(d: &Diags) -> usize {
 }
 
 /// HAProxy stops reading after 50 lines with fatal errors; true when `line` is past that.
-fn too_many(fatal: &mut usize, diags: &mut Diags, line: &lexer::Line) -> bool {
+fn too_many(fatal: &mut usize, diags: &mut Diags, loc: &Loc) -> bool {
     if *fatal < 50 {
         return false;
     }
     let msg = format!(
         "parsing [{}]: too many fatal errors ({}), stopping now.",
-        line.loc, *fatal
+        loc, *fatal
     );
     diags.global(Level::Alert, msg);
     *fatal = 0;
@@ -304,6 +304,10 @@ fn too_many(fatal: &mut usize, diags: &mut Diags, line: &lexer::Line) -> bool {
 impl Builder {
     fn section(&mut self, s: Section) {
         flush_pending(&mut self.pending, &mut self.diags, s.loc.line);
+        if too_many(&mut self.fatal, &mut self.diags, &s.loc) {
+            self.stopped = true;
+            return;
+        }
         match s.kind {
             SectionKind::Global => {
                 let mut ctx = kw::GlobalCtx {
@@ -313,7 +317,7 @@ impl Builder {
                 };
                 for line in &s.lines {
                     flush_pending(&mut self.pending, ctx.diags, line.loc.line);
-                    if too_many(&mut self.fatal, ctx.diags, line) {
+                    if too_many(&mut self.fatal, ctx.diags, &line.loc) {
                         self.stopped = true;
                         break;
                     }
@@ -430,7 +434,7 @@ impl Builder {
         };
         for line in &s.lines {
             flush_pending(&mut self.pending, ctx.diags, line.loc.line);
-            if too_many(&mut self.fatal, ctx.diags, line) {
+            if too_many(&mut self.fatal, ctx.diags, &line.loc) {
                 self.stopped = true;
                 break;
             }

@@ -73,6 +73,19 @@ fn acl(ctx: &mut ProxyCtx<'_>, line: &Line) {
         );
         return;
     }
+    let args = line.words.get(3..).unwrap_or(&[]);
+    let files = args
+        .windows(2)
+        .filter(|w| w.first().map(String::as_str) == Some("-f"));
+    for f in files.filter_map(|w| w.get(1)) {
+        if std::fs::metadata(f).is_err() {
+            let msg = format!(
+                "error detected while parsing ACL '{name}' : failed to open pattern file <{f}>."
+            );
+            ctx.alert(line, msg);
+            return;
+        }
+    }
     ctx.proxy.acls.push(Acl {
         loc: line.loc.clone(),
         name: name.to_string(),

@@ -270,6 +270,13 @@ fn use_backend(ctx: &mut ProxyCtx<'_>, line: &Line) {
 }
 
 fn retries(ctx: &mut ProxyCtx<'_>, line: &Line) {
+    if let Some(extra) = line.word(2) {
+        ctx.alert(
+            line,
+            format!("'retries' cannot handle unexpected argument '{extra}'."),
+        );
+        return;
+    }
     match line.word(1) {
         Some(v) => ctx.proxy.retries = atou32(v),
         None => ctx.alert(

@@ -155,6 +155,16 @@ fn server(ctx: &mut ProxyCtx<'_>, line: &Line) {
         );
         return;
     };
+    let bad = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':')));
+    if let Some(c) = bad {
+        ctx.alert_bare(
+            line,
+            format!("character '{c}' is not permitted in server name '{name}'."),
+        );
+        return;
+    }
     let who = format!("'server {}/{name}'", ctx.proxy.name);
     let addr = match parse_server_addr(addr) {
         Ok(a) => a,
