@@ -98,6 +98,15 @@ fn acl(ctx: &mut ProxyCtx<'_>, line: &Line) {
     });
 }
 
+/// The pattern files (`-f FILE`) among the words left in an ACL iterator.
+fn inner_files(it: &std::vec::IntoIter<String>) -> Vec<String> {
+    let rest = it.as_slice();
+    rest.windows(2)
+        .filter(|w| w.first().map(String::as_str) == Some("-f"))
+        .filter_map(|w| w.get(1).cloned())
+        .collect()
+}
+
 /// Checks that an ACL criterion names a fetch HAProxy knows.
 pub fn check_fetch(criterion: &str) -> Result<(), String> {
     let name = super::fetches::fetch_name(criterion);
@@ -160,6 +169,10 @@ pub fn parse_cond_words(words: &[String], known: &dyn Fn(&str) -> bool) -> Resul
                 return Err("missing fetch method in ACL expression ''".into());
             };
             check_fetch(&criterion)?;
+            let files = inner_files(&it);
+            if let Some(f) = files.iter().find(|f| std::fs::metadata(f).is_err()) {
+                return Err(format!("failed to open pattern file <{f}>"));
+            }
             AclRef::Anonymous {
                 criterion,
                 args: it.collect(),

@@ -168,6 +168,13 @@ fn server(ctx: &mut ProxyCtx<'_>, line: &Line) {
     let who = format!("'server {}/{name}'", ctx.proxy.name);
     let addr = match parse_server_addr(addr) {
         Ok(a) => a,
+        Err(msg) if msg.is_empty() => {
+            ctx.alert_bare(
+                line,
+                format!("{who} : Can't create DNS resolution for server '{name}'"),
+            );
+            return;
+        }
         Err(msg) => {
             ctx.alert_bare(line, format!("{who} : {msg}"));
             return;
@@ -316,6 +323,7 @@ pub fn parse_server_addr(text: &str) -> Result<ServerAddr, String> {
             IpAddr::from([0, 0, 0, 0]),
             port,
         ))),
+        Err(_) if host.starts_with('.') || host.contains("..") => Err(String::new()),
         Err(_) => Ok(ServerAddr::Host(host.to_string(), port)),
     }
 }
