@@ -381,7 +381,21 @@ impl Builder {
                     .iter()
                     .filter(|(n, _)| n.as_deref() == Some(name.as_str()));
                 match (found.next(), found.next()) {
-                    (Some((_, p)), None) => Some(p.clone()),
+                    (Some((_, p)), None) => {
+                        let has_rules = !p.http_request.is_empty()
+                            || !p.http_response.is_empty()
+                            || !p.tcp_request.is_empty();
+                        if s.kind == SectionKind::Defaults && has_rules {
+                            let msg = format!(
+                                "parsing [{}]: a defaults section cannot inherit from a defaults section defining TCP/HTTP rules (defaults section at {}).",
+                                s.loc, p.loc
+                            );
+                            self.diags.global(Level::Alert, msg);
+                            self.aborted = true;
+                            return None;
+                        }
+                        Some(p.clone())
+                    }
                     (Some((_, a)), Some((_, b))) => {
                         let msg = format!(
                             "ambiguous defaults section name '{name}' referenced by {what} '{own}' exists at least at {} and {}.",
@@ -399,6 +413,8 @@ impl Builder {
                     }
                 }
             }
+            // A new `defaults` section starts from HAProxy's built-in values.
+            None if s.kind == SectionKind::Defaults => None,
             None => self.last_defaults.clone(),
         }
     }
@@ -603,6 +619,17 @@ mod tests {
             l.config.backend("b").unwrap().timeouts.connect,
             Some(Duration::from_secs(2))
         );
+    }
+
+    #[test]
+    fn a_new_defaults_section_starts_from_builtin_values() {
+        let l = load_one(
+            "defaults\n mode http\n retries 7\ndefaults\n timeout connect 1s\nbackend b\n",
+        )
+        .unwrap();
+        let b = l.config.backend("b").unwrap();
+        assert_eq!((b.mode, b.retries), (model::Mode::Tcp, 3));
+        assert_eq!(b.timeouts.connect, Some(Duration::from_secs(1)));
     }
 
     #[test]
