@@ -51,6 +51,11 @@ fn main() -> ExitCode {
         }
     }
     let quiet = cli.quiet && !cli.verbose;
+    if config::config_files(&cli.config_files).is_ok_and(|f| f.is_empty()) {
+        print!("{}", cli::version_text());
+        eprint!("{}", cli::usage_text(&cli.progname));
+        return ExitCode::from(1);
+    }
     let loaded = match config::load(&cli.config_files) {
         Ok(l) => l,
         Err(diags) => {
