@@ -419,4 +419,30 @@ mod tests {
         assert_eq!(info.server.as_deref(), Some("s1"));
         assert_eq!(info.termination.letters(), ['-', '-']);
     }
+
+    #[tokio::test]
+    async fn unbind_refuses_new_clients_while_streams_in_flight_finish() {
+        let o = echo_origin().await;
+        let (mut st, addr) = run(vec![listen("l", Mode::Tcp, &[o])], "l").await;
+        let mut c = TcpStream::connect(addr).await.unwrap();
+        c.write_all(b"a").await.unwrap();
+        let mut one = [0u8; 1];
+        timeout(T, c.read_exact(&mut one)).await.unwrap().unwrap();
+        assert_eq!(st.active.count(), 1);
+        st.unbind();
+        // The listening socket is closed once the aborted accept task is dropped.
+        timeout(T, async {
+            while TcpStream::connect(addr).await.is_ok() {
+                tokio::task::yield_now().await;
+            }
+        })
+        .await
+        .unwrap();
+        c.write_all(b"b").await.unwrap();
+        timeout(T, c.read_exact(&mut one)).await.unwrap().unwrap();
+        assert_eq!(&one, b"b");
+        drop(c);
+        timeout(T, st.active.wait_idle()).await.unwrap();
+        assert_eq!(st.active.count(), 0);
+    }
 }
