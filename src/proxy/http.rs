@@ -39,7 +39,7 @@ use super::backend::{AcquireError, Backend, PooledConn, Slot};
 use super::errorfile::{self, ErrorPage, ErrorPages};
 use super::frontend::Frontend;
 use super::sample::{self, Sample};
-use super::socket::{IdleIo, IdleLimit, Peer, Rewind};
+use super::socket::{after, IdleIo, IdleLimit, Peer, Rewind};
 use super::stream::{Phase, StreamInfo, Termination};
 use super::Side;
 
@@ -117,7 +117,7 @@ impl Body for RespBody {
                     Poll::Ready(Some(Ok(_))) if u.inner.is_end_stream() => u.finish(),
                     Poll::Ready(Some(Ok(_))) => {
                         if let Some((d, timer)) = u.idle.as_mut() {
-                            timer.as_mut().reset(tokio::time::Instant::now() + *d);
+                            timer.as_mut().reset(after(tokio::time::Instant::now(), *d));
                         }
                     }
                     Poll::Pending => {
@@ -177,7 +177,7 @@ async fn read_first_head<C>(client: &mut C, buf: &mut BytesMut, limit: Option<Du
 where
     C: AsyncRead + Unpin,
 {
-    let deadline = limit.map(|d| tokio::time::Instant::now() + d);
+    let deadline = limit.map(|d| after(tokio::time::Instant::now(), d));
     loop {
         if !buf.is_empty() {
             let mut hdrs = [httparse::EMPTY_HEADER; 100];

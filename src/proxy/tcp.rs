@@ -21,7 +21,7 @@ use crate::config::model::Balance;
 use super::acl::Ctx;
 use super::backend::{AcquireError, ConnectError};
 use super::frontend::Frontend;
-use super::socket::Peer;
+use super::socket::{after, Peer};
 use super::stream::{Phase, StreamInfo, Termination};
 use super::Side;
 
@@ -190,8 +190,8 @@ where
     let Some(idle) = idle else { return both.await };
     let watchdog = async {
         loop {
-            let seen = start + Duration::from_millis(last.load(Ordering::Relaxed));
-            let deadline = seen + idle;
+            let seen = after(start, Duration::from_millis(last.load(Ordering::Relaxed)));
+            let deadline = after(seen, idle);
             if Instant::now() >= deadline {
                 return;
             }
