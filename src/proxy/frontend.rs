@@ -44,6 +44,8 @@ pub struct Frontend {
     pub http_keep_alive_timeout: Option<Duration>,
     /// `timeout tunnel` of the frontend (a `listen` uses it for TCP).
     pub tunnel_timeout: Option<Duration>,
+    /// `timeout tarpit` (else `timeout connect`): how long `http-request tarpit` holds.
+    pub tarpit_timeout: Option<Duration>,
     /// `acl` lines.
     pub acls: Vec<Acl>,
     /// `http-request` rules.
@@ -110,6 +112,7 @@ impl Frontend {
             http_request_timeout: t.http_request,
             http_keep_alive_timeout: t.http_keep_alive,
             tunnel_timeout: t.tunnel,
+            tarpit_timeout: t.tarpit.or(t.connect),
             acls: p.acls.clone(),
             http_request: p.http_request.clone(),
             http_response: p.http_response.clone(),

@@ -14,7 +14,6 @@
 //!
 //! Header values of rules are used as written: log-format tags (`%[...]`) are not expanded.
 
-use std::convert::Infallible;
 use std::future::Future;
 use std::net::IpAddr;
 use std::pin::Pin;
@@ -322,7 +321,11 @@ fn run_rules(
                     return Some(r);
                 }
             }
-            HttpAction::Other { .. } => {}
+            HttpAction::Other { name, args } => {
+                if let Some(r) = other_action(name, args, req, peer, chain) {
+                    return Some(r);
+                }
+            }
             action => {
                 let value = header_value(action, &sample_of(req, peer));
                 edit_headers(req.headers_mut(), action, value);
@@ -341,6 +344,81 @@ fn sample_of(req: &Request<Incoming>, peer: Peer) -> Sample<'_> {
         version: Some(req.version()),
         headers: Some(req.headers()),
     }
+}
+
+/// Marks a response that must not be sent: `http-request reject` / `silent-drop` close the
+/// connection instead.
+#[derive(Debug, Clone, Copy)]
+struct Rejected;
+
+/// Marks an error response that is held for `timeout tarpit` first (`http-request tarpit`).
+#[derive(Debug, Clone, Copy)]
+struct Tarpit;
+
+/// The error a client connection ends with when a rule rejects it.
+#[derive(Debug, thiserror::Error)]
+#[error("connection rejected by an http-request rule")]
+pub struct RejectedByRule;
+
+/// `http-request set-path|set-pathq|set-query|set-uri|set-method|reject|silent-drop|tarpit`.
+/// Other actions are ignored.
+fn other_action(
+    name: &str,
+    args: &[String],
+    req: &mut Request<Incoming>,
+    peer: Peer,
+    chain: &[&ErrorPages],
+) -> Option<Response<RespBody>> {
+    match name {
+        "reject" | "silent-drop" => {
+            let mut r = Response::new(RespBody::full(Bytes::new()));
+            r.extensions_mut().insert(Rejected);
+            return Some(r);
+        }
+        "tarpit" => {
+            let status = match (args.first().map(String::as_str), args.get(1)) {
+                (Some("deny_status" | "status"), Some(v)) => v.parse().unwrap_or(500),
+                _ => 500,
+            };
+            let mut r = error_response(chain, status);
+            r.extensions_mut().insert(Tarpit);
+            return Some(r);
+        }
+        _ => {}
+    }
+    let fmt = args.first()?;
+    let value = sample::expand(fmt, &sample_of(req, peer)).into_owned();
+    let uri = req.uri();
+    let (path, query) = (uri.path(), uri.query());
+    let new_target = match name {
+        "set-path" => match query {
+            Some(q) => format!("{value}?{q}"),
+            None => value,
+        },
+        "set-pathq" | "set-uri" => value,
+        "set-query" => format!("{path}?{value}"),
+        "set-method" => {
+            if let Ok(m) = http::Method::from_bytes(value.as_bytes()) {
+                *req.method_mut() = m;
+            }
+            return None;
+        }
+        _ => return None,
+    };
+    let mut parts = uri.clone().into_parts();
+    if name == "set-uri" {
+        if let Ok(u) = new_target.parse::<http::Uri>() {
+            *req.uri_mut() = u;
+        }
+        return None;
+    }
+    if let Ok(pq) = new_target.parse::<http::uri::PathAndQuery>() {
+        parts.path_and_query = Some(pq);
+        if let Ok(u) = http::Uri::from_parts(parts) {
+            *req.uri_mut() = u;
+        }
+    }
+    None
 }
 
 /// Runs `http-response` rules on a server response's headers; `Some(response)` replaces it
@@ -576,10 +654,10 @@ async fn handle(
     peer: Peer,
     req: Request<Incoming>,
     ctl: Arc<ConnCtl>,
-) -> Result<Response<RespBody>, Infallible> {
+) -> Result<Response<RespBody>, RejectedByRule> {
     let mut tr = Trace::new();
     let Some(hook) = fe.log_hook.clone() else {
-        return Ok(route(&fe, peer, req, &ctl, &mut tr).await);
+        return deliver(&fe, route(&fe, peer, req, &ctl, &mut tr).await).await;
     };
     let accept = SystemTime::now();
     let request_line = format!("{} {} {:?}", req.method(), req.uri(), req.version());
@@ -608,6 +686,23 @@ async fn handle(
         request_line: Some(request_line),
         termination: tr.term,
     });
+    deliver(&fe, r).await
+}
+
+/// Sends `r`, or closes the connection for `reject`, or holds a `tarpit` answer for
+/// `timeout tarpit` (else `timeout connect`) first.
+async fn deliver(
+    fe: &Frontend,
+    r: Response<RespBody>,
+) -> Result<Response<RespBody>, RejectedByRule> {
+    if r.extensions().get::<Rejected>().is_some() {
+        return Err(RejectedByRule);
+    }
+    if r.extensions().get::<Tarpit>().is_some() {
+        if let Some(t) = fe.tarpit_timeout {
+            tokio::time::sleep(t).await;
+        }
+    }
     Ok(r)
 }
 

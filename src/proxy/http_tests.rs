@@ -608,3 +608,59 @@ async fn the_log_hook_sees_each_request_with_names_status_and_termination_state(
     assert_eq!(seen[1].status, Some(504));
     assert_eq!(seen[1].termination.letters(), ['s', 'H']);
 }
+
+fn other(name: &str, args: &[&str]) -> HttpAction {
+    HttpAction::Other {
+        name: name.into(),
+        args: args.iter().map(|a| a.to_string()).collect(),
+    }
+}
+
+#[tokio::test]
+async fn set_path_and_set_method_rewrite_the_request_line() {
+    let o = Origin::start(Behaviour::Echo("s1")).await;
+    let mut p = listen("l", Mode::Http, &[o.addr]);
+    p.http_request
+        .push(rule(other("set-path", &["/v2%[path]"]), None));
+    p.http_request
+        .push(rule(other("set-method", &["POST"]), None));
+    let (_p, addr) = run(vec![p], "l").await;
+    let mut c = TcpStream::connect(addr).await.unwrap();
+    let r = get(&mut c, &mut Vec::new(), "/a?x=1").await;
+    assert!(
+        r.body.starts_with("s1\nPOST /v2/a?x=1 HTTP/1.1\r\n"),
+        "{}",
+        r.body
+    );
+}
+
+#[tokio::test]
+async fn reject_closes_the_connection_and_tarpit_answers_500_after_its_timeout() {
+    use tokio::io::AsyncReadExt;
+    let o = Origin::start(Behaviour::Echo("s1")).await;
+    let mut p = listen("l", Mode::Http, &[o.addr]);
+    p.acls.push(crate::config::model::Acl {
+        loc: Loc::new("t.cfg", 2),
+        name: "bad".into(),
+        criterion: "path_beg".into(),
+        args: vec!["/bad".into()],
+    });
+    p.http_request
+        .push(rule(other("reject", &[]), if_named("bad", false)));
+    p.http_request.push(rule(other("tarpit", &[]), None));
+    p.timeouts.tarpit = Some(Duration::from_millis(50));
+    let (_p, addr) = run(vec![p], "l").await;
+    let mut c = TcpStream::connect(addr).await.unwrap();
+    c.write_all(b"GET /bad HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut all = Vec::new();
+    let _ = timeout(T, c.read_to_end(&mut all))
+        .await
+        .expect("still open");
+    assert!(all.is_empty(), "{}", String::from_utf8_lossy(&all));
+    let mut c = TcpStream::connect(addr).await.unwrap();
+    let r = get(&mut c, &mut Vec::new(), "/ok").await;
+    assert_eq!(r.status, 500);
+    assert_eq!(o.reqs.load(Ordering::SeqCst), 0);
+}
