@@ -125,6 +125,8 @@ pub struct Backend {
     pub conn_mode: HttpConnMode,
     /// `option forwardfor` of this backend.
     pub forwardfor: Option<ForwardFor>,
+    /// `option originalto`.
+    pub originalto: Option<ForwardFor>,
     /// `http-request` rules of this backend.
     pub http_request: Vec<HttpRule>,
     /// `http-response` rules of this backend.
@@ -265,6 +267,7 @@ impl Backend {
             reuse: p.http_reuse,
             conn_mode: p.options.http_conn_mode,
             forwardfor: p.forwardfor.clone(),
+            originalto: p.options.originalto.clone(),
             http_request: p.http_request.clone(),
             http_response: p.http_response.clone(),
             acls: p.acls.clone(),

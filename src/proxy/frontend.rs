@@ -62,6 +62,8 @@ pub struct Frontend {
     pub own_backend: Option<Arc<Backend>>,
     /// `option forwardfor`.
     pub forwardfor: Option<ForwardFor>,
+    /// `option originalto`.
+    pub originalto: Option<ForwardFor>,
     /// HTTP connection mode.
     pub conn_mode: HttpConnMode,
     /// `option http-ignore-probes`.
@@ -121,6 +123,7 @@ impl Frontend {
             default_backend,
             own_backend,
             forwardfor: p.forwardfor.clone(),
+            originalto: p.options.originalto.clone(),
             conn_mode: p.options.http_conn_mode,
             ignore_probes: p.options.http_ignore_probes,
             errors: ErrorPages::new(&p.errorfiles),

@@ -752,6 +752,17 @@ async fn route(
             }
         }
     }
+    if let (Some(ot), Some(dst)) = (be.originalto.as_ref().or(fe.originalto.as_ref()), peer.dst) {
+        let ip = dst.ip();
+        let excepted = ot.except.is_some_and(|n| n.contains(ip));
+        if let (false, Ok(name), Ok(v)) = (
+            excepted,
+            HeaderName::try_from(ot.header.as_str()),
+            HeaderValue::from_str(&ip.to_string()),
+        ) {
+            req.headers_mut().append(name, v);
+        }
+    }
     tr.backend = Some(be.name.clone());
     let r = forward(&fe, &be, &chain, req, peer, mode, (first, ctl, tr)).await;
     finish_response(&fe, r, mode)

@@ -109,10 +109,19 @@ async fn forwardfor_adds_the_client_address_unless_if_none_finds_one() {
         header: "X-Forwarded-For".into(),
         if_none: true,
     });
+    p.options.originalto = Some(ForwardFor {
+        except: None,
+        header: "X-Original-To".into(),
+        if_none: false,
+    });
     let (_p, addr) = run(vec![p], "l").await;
     let mut c = TcpStream::connect(addr).await.unwrap();
     let mut buf = Vec::new();
     let r = get(&mut c, &mut buf, "/").await;
+    assert!(r
+        .body
+        .to_ascii_lowercase()
+        .contains("x-original-to: 127.0.0.1\r\n"));
     assert!(
         r.body
             .to_ascii_lowercase()
@@ -126,7 +135,7 @@ async fn forwardfor_adds_the_client_address_unless_if_none_finds_one() {
     let r = read_resp(&mut c, &mut buf).await;
     let lower = r.body.to_ascii_lowercase();
     assert!(lower.contains("x-forwarded-for: 1.2.3.4\r\n"));
-    assert!(!lower.contains("127.0.0.1"));
+    assert!(!lower.contains("x-forwarded-for: 127.0.0.1"));
 }
 
 #[tokio::test]
