@@ -137,55 +137,83 @@ fn matches(criterion: &str, args: &[String], ctx: &Ctx<'_>) -> bool {
     } else {
         how_of(suffix)
     };
+    // First pass: flags. Values are walked again below without collecting them.
     let mut icase = false;
-    let mut values: Vec<&str> = Vec::new();
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "-i" => icase = true,
             "-m" => how = it.next().map(|m| how_of(m)).unwrap_or(How::Unsupported),
             "-f" | "-M" | "-u" => return false,
-            "--" => values.extend(it.by_ref().map(String::as_str)),
-            v => values.push(v),
+            "--" => break,
+            _ => {}
         }
     }
     if how == How::Unsupported {
         return false;
     }
+    let values = Values {
+        args,
+        i: 0,
+        raw: false,
+    };
     if how == How::Ip {
         let Some(ip) = ctx.src else { return false };
         return values
-            .iter()
+            .into_iter()
             .any(|v| net(v).is_some_and(|n| n.contains(ip)));
     }
-    let samples: Vec<&[u8]> = match base {
-        "path" => ctx.uri.map(|u| u.path().as_bytes()).into_iter().collect(),
-        "url" => ctx
-            .uri
-            .map(|u| {
-                u.path_and_query()
-                    .map_or(u.path(), |p| p.as_str())
-                    .as_bytes()
-            })
-            .into_iter()
-            .collect(),
-        "method" => ctx
-            .method
-            .map(|m| m.as_str().as_bytes())
-            .into_iter()
-            .collect(),
-        "hdr" => match ctx.headers {
-            Some(h) if !arg.is_empty() => h.get_all(arg).iter().map(|v| v.as_bytes()).collect(),
-            _ => Vec::new(),
-        },
-        _ => return false,
+    let one = |s: Option<&[u8]>| match s {
+        Some(_) if how == How::Found => true,
+        Some(s) => Values {
+            args,
+            i: 0,
+            raw: false,
+        }
+        .any(|v| compare(how, icase, s, v.as_bytes())),
+        None => false,
     };
-    if how == How::Found {
-        return !samples.is_empty();
+    match base {
+        "path" => one(ctx.uri.map(|u| u.path().as_bytes())),
+        "url" => one(ctx.uri.map(|u| {
+            u.path_and_query()
+                .map_or(u.path(), |p| p.as_str())
+                .as_bytes()
+        })),
+        "method" => one(ctx.method.map(|m| m.as_str().as_bytes())),
+        "hdr" => match ctx.headers {
+            Some(h) if !arg.is_empty() => h.get_all(arg).iter().any(|v| one(Some(v.as_bytes()))),
+            _ => false,
+        },
+        _ => false,
     }
-    samples
-        .iter()
-        .any(|s| values.iter().any(|v| compare(how, icase, s, v.as_bytes())))
+}
+
+/// The pattern values of an ACL line: every word but the flags (`-i`, `-m METHOD`), and
+/// every word after `--`.
+struct Values<'a> {
+    args: &'a [String],
+    i: usize,
+    raw: bool,
+}
+
+impl<'a> Iterator for Values<'a> {
+    type Item = &'a str;
+    fn next(&mut self) -> Option<&'a str> {
+        loop {
+            let a = self.args.get(self.i)?.as_str();
+            self.i += 1;
+            if self.raw {
+                return Some(a);
+            }
+            match a {
+                "-i" => {}
+                "-m" => self.i += 1,
+                "--" => self.raw = true,
+                v => return Some(v),
+            }
+        }
+    }
 }
 
 fn compare(how: How, icase: bool, s: &[u8], p: &[u8]) -> bool {
@@ -326,6 +354,32 @@ mod tests {
         assert!(!holds(Some(&cond(false, &[(false, "weird")])), &acls, &ctx));
         assert!(!holds(
             Some(&cond(false, &[(false, "LOCALHOST")])),
+            &acls,
+            &ctx
+        ));
+    }
+
+    #[test]
+    fn match_flags_and_double_dash_values_are_honoured() {
+        let uri: Uri = "/abc".parse().unwrap();
+        let mut h = HeaderMap::new();
+        h.insert("x", "-i".parse().unwrap());
+        let ctx = Ctx {
+            uri: Some(&uri),
+            headers: Some(&h),
+            ..Ctx::default()
+        };
+        let acls = vec![
+            acl("beg", "path", &["-m", "beg", "/a"]),
+            acl("lit", "hdr(x)", &["--", "-i"]),
+            acl("found", "hdr(x)", &["-m", "found"]),
+            acl("missing", "hdr(y)", &["-m", "found"]),
+        ];
+        assert!(holds(Some(&cond(false, &[(false, "beg")])), &acls, &ctx));
+        assert!(holds(Some(&cond(false, &[(false, "lit")])), &acls, &ctx));
+        assert!(holds(Some(&cond(false, &[(false, "found")])), &acls, &ctx));
+        assert!(!holds(
+            Some(&cond(false, &[(false, "missing")])),
             &acls,
             &ctx
         ));
