@@ -34,7 +34,7 @@ use crate::balance::Key;
 use crate::config::model::{Balance, HttpAction, HttpConnMode, HttpReuse, HttpRule, ReturnBody};
 
 use super::acl::{self, Ctx};
-use super::backend::{AcquireError, Backend, PooledConn, Slot};
+use super::backend::{AcquireError, Backend, PooledConn, ServerRt, Slot};
 use super::errorfile::{self, ErrorPage, ErrorPages};
 use super::frontend::Frontend;
 use super::sample::{self, Sample};
@@ -673,8 +673,8 @@ async fn handle(
         accept,
         client: peer.src,
         frontend: Arc::from(fe.name.as_str()),
-        backend: tr.backend.as_deref().map(Arc::from),
-        server: tr.server.as_deref().map(Arc::from),
+        backend: tr.backend.as_ref().map(|b| Arc::from(b.name.as_str())),
+        server: tr.server.as_ref().map(|s| Arc::from(s.name.as_str())),
         t_queue: tr.t_queue,
         t_connect: tr.t_connect,
         t_response: tr.t_response,
@@ -734,7 +734,7 @@ async fn route(
     let chain = [&be.errors, &fe.errors];
     let mode = conn_mode(fe.conn_mode, be.conn_mode);
     if !fe.is_own(&be) {
-        tr.backend = Some(be.name.clone());
+        tr.backend = Some(Arc::clone(&be));
         if let Some(r) = run_rules(&be.http_request, &be.acls, &mut req, peer, &chain) {
             tr.term = PROXY_REQUEST;
             return finish_response(&fe, r, mode);
@@ -763,7 +763,7 @@ async fn route(
             req.headers_mut().append(name, v);
         }
     }
-    tr.backend = Some(be.name.clone());
+    tr.backend = Some(Arc::clone(&be));
     let r = forward(&fe, &be, &chain, req, peer, mode, (first, ctl, tr)).await;
     finish_response(&fe, r, mode)
 }
@@ -784,8 +784,8 @@ fn finish_response(
 #[derive(Debug)]
 struct Trace {
     start: Instant,
-    backend: Option<String>,
-    server: Option<String>,
+    backend: Option<Arc<Backend>>,
+    server: Option<Arc<ServerRt>>,
     t_queue: Option<Duration>,
     t_connect: Option<Duration>,
     t_response: Option<Duration>,
@@ -885,7 +885,7 @@ async fn forward(
                 _ => continue,
             },
             None => {
-                tr.server = Some(slot.server().name.clone());
+                tr.server = Some(Arc::clone(slot.server()));
                 let connect_at = Instant::now();
                 let Some(sock) = be.connect_once(&slot, &peer).await else {
                     tr.term = term(Side::Server, false, Phase::Connect);
@@ -914,7 +914,7 @@ async fn forward(
                 }
             }
         };
-        tr.server = Some(slot.server().name.clone());
+        tr.server = Some(Arc::clone(slot.server()));
         tr.t_connect.get_or_insert(Duration::ZERO);
         tr.term = Termination::NORMAL;
         let sent_at = Instant::now();
