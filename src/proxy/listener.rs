@@ -368,8 +368,14 @@ impl std::fmt::Debug for Hooks {
 pub async fn start_with(config: &Config, hooks: &Hooks) -> Result<Started, ProxyError> {
     let mut backends = HashMap::new();
     for (i, p) in config.proxies.iter().enumerate() {
-        if p.cap.backend && !p.disabled {
+        if p.cap.backend {
             let be = Backend::build(p, i as u64).await?;
+            if p.disabled {
+                // A disabled backend stays addressable but has no usable server (503).
+                for id in 0..be.servers.len() {
+                    be.set_server_up(crate::balance::ServerId(id), false);
+                }
+            }
             backends.insert(p.name.clone(), Arc::new(be));
         }
     }
