@@ -27,6 +27,10 @@ pub struct Ctx<'a> {
     pub version: Option<Version>,
     /// The request headers (HTTP only).
     pub headers: Option<&'a HeaderMap>,
+    /// The response status (`http-response` rules only).
+    pub status: Option<u16>,
+    /// The response headers (`http-response` rules only).
+    pub res_headers: Option<&'a HeaderMap>,
 }
 
 /// True when the rule applies: no condition, or an `if` that holds, or an `unless` that fails.
@@ -128,10 +132,29 @@ fn matches(criterion: &str, args: &[String], ctx: &Ctx<'_>) -> bool {
         None => (criterion, ""),
     };
     let head = head.strip_prefix("req.").unwrap_or(head);
+    let head = match head.strip_prefix("res.") {
+        Some(h) => {
+            if h.starts_with("hdr") {
+                "shdr"
+            } else {
+                h
+            }
+        }
+        None => head,
+    };
     let (base, suffix) = match head.split_once('_') {
-        Some((b, s)) if matches!(b, "path" | "url" | "hdr" | "method" | "src") => (b, s),
+        Some((b, s)) if matches!(b, "path" | "url" | "hdr" | "shdr" | "method" | "src") => (b, s),
         _ => (head, ""),
     };
+    if base == "status" {
+        let Some(st) = ctx.status else { return false };
+        return Values {
+            args,
+            i: 0,
+            raw: false,
+        }
+        .any(|v| int_range(v).is_some_and(|(lo, hi)| lo <= st && st <= hi));
+    }
     let mut how = if base == "src" {
         How::Ip
     } else {
@@ -181,7 +204,11 @@ fn matches(criterion: &str, args: &[String], ctx: &Ctx<'_>) -> bool {
                 .as_bytes()
         })),
         "method" => one(ctx.method.map(|m| m.as_str().as_bytes())),
-        "hdr" => match ctx.headers {
+        "hdr" | "shdr" => match if base == "hdr" {
+            ctx.headers
+        } else {
+            ctx.res_headers
+        } {
             Some(h) if !arg.is_empty() => h.get_all(arg).iter().any(|v| one(Some(v.as_bytes()))),
             _ => false,
         },
@@ -239,6 +266,22 @@ fn compare(how: How, icase: bool, s: &[u8], p: &[u8]) -> bool {
                 == Some(s.len())
         }
         How::Found | How::Ip | How::Unsupported => false,
+    }
+}
+
+/// An integer pattern: `N`, `LO:HI`, `LO:` or `:HI`.
+fn int_range(v: &str) -> Option<(u16, u16)> {
+    match v.split_once(':') {
+        Some((lo, hi)) => {
+            let lo = if lo.is_empty() { 0 } else { lo.parse().ok()? };
+            let hi = if hi.is_empty() {
+                u16::MAX
+            } else {
+                hi.parse().ok()?
+            };
+            Some((lo, hi))
+        }
+        None => v.parse().ok().map(|n| (n, n)),
     }
 }
 
@@ -383,5 +426,27 @@ mod tests {
             &acls,
             &ctx
         ));
+    }
+
+    #[test]
+    fn status_and_response_header_acls_match_in_http_response_rules() {
+        let mut h = HeaderMap::new();
+        h.insert("content-type", "text/html".parse().unwrap());
+        let ctx = Ctx {
+            status: Some(404),
+            res_headers: Some(&h),
+            ..Ctx::default()
+        };
+        let acls = vec![
+            acl("err", "status", &["400:499"]),
+            acl("ok", "status", &["200"]),
+            acl("html", "res.hdr(content-type)", &["-m", "beg", "text/"]),
+        ];
+        assert!(holds(
+            Some(&cond(false, &[(false, "err"), (false, "html")])),
+            &acls,
+            &ctx
+        ));
+        assert!(!holds(Some(&cond(false, &[(false, "ok")])), &acls, &ctx));
     }
 }

@@ -274,6 +274,7 @@ fn ctx_of<'a>(req: &'a Request<Incoming>, src: Option<IpAddr>) -> Ctx<'a> {
         uri: Some(req.uri()),
         version: Some(req.version()),
         headers: Some(req.headers()),
+        ..Ctx::default()
     }
 }
 
@@ -426,20 +427,22 @@ fn other_action(
 fn run_response_rules(
     rules: &[HttpRule],
     acls: &[crate::config::model::Acl],
-    headers: &mut HeaderMap,
+    (status, headers): (u16, &mut HeaderMap),
     peer: Peer,
     chain: &[&ErrorPages],
 ) -> Option<Response<RespBody>> {
-    let ctx = Ctx {
-        src: peer.src.map(|a| a.ip()),
-        ..Ctx::default()
-    };
     let sample = Sample {
         src: peer.src,
         dst: peer.dst,
         ..Sample::default()
     };
     for rule in rules {
+        let ctx = Ctx {
+            src: peer.src.map(|a| a.ip()),
+            status: Some(status),
+            res_headers: Some(&*headers),
+            ..Ctx::default()
+        };
         if !acl::holds(rule.cond.as_ref(), acls, &ctx) {
             continue;
         }
@@ -954,9 +957,13 @@ async fn forward(
                     .into_iter()
                     .flatten()
                 {
-                    if let Some(r) =
-                        run_response_rules(rules, acls, &mut parts.headers, peer, chain)
-                    {
+                    if let Some(r) = run_response_rules(
+                        rules,
+                        acls,
+                        (parts.status.as_u16(), &mut parts.headers),
+                        peer,
+                        chain,
+                    ) {
                         tr.term = term(Side::Proxy, false, Phase::Headers);
                         return r;
                     }
