@@ -399,6 +399,14 @@ pub async fn start_with(config: &Config, hooks: &Hooks) -> Result<Started, Proxy
         let fe = Arc::new(fe);
         let fe_sem = sem(p.maxconn);
         for b in &p.binds {
+            if b.ssl {
+                // Never serve clear text where the configuration asked for TLS.
+                return Err(ProxyError::Unsupported {
+                    kind: p.kind.keyword(),
+                    proxy: p.name.clone(),
+                    what: format!("'bind {}' with 'ssl' (TLS termination)", b.text),
+                });
+            }
             let b_sem = sem(b.maxconn);
             for a in &b.addrs {
                 let l = bind_one(a, b, p.maxconn).map_err(|source| ProxyError::Bind {
@@ -543,7 +551,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_bad_fd_or_busy_port_fails_the_start_with_haproxy_wording() {
+    async fn a_bad_fd_or_an_ssl_bind_fails_the_start_instead_of_serving_clear_text() {
         let mut b = bind_any();
         b.addrs = vec![BindAddr::Fd(987_654)];
         let cfg = Config {

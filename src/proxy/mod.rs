@@ -80,6 +80,16 @@ pub enum ProxyError {
         /// The missing backend.
         backend: String,
     },
+    /// A configured feature this runtime cannot honour yet.
+    #[error("Starting {kind} {proxy}: {what} is not supported yet.")]
+    Unsupported {
+        /// `frontend` or `listen`.
+        kind: &'static str,
+        /// Proxy name.
+        proxy: String,
+        /// What was asked.
+        what: String,
+    },
     /// An I/O error during a stream.
     #[error("{side:?} side: {source}")]
     Io {
