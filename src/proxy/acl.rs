@@ -8,7 +8,10 @@
 //! `_beg _end _sub _dom _len _found` or `-m str|beg|end|sub|dom|len|found`, and `-i`.
 //! Anything else (regexes, maps, other fetches) does not match.
 
+use std::collections::HashMap;
 use std::net::IpAddr;
+
+use regex_automata::meta::Regex;
 
 use http::{HeaderMap, Method, Uri, Version};
 
@@ -31,6 +34,8 @@ pub struct Ctx<'a> {
     pub status: Option<u16>,
     /// The response headers (`http-response` rules only).
     pub res_headers: Option<&'a HeaderMap>,
+    /// The compiled regexes of the proxy whose rules are evaluated.
+    pub regexes: Option<&'a Regexes>,
 }
 
 /// True when the rule applies: no condition, or an `if` that holds, or an `unless` that fails.
@@ -104,6 +109,7 @@ enum How {
     Len,
     Found,
     Ip,
+    Reg,
     Unsupported,
 }
 
@@ -117,7 +123,113 @@ fn how_of(suffix: &str) -> How {
         "len" => How::Len,
         "found" | "cnt" => How::Found,
         "ip" => How::Ip,
+        "reg" => How::Reg,
         _ => How::Unsupported,
+    }
+}
+
+/// The parsed form of one ACL line: the fetch, its argument, the match method and `-i`.
+struct Shape<'a> {
+    base: &'a str,
+    arg: &'a str,
+    how: How,
+    icase: bool,
+}
+
+/// Splits `hdr_beg(host)` into base `hdr`, argument `host` and method `beg`, and reads the
+/// flags. `None` when the line can never match here (`-f` files, `-M` maps, `-u`).
+fn shape<'a>(criterion: &'a str, args: &[String]) -> Option<Shape<'a>> {
+    let (head, arg) = match criterion.split_once('(') {
+        Some((h, rest)) => (h, rest.strip_suffix(')').unwrap_or(rest)),
+        None => (criterion, ""),
+    };
+    let head = head.strip_prefix("req.").unwrap_or(head);
+    let head = match head.strip_prefix("res.") {
+        Some(h) if h.starts_with("hdr") => "shdr",
+        Some(h) => h,
+        None => head,
+    };
+    let (base, suffix) = match head.split_once('_') {
+        Some((b, s)) if matches!(b, "path" | "url" | "hdr" | "shdr" | "method" | "src") => (b, s),
+        _ => (head, ""),
+    };
+    let mut how = if base == "src" {
+        How::Ip
+    } else {
+        how_of(suffix)
+    };
+    let mut icase = false;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "-i" => icase = true,
+            "-m" => how = it.next().map(|m| how_of(m)).unwrap_or(How::Unsupported),
+            "-f" | "-M" | "-u" => return None,
+            "--" => break,
+            _ => {}
+        }
+    }
+    Some(Shape {
+        base,
+        arg,
+        how,
+        icase,
+    })
+}
+
+/// Compiled regular expressions of a proxy's `_reg` / `-m reg` ACLs, built once at startup
+/// and read without locks.
+#[derive(Debug, Default)]
+pub struct Regexes {
+    exact: HashMap<String, Regex>,
+    icase: HashMap<String, Regex>,
+}
+
+impl Regexes {
+    /// Compiles the regex patterns of `acls` and of the anonymous ACLs in `conds`. A pattern
+    /// that does not compile never matches.
+    pub fn compile<'a>(acls: &[Acl], conds: impl IntoIterator<Item = &'a Cond>) -> Regexes {
+        let mut r = Regexes::default();
+        let mut add = |criterion: &str, args: &[String]| {
+            let Some(sh) = shape(criterion, args) else {
+                return;
+            };
+            if sh.how != How::Reg {
+                return;
+            }
+            for v in (Values {
+                args,
+                i: 0,
+                raw: false,
+            }) {
+                let map = if sh.icase { &mut r.icase } else { &mut r.exact };
+                if map.contains_key(v) {
+                    continue;
+                }
+                let built = Regex::builder()
+                    .syntax(regex_automata::util::syntax::Config::new().case_insensitive(sh.icase))
+                    .build(v);
+                if let Ok(re) = built {
+                    map.insert(v.to_string(), re);
+                }
+            }
+        };
+        for a in acls {
+            add(&a.criterion, &a.args);
+        }
+        for c in conds {
+            for t in c.any_of.iter().flatten() {
+                if let AclRef::Anonymous { criterion, args } = &t.acl {
+                    add(criterion, args);
+                }
+            }
+        }
+        r
+    }
+
+    fn is_match(&self, icase: bool, pattern: &str, s: &[u8]) -> bool {
+        let map = if icase { &self.icase } else { &self.exact };
+        map.get(pattern).is_some_and(|re| re.is_match(s))
     }
 }
 
@@ -126,25 +238,14 @@ fn matches(criterion: &str, args: &[String], ctx: &Ctx<'_>) -> bool {
     if criterion == "always_true" {
         return true;
     }
-    // Split "hdr_beg(host)" into base "hdr", suffix "beg", argument "host".
-    let (head, arg) = match criterion.split_once('(') {
-        Some((h, rest)) => (h, rest.strip_suffix(')').unwrap_or(rest)),
-        None => (criterion, ""),
-    };
-    let head = head.strip_prefix("req.").unwrap_or(head);
-    let head = match head.strip_prefix("res.") {
-        Some(h) => {
-            if h.starts_with("hdr") {
-                "shdr"
-            } else {
-                h
-            }
-        }
-        None => head,
-    };
-    let (base, suffix) = match head.split_once('_') {
-        Some((b, s)) if matches!(b, "path" | "url" | "hdr" | "shdr" | "method" | "src") => (b, s),
-        _ => (head, ""),
+    let Some(Shape {
+        base,
+        arg,
+        how,
+        icase,
+    }) = shape(criterion, args)
+    else {
+        return false;
     };
     if base == "status" {
         let Some(st) = ctx.status else { return false };
@@ -154,23 +255,6 @@ fn matches(criterion: &str, args: &[String], ctx: &Ctx<'_>) -> bool {
             raw: false,
         }
         .any(|v| int_range(v).is_some_and(|(lo, hi)| lo <= st && st <= hi));
-    }
-    let mut how = if base == "src" {
-        How::Ip
-    } else {
-        how_of(suffix)
-    };
-    // First pass: flags. Values are walked again below without collecting them.
-    let mut icase = false;
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "-i" => icase = true,
-            "-m" => how = it.next().map(|m| how_of(m)).unwrap_or(How::Unsupported),
-            "-f" | "-M" | "-u" => return false,
-            "--" => break,
-            _ => {}
-        }
     }
     if how == How::Unsupported {
         return false;
@@ -188,6 +272,15 @@ fn matches(criterion: &str, args: &[String], ctx: &Ctx<'_>) -> bool {
     }
     let one = |s: Option<&[u8]>| match s {
         Some(_) if how == How::Found => true,
+        Some(s) if how == How::Reg => {
+            let Some(re) = ctx.regexes else { return false };
+            Values {
+                args,
+                i: 0,
+                raw: false,
+            }
+            .any(|v| re.is_match(icase, v, s))
+        }
         Some(s) => Values {
             args,
             i: 0,
@@ -265,7 +358,7 @@ fn compare(how: How, icase: bool, s: &[u8], p: &[u8]) -> bool {
                 .and_then(|v| v.parse::<usize>().ok())
                 == Some(s.len())
         }
-        How::Found | How::Ip | How::Unsupported => false,
+        How::Found | How::Ip | How::Reg | How::Unsupported => false,
     }
 }
 
@@ -448,5 +541,27 @@ mod tests {
             &ctx
         ));
         assert!(!holds(Some(&cond(false, &[(false, "ok")])), &acls, &ctx));
+    }
+
+    #[test]
+    fn regex_acls_match_once_compiled_and_never_without_their_set() {
+        let uri: Uri = "/img/a.PNG".parse().unwrap();
+        let acls = vec![
+            acl("img", "path_reg", &["-i", "\\.png$"]),
+            acl("n", "path", &["-m", "reg", "^/x"]),
+        ];
+        let re = Regexes::compile(&acls, []);
+        let ctx = Ctx {
+            uri: Some(&uri),
+            regexes: Some(&re),
+            ..Ctx::default()
+        };
+        assert!(holds(Some(&cond(false, &[(false, "img")])), &acls, &ctx));
+        assert!(!holds(Some(&cond(false, &[(false, "n")])), &acls, &ctx));
+        let bare = Ctx {
+            uri: Some(&uri),
+            ..Ctx::default()
+        };
+        assert!(!holds(Some(&cond(false, &[(false, "img")])), &acls, &bare));
     }
 }

@@ -133,6 +133,8 @@ pub struct Backend {
     pub http_response: Vec<HttpRule>,
     /// `acl` lines of this backend.
     pub acls: Vec<Acl>,
+    /// Compiled regexes of this backend's ACLs.
+    pub regexes: super::acl::Regexes,
     /// `errorfile` pages of this backend.
     pub errors: ErrorPages,
     /// The `balance` algorithm (to compute the key).
@@ -271,6 +273,13 @@ impl Backend {
             http_request: p.http_request.clone(),
             http_response: p.http_response.clone(),
             acls: p.acls.clone(),
+            regexes: super::acl::Regexes::compile(
+                &p.acls,
+                p.http_request
+                    .iter()
+                    .chain(&p.http_response)
+                    .filter_map(|r| r.cond.as_ref()),
+            ),
             errors: ErrorPages::new(&p.errorfiles),
             balance: p.balance.clone(),
             state: Mutex::new(State {

@@ -10,7 +10,7 @@ use crate::config::model::{
     Acl, Bind, Cond, ForwardFor, HttpConnMode, HttpRule, Mode, Proxy, ProxyKind,
 };
 
-use super::acl::{self, Ctx};
+use super::acl::{self, Ctx, Regexes};
 use super::backend::Backend;
 use super::errorfile::ErrorPages;
 use super::stream::LogHook;
@@ -70,6 +70,8 @@ pub struct Frontend {
     pub ignore_probes: bool,
     /// `errorfile` pages.
     pub errors: ErrorPages,
+    /// Compiled regexes of this proxy's ACLs.
+    pub regexes: Regexes,
     /// Receives a summary of every stream (installed by the runtime for logging).
     pub log_hook: Option<LogHook>,
 }
@@ -128,6 +130,15 @@ impl Frontend {
             ignore_probes: p.options.http_ignore_probes,
             errors: ErrorPages::new(&p.errorfiles),
             log_hook: None,
+            regexes: Regexes::compile(
+                &p.acls,
+                p.use_backends.iter().filter_map(|u| u.cond.as_ref()).chain(
+                    p.http_request
+                        .iter()
+                        .chain(&p.http_response)
+                        .filter_map(|r| r.cond.as_ref()),
+                ),
+            ),
         })
     }
 

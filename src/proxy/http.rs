@@ -33,7 +33,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use crate::balance::Key;
 use crate::config::model::{Balance, HttpAction, HttpConnMode, HttpReuse, HttpRule, ReturnBody};
 
-use super::acl::{self, Ctx};
+use super::acl::{self, Ctx, Regexes};
 use super::backend::{AcquireError, Backend, PooledConn, ServerRt, Slot};
 use super::errorfile::{self, ErrorPage, ErrorPages};
 use super::frontend::Frontend;
@@ -267,9 +267,10 @@ fn page_response(page: &ErrorPage) -> Response<RespBody> {
     page.response(RespBody::full(page.body.clone()))
 }
 
-fn ctx_of<'a>(req: &'a Request<Incoming>, src: Option<IpAddr>) -> Ctx<'a> {
+fn ctx_of<'a>(req: &'a Request<Incoming>, src: Option<IpAddr>, re: &'a Regexes) -> Ctx<'a> {
     Ctx {
         src,
+        regexes: Some(re),
         method: Some(req.method()),
         uri: Some(req.uri()),
         version: Some(req.version()),
@@ -281,14 +282,14 @@ fn ctx_of<'a>(req: &'a Request<Incoming>, src: Option<IpAddr>) -> Ctx<'a> {
 /// Runs `http-request` rules; `Some(response)` when a rule answered.
 fn run_rules(
     rules: &[HttpRule],
-    acls: &[crate::config::model::Acl],
+    (acls, re): (&[crate::config::model::Acl], &Regexes),
     req: &mut Request<Incoming>,
     peer: Peer,
     chain: &[&ErrorPages],
 ) -> Option<Response<RespBody>> {
     let src = peer.src.map(|a| a.ip());
     for rule in rules {
-        if !acl::holds(rule.cond.as_ref(), acls, &ctx_of(req, src)) {
+        if !acl::holds(rule.cond.as_ref(), acls, &ctx_of(req, src, re)) {
             continue;
         }
         match &rule.action {
@@ -426,7 +427,7 @@ fn other_action(
 /// (`deny`, `return`).
 fn run_response_rules(
     rules: &[HttpRule],
-    acls: &[crate::config::model::Acl],
+    (acls, re): (&[crate::config::model::Acl], &Regexes),
     (status, headers): (u16, &mut HeaderMap),
     peer: Peer,
     chain: &[&ErrorPages],
@@ -441,6 +442,7 @@ fn run_response_rules(
             src: peer.src.map(|a| a.ip()),
             status: Some(status),
             res_headers: Some(&*headers),
+            regexes: Some(re),
             ..Ctx::default()
         };
         if !acl::holds(rule.cond.as_ref(), acls, &ctx) {
@@ -726,11 +728,17 @@ async fn route(
             return finish_response(&fe, error_response(&[&fe.errors], 200), fe.conn_mode);
         }
     }
-    if let Some(r) = run_rules(&fe.http_request, &fe.acls, &mut req, peer, &[&fe.errors]) {
+    if let Some(r) = run_rules(
+        &fe.http_request,
+        (&fe.acls, &fe.regexes),
+        &mut req,
+        peer,
+        &[&fe.errors],
+    ) {
         tr.term = PROXY_REQUEST;
         return finish_response(&fe, r, fe.conn_mode);
     }
-    let Some(be) = fe.select(&ctx_of(&req, src)).cloned() else {
+    let Some(be) = fe.select(&ctx_of(&req, src, &fe.regexes)).cloned() else {
         tr.term = PROXY_REQUEST;
         return finish_response(&fe, error_response(&[&fe.errors], 503), fe.conn_mode);
     };
@@ -738,7 +746,13 @@ async fn route(
     let mode = conn_mode(fe.conn_mode, be.conn_mode);
     if !fe.is_own(&be) {
         tr.backend = Some(Arc::clone(&be));
-        if let Some(r) = run_rules(&be.http_request, &be.acls, &mut req, peer, &chain) {
+        if let Some(r) = run_rules(
+            &be.http_request,
+            (&be.acls, &be.regexes),
+            &mut req,
+            peer,
+            &chain,
+        ) {
             tr.term = PROXY_REQUEST;
             return finish_response(&fe, r, mode);
         }
@@ -951,8 +965,8 @@ async fn forward(
                 let (mut parts, body) = resp.into_parts();
                 strip_hop_by_hop(&mut parts.headers);
                 let own = fe.is_own(be);
-                let be_rules = (&be.http_response[..], &be.acls[..]);
-                let fe_rules = (&fe.http_response[..], &fe.acls[..]);
+                let be_rules = (&be.http_response[..], (&be.acls[..], &be.regexes));
+                let fe_rules = (&fe.http_response[..], (&fe.acls[..], &fe.regexes));
                 for (rules, acls) in [Some(be_rules), (!own).then_some(fe_rules)]
                     .into_iter()
                     .flatten()

@@ -673,3 +673,34 @@ async fn reject_closes_the_connection_and_tarpit_answers_500_after_its_timeout()
     assert_eq!(r.status, 500);
     assert_eq!(o.reqs.load(Ordering::SeqCst), 0);
 }
+
+#[tokio::test]
+async fn a_regex_acl_routes_requests_with_use_backend() {
+    let o = Origin::start(Behaviour::Echo("img")).await;
+    let mut fe = Proxy::new("fe", ProxyKind::Frontend, Loc::new("t.cfg", 1));
+    fe.mode = Mode::Http;
+    fe.binds.push(bind_any());
+    fe.use_backends.push(UseBackend {
+        loc: Loc::new("t.cfg", 3),
+        backend: "img".into(),
+        cond: Some(Cond {
+            unless: false,
+            any_of: vec![vec![CondTerm {
+                negate: false,
+                acl: AclRef::Anonymous {
+                    criterion: "path_reg".into(),
+                    args: vec!["-i".into(), "\\.(png|jpe?g)$".into()],
+                },
+            }]],
+        }),
+    });
+    let mut img = listen("img", Mode::Http, &[o.addr]);
+    img.kind = ProxyKind::Backend;
+    img.cap = ProxyKind::Backend.cap();
+    img.binds.clear();
+    let (_p, addr) = run(vec![fe, img], "fe").await;
+    let mut c = TcpStream::connect(addr).await.unwrap();
+    let mut buf = Vec::new();
+    assert_eq!(get(&mut c, &mut buf, "/a/b.JPG").await.status, 200);
+    assert_eq!(get(&mut c, &mut buf, "/a/b.txt").await.status, 503);
+}

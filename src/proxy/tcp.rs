@@ -86,6 +86,7 @@ where
 {
     let ctx = Ctx {
         src: peer.src.map(|a| a.ip()),
+        regexes: Some(&fe.regexes),
         ..Ctx::default()
     };
     let Some(be) = fe.select(&ctx).cloned() else {
