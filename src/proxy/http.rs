@@ -72,7 +72,11 @@ pub struct UpstreamBody {
     conn: Option<PooledConn>,
     slot: Option<Slot>,
     /// `timeout server` between two chunks of the body, and its running timer.
-    idle: Option<(Duration, Pin<Box<tokio::time::Sleep>>)>,
+    idle: Option<Duration>,
+    /// When the last chunk arrived.
+    last: tokio::time::Instant,
+    /// Created only when the body has to wait, so small bodies never allocate a timer.
+    timer: Option<Pin<Box<tokio::time::Sleep>>>,
 }
 
 /// The error of a response body sent to a client.
@@ -115,12 +119,19 @@ impl Body for RespBody {
                     }
                     Poll::Ready(Some(Ok(_))) if u.inner.is_end_stream() => u.finish(),
                     Poll::Ready(Some(Ok(_))) => {
-                        if let Some((d, timer)) = u.idle.as_mut() {
-                            timer.as_mut().reset(after(tokio::time::Instant::now(), *d));
+                        if u.idle.is_some() {
+                            u.last = tokio::time::Instant::now();
                         }
                     }
                     Poll::Pending => {
-                        if let Some((_, timer)) = u.idle.as_mut() {
+                        if let Some(d) = u.idle {
+                            let deadline = after(u.last, d);
+                            let timer = u.timer.get_or_insert_with(|| {
+                                Box::pin(tokio::time::sleep_until(deadline))
+                            });
+                            if timer.deadline() != deadline {
+                                timer.as_mut().reset(deadline);
+                            }
                             if timer.as_mut().poll(cx).is_ready() {
                                 u.conn = None;
                                 u.slot = None;
@@ -655,14 +666,13 @@ async fn forward(
                 } else {
                     Some(sender)
                 };
-                let idle = be
-                    .server_timeout
-                    .map(|d| (d, Box::pin(tokio::time::sleep(d))));
                 let body = RespBody::Upstream(UpstreamBody {
                     inner: body,
                     conn,
                     slot: Some(slot),
-                    idle,
+                    idle: be.server_timeout,
+                    last: tokio::time::Instant::now(),
+                    timer: None,
                 });
                 return Response::from_parts(parts, body);
             }
