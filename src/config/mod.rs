@@ -288,13 +288,13 @@ fn alerts(d: &Diags) -> usize {
 }
 
 /// HAProxy stops reading after 50 lines with fatal errors; true when `line` is past that.
-fn too_many(fatal: &mut usize, diags: &mut Diags, line: &lexer::Line) -> bool {
+fn too_many(fatal: &mut usize, diags: &mut Diags, loc: &Loc) -> bool {
     if *fatal < 50 {
         return false;
     }
     let msg = format!(
         "parsing [{}]: too many fatal errors ({}), stopping now.",
-        line.loc, *fatal
+        loc, *fatal
     );
     diags.global(Level::Alert, msg);
     *fatal = 0;
@@ -304,6 +304,10 @@ fn too_many(fatal: &mut usize, diags: &mut Diags, line: &lexer::Line) -> bool {
 impl Builder {
     fn section(&mut self, s: Section) {
         flush_pending(&mut self.pending, &mut self.diags, s.loc.line);
+        if too_many(&mut self.fatal, &mut self.diags, &s.loc) {
+            self.stopped = true;
+            return;
+        }
         match s.kind {
             SectionKind::Global => {
                 let mut ctx = kw::GlobalCtx {
@@ -313,7 +317,7 @@ impl Builder {
                 };
                 for line in &s.lines {
                     flush_pending(&mut self.pending, ctx.diags, line.loc.line);
-                    if too_many(&mut self.fatal, ctx.diags, line) {
+                    if too_many(&mut self.fatal, ctx.diags, &line.loc) {
                         self.stopped = true;
                         break;
                     }
@@ -377,7 +381,21 @@ impl Builder {
                     .iter()
                     .filter(|(n, _)| n.as_deref() == Some(name.as_str()));
                 match (found.next(), found.next()) {
-                    (Some((_, p)), None) => Some(p.clone()),
+                    (Some((_, p)), None) => {
+                        let has_rules = !p.http_request.is_empty()
+                            || !p.http_response.is_empty()
+                            || !p.tcp_request.is_empty();
+                        if s.kind == SectionKind::Defaults && has_rules {
+                            let msg = format!(
+                                "parsing [{}]: a defaults section cannot inherit from a defaults section defining TCP/HTTP rules (defaults section at {}).",
+                                s.loc, p.loc
+                            );
+                            self.diags.global(Level::Alert, msg);
+                            self.aborted = true;
+                            return None;
+                        }
+                        Some(p.clone())
+                    }
                     (Some((_, a)), Some((_, b))) => {
                         let msg = format!(
                             "ambiguous defaults section name '{name}' referenced by {what} '{own}' exists at least at {} and {}.",
@@ -395,6 +413,8 @@ impl Builder {
                     }
                 }
             }
+            // A new `defaults` section starts from HAProxy's built-in values.
+            None if s.kind == SectionKind::Defaults => None,
             None => self.last_defaults.clone(),
         }
     }
@@ -430,7 +450,7 @@ impl Builder {
         };
         for line in &s.lines {
             flush_pending(&mut self.pending, ctx.diags, line.loc.line);
-            if too_many(&mut self.fatal, ctx.diags, line) {
+            if too_many(&mut self.fatal, ctx.diags, &line.loc) {
                 self.stopped = true;
                 break;
             }
@@ -503,6 +523,9 @@ fn inherit(mut d: Proxy, name: &str, kind: ProxyKind, loc: &Loc) -> Proxy {
             .retain(|f| f != "httplog-clf" && f != "httpslog");
         d.options.log_option_loc = None;
         d.log_format = None;
+        // So are the frontend-only settings.
+        d.default_backend = None;
+        d.monitor_uri = None;
     }
     Proxy {
         name: fresh.name,
@@ -599,6 +622,17 @@ mod tests {
             l.config.backend("b").unwrap().timeouts.connect,
             Some(Duration::from_secs(2))
         );
+    }
+
+    #[test]
+    fn a_new_defaults_section_starts_from_builtin_values() {
+        let l = load_one(
+            "defaults\n mode http\n retries 7\ndefaults\n timeout connect 1s\nbackend b\n",
+        )
+        .unwrap();
+        let b = l.config.backend("b").unwrap();
+        assert_eq!((b.mode, b.retries), (model::Mode::Tcp, 3));
+        assert_eq!(b.timeouts.connect, Some(Duration::from_secs(1)));
     }
 
     #[test]

@@ -235,6 +235,13 @@ fn tcp_mode_fallbacks_early(p: &mut Proxy, diags: &mut Diags) {
         diags.global(Level::Warning, msg);
         p.balance = Balance::RoundRobin;
     }
+    if p.cap.frontend && p.monitor_uri.is_some() {
+        diags.global(
+            Level::Warning,
+            format!("monitor-uri will be ignored for {who} (needs 'mode http')."),
+        );
+        p.monitor_uri = None;
+    }
     if p.options.httplog {
         let opt = if p.options.flags.iter().any(|f| f == "httpslog") {
             "httpslog"

@@ -73,6 +73,19 @@ fn acl(ctx: &mut ProxyCtx<'_>, line: &Line) {
         );
         return;
     }
+    let args = line.words.get(3..).unwrap_or(&[]);
+    let files = args
+        .windows(2)
+        .filter(|w| w.first().map(String::as_str) == Some("-f"));
+    for f in files.filter_map(|w| w.get(1)) {
+        if std::fs::metadata(f).is_err() {
+            let msg = format!(
+                "error detected while parsing ACL '{name}' : failed to open pattern file <{f}>."
+            );
+            ctx.alert(line, msg);
+            return;
+        }
+    }
     ctx.proxy.acls.push(Acl {
         loc: line.loc.clone(),
         name: name.to_string(),
@@ -83,6 +96,15 @@ fn acl(ctx: &mut ProxyCtx<'_>, line: &Line) {
             .map(<[String]>::to_vec)
             .unwrap_or_default(),
     });
+}
+
+/// The pattern files (`-f FILE`) among the words left in an ACL iterator.
+fn inner_files(it: &std::vec::IntoIter<String>) -> Vec<String> {
+    let rest = it.as_slice();
+    rest.windows(2)
+        .filter(|w| w.first().map(String::as_str) == Some("-f"))
+        .filter_map(|w| w.get(1).cloned())
+        .collect()
 }
 
 /// Checks that an ACL criterion names a fetch HAProxy knows.
@@ -147,6 +169,10 @@ pub fn parse_cond_words(words: &[String], known: &dyn Fn(&str) -> bool) -> Resul
                 return Err("missing fetch method in ACL expression ''".into());
             };
             check_fetch(&criterion)?;
+            let files = inner_files(&it);
+            if let Some(f) = files.iter().find(|f| std::fs::metadata(f).is_err()) {
+                return Err(format!("failed to open pattern file <{f}>"));
+            }
             AclRef::Anonymous {
                 criterion,
                 args: it.collect(),

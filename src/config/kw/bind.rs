@@ -314,6 +314,13 @@ pub enum Family {
 }
 
 fn parse_one(item: &str) -> Result<Vec<BindAddr>, String> {
+    for (prefix, family) in [("quic4@", 2), ("quic6@", 10)] {
+        if item.starts_with(prefix) {
+            return Err(format!(
+                "unsupported stream protocol for datagram family {family} address '{item}'; QUIC is not compiled in if this is what you were looking for."
+            ));
+        }
+    }
     if let Some(p) = item.strip_prefix("unix@") {
         return Ok(vec![BindAddr::Unix(PathBuf::from(p))]);
     }

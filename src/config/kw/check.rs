@@ -42,6 +42,12 @@ fn http_check(ctx: &mut ProxyCtx<'_>, line: &Line) {
                 );
                 return;
             };
+            // `!` may be a word of its own: `http-check expect ! string x`.
+            let first = if first == "!" {
+                line.word(3).unwrap_or("")
+            } else {
+                first
+            };
             let bare = first.strip_prefix('!').unwrap_or(first);
             if !EXPECT.contains(&bare) {
                 let msg = format!("'http-check expect' : 'only supports min-recv, [!]string', '[!]rstring', '[!]string-lf', '[!]status', '[!]rstatus', [!]hdr, [!]fhdr or comment but got '{first}' as argument..");

@@ -287,6 +287,31 @@ fn proxy_word(ctx: &ProxyCtx<'_>) -> &'static str {
     }
 }
 
+/// Checks the words of a redirect rule (after `redirect`), up to `if`/`unless`, the way
+/// HAProxy's `http_parse_redirect_rule()` reads them.
+pub fn check_redirect(args: &[String]) -> Result<(), String> {
+    let mut typed = false;
+    let mut i = 0;
+    while let Some(w) = args.get(i) {
+        match w.as_str() {
+            "prefix" | "location" | "scheme" => {
+                typed = true;
+                i += 2;
+            }
+            "code" | "set-cookie" | "clear-cookie" => i += 2,
+            "drop-query" | "append-slash" | "ignore-empty" => i += 1,
+            "if" | "unless" => break,
+            other => {
+                return Err(format!("expects 'code', 'prefix', 'location', 'scheme', 'set-cookie', 'clear-cookie', 'drop-query', 'ignore-empty' or 'append-slash' (was '{other}')"));
+            }
+        }
+    }
+    if !typed {
+        return Err("redirection type expected ('prefix', 'location', or 'scheme')".into());
+    }
+    Ok(())
+}
+
 /// Checks the `%[fetch...]` expressions of log-format arguments.
 fn check_log_format(action: &str, args: &[String]) -> Result<(), Failure> {
     let lf = matches!(
@@ -366,32 +391,7 @@ fn parse_action(
             None => return Err(Failure::Rule("expects at least 1 argument".into())),
         },
         "redirect" => {
-            match args.first().map(String::as_str) {
-                Some("prefix" | "location" | "scheme") => {}
-                Some(w)
-                    if !matches!(
-                        w,
-                        "code"
-                            | "set-cookie"
-                            | "clear-cookie"
-                            | "drop-query"
-                            | "ignore-empty"
-                            | "append-slash"
-                    ) =>
-                {
-                    return Err(Failure::Rule(format!("expects 'code', 'prefix', 'location', 'scheme', 'set-cookie', 'clear-cookie', 'drop-query', 'ignore-empty' or 'append-slash' (was '{w}')")));
-                }
-                _ => {
-                    if !args
-                        .iter()
-                        .any(|a| matches!(a.as_str(), "prefix" | "location" | "scheme"))
-                    {
-                        return Err(Failure::Rule(
-                            "redirection type expected ('prefix', 'location', or 'scheme')".into(),
-                        ));
-                    }
-                }
-            }
+            check_redirect(args).map_err(Failure::Rule)?;
             HttpAction::Redirect {
                 args: args.to_vec(),
             }
@@ -592,6 +592,28 @@ fn tcp_request(ctx: &mut ProxyCtx<'_>, line: &Line) {
         "content" | "session" | "inspect-delay" => {}
         _ => {
             let msg = format!("'tcp-request' expects 'inspect-delay', 'connection', or 'content' in proxy '{}' (got '{sub}')", ctx.proxy.name);
+            ctx.alert(line, msg);
+            return;
+        }
+    }
+    if let Some(at) = line
+        .words
+        .iter()
+        .skip(2)
+        .position(|w| w == "if" || w == "unless")
+    {
+        let at = at + 2;
+        if let Err(msg) = super::acl::parse_cond(ctx, line, at) {
+            let head = line
+                .words
+                .get(..at.min(3))
+                .map(|w| w.join(" "))
+                .unwrap_or_default();
+            let word = line.word(at).unwrap_or("if");
+            let msg = format!(
+                "'{head}' : error detected in proxy '{}' while parsing '{word}' condition : {msg}",
+                ctx.proxy.name
+            );
             ctx.alert(line, msg);
             return;
         }

@@ -582,4 +582,31 @@ mod tests {
     fn every_keyword_has_at_least_one_section() {
         assert!(entries().all(|k| k.sections != 0));
     }
+
+    #[test]
+    fn no_log_clears_inherited_targets() {
+        let text = "defaults\n log 127.0.0.1 local0\nbackend b\n no log\n";
+        let l = crate::config::load_texts(&[("n.cfg", text)], &|_| None).unwrap();
+        assert!(l.config.proxies[0].logs.is_empty());
+    }
+
+    #[test]
+    fn a_negated_keyword_other_than_option_or_log_alerts_then_parses() {
+        let d =
+            crate::config::load_texts(&[("n.cfg", "listen l\n no mode\n")], &|_| None).unwrap_err();
+        assert!(d.list[0].msg.starts_with(
+            "parsing [n.cfg:2]: negation/default currently supported only for options, log"
+        ));
+        assert_eq!(d.list[1].msg, "unknown proxy mode ''.");
+    }
+
+    #[test]
+    fn rules_written_after_later_stages_warn() {
+        let text = "frontend f\n bind :8080\n use_backend b if TRUE\n http-request deny if FALSE\nbackend b\n";
+        let l = crate::config::load_texts(&[("r.cfg", text)], &|_| None).unwrap();
+        assert_eq!(
+            l.diags.list[0].msg,
+            "a 'http-request' rule placed after a 'use_backend' rule will still be processed before."
+        );
+    }
 }

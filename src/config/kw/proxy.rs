@@ -190,15 +190,56 @@ fn keep(ctx: &mut ProxyCtx<'_>, line: &Line) {
             ctx.abort = true;
             return;
         }
-        "redirect"
-            if !line
-                .words
-                .iter()
-                .any(|w| matches!(w.as_str(), "prefix" | "location" | "scheme")) =>
-        {
-            let msg = format!("error detected in proxy '{}' while parsing redirect rule : redirection type expected ('prefix', 'location', or 'scheme').", ctx.proxy.name);
-            ctx.alert(line, msg);
-            return;
+        "redirect" => {
+            if let Err(msg) = super::http_rules::check_redirect(line.words.get(1..).unwrap_or(&[]))
+            {
+                let msg = format!(
+                    "error detected in proxy '{}' while parsing redirect rule : {msg}.",
+                    ctx.proxy.name
+                );
+                ctx.alert(line, msg);
+                return;
+            }
+        }
+        "source" if line.word(1).is_some() => {
+            let addr = line.word(1).unwrap_or("");
+            let (family, rest) = super::bind::family_prefix(addr);
+            let host = match rest.parse::<std::net::IpAddr>() {
+                Ok(_) => rest,
+                Err(_) => rest.rsplit_once(':').map_or(rest, |(h, _)| h),
+            };
+            if super::bind::resolve_host(host, family).is_none() {
+                ctx.alert(
+                    line,
+                    format!("'source {addr}' : invalid address: '{host}' in '{addr}'"),
+                );
+                return;
+            }
+        }
+        "stick" => {
+            if !matches!(
+                line.word(1),
+                None | Some("on" | "match" | "store-request" | "store-response")
+            ) {
+                ctx.alert(line, "'stick' expects 'on', 'match', or 'store'.");
+                return;
+            }
+            let fetch = super::fetches::fetch_name(line.word(2).unwrap_or(""));
+            if !fetch.is_empty() && !super::fetches::is_known(fetch) {
+                ctx.alert(line, format!("'stick': unknown fetch method '{fetch}'"));
+                return;
+            }
+            if let Some(at) = line.words.iter().position(|w| w == "if" || w == "unless") {
+                if let Err(msg) = super::acl::parse_cond(ctx, line, at) {
+                    ctx.alert(
+                        line,
+                        format!(
+                            "'stick': error detected while parsing sticking condition : {msg}."
+                        ),
+                    );
+                    return;
+                }
+            }
         }
         _ => {}
     }
@@ -270,6 +311,13 @@ fn use_backend(ctx: &mut ProxyCtx<'_>, line: &Line) {
 }
 
 fn retries(ctx: &mut ProxyCtx<'_>, line: &Line) {
+    if let Some(extra) = line.word(2) {
+        ctx.alert(
+            line,
+            format!("'retries' cannot handle unexpected argument '{extra}'."),
+        );
+        return;
+    }
     match line.word(1) {
         Some(v) => ctx.proxy.retries = atou32(v),
         None => ctx.alert(

@@ -155,9 +155,26 @@ fn server(ctx: &mut ProxyCtx<'_>, line: &Line) {
         );
         return;
     };
+    let bad = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':')));
+    if let Some(c) = bad {
+        ctx.alert_bare(
+            line,
+            format!("character '{c}' is not permitted in server name '{name}'."),
+        );
+        return;
+    }
     let who = format!("'server {}/{name}'", ctx.proxy.name);
     let addr = match parse_server_addr(addr) {
         Ok(a) => a,
+        Err(msg) if msg.is_empty() => {
+            ctx.alert_bare(
+                line,
+                format!("{who} : Can't create DNS resolution for server '{name}'"),
+            );
+            return;
+        }
         Err(msg) => {
             ctx.alert_bare(line, format!("{who} : {msg}"));
             return;
@@ -306,6 +323,7 @@ pub fn parse_server_addr(text: &str) -> Result<ServerAddr, String> {
             IpAddr::from([0, 0, 0, 0]),
             port,
         ))),
+        Err(_) if host.starts_with('.') || host.contains("..") => Err(String::new()),
         Err(_) => Ok(ServerAddr::Host(host.to_string(), port)),
     }
 }

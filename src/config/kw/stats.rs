@@ -105,9 +105,8 @@ fn stats(ctx: &mut ProxyCtx<'_>, line: &Line) {
                 Err(msg) => {
                     ctx.alert(
                         line,
-                        format!("error detected while parsing a 'stats admin' condition : {msg}."),
+                        format!("error detected while parsing a 'stats admin' rule : {msg}."),
                     );
-                    ctx.abort = true;
                 }
             }
         }
@@ -128,6 +127,21 @@ fn stats(ctx: &mut ProxyCtx<'_>, line: &Line) {
             }
         }
         "http-request" => {
+            let action = line.word(2).unwrap_or("").to_string();
+            let cond_at = line
+                .words
+                .iter()
+                .skip(3)
+                .position(|w| w == "if" || w == "unless");
+            if let Some(at) = cond_at {
+                if let Err(msg) = super::acl::parse_cond(ctx, line, at + 3) {
+                    let msg = format!("error detected while parsing an 'http-request {action}' condition : {msg}.");
+                    ctx.alert(line, msg);
+                    ctx.abort = true;
+                    return;
+                }
+            }
+            let s = &mut ctx.proxy.stats;
             s.http_request.push(RawRule {
                 loc: line.loc.clone(),
                 words: line.words.clone(),
