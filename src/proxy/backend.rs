@@ -128,6 +128,10 @@ pub struct Backend {
     pub servers: Vec<Arc<ServerRt>>,
     /// `retries`.
     pub retries: u32,
+    /// `option tcpka` / `srvtcpka`: SO_KEEPALIVE on server connections.
+    pub tcpka: bool,
+    /// `option nolinger` on server connections.
+    pub nolinger: bool,
     /// `option redispatch`.
     pub redispatch: bool,
     /// `timeout connect`.
@@ -280,6 +284,8 @@ impl Backend {
             name: p.name.clone(),
             mode: p.mode,
             retries: p.retries,
+            tcpka: p.options.tcpka_server,
+            nolinger: p.options.nolinger,
             redispatch: p.options.redispatch,
             connect_timeout: t.connect,
             server_timeout: t.server,
@@ -471,6 +477,7 @@ impl Backend {
                 }
                 Target::Unix(p) => Socket::connect_unix(p).await?,
             };
+            sock.tune(self.tcpka, self.nolinger);
             if server.send_proxy {
                 let line = proxy_protocol::v1_line(peer.src, peer.dst);
                 sock.write_all(line.as_bytes()).await?;

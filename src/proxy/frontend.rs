@@ -66,6 +66,10 @@ pub struct Frontend {
     pub originalto: Option<ForwardFor>,
     /// HTTP connection mode.
     pub conn_mode: HttpConnMode,
+    /// `option tcpka` / `clitcpka`: SO_KEEPALIVE on client connections.
+    pub tcpka: bool,
+    /// `option nolinger`: client connections are reset rather than lingering on close.
+    pub nolinger: bool,
     /// `option http-ignore-probes`.
     pub ignore_probes: bool,
     /// `errorfile` pages.
@@ -128,6 +132,8 @@ impl Frontend {
             originalto: p.options.originalto.clone(),
             conn_mode: p.options.http_conn_mode,
             ignore_probes: p.options.http_ignore_probes,
+            tcpka: p.options.tcpka_client,
+            nolinger: p.options.nolinger,
             errors: ErrorPages::new(&p.errorfiles),
             log_hook: None,
             regexes: Regexes::compile(

@@ -259,6 +259,7 @@ pub async fn accept_loop(
                 continue;
             }
         };
+        sock.tune(fe.tcpka, fe.nolinger);
         let fe = Arc::clone(&fe);
         let guard = active.enter();
         tokio::spawn(async move {

@@ -30,6 +30,20 @@ impl Socket {
         s.set_nodelay(true)?;
         Ok(Socket::Tcp(s))
     }
+    /// Applies `option tcpka` (SO_KEEPALIVE) and `option nolinger` (SO_LINGER 0) to a TCP
+    /// socket; unix sockets are left alone.
+    pub fn tune(&self, keepalive: bool, nolinger: bool) {
+        if let Socket::Tcp(s) = self {
+            let r = socket2::SockRef::from(s);
+            if keepalive {
+                let _ = r.set_keepalive(true);
+            }
+            if nolinger {
+                let _ = r.set_linger(Some(std::time::Duration::ZERO));
+            }
+        }
+    }
+
     /// Connects to a unix stream socket.
     pub async fn connect_unix(path: &Path) -> io::Result<Socket> {
         Ok(Socket::Unix(UnixStream::connect(path).await?))
@@ -346,5 +360,16 @@ mod tests {
         io.read_exact(&mut one).await.unwrap();
         let now = tokio::time::Instant::now();
         assert!(after(now, Duration::MAX) > now);
+    }
+
+    #[tokio::test]
+    async fn tune_sets_keepalive_and_zero_linger_on_tcp_sockets() {
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let s = Socket::connect_tcp(l.local_addr().unwrap()).await.unwrap();
+        s.tune(true, true);
+        let Socket::Tcp(t) = &s else { panic!("tcp") };
+        let r = socket2::SockRef::from(t);
+        assert!(r.keepalive().unwrap());
+        assert_eq!(r.linger().unwrap(), Some(Duration::ZERO));
     }
 }
