@@ -13,6 +13,8 @@ use std::net::IpAddr;
 
 use regex_automata::meta::Regex;
 
+use super::inspect::Payload;
+
 use http::{HeaderMap, Method, Uri, Version};
 
 use crate::config::model::{Acl, AclRef, Cond, IpNet};
@@ -36,6 +38,8 @@ pub struct Ctx<'a> {
     pub res_headers: Option<&'a HeaderMap>,
     /// The compiled regexes of the proxy whose rules are evaluated.
     pub regexes: Option<&'a Regexes>,
+    /// The inspected first bytes of a TCP stream (`tcp-request inspect-delay`).
+    pub payload: Option<&'a Payload>,
 }
 
 /// True when the rule applies: no condition, or an `if` that holds, or an `unless` that fails.
@@ -247,14 +251,22 @@ fn matches(criterion: &str, args: &[String], ctx: &Ctx<'_>) -> bool {
     else {
         return false;
     };
-    if base == "status" {
-        let Some(st) = ctx.status else { return false };
+    let int = match base {
+        "status" => Some(ctx.status.map(u64::from)),
+        "req_ssl_hello_type" | "ssl_hello_type" => {
+            Some(ctx.payload.and_then(|p| p.hello_type).map(u64::from))
+        }
+        "req_len" | "len" => Some(ctx.payload.map(|p| p.len as u64)),
+        _ => None,
+    };
+    if let Some(n) = int {
+        let Some(n) = n else { return false };
         return Values {
             args,
             i: 0,
             raw: false,
         }
-        .any(|v| int_range(v).is_some_and(|(lo, hi)| lo <= st && st <= hi));
+        .any(|v| int_range(v).is_some_and(|(lo, hi)| lo <= n && n <= hi));
     }
     if how == How::Unsupported {
         return false;
@@ -297,6 +309,10 @@ fn matches(criterion: &str, args: &[String], ctx: &Ctx<'_>) -> bool {
                 .as_bytes()
         })),
         "method" => one(ctx.method.map(|m| m.as_str().as_bytes())),
+        "req_ssl_sni" | "ssl_sni" => one(ctx
+            .payload
+            .and_then(|p| p.sni.as_deref())
+            .map(str::as_bytes)),
         "hdr" | "shdr" => match if base == "hdr" {
             ctx.headers
         } else {
@@ -363,12 +379,12 @@ fn compare(how: How, icase: bool, s: &[u8], p: &[u8]) -> bool {
 }
 
 /// An integer pattern: `N`, `LO:HI`, `LO:` or `:HI`.
-fn int_range(v: &str) -> Option<(u16, u16)> {
+fn int_range(v: &str) -> Option<(u64, u64)> {
     match v.split_once(':') {
         Some((lo, hi)) => {
             let lo = if lo.is_empty() { 0 } else { lo.parse().ok()? };
             let hi = if hi.is_empty() {
-                u16::MAX
+                u64::MAX
             } else {
                 hi.parse().ok()?
             };

@@ -74,6 +74,9 @@ pub struct Frontend {
     pub ignore_probes: bool,
     /// `errorfile` pages.
     pub errors: ErrorPages,
+    /// `tcp-request inspect-delay`, when `use_backend` rules need the stream's first bytes
+    /// (`req_ssl_sni`, `req_ssl_hello_type`, `req_len`).
+    pub inspect_delay: Option<Duration>,
     /// Compiled regexes of this proxy's ACLs.
     pub regexes: Regexes,
     /// Receives a summary of every stream (installed by the runtime for logging).
@@ -136,6 +139,7 @@ impl Frontend {
             nolinger: p.options.nolinger,
             errors: ErrorPages::new(&p.errorfiles),
             log_hook: None,
+            inspect_delay: inspect_delay(p),
             regexes: Regexes::compile(
                 &p.acls,
                 p.use_backends.iter().filter_map(|u| u.cond.as_ref()).chain(
@@ -164,4 +168,39 @@ impl Frontend {
             .as_ref()
             .is_some_and(|o| Arc::ptr_eq(o, be))
     }
+}
+
+/// The `tcp-request inspect-delay` of `p`, if its rules use payload samples.
+fn inspect_delay(p: &Proxy) -> Option<Duration> {
+    let payload_fetch = |c: &str| {
+        let c = c
+            .strip_prefix("req.")
+            .or_else(|| c.strip_prefix("req_"))
+            .unwrap_or(c);
+        c.starts_with("ssl_sni") || c.starts_with("ssl_hello_type") || c.starts_with("len")
+    };
+    let anon = p
+        .use_backends
+        .iter()
+        .filter_map(|u| u.cond.as_ref())
+        .any(|c| {
+            c.any_of.iter().flatten().any(|t| match &t.acl {
+                crate::config::model::AclRef::Anonymous { criterion, .. } => {
+                    payload_fetch(criterion)
+                }
+                crate::config::model::AclRef::Named(_) => false,
+            })
+        });
+    if !anon && !p.acls.iter().any(|a| payload_fetch(&a.criterion)) {
+        return None;
+    }
+    p.tcp_request
+        .iter()
+        .find_map(|r| match r.words.get(1).map(String::as_str) {
+            Some("inspect-delay") => r
+                .words
+                .get(2)
+                .and_then(|t| crate::config::units::parse_time(t).ok()),
+            _ => None,
+        })
 }

@@ -22,6 +22,7 @@ pub mod backend;
 pub mod errorfile;
 pub mod frontend;
 pub mod http;
+pub mod inspect;
 pub mod listener;
 pub mod proxy_protocol;
 pub mod sample;

@@ -21,7 +21,8 @@ use crate::config::model::Balance;
 use super::acl::Ctx;
 use super::backend::{AcquireError, ConnectError};
 use super::frontend::Frontend;
-use super::socket::{after, Peer};
+use super::inspect::{self, Payload};
+use super::socket::{after, Peer, Rewind};
 use super::stream::{Phase, StreamInfo, Termination};
 use super::Side;
 
@@ -84,9 +85,30 @@ async fn relay<C>(fe: &Frontend, client: C, peer: Peer, out: &mut Outcome)
 where
     C: AsyncRead + AsyncWrite + Unpin + Send,
 {
+    match fe.inspect_delay {
+        Some(delay) => {
+            let mut client = client;
+            let (buf, payload) = inspect::inspect(&mut client, delay).await;
+            let client = Rewind::new(buf.freeze(), client);
+            route(fe, client, peer, out, Some(&payload)).await;
+        }
+        None => route(fe, client, peer, out, None).await,
+    }
+}
+
+async fn route<C>(
+    fe: &Frontend,
+    client: C,
+    peer: Peer,
+    out: &mut Outcome,
+    payload: Option<&Payload>,
+) where
+    C: AsyncRead + AsyncWrite + Unpin + Send,
+{
     let ctx = Ctx {
         src: peer.src.map(|a| a.ip()),
         regexes: Some(&fe.regexes),
+        payload,
         ..Ctx::default()
     };
     let Some(be) = fe.select(&ctx).cloned() else {
@@ -445,5 +467,60 @@ mod tests {
         drop(c);
         timeout(T, st.active.wait_idle()).await.unwrap();
         assert_eq!(st.active.count(), 0);
+    }
+
+    #[tokio::test]
+    async fn tls_passthrough_routes_on_the_client_hello_sni_after_inspection() {
+        use crate::config::model::{AclRef, Cond, CondTerm, Loc, ProxyKind, RawRule, UseBackend};
+        use crate::proxy::testutil::client_hello;
+        let a = echo_origin().await;
+        let other = echo_origin().await;
+        let mut fe = listen("fe", Mode::Tcp, &[other]);
+        fe.tcp_request.push(RawRule {
+            loc: Loc::new("t.cfg", 2),
+            words: vec!["tcp-request".into(), "inspect-delay".into(), "2s".into()],
+        });
+        fe.use_backends.push(UseBackend {
+            loc: Loc::new("t.cfg", 3),
+            backend: "site_a".into(),
+            cond: Some(Cond {
+                unless: false,
+                any_of: vec![vec![CondTerm {
+                    negate: false,
+                    acl: AclRef::Anonymous {
+                        criterion: "req_ssl_sni".into(),
+                        args: vec!["-i".into(), "a.example".into()],
+                    },
+                }]],
+            }),
+        });
+        let mut site_a = listen("site_a", Mode::Tcp, &[a]);
+        site_a.kind = ProxyKind::Backend;
+        site_a.cap = ProxyKind::Backend.cap();
+        site_a.binds.clear();
+        let (st, addr) = run(vec![fe, site_a], "fe").await;
+        let hello = client_hello("A.example");
+        // Sent in two pieces: the proxy waits for the whole record before routing.
+        let mut c = TcpStream::connect(addr).await.unwrap();
+        c.write_all(&hello[..7]).await.unwrap();
+        c.write_all(&hello[7..]).await.unwrap();
+        c.shutdown().await.unwrap();
+        let mut back = Vec::new();
+        timeout(T, c.read_to_end(&mut back)).await.unwrap().unwrap();
+        assert_eq!(back, hello);
+        let be = st.backends.get("site_a").unwrap();
+        assert_eq!(
+            be.servers[0]
+                .connects
+                .load(std::sync::atomic::Ordering::Relaxed),
+            1
+        );
+        let fe_be = st.backends.get("fe").unwrap();
+        assert_eq!(
+            fe_be.servers[0]
+                .connects
+                .load(std::sync::atomic::Ordering::Relaxed),
+            0
+        );
     }
 }
