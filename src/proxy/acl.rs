@@ -17,7 +17,7 @@ use super::inspect::Payload;
 
 use http::{HeaderMap, Method, Uri, Version};
 
-use crate::config::model::{Acl, AclRef, Cond, IpNet};
+use crate::config::model::{Acl, AclRef, Cond, CondTerm, IpNet};
 
 /// What a condition can look at.
 #[derive(Debug, Clone, Copy, Default)]
@@ -417,6 +417,55 @@ fn net(v: &str) -> Option<IpNet> {
     }
 }
 
+/// Parses the words of a condition as written after `if`/`unless` in rules kept verbatim
+/// (`tcp-request ... if|unless TERMS`): `NAME`, `!NAME`, `! NAME`, `{ criterion args }`,
+/// groups separated by `or` / `||`. `None` when there is no condition or it is malformed.
+pub fn parse_words(words: &[String]) -> Option<Cond> {
+    let at = words.iter().position(|w| w == "if" || w == "unless")?;
+    let unless = words.get(at)?.as_str() == "unless";
+    let mut any_of = vec![Vec::new()];
+    let mut negate = false;
+    let mut it = words.get(at + 1..)?.iter();
+    while let Some(w) = it.next() {
+        match w.as_str() {
+            "or" | "||" => any_of.push(Vec::new()),
+            "!" => negate = !negate,
+            "{" | "!{" => {
+                let neg = negate != (w == "!{");
+                let mut inner = Vec::new();
+                for x in it.by_ref() {
+                    if x == "}" {
+                        break;
+                    }
+                    inner.push(x.clone());
+                }
+                let (criterion, args) = inner.split_first()?;
+                let term = CondTerm {
+                    negate: neg,
+                    acl: AclRef::Anonymous {
+                        criterion: criterion.clone(),
+                        args: args.to_vec(),
+                    },
+                };
+                any_of.last_mut()?.push(term);
+                negate = false;
+            }
+            name => {
+                let (neg, name) = match name.strip_prefix('!') {
+                    Some(n) => (!negate, n),
+                    None => (negate, name),
+                };
+                any_of.last_mut()?.push(CondTerm {
+                    negate: neg,
+                    acl: AclRef::Named(name.to_string()),
+                });
+                negate = false;
+            }
+        }
+    }
+    Some(Cond { unless, any_of })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -579,5 +628,27 @@ mod tests {
             ..Ctx::default()
         };
         assert!(!holds(Some(&cond(false, &[(false, "img")])), &acls, &bare));
+    }
+
+    #[test]
+    fn conditions_kept_as_words_parse_like_haproxy() {
+        let w = |s: &str| s.split(' ').map(String::from).collect::<Vec<_>>();
+        let c = parse_words(&w(
+            "tcp-request connection reject if !lan { src 10.0.0.1 } or FALSE",
+        ))
+        .unwrap();
+        assert!(!c.unless);
+        assert_eq!(c.any_of.len(), 2);
+        assert!(c.any_of[0][0].negate);
+        assert!(
+            matches!(&c.any_of[0][1].acl, AclRef::Anonymous { criterion, args } if criterion == "src" && args == &["10.0.0.1"])
+        );
+        assert!(parse_words(&w("tcp-request inspect-delay 5s")).is_none());
+        let ctx = Ctx {
+            src: Some("10.0.0.1".parse().unwrap()),
+            ..Ctx::default()
+        };
+        let acls = vec![acl("lan", "src", &["192.168.0.0/16"])];
+        assert!(holds(Some(&c), &acls, &ctx));
     }
 }

@@ -77,6 +77,8 @@ pub struct Frontend {
     /// `tcp-request inspect-delay`, when `use_backend` rules need the stream's first bytes
     /// (`req_ssl_sni`, `req_ssl_hello_type`, `req_len`).
     pub inspect_delay: Option<Duration>,
+    /// `tcp-request connection|content accept|reject [if|unless COND]` rules, in order.
+    pub tcp_rules: Vec<TcpRule>,
     /// Compiled regexes of this proxy's ACLs.
     pub regexes: Regexes,
     /// Receives a summary of every stream (installed by the runtime for logging).
@@ -113,6 +115,7 @@ impl Frontend {
             None => own_backend.clone(),
         };
         let t = &p.timeouts;
+        let tcp = tcp_rules(p);
         Ok(Frontend {
             name: p.name.clone(),
             kind: p.kind,
@@ -142,13 +145,17 @@ impl Frontend {
             inspect_delay: inspect_delay(p),
             regexes: Regexes::compile(
                 &p.acls,
-                p.use_backends.iter().filter_map(|u| u.cond.as_ref()).chain(
-                    p.http_request
-                        .iter()
-                        .chain(&p.http_response)
-                        .filter_map(|r| r.cond.as_ref()),
-                ),
+                tcp.iter()
+                    .filter_map(|r| r.cond.as_ref())
+                    .chain(p.use_backends.iter().filter_map(|u| u.cond.as_ref()))
+                    .chain(
+                        p.http_request
+                            .iter()
+                            .chain(&p.http_response)
+                            .filter_map(|r| r.cond.as_ref()),
+                    ),
             ),
+            tcp_rules: tcp,
         })
     }
 
@@ -162,6 +169,16 @@ impl Frontend {
             .or(self.default_backend.as_ref())
     }
 
+    /// Runs the `tcp-request connection` (`content == false`) or `content` rules: the first
+    /// rule whose condition holds decides; `true` (accept) when none does.
+    pub fn tcp_accepts(&self, content: bool, ctx: &Ctx<'_>) -> bool {
+        self.tcp_rules
+            .iter()
+            .filter(|r| r.content == content)
+            .find(|r| acl::holds(r.cond.as_ref(), &self.acls, ctx))
+            .is_none_or(|r| r.accept)
+    }
+
     /// True when `be` is this `listen`'s own backend half (its rules were already run).
     pub fn is_own(&self, be: &Arc<Backend>) -> bool {
         self.own_backend
@@ -172,6 +189,11 @@ impl Frontend {
 
 /// The `tcp-request inspect-delay` of `p`, if its rules use payload samples.
 fn inspect_delay(p: &Proxy) -> Option<Duration> {
+    let rules_use_payload = p.tcp_request.iter().any(|r| {
+        r.words.iter().any(|w| {
+            w.starts_with("req_ssl") || w.starts_with("req.ssl") || w == "req_len" || w == "req.len"
+        })
+    });
     let payload_fetch = |c: &str| {
         let c = c
             .strip_prefix("req.")
@@ -191,7 +213,7 @@ fn inspect_delay(p: &Proxy) -> Option<Duration> {
                 crate::config::model::AclRef::Named(_) => false,
             })
         });
-    if !anon && !p.acls.iter().any(|a| payload_fetch(&a.criterion)) {
+    if !anon && !rules_use_payload && !p.acls.iter().any(|a| payload_fetch(&a.criterion)) {
         return None;
     }
     p.tcp_request
@@ -203,4 +225,39 @@ fn inspect_delay(p: &Proxy) -> Option<Duration> {
                 .and_then(|t| crate::config::units::parse_time(t).ok()),
             _ => None,
         })
+}
+
+/// A `tcp-request connection|content accept|reject` rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TcpRule {
+    /// `content` (after inspection) rather than `connection` (at accept).
+    pub content: bool,
+    /// `accept` rather than `reject` / `silent-drop`.
+    pub accept: bool,
+    /// The condition.
+    pub cond: Option<Cond>,
+}
+
+/// The accept/reject rules among `p`'s `tcp-request` lines; other actions are ignored.
+fn tcp_rules(p: &Proxy) -> Vec<TcpRule> {
+    p.tcp_request
+        .iter()
+        .filter_map(|r| {
+            let content = match r.words.get(1).map(String::as_str) {
+                Some("connection" | "session") => false,
+                Some("content") => true,
+                _ => return None,
+            };
+            let accept = match r.words.get(2).map(String::as_str) {
+                Some("accept") => true,
+                Some("reject" | "silent-drop") => false,
+                _ => return None,
+            };
+            Some(TcpRule {
+                content,
+                accept,
+                cond: acl::parse_words(&r.words),
+            })
+        })
+        .collect()
 }

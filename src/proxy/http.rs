@@ -220,6 +220,16 @@ pub async fn serve<C>(fe: Arc<Frontend>, client: C, peer: Peer)
 where
     C: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
+    if !fe.tcp_rules.is_empty() {
+        let ctx = Ctx {
+            src: peer.src.map(|a| a.ip()),
+            regexes: Some(&fe.regexes),
+            ..Ctx::default()
+        };
+        if !fe.tcp_accepts(true, &ctx) {
+            return;
+        }
+    }
     match fe.client_timeout {
         Some(t) => {
             let limit = IdleLimit::new(t);

@@ -259,6 +259,17 @@ pub async fn accept_loop(
                 continue;
             }
         };
+        if !fe.tcp_rules.is_empty() {
+            let ctx = crate::proxy::acl::Ctx {
+                src: peer.src.map(|a| a.ip()),
+                regexes: Some(&fe.regexes),
+                ..Default::default()
+            };
+            if !fe.tcp_accepts(false, &ctx) {
+                // `tcp-request connection reject`: closed right away.
+                continue;
+            }
+        }
         sock.tune(fe.tcpka, fe.nolinger);
         let fe = Arc::clone(&fe);
         let guard = active.enter();

@@ -111,6 +111,14 @@ async fn route<C>(
         payload,
         ..Ctx::default()
     };
+    if !fe.tcp_accepts(true, &ctx) {
+        out.term = Termination {
+            side: Some(Side::Proxy),
+            timeout: false,
+            phase: Phase::Request,
+        };
+        return;
+    }
     let Some(be) = fe.select(&ctx).cloned() else {
         out.term = Termination {
             side: Some(Side::Proxy),
@@ -522,5 +530,46 @@ mod tests {
                 .load(std::sync::atomic::Ordering::Relaxed),
             0
         );
+    }
+
+    #[tokio::test]
+    async fn tcp_request_rules_reject_by_source_and_by_content() {
+        use crate::config::model::{Loc, RawRule};
+        use crate::proxy::testutil::client_hello;
+        let words = |s: &str| s.split(' ').map(String::from).collect::<Vec<_>>();
+        let o = echo_origin().await;
+        let mut by_src = listen("src", Mode::Tcp, &[o]);
+        by_src.tcp_request.push(RawRule {
+            loc: Loc::new("t.cfg", 2),
+            words: words("tcp-request connection reject if { src 127.0.0.0/8 }"),
+        });
+        let mut by_content = listen("content", Mode::Tcp, &[o]);
+        for w in [
+            "tcp-request inspect-delay 2s",
+            "tcp-request content reject if !{ req_ssl_hello_type 1 }",
+        ] {
+            by_content.tcp_request.push(RawRule {
+                loc: Loc::new("t.cfg", 3),
+                words: words(w),
+            });
+        }
+        let (st, src_addr) = run(vec![by_src, by_content], "src").await;
+        let Some(crate::proxy::listener::BoundAddr::Inet(content_addr)) =
+            st.addr("content").cloned()
+        else {
+            panic!()
+        };
+        for (addr, payload, echoed) in [
+            (src_addr, client_hello("x").to_vec(), false),
+            (content_addr, b"plain text".to_vec(), false),
+            (content_addr, client_hello("x").to_vec(), true),
+        ] {
+            let mut c = TcpStream::connect(addr).await.unwrap();
+            let _ = c.write_all(&payload).await;
+            let _ = c.shutdown().await;
+            let mut back = Vec::new();
+            let _ = timeout(T, c.read_to_end(&mut back)).await.unwrap();
+            assert_eq!(back == payload, echoed, "{addr} {}", payload.len());
+        }
     }
 }
