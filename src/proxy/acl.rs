@@ -8,11 +8,16 @@
 //! `_beg _end _sub _dom _len _found` or `-m str|beg|end|sub|dom|len|found`, and `-i`.
 //! Anything else (regexes, maps, other fetches) does not match.
 
+use std::collections::HashMap;
 use std::net::IpAddr;
+
+use regex_automata::meta::Regex;
+
+use super::inspect::Payload;
 
 use http::{HeaderMap, Method, Uri, Version};
 
-use crate::config::model::{Acl, AclRef, Cond, IpNet};
+use crate::config::model::{Acl, AclRef, Cond, CondTerm, IpNet};
 
 /// What a condition can look at.
 #[derive(Debug, Clone, Copy, Default)]
@@ -27,6 +32,14 @@ pub struct Ctx<'a> {
     pub version: Option<Version>,
     /// The request headers (HTTP only).
     pub headers: Option<&'a HeaderMap>,
+    /// The response status (`http-response` rules only).
+    pub status: Option<u16>,
+    /// The response headers (`http-response` rules only).
+    pub res_headers: Option<&'a HeaderMap>,
+    /// The compiled regexes of the proxy whose rules are evaluated.
+    pub regexes: Option<&'a Regexes>,
+    /// The inspected first bytes of a TCP stream (`tcp-request inspect-delay`).
+    pub payload: Option<&'a Payload>,
 }
 
 /// True when the rule applies: no condition, or an `if` that holds, or an `unless` that fails.
@@ -100,6 +113,7 @@ enum How {
     Len,
     Found,
     Ip,
+    Reg,
     Unsupported,
 }
 
@@ -113,23 +127,34 @@ fn how_of(suffix: &str) -> How {
         "len" => How::Len,
         "found" | "cnt" => How::Found,
         "ip" => How::Ip,
+        "reg" => How::Reg,
         _ => How::Unsupported,
     }
 }
 
-/// Evaluates one ACL line: `criterion [flags] values...`.
-fn matches(criterion: &str, args: &[String], ctx: &Ctx<'_>) -> bool {
-    if criterion == "always_true" {
-        return true;
-    }
-    // Split "hdr_beg(host)" into base "hdr", suffix "beg", argument "host".
+/// The parsed form of one ACL line: the fetch, its argument, the match method and `-i`.
+struct Shape<'a> {
+    base: &'a str,
+    arg: &'a str,
+    how: How,
+    icase: bool,
+}
+
+/// Splits `hdr_beg(host)` into base `hdr`, argument `host` and method `beg`, and reads the
+/// flags. `None` when the line can never match here (`-f` files, `-M` maps, `-u`).
+fn shape<'a>(criterion: &'a str, args: &[String]) -> Option<Shape<'a>> {
     let (head, arg) = match criterion.split_once('(') {
         Some((h, rest)) => (h, rest.strip_suffix(')').unwrap_or(rest)),
         None => (criterion, ""),
     };
     let head = head.strip_prefix("req.").unwrap_or(head);
+    let head = match head.strip_prefix("res.") {
+        Some(h) if h.starts_with("hdr") => "shdr",
+        Some(h) => h,
+        None => head,
+    };
     let (base, suffix) = match head.split_once('_') {
-        Some((b, s)) if matches!(b, "path" | "url" | "hdr" | "method" | "src") => (b, s),
+        Some((b, s)) if matches!(b, "path" | "url" | "hdr" | "shdr" | "method" | "src") => (b, s),
         _ => (head, ""),
     };
     let mut how = if base == "src" {
@@ -138,54 +163,193 @@ fn matches(criterion: &str, args: &[String], ctx: &Ctx<'_>) -> bool {
         how_of(suffix)
     };
     let mut icase = false;
-    let mut values: Vec<&str> = Vec::new();
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "-i" => icase = true,
             "-m" => how = it.next().map(|m| how_of(m)).unwrap_or(How::Unsupported),
-            "-f" | "-M" | "-u" => return false,
-            "--" => values.extend(it.by_ref().map(String::as_str)),
-            v => values.push(v),
+            "-f" | "-M" | "-u" => return None,
+            "--" => break,
+            _ => {}
         }
+    }
+    Some(Shape {
+        base,
+        arg,
+        how,
+        icase,
+    })
+}
+
+/// Compiled regular expressions of a proxy's `_reg` / `-m reg` ACLs, built once at startup
+/// and read without locks.
+#[derive(Debug, Default)]
+pub struct Regexes {
+    exact: HashMap<String, Regex>,
+    icase: HashMap<String, Regex>,
+}
+
+impl Regexes {
+    /// Compiles the regex patterns of `acls` and of the anonymous ACLs in `conds`. A pattern
+    /// that does not compile never matches.
+    pub fn compile<'a>(acls: &[Acl], conds: impl IntoIterator<Item = &'a Cond>) -> Regexes {
+        let mut r = Regexes::default();
+        let mut add = |criterion: &str, args: &[String]| {
+            let Some(sh) = shape(criterion, args) else {
+                return;
+            };
+            if sh.how != How::Reg {
+                return;
+            }
+            for v in (Values {
+                args,
+                i: 0,
+                raw: false,
+            }) {
+                let map = if sh.icase { &mut r.icase } else { &mut r.exact };
+                if map.contains_key(v) {
+                    continue;
+                }
+                let built = Regex::builder()
+                    .syntax(regex_automata::util::syntax::Config::new().case_insensitive(sh.icase))
+                    .build(v);
+                if let Ok(re) = built {
+                    map.insert(v.to_string(), re);
+                }
+            }
+        };
+        for a in acls {
+            add(&a.criterion, &a.args);
+        }
+        for c in conds {
+            for t in c.any_of.iter().flatten() {
+                if let AclRef::Anonymous { criterion, args } = &t.acl {
+                    add(criterion, args);
+                }
+            }
+        }
+        r
+    }
+
+    fn is_match(&self, icase: bool, pattern: &str, s: &[u8]) -> bool {
+        let map = if icase { &self.icase } else { &self.exact };
+        map.get(pattern).is_some_and(|re| re.is_match(s))
+    }
+}
+
+/// Evaluates one ACL line: `criterion [flags] values...`.
+fn matches(criterion: &str, args: &[String], ctx: &Ctx<'_>) -> bool {
+    if criterion == "always_true" {
+        return true;
+    }
+    let Some(Shape {
+        base,
+        arg,
+        how,
+        icase,
+    }) = shape(criterion, args)
+    else {
+        return false;
+    };
+    let int = match base {
+        "status" => Some(ctx.status.map(u64::from)),
+        "req_ssl_hello_type" | "ssl_hello_type" => {
+            Some(ctx.payload.and_then(|p| p.hello_type).map(u64::from))
+        }
+        "req_len" | "len" => Some(ctx.payload.map(|p| p.len as u64)),
+        _ => None,
+    };
+    if let Some(n) = int {
+        let Some(n) = n else { return false };
+        return Values {
+            args,
+            i: 0,
+            raw: false,
+        }
+        .any(|v| int_range(v).is_some_and(|(lo, hi)| lo <= n && n <= hi));
     }
     if how == How::Unsupported {
         return false;
     }
+    let values = Values {
+        args,
+        i: 0,
+        raw: false,
+    };
     if how == How::Ip {
         let Some(ip) = ctx.src else { return false };
         return values
-            .iter()
+            .into_iter()
             .any(|v| net(v).is_some_and(|n| n.contains(ip)));
     }
-    let samples: Vec<&[u8]> = match base {
-        "path" => ctx.uri.map(|u| u.path().as_bytes()).into_iter().collect(),
-        "url" => ctx
-            .uri
-            .map(|u| {
-                u.path_and_query()
-                    .map_or(u.path(), |p| p.as_str())
-                    .as_bytes()
-            })
-            .into_iter()
-            .collect(),
-        "method" => ctx
-            .method
-            .map(|m| m.as_str().as_bytes())
-            .into_iter()
-            .collect(),
-        "hdr" => match ctx.headers {
-            Some(h) if !arg.is_empty() => h.get_all(arg).iter().map(|v| v.as_bytes()).collect(),
-            _ => Vec::new(),
-        },
-        _ => return false,
+    let one = |s: Option<&[u8]>| match s {
+        Some(_) if how == How::Found => true,
+        Some(s) if how == How::Reg => {
+            let Some(re) = ctx.regexes else { return false };
+            Values {
+                args,
+                i: 0,
+                raw: false,
+            }
+            .any(|v| re.is_match(icase, v, s))
+        }
+        Some(s) => Values {
+            args,
+            i: 0,
+            raw: false,
+        }
+        .any(|v| compare(how, icase, s, v.as_bytes())),
+        None => false,
     };
-    if how == How::Found {
-        return !samples.is_empty();
+    match base {
+        "path" => one(ctx.uri.map(|u| u.path().as_bytes())),
+        "url" => one(ctx.uri.map(|u| {
+            u.path_and_query()
+                .map_or(u.path(), |p| p.as_str())
+                .as_bytes()
+        })),
+        "method" => one(ctx.method.map(|m| m.as_str().as_bytes())),
+        "req_ssl_sni" | "ssl_sni" => one(ctx
+            .payload
+            .and_then(|p| p.sni.as_deref())
+            .map(str::as_bytes)),
+        "hdr" | "shdr" => match if base == "hdr" {
+            ctx.headers
+        } else {
+            ctx.res_headers
+        } {
+            Some(h) if !arg.is_empty() => h.get_all(arg).iter().any(|v| one(Some(v.as_bytes()))),
+            _ => false,
+        },
+        _ => false,
     }
-    samples
-        .iter()
-        .any(|s| values.iter().any(|v| compare(how, icase, s, v.as_bytes())))
+}
+
+/// The pattern values of an ACL line: every word but the flags (`-i`, `-m METHOD`), and
+/// every word after `--`.
+struct Values<'a> {
+    args: &'a [String],
+    i: usize,
+    raw: bool,
+}
+
+impl<'a> Iterator for Values<'a> {
+    type Item = &'a str;
+    fn next(&mut self) -> Option<&'a str> {
+        loop {
+            let a = self.args.get(self.i)?.as_str();
+            self.i += 1;
+            if self.raw {
+                return Some(a);
+            }
+            match a {
+                "-i" => {}
+                "-m" => self.i += 1,
+                "--" => self.raw = true,
+                v => return Some(v),
+            }
+        }
+    }
 }
 
 fn compare(how: How, icase: bool, s: &[u8], p: &[u8]) -> bool {
@@ -210,7 +374,23 @@ fn compare(how: How, icase: bool, s: &[u8], p: &[u8]) -> bool {
                 .and_then(|v| v.parse::<usize>().ok())
                 == Some(s.len())
         }
-        How::Found | How::Ip | How::Unsupported => false,
+        How::Found | How::Ip | How::Reg | How::Unsupported => false,
+    }
+}
+
+/// An integer pattern: `N`, `LO:HI`, `LO:` or `:HI`.
+fn int_range(v: &str) -> Option<(u64, u64)> {
+    match v.split_once(':') {
+        Some((lo, hi)) => {
+            let lo = if lo.is_empty() { 0 } else { lo.parse().ok()? };
+            let hi = if hi.is_empty() {
+                u64::MAX
+            } else {
+                hi.parse().ok()?
+            };
+            Some((lo, hi))
+        }
+        None => v.parse().ok().map(|n| (n, n)),
     }
 }
 
@@ -235,6 +415,55 @@ fn net(v: &str) -> Option<IpNet> {
             })
         }
     }
+}
+
+/// Parses the words of a condition as written after `if`/`unless` in rules kept verbatim
+/// (`tcp-request ... if|unless TERMS`): `NAME`, `!NAME`, `! NAME`, `{ criterion args }`,
+/// groups separated by `or` / `||`. `None` when there is no condition or it is malformed.
+pub fn parse_words(words: &[String]) -> Option<Cond> {
+    let at = words.iter().position(|w| w == "if" || w == "unless")?;
+    let unless = words.get(at)?.as_str() == "unless";
+    let mut any_of = vec![Vec::new()];
+    let mut negate = false;
+    let mut it = words.get(at + 1..)?.iter();
+    while let Some(w) = it.next() {
+        match w.as_str() {
+            "or" | "||" => any_of.push(Vec::new()),
+            "!" => negate = !negate,
+            "{" | "!{" => {
+                let neg = negate != (w == "!{");
+                let mut inner = Vec::new();
+                for x in it.by_ref() {
+                    if x == "}" {
+                        break;
+                    }
+                    inner.push(x.clone());
+                }
+                let (criterion, args) = inner.split_first()?;
+                let term = CondTerm {
+                    negate: neg,
+                    acl: AclRef::Anonymous {
+                        criterion: criterion.clone(),
+                        args: args.to_vec(),
+                    },
+                };
+                any_of.last_mut()?.push(term);
+                negate = false;
+            }
+            name => {
+                let (neg, name) = match name.strip_prefix('!') {
+                    Some(n) => (!negate, n),
+                    None => (negate, name),
+                };
+                any_of.last_mut()?.push(CondTerm {
+                    negate: neg,
+                    acl: AclRef::Named(name.to_string()),
+                });
+                negate = false;
+            }
+        }
+    }
+    Some(Cond { unless, any_of })
 }
 
 #[cfg(test)]
@@ -329,5 +558,97 @@ mod tests {
             &acls,
             &ctx
         ));
+    }
+
+    #[test]
+    fn match_flags_and_double_dash_values_are_honoured() {
+        let uri: Uri = "/abc".parse().unwrap();
+        let mut h = HeaderMap::new();
+        h.insert("x", "-i".parse().unwrap());
+        let ctx = Ctx {
+            uri: Some(&uri),
+            headers: Some(&h),
+            ..Ctx::default()
+        };
+        let acls = vec![
+            acl("beg", "path", &["-m", "beg", "/a"]),
+            acl("lit", "hdr(x)", &["--", "-i"]),
+            acl("found", "hdr(x)", &["-m", "found"]),
+            acl("missing", "hdr(y)", &["-m", "found"]),
+        ];
+        assert!(holds(Some(&cond(false, &[(false, "beg")])), &acls, &ctx));
+        assert!(holds(Some(&cond(false, &[(false, "lit")])), &acls, &ctx));
+        assert!(holds(Some(&cond(false, &[(false, "found")])), &acls, &ctx));
+        assert!(!holds(
+            Some(&cond(false, &[(false, "missing")])),
+            &acls,
+            &ctx
+        ));
+    }
+
+    #[test]
+    fn status_and_response_header_acls_match_in_http_response_rules() {
+        let mut h = HeaderMap::new();
+        h.insert("content-type", "text/html".parse().unwrap());
+        let ctx = Ctx {
+            status: Some(404),
+            res_headers: Some(&h),
+            ..Ctx::default()
+        };
+        let acls = vec![
+            acl("err", "status", &["400:499"]),
+            acl("ok", "status", &["200"]),
+            acl("html", "res.hdr(content-type)", &["-m", "beg", "text/"]),
+        ];
+        assert!(holds(
+            Some(&cond(false, &[(false, "err"), (false, "html")])),
+            &acls,
+            &ctx
+        ));
+        assert!(!holds(Some(&cond(false, &[(false, "ok")])), &acls, &ctx));
+    }
+
+    #[test]
+    fn regex_acls_match_once_compiled_and_never_without_their_set() {
+        let uri: Uri = "/img/a.PNG".parse().unwrap();
+        let acls = vec![
+            acl("img", "path_reg", &["-i", "\\.png$"]),
+            acl("n", "path", &["-m", "reg", "^/x"]),
+        ];
+        let re = Regexes::compile(&acls, []);
+        let ctx = Ctx {
+            uri: Some(&uri),
+            regexes: Some(&re),
+            ..Ctx::default()
+        };
+        assert!(holds(Some(&cond(false, &[(false, "img")])), &acls, &ctx));
+        assert!(!holds(Some(&cond(false, &[(false, "n")])), &acls, &ctx));
+        let bare = Ctx {
+            uri: Some(&uri),
+            ..Ctx::default()
+        };
+        assert!(!holds(Some(&cond(false, &[(false, "img")])), &acls, &bare));
+    }
+
+    #[test]
+    fn conditions_kept_as_words_parse_like_haproxy() {
+        let w = |s: &str| s.split(' ').map(String::from).collect::<Vec<_>>();
+        let c = parse_words(&w(
+            "tcp-request connection reject if !lan { src 10.0.0.1 } or FALSE",
+        ))
+        .unwrap();
+        assert!(!c.unless);
+        assert_eq!(c.any_of.len(), 2);
+        assert!(c.any_of[0][0].negate);
+        assert!(
+            matches!(&c.any_of[0][1].acl, AclRef::Anonymous { criterion, args } if criterion == "src" && args == &["10.0.0.1"])
+        );
+        assert!(parse_words(&w("tcp-request inspect-delay 5s")).is_none());
+        let ctx = Ctx {
+            src: Some("10.0.0.1".parse().unwrap()),
+            ..Ctx::default()
+        };
+        let acls = vec![acl("lan", "src", &["192.168.0.0/16"])];
+        assert!(holds(Some(&c), &acls, &ctx));
     }
 }

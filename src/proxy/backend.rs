@@ -16,7 +16,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use hyper::body::Incoming;
 use hyper::client::conn::http1::SendRequest;
@@ -62,15 +62,22 @@ pub struct ServerRt {
     pub send_proxy: bool,
     /// Connections opened to this server so far.
     pub connects: AtomicU64,
-    /// Idle keep-alive connections (HTTP only).
-    pool: Mutex<Vec<PooledConn>>,
+    /// Idle keep-alive connections (HTTP only), oldest first, with the time they went idle.
+    pool: Mutex<VecDeque<(Instant, PooledConn)>>,
 }
+
+/// How long an idle server connection is kept (HAProxy's `pool-purge-delay` default).
+const POOL_PURGE: Duration = Duration::from_secs(5);
+/// Most idle connections kept per server.
+const POOL_MAX: usize = 1024;
 
 impl ServerRt {
     /// Takes an idle pooled connection that is still open, if any.
     pub fn pool_take(&self) -> Option<PooledConn> {
         let mut pool = lock(&self.pool);
-        while let Some(c) = pool.pop() {
+        purge(&mut pool);
+        // Most recently used first: it is the most likely to still be open.
+        while let Some((_, c)) = pool.pop_back() {
             if !c.is_closed() {
                 return Some(c);
             }
@@ -83,10 +90,22 @@ impl ServerRt {
             return;
         }
         let mut pool = lock(&self.pool);
-        // Bounded: never keep more idle connections than a sane number per server.
-        if pool.len() < 1024 {
-            pool.push(c);
+        purge(&mut pool);
+        if pool.len() < POOL_MAX {
+            pool.push_back((Instant::now(), c));
         }
+    }
+
+    /// Idle connections currently pooled.
+    pub fn pooled(&self) -> usize {
+        lock(&self.pool).len()
+    }
+}
+
+/// Closes the idle connections older than [`POOL_PURGE`].
+fn purge(pool: &mut VecDeque<(Instant, PooledConn)>) {
+    while pool.front().is_some_and(|(t, _)| t.elapsed() > POOL_PURGE) {
+        pool.pop_front();
     }
 }
 
@@ -109,6 +128,10 @@ pub struct Backend {
     pub servers: Vec<Arc<ServerRt>>,
     /// `retries`.
     pub retries: u32,
+    /// `option tcpka` / `srvtcpka`: SO_KEEPALIVE on server connections.
+    pub tcpka: bool,
+    /// `option nolinger` on server connections.
+    pub nolinger: bool,
     /// `option redispatch`.
     pub redispatch: bool,
     /// `timeout connect`.
@@ -125,12 +148,16 @@ pub struct Backend {
     pub conn_mode: HttpConnMode,
     /// `option forwardfor` of this backend.
     pub forwardfor: Option<ForwardFor>,
+    /// `option originalto`.
+    pub originalto: Option<ForwardFor>,
     /// `http-request` rules of this backend.
     pub http_request: Vec<HttpRule>,
     /// `http-response` rules of this backend.
     pub http_response: Vec<HttpRule>,
     /// `acl` lines of this backend.
     pub acls: Vec<Acl>,
+    /// Compiled regexes of this backend's ACLs.
+    pub regexes: super::acl::Regexes,
     /// `errorfile` pages of this backend.
     pub errors: ErrorPages,
     /// The `balance` algorithm (to compute the key).
@@ -227,7 +254,7 @@ impl Backend {
                 maxconn: s.params.maxconn,
                 send_proxy: s.params.send_proxy,
                 connects: AtomicU64::new(0),
-                pool: Mutex::new(Vec::new()),
+                pool: Mutex::new(VecDeque::new()),
             }));
             infos.push(ServerInfo {
                 id: ServerId(i),
@@ -257,6 +284,8 @@ impl Backend {
             name: p.name.clone(),
             mode: p.mode,
             retries: p.retries,
+            tcpka: p.options.tcpka_server,
+            nolinger: p.options.nolinger,
             redispatch: p.options.redispatch,
             connect_timeout: t.connect,
             server_timeout: t.server,
@@ -265,9 +294,17 @@ impl Backend {
             reuse: p.http_reuse,
             conn_mode: p.options.http_conn_mode,
             forwardfor: p.forwardfor.clone(),
+            originalto: p.options.originalto.clone(),
             http_request: p.http_request.clone(),
             http_response: p.http_response.clone(),
             acls: p.acls.clone(),
+            regexes: super::acl::Regexes::compile(
+                &p.acls,
+                p.http_request
+                    .iter()
+                    .chain(&p.http_response)
+                    .filter_map(|r| r.cond.as_ref()),
+            ),
             errors: ErrorPages::new(&p.errorfiles),
             balance: p.balance.clone(),
             state: Mutex::new(State {
@@ -440,6 +477,7 @@ impl Backend {
                 }
                 Target::Unix(p) => Socket::connect_unix(p).await?,
             };
+            sock.tune(self.tcpka, self.nolinger);
             if server.send_proxy {
                 let line = proxy_protocol::v1_line(peer.src, peer.dst);
                 sock.write_all(line.as_bytes()).await?;

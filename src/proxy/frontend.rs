@@ -10,7 +10,7 @@ use crate::config::model::{
     Acl, Bind, Cond, ForwardFor, HttpConnMode, HttpRule, Mode, Proxy, ProxyKind,
 };
 
-use super::acl::{self, Ctx};
+use super::acl::{self, Ctx, Regexes};
 use super::backend::Backend;
 use super::errorfile::ErrorPages;
 use super::stream::LogHook;
@@ -44,6 +44,8 @@ pub struct Frontend {
     pub http_keep_alive_timeout: Option<Duration>,
     /// `timeout tunnel` of the frontend (a `listen` uses it for TCP).
     pub tunnel_timeout: Option<Duration>,
+    /// `timeout tarpit` (else `timeout connect`): how long `http-request tarpit` holds.
+    pub tarpit_timeout: Option<Duration>,
     /// `acl` lines.
     pub acls: Vec<Acl>,
     /// `http-request` rules.
@@ -60,12 +62,25 @@ pub struct Frontend {
     pub own_backend: Option<Arc<Backend>>,
     /// `option forwardfor`.
     pub forwardfor: Option<ForwardFor>,
+    /// `option originalto`.
+    pub originalto: Option<ForwardFor>,
     /// HTTP connection mode.
     pub conn_mode: HttpConnMode,
+    /// `option tcpka` / `clitcpka`: SO_KEEPALIVE on client connections.
+    pub tcpka: bool,
+    /// `option nolinger`: client connections are reset rather than lingering on close.
+    pub nolinger: bool,
     /// `option http-ignore-probes`.
     pub ignore_probes: bool,
     /// `errorfile` pages.
     pub errors: ErrorPages,
+    /// `tcp-request inspect-delay`, when `use_backend` rules need the stream's first bytes
+    /// (`req_ssl_sni`, `req_ssl_hello_type`, `req_len`).
+    pub inspect_delay: Option<Duration>,
+    /// `tcp-request connection|content accept|reject [if|unless COND]` rules, in order.
+    pub tcp_rules: Vec<TcpRule>,
+    /// Compiled regexes of this proxy's ACLs.
+    pub regexes: Regexes,
     /// Receives a summary of every stream (installed by the runtime for logging).
     pub log_hook: Option<LogHook>,
 }
@@ -100,6 +115,7 @@ impl Frontend {
             None => own_backend.clone(),
         };
         let t = &p.timeouts;
+        let tcp = tcp_rules(p);
         Ok(Frontend {
             name: p.name.clone(),
             kind: p.kind,
@@ -110,6 +126,7 @@ impl Frontend {
             http_request_timeout: t.http_request,
             http_keep_alive_timeout: t.http_keep_alive,
             tunnel_timeout: t.tunnel,
+            tarpit_timeout: t.tarpit.or(t.connect),
             acls: p.acls.clone(),
             http_request: p.http_request.clone(),
             http_response: p.http_response.clone(),
@@ -118,10 +135,27 @@ impl Frontend {
             default_backend,
             own_backend,
             forwardfor: p.forwardfor.clone(),
+            originalto: p.options.originalto.clone(),
             conn_mode: p.options.http_conn_mode,
             ignore_probes: p.options.http_ignore_probes,
+            tcpka: p.options.tcpka_client,
+            nolinger: p.options.nolinger,
             errors: ErrorPages::new(&p.errorfiles),
             log_hook: None,
+            inspect_delay: inspect_delay(p),
+            regexes: Regexes::compile(
+                &p.acls,
+                tcp.iter()
+                    .filter_map(|r| r.cond.as_ref())
+                    .chain(p.use_backends.iter().filter_map(|u| u.cond.as_ref()))
+                    .chain(
+                        p.http_request
+                            .iter()
+                            .chain(&p.http_response)
+                            .filter_map(|r| r.cond.as_ref()),
+                    ),
+            ),
+            tcp_rules: tcp,
         })
     }
 
@@ -135,10 +169,95 @@ impl Frontend {
             .or(self.default_backend.as_ref())
     }
 
+    /// Runs the `tcp-request connection` (`content == false`) or `content` rules: the first
+    /// rule whose condition holds decides; `true` (accept) when none does.
+    pub fn tcp_accepts(&self, content: bool, ctx: &Ctx<'_>) -> bool {
+        self.tcp_rules
+            .iter()
+            .filter(|r| r.content == content)
+            .find(|r| acl::holds(r.cond.as_ref(), &self.acls, ctx))
+            .is_none_or(|r| r.accept)
+    }
+
     /// True when `be` is this `listen`'s own backend half (its rules were already run).
     pub fn is_own(&self, be: &Arc<Backend>) -> bool {
         self.own_backend
             .as_ref()
             .is_some_and(|o| Arc::ptr_eq(o, be))
     }
+}
+
+/// The `tcp-request inspect-delay` of `p`, if its rules use payload samples.
+fn inspect_delay(p: &Proxy) -> Option<Duration> {
+    let rules_use_payload = p.tcp_request.iter().any(|r| {
+        r.words.iter().any(|w| {
+            w.starts_with("req_ssl") || w.starts_with("req.ssl") || w == "req_len" || w == "req.len"
+        })
+    });
+    let payload_fetch = |c: &str| {
+        let c = c
+            .strip_prefix("req.")
+            .or_else(|| c.strip_prefix("req_"))
+            .unwrap_or(c);
+        c.starts_with("ssl_sni") || c.starts_with("ssl_hello_type") || c.starts_with("len")
+    };
+    let anon = p
+        .use_backends
+        .iter()
+        .filter_map(|u| u.cond.as_ref())
+        .any(|c| {
+            c.any_of.iter().flatten().any(|t| match &t.acl {
+                crate::config::model::AclRef::Anonymous { criterion, .. } => {
+                    payload_fetch(criterion)
+                }
+                crate::config::model::AclRef::Named(_) => false,
+            })
+        });
+    if !anon && !rules_use_payload && !p.acls.iter().any(|a| payload_fetch(&a.criterion)) {
+        return None;
+    }
+    p.tcp_request
+        .iter()
+        .find_map(|r| match r.words.get(1).map(String::as_str) {
+            Some("inspect-delay") => r
+                .words
+                .get(2)
+                .and_then(|t| crate::config::units::parse_time(t).ok()),
+            _ => None,
+        })
+}
+
+/// A `tcp-request connection|content accept|reject` rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TcpRule {
+    /// `content` (after inspection) rather than `connection` (at accept).
+    pub content: bool,
+    /// `accept` rather than `reject` / `silent-drop`.
+    pub accept: bool,
+    /// The condition.
+    pub cond: Option<Cond>,
+}
+
+/// The accept/reject rules among `p`'s `tcp-request` lines; other actions are ignored.
+fn tcp_rules(p: &Proxy) -> Vec<TcpRule> {
+    p.tcp_request
+        .iter()
+        .filter_map(|r| {
+            let content = match r.words.get(1).map(String::as_str) {
+                Some("connection" | "session") => false,
+                Some("content") => true,
+                _ => return None,
+            };
+            let accept = match r.words.get(2).map(String::as_str) {
+                Some("accept") => true,
+                Some("reject" | "silent-drop") => false,
+                _ => return None,
+            };
+            Some(TcpRule {
+                content,
+                accept,
+                cond: acl::parse_words(&r.words),
+            })
+        })
+        .collect()
 }

@@ -14,7 +14,6 @@
 //!
 //! Header values of rules are used as written: log-format tags (`%[...]`) are not expanded.
 
-use std::convert::Infallible;
 use std::future::Future;
 use std::net::IpAddr;
 use std::pin::Pin;
@@ -34,12 +33,12 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use crate::balance::Key;
 use crate::config::model::{Balance, HttpAction, HttpConnMode, HttpReuse, HttpRule, ReturnBody};
 
-use super::acl::{self, Ctx};
-use super::backend::{AcquireError, Backend, PooledConn, Slot};
+use super::acl::{self, Ctx, Regexes};
+use super::backend::{AcquireError, Backend, PooledConn, ServerRt, Slot};
 use super::errorfile::{self, ErrorPage, ErrorPages};
 use super::frontend::Frontend;
 use super::sample::{self, Sample};
-use super::socket::{IdleIo, IdleLimit, Peer, Rewind};
+use super::socket::{after, IdleIo, IdleLimit, Peer, Rewind};
 use super::stream::{Phase, StreamInfo, Termination};
 use super::Side;
 
@@ -73,7 +72,11 @@ pub struct UpstreamBody {
     conn: Option<PooledConn>,
     slot: Option<Slot>,
     /// `timeout server` between two chunks of the body, and its running timer.
-    idle: Option<(Duration, Pin<Box<tokio::time::Sleep>>)>,
+    idle: Option<Duration>,
+    /// When the last chunk arrived.
+    last: tokio::time::Instant,
+    /// Created only when the body has to wait, so small bodies never allocate a timer.
+    timer: Option<Pin<Box<tokio::time::Sleep>>>,
 }
 
 /// The error of a response body sent to a client.
@@ -116,12 +119,19 @@ impl Body for RespBody {
                     }
                     Poll::Ready(Some(Ok(_))) if u.inner.is_end_stream() => u.finish(),
                     Poll::Ready(Some(Ok(_))) => {
-                        if let Some((d, timer)) = u.idle.as_mut() {
-                            timer.as_mut().reset(tokio::time::Instant::now() + *d);
+                        if u.idle.is_some() {
+                            u.last = tokio::time::Instant::now();
                         }
                     }
                     Poll::Pending => {
-                        if let Some((_, timer)) = u.idle.as_mut() {
+                        if let Some(d) = u.idle {
+                            let deadline = after(u.last, d);
+                            let timer = u.timer.get_or_insert_with(|| {
+                                Box::pin(tokio::time::sleep_until(deadline))
+                            });
+                            if timer.deadline() != deadline {
+                                timer.as_mut().reset(deadline);
+                            }
                             if timer.as_mut().poll(cx).is_ready() {
                                 u.conn = None;
                                 u.slot = None;
@@ -177,7 +187,7 @@ async fn read_first_head<C>(client: &mut C, buf: &mut BytesMut, limit: Option<Du
 where
     C: AsyncRead + Unpin,
 {
-    let deadline = limit.map(|d| tokio::time::Instant::now() + d);
+    let deadline = limit.map(|d| after(tokio::time::Instant::now(), d));
     loop {
         if !buf.is_empty() {
             let mut hdrs = [httparse::EMPTY_HEADER; 100];
@@ -210,6 +220,16 @@ pub async fn serve<C>(fe: Arc<Frontend>, client: C, peer: Peer)
 where
     C: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
+    if !fe.tcp_rules.is_empty() {
+        let ctx = Ctx {
+            src: peer.src.map(|a| a.ip()),
+            regexes: Some(&fe.regexes),
+            ..Ctx::default()
+        };
+        if !fe.tcp_accepts(true, &ctx) {
+            return;
+        }
+    }
     match fe.client_timeout {
         Some(t) => {
             let limit = IdleLimit::new(t);
@@ -258,254 +278,6 @@ async fn write_raw_error<C: AsyncWrite + Unpin>(fe: &Frontend, client: &mut C, s
     let page = errorfile::lookup(&[&fe.errors], status);
     let _ = client.write_all(&page.raw).await;
     let _ = client.shutdown().await;
-}
-
-fn error_response(chain: &[&ErrorPages], status: u16) -> Response<RespBody> {
-    page_response(&errorfile::lookup(chain, status))
-}
-
-fn page_response(page: &ErrorPage) -> Response<RespBody> {
-    page.response(RespBody::full(page.body.clone()))
-}
-
-fn ctx_of<'a>(req: &'a Request<Incoming>, src: Option<IpAddr>) -> Ctx<'a> {
-    Ctx {
-        src,
-        method: Some(req.method()),
-        uri: Some(req.uri()),
-        version: Some(req.version()),
-        headers: Some(req.headers()),
-    }
-}
-
-/// Runs `http-request` rules; `Some(response)` when a rule answered.
-fn run_rules(
-    rules: &[HttpRule],
-    acls: &[crate::config::model::Acl],
-    req: &mut Request<Incoming>,
-    peer: Peer,
-    chain: &[&ErrorPages],
-) -> Option<Response<RespBody>> {
-    let src = peer.src.map(|a| a.ip());
-    for rule in rules {
-        if !acl::holds(rule.cond.as_ref(), acls, &ctx_of(req, src)) {
-            continue;
-        }
-        match &rule.action {
-            HttpAction::Return {
-                status,
-                content_type,
-                body,
-                headers,
-            } => {
-                let s = sample_of(req, peer);
-                return Some(return_response(
-                    *status,
-                    content_type.as_deref(),
-                    body,
-                    headers,
-                    &s,
-                ));
-            }
-            HttpAction::Deny { status } => return Some(error_response(chain, *status)),
-            HttpAction::Allow => return None,
-            HttpAction::Auth { realm } => {
-                let mut r = error_response(chain, 401);
-                let realm = realm.as_deref().unwrap_or("haproxy");
-                if let Ok(v) = HeaderValue::from_str(&format!("Basic realm=\"{realm}\"")) {
-                    r.headers_mut().insert(header::WWW_AUTHENTICATE, v);
-                }
-                return Some(r);
-            }
-            HttpAction::Redirect { args } => {
-                if let Some(r) = redirect(args, req, peer) {
-                    return Some(r);
-                }
-            }
-            HttpAction::Other { .. } => {}
-            action => {
-                let value = header_value(action, &sample_of(req, peer));
-                edit_headers(req.headers_mut(), action, value);
-            }
-        }
-    }
-    None
-}
-
-fn sample_of(req: &Request<Incoming>, peer: Peer) -> Sample<'_> {
-    Sample {
-        src: peer.src,
-        dst: peer.dst,
-        method: Some(req.method()),
-        uri: Some(req.uri()),
-        version: Some(req.version()),
-        headers: Some(req.headers()),
-    }
-}
-
-/// Runs `http-response` rules on a server response's headers; `Some(response)` replaces it
-/// (`deny`, `return`).
-fn run_response_rules(
-    rules: &[HttpRule],
-    acls: &[crate::config::model::Acl],
-    headers: &mut HeaderMap,
-    peer: Peer,
-    chain: &[&ErrorPages],
-) -> Option<Response<RespBody>> {
-    let ctx = Ctx {
-        src: peer.src.map(|a| a.ip()),
-        ..Ctx::default()
-    };
-    let sample = Sample {
-        src: peer.src,
-        dst: peer.dst,
-        ..Sample::default()
-    };
-    for rule in rules {
-        if !acl::holds(rule.cond.as_ref(), acls, &ctx) {
-            continue;
-        }
-        match &rule.action {
-            HttpAction::Return {
-                status,
-                content_type,
-                body,
-                headers: hdrs,
-            } => {
-                return Some(return_response(
-                    *status,
-                    content_type.as_deref(),
-                    body,
-                    hdrs,
-                    &sample,
-                ));
-            }
-            HttpAction::Deny { status } => return Some(error_response(chain, *status)),
-            HttpAction::Allow => return None,
-            action => {
-                let value = header_value(action, &sample);
-                edit_headers(headers, action, value);
-            }
-        }
-    }
-    None
-}
-
-/// The expanded value of a `set-header`/`add-header` action.
-fn header_value(action: &HttpAction, s: &Sample<'_>) -> Option<HeaderValue> {
-    match action {
-        HttpAction::SetHeader { value, .. } | HttpAction::AddHeader { value, .. } => {
-            HeaderValue::from_str(&sample::expand(value, s)).ok()
-        }
-        _ => None,
-    }
-}
-
-/// Applies a `set-header`, `add-header` or `del-header` action with its expanded `value`;
-/// other actions are ignored.
-fn edit_headers(h: &mut HeaderMap, action: &HttpAction, value: Option<HeaderValue>) {
-    match (action, value) {
-        (HttpAction::SetHeader { name, .. }, Some(v)) => {
-            if let Ok(n) = HeaderName::try_from(name.as_str()) {
-                h.insert(n, v);
-            }
-        }
-        (HttpAction::AddHeader { name, .. }, Some(v)) => {
-            if let Ok(n) = HeaderName::try_from(name.as_str()) {
-                h.append(n, v);
-            }
-        }
-        (HttpAction::DelHeader { name }, _) => {
-            if let Ok(n) = HeaderName::try_from(name.as_str()) {
-                h.remove(n);
-            }
-        }
-        _ => {}
-    }
-}
-
-/// `redirect location|prefix|scheme TARGET [code N] [drop-query] ...` (configuration.txt
-/// 4.2 "redirect"); default code 302.
-fn redirect(args: &[String], req: &Request<Incoming>, peer: Peer) -> Option<Response<RespBody>> {
-    let kind = args.first()?.as_str();
-    let s = sample_of(req, peer);
-    let target = sample::expand(args.get(1)?, &s);
-    let mut code = 302u16;
-    let mut drop_query = false;
-    let mut i = 2;
-    while let Some(a) = args.get(i) {
-        match a.as_str() {
-            "code" => {
-                code = args.get(i + 1).and_then(|c| c.parse().ok()).unwrap_or(302);
-                i += 1;
-            }
-            "drop-query" => drop_query = true,
-            "if" | "unless" => break,
-            _ => {}
-        }
-        i += 1;
-    }
-    let uri = req.uri();
-    let tail = if drop_query {
-        uri.path()
-    } else {
-        uri.path_and_query().map_or("/", |p| p.as_str())
-    };
-    let loc = match kind {
-        "location" => target.into_owned(),
-        "prefix" => format!("{}{}", target.trim_end_matches('/'), tail),
-        "scheme" => {
-            let host = req
-                .headers()
-                .get(header::HOST)
-                .and_then(|v| v.to_str().ok())
-                .or_else(|| uri.authority().map(|a| a.as_str()))?;
-            format!("{target}://{host}{tail}")
-        }
-        _ => return None,
-    };
-    let mut r = Response::new(RespBody::full(Bytes::new()));
-    *r.status_mut() = StatusCode::from_u16(code).unwrap_or(StatusCode::FOUND);
-    r.headers_mut()
-        .insert(header::LOCATION, HeaderValue::from_str(&loc).ok()?);
-    r.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    Some(r)
-}
-
-fn return_response(
-    status: u16,
-    content_type: Option<&str>,
-    body: &ReturnBody,
-    headers: &[(String, String)],
-    s: &Sample<'_>,
-) -> Response<RespBody> {
-    let bytes = match body {
-        ReturnBody::Empty => Bytes::new(),
-        ReturnBody::Bytes(b) => Bytes::copy_from_slice(b),
-        ReturnBody::LogFormat(f) => Bytes::from(sample::expand(f, s).into_owned()),
-        ReturnBody::RawResponse(raw) => {
-            if let Some(p) = ErrorPage::parse(raw) {
-                return page_response(&p);
-            }
-            Bytes::new()
-        }
-    };
-    let mut r = Response::new(RespBody::full(bytes));
-    *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-    let h = r.headers_mut();
-    if let Some(ct) = content_type.and_then(|c| HeaderValue::from_str(c).ok()) {
-        h.insert(header::CONTENT_TYPE, ct);
-    }
-    for (n, v) in headers {
-        if let (Ok(n), Ok(v)) = (
-            HeaderName::try_from(n.as_str()),
-            HeaderValue::from_str(&sample::expand(v, s)),
-        ) {
-            h.append(n, v);
-        }
-    }
-    r
 }
 
 /// Removes the hop-by-hop headers (`Connection` and those it names, `Keep-Alive`,
@@ -576,10 +348,10 @@ async fn handle(
     peer: Peer,
     req: Request<Incoming>,
     ctl: Arc<ConnCtl>,
-) -> Result<Response<RespBody>, Infallible> {
+) -> Result<Response<RespBody>, RejectedByRule> {
     let mut tr = Trace::new();
     let Some(hook) = fe.log_hook.clone() else {
-        return Ok(route(&fe, peer, req, &ctl, &mut tr).await);
+        return deliver(&fe, route(&fe, peer, req, &ctl, &mut tr).await).await;
     };
     let accept = SystemTime::now();
     let request_line = format!("{} {} {:?}", req.method(), req.uri(), req.version());
@@ -595,8 +367,8 @@ async fn handle(
         accept,
         client: peer.src,
         frontend: Arc::from(fe.name.as_str()),
-        backend: tr.backend.as_deref().map(Arc::from),
-        server: tr.server.as_deref().map(Arc::from),
+        backend: tr.backend.as_ref().map(|b| Arc::from(b.name.as_str())),
+        server: tr.server.as_ref().map(|s| Arc::from(s.name.as_str())),
         t_queue: tr.t_queue,
         t_connect: tr.t_connect,
         t_response: tr.t_response,
@@ -608,6 +380,23 @@ async fn handle(
         request_line: Some(request_line),
         termination: tr.term,
     });
+    deliver(&fe, r).await
+}
+
+/// Sends `r`, or closes the connection for `reject`, or holds a `tarpit` answer for
+/// `timeout tarpit` (else `timeout connect`) first.
+async fn deliver(
+    fe: &Frontend,
+    r: Response<RespBody>,
+) -> Result<Response<RespBody>, RejectedByRule> {
+    if r.extensions().get::<Rejected>().is_some() {
+        return Err(RejectedByRule);
+    }
+    if r.extensions().get::<Tarpit>().is_some() {
+        if let Some(t) = fe.tarpit_timeout {
+            tokio::time::sleep(t).await;
+        }
+    }
     Ok(r)
 }
 
@@ -628,19 +417,31 @@ async fn route(
             return finish_response(&fe, error_response(&[&fe.errors], 200), fe.conn_mode);
         }
     }
-    if let Some(r) = run_rules(&fe.http_request, &fe.acls, &mut req, peer, &[&fe.errors]) {
+    if let Some(r) = run_rules(
+        &fe.http_request,
+        (&fe.acls, &fe.regexes),
+        &mut req,
+        peer,
+        &[&fe.errors],
+    ) {
         tr.term = PROXY_REQUEST;
         return finish_response(&fe, r, fe.conn_mode);
     }
-    let Some(be) = fe.select(&ctx_of(&req, src)).cloned() else {
+    let Some(be) = fe.select(&ctx_of(&req, src, &fe.regexes)).cloned() else {
         tr.term = PROXY_REQUEST;
         return finish_response(&fe, error_response(&[&fe.errors], 503), fe.conn_mode);
     };
     let chain = [&be.errors, &fe.errors];
     let mode = conn_mode(fe.conn_mode, be.conn_mode);
     if !fe.is_own(&be) {
-        tr.backend = Some(be.name.clone());
-        if let Some(r) = run_rules(&be.http_request, &be.acls, &mut req, peer, &chain) {
+        tr.backend = Some(Arc::clone(&be));
+        if let Some(r) = run_rules(
+            &be.http_request,
+            (&be.acls, &be.regexes),
+            &mut req,
+            peer,
+            &chain,
+        ) {
             tr.term = PROXY_REQUEST;
             return finish_response(&fe, r, mode);
         }
@@ -657,7 +458,18 @@ async fn route(
             }
         }
     }
-    tr.backend = Some(be.name.clone());
+    if let (Some(ot), Some(dst)) = (be.originalto.as_ref().or(fe.originalto.as_ref()), peer.dst) {
+        let ip = dst.ip();
+        let excepted = ot.except.is_some_and(|n| n.contains(ip));
+        if let (false, Ok(name), Ok(v)) = (
+            excepted,
+            HeaderName::try_from(ot.header.as_str()),
+            HeaderValue::from_str(&ip.to_string()),
+        ) {
+            req.headers_mut().append(name, v);
+        }
+    }
+    tr.backend = Some(Arc::clone(&be));
     let r = forward(&fe, &be, &chain, req, peer, mode, (first, ctl, tr)).await;
     finish_response(&fe, r, mode)
 }
@@ -678,8 +490,8 @@ fn finish_response(
 #[derive(Debug)]
 struct Trace {
     start: Instant,
-    backend: Option<String>,
-    server: Option<String>,
+    backend: Option<Arc<Backend>>,
+    server: Option<Arc<ServerRt>>,
     t_queue: Option<Duration>,
     t_connect: Option<Duration>,
     t_response: Option<Duration>,
@@ -779,7 +591,7 @@ async fn forward(
                 _ => continue,
             },
             None => {
-                tr.server = Some(slot.server().name.clone());
+                tr.server = Some(Arc::clone(slot.server()));
                 let connect_at = Instant::now();
                 let Some(sock) = be.connect_once(&slot, &peer).await else {
                     tr.term = term(Side::Server, false, Phase::Connect);
@@ -808,7 +620,7 @@ async fn forward(
                 }
             }
         };
-        tr.server = Some(slot.server().name.clone());
+        tr.server = Some(Arc::clone(slot.server()));
         tr.t_connect.get_or_insert(Duration::ZERO);
         tr.term = Termination::NORMAL;
         let sent_at = Instant::now();
@@ -842,15 +654,19 @@ async fn forward(
                 let (mut parts, body) = resp.into_parts();
                 strip_hop_by_hop(&mut parts.headers);
                 let own = fe.is_own(be);
-                let be_rules = (&be.http_response[..], &be.acls[..]);
-                let fe_rules = (&fe.http_response[..], &fe.acls[..]);
+                let be_rules = (&be.http_response[..], (&be.acls[..], &be.regexes));
+                let fe_rules = (&fe.http_response[..], (&fe.acls[..], &fe.regexes));
                 for (rules, acls) in [Some(be_rules), (!own).then_some(fe_rules)]
                     .into_iter()
                     .flatten()
                 {
-                    if let Some(r) =
-                        run_response_rules(rules, acls, &mut parts.headers, peer, chain)
-                    {
+                    if let Some(r) = run_response_rules(
+                        rules,
+                        acls,
+                        (parts.status.as_u16(), &mut parts.headers),
+                        peer,
+                        chain,
+                    ) {
                         tr.term = term(Side::Proxy, false, Phase::Headers);
                         return r;
                     }
@@ -860,14 +676,13 @@ async fn forward(
                 } else {
                     Some(sender)
                 };
-                let idle = be
-                    .server_timeout
-                    .map(|d| (d, Box::pin(tokio::time::sleep(d))));
                 let body = RespBody::Upstream(UpstreamBody {
                     inner: body,
                     conn,
                     slot: Some(slot),
-                    idle,
+                    idle: be.server_timeout,
+                    last: tokio::time::Instant::now(),
+                    timer: None,
                 });
                 return Response::from_parts(parts, body);
             }
@@ -924,6 +739,12 @@ async fn tunnel(
     let _ = super::tcp::pump(TokioIo::new(c), TokioIo::new(s), idle).await;
     drop(slot);
 }
+
+#[path = "http_rules.rs"]
+mod rules;
+use rules::{
+    ctx_of, error_response, run_response_rules, run_rules, Rejected, RejectedByRule, Tarpit,
+};
 
 #[cfg(test)]
 #[path = "http_tests.rs"]

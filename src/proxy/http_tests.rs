@@ -109,10 +109,19 @@ async fn forwardfor_adds_the_client_address_unless_if_none_finds_one() {
         header: "X-Forwarded-For".into(),
         if_none: true,
     });
+    p.options.originalto = Some(ForwardFor {
+        except: None,
+        header: "X-Original-To".into(),
+        if_none: false,
+    });
     let (_p, addr) = run(vec![p], "l").await;
     let mut c = TcpStream::connect(addr).await.unwrap();
     let mut buf = Vec::new();
     let r = get(&mut c, &mut buf, "/").await;
+    assert!(r
+        .body
+        .to_ascii_lowercase()
+        .contains("x-original-to: 127.0.0.1\r\n"));
     assert!(
         r.body
             .to_ascii_lowercase()
@@ -126,7 +135,7 @@ async fn forwardfor_adds_the_client_address_unless_if_none_finds_one() {
     let r = read_resp(&mut c, &mut buf).await;
     let lower = r.body.to_ascii_lowercase();
     assert!(lower.contains("x-forwarded-for: 1.2.3.4\r\n"));
-    assert!(!lower.contains("127.0.0.1"));
+    assert!(!lower.contains("x-forwarded-for: 127.0.0.1"));
 }
 
 #[tokio::test]
@@ -607,4 +616,91 @@ async fn the_log_hook_sees_each_request_with_names_status_and_termination_state(
     assert_eq!(seen[1].server.as_deref(), Some("s2"));
     assert_eq!(seen[1].status, Some(504));
     assert_eq!(seen[1].termination.letters(), ['s', 'H']);
+}
+
+fn other(name: &str, args: &[&str]) -> HttpAction {
+    HttpAction::Other {
+        name: name.into(),
+        args: args.iter().map(|a| a.to_string()).collect(),
+    }
+}
+
+#[tokio::test]
+async fn set_path_and_set_method_rewrite_the_request_line() {
+    let o = Origin::start(Behaviour::Echo("s1")).await;
+    let mut p = listen("l", Mode::Http, &[o.addr]);
+    p.http_request
+        .push(rule(other("set-path", &["/v2%[path]"]), None));
+    p.http_request
+        .push(rule(other("set-method", &["POST"]), None));
+    let (_p, addr) = run(vec![p], "l").await;
+    let mut c = TcpStream::connect(addr).await.unwrap();
+    let r = get(&mut c, &mut Vec::new(), "/a?x=1").await;
+    assert!(
+        r.body.starts_with("s1\nPOST /v2/a?x=1 HTTP/1.1\r\n"),
+        "{}",
+        r.body
+    );
+}
+
+#[tokio::test]
+async fn reject_closes_the_connection_and_tarpit_answers_500_after_its_timeout() {
+    use tokio::io::AsyncReadExt;
+    let o = Origin::start(Behaviour::Echo("s1")).await;
+    let mut p = listen("l", Mode::Http, &[o.addr]);
+    p.acls.push(crate::config::model::Acl {
+        loc: Loc::new("t.cfg", 2),
+        name: "bad".into(),
+        criterion: "path_beg".into(),
+        args: vec!["/bad".into()],
+    });
+    p.http_request
+        .push(rule(other("reject", &[]), if_named("bad", false)));
+    p.http_request.push(rule(other("tarpit", &[]), None));
+    p.timeouts.tarpit = Some(Duration::from_millis(50));
+    let (_p, addr) = run(vec![p], "l").await;
+    let mut c = TcpStream::connect(addr).await.unwrap();
+    c.write_all(b"GET /bad HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut all = Vec::new();
+    let _ = timeout(T, c.read_to_end(&mut all))
+        .await
+        .expect("still open");
+    assert!(all.is_empty(), "{}", String::from_utf8_lossy(&all));
+    let mut c = TcpStream::connect(addr).await.unwrap();
+    let r = get(&mut c, &mut Vec::new(), "/ok").await;
+    assert_eq!(r.status, 500);
+    assert_eq!(o.reqs.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn a_regex_acl_routes_requests_with_use_backend() {
+    let o = Origin::start(Behaviour::Echo("img")).await;
+    let mut fe = Proxy::new("fe", ProxyKind::Frontend, Loc::new("t.cfg", 1));
+    fe.mode = Mode::Http;
+    fe.binds.push(bind_any());
+    fe.use_backends.push(UseBackend {
+        loc: Loc::new("t.cfg", 3),
+        backend: "img".into(),
+        cond: Some(Cond {
+            unless: false,
+            any_of: vec![vec![CondTerm {
+                negate: false,
+                acl: AclRef::Anonymous {
+                    criterion: "path_reg".into(),
+                    args: vec!["-i".into(), "\\.(png|jpe?g)$".into()],
+                },
+            }]],
+        }),
+    });
+    let mut img = listen("img", Mode::Http, &[o.addr]);
+    img.kind = ProxyKind::Backend;
+    img.cap = ProxyKind::Backend.cap();
+    img.binds.clear();
+    let (_p, addr) = run(vec![fe, img], "fe").await;
+    let mut c = TcpStream::connect(addr).await.unwrap();
+    let mut buf = Vec::new();
+    assert_eq!(get(&mut c, &mut buf, "/a/b.JPG").await.status, 200);
+    assert_eq!(get(&mut c, &mut buf, "/a/b.txt").await.status, 503);
 }

@@ -187,6 +187,52 @@ async fn permit(s: &Option<Arc<Semaphore>>) -> Result<Option<OwnedSemaphorePermi
     }
 }
 
+/// Counts the connections being served, so that a graceful stop can wait for them.
+#[derive(Debug, Default)]
+pub struct Active {
+    count: std::sync::atomic::AtomicUsize,
+    idle: tokio::sync::Notify,
+}
+
+impl Active {
+    /// Connections currently served.
+    pub fn count(&self) -> usize {
+        self.count.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Waits until no connection is served.
+    pub async fn wait_idle(&self) {
+        loop {
+            let notified = self.idle.notified();
+            if self.count() == 0 {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    fn enter(self: &Arc<Self>) -> ActiveGuard {
+        self.count.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        ActiveGuard(Arc::clone(self))
+    }
+}
+
+/// One served connection; leaving decrements the count.
+struct ActiveGuard(Arc<Active>);
+
+impl Drop for ActiveGuard {
+    fn drop(&mut self) {
+        if self
+            .0
+            .count
+            .fetch_sub(1, std::sync::atomic::Ordering::AcqRel)
+            == 1
+        {
+            self.0.idle.notify_waiters();
+        }
+    }
+}
+
 /// Accepts connections on `l` for `fe` until the task is aborted, holding one permit of
 /// each limit (global, frontend, bind `maxconn`) per connection.
 pub async fn accept_loop(
@@ -194,6 +240,7 @@ pub async fn accept_loop(
     l: Listener,
     limits: [Option<Arc<Semaphore>>; 3],
     accept_proxy: bool,
+    active: Arc<Active>,
 ) {
     loop {
         let (Ok(p0), Ok(p1), Ok(p2)) = (
@@ -212,9 +259,22 @@ pub async fn accept_loop(
                 continue;
             }
         };
+        if !fe.tcp_rules.is_empty() {
+            let ctx = crate::proxy::acl::Ctx {
+                src: peer.src.map(|a| a.ip()),
+                regexes: Some(&fe.regexes),
+                ..Default::default()
+            };
+            if !fe.tcp_accepts(false, &ctx) {
+                // `tcp-request connection reject`: closed right away.
+                continue;
+            }
+        }
+        sock.tune(fe.tcpka, fe.nolinger);
         let fe = Arc::clone(&fe);
+        let guard = active.enter();
         tokio::spawn(async move {
-            let _permits = (p0, p1, p2);
+            let _permits = (p0, p1, p2, guard);
             if accept_proxy {
                 let Some((peer, sock)) = read_proxy_header(&fe, sock, peer).await else {
                     return;
@@ -268,10 +328,19 @@ pub struct Started {
     pub backends: HashMap<String, Arc<Backend>>,
     /// Runtime frontends by name.
     pub frontends: HashMap<String, Arc<Frontend>>,
+    /// Connections being served.
+    pub active: Arc<Active>,
     tasks: Vec<JoinHandle<()>>,
 }
 
 impl Started {
+    /// Stops accepting: every listening socket is closed; connections in flight go on.
+    pub fn unbind(&mut self) {
+        for t in self.tasks.drain(..) {
+            t.abort();
+        }
+    }
+
     /// The first bound address of frontend `name`.
     pub fn addr(&self, name: &str) -> Option<&BoundAddr> {
         self.addrs.iter().find(|(n, _)| n == name).map(|(_, a)| a)
@@ -311,8 +380,14 @@ impl std::fmt::Debug for Hooks {
 pub async fn start_with(config: &Config, hooks: &Hooks) -> Result<Started, ProxyError> {
     let mut backends = HashMap::new();
     for (i, p) in config.proxies.iter().enumerate() {
-        if p.cap.backend && !p.disabled {
+        if p.cap.backend {
             let be = Backend::build(p, i as u64).await?;
+            if p.disabled {
+                // A disabled backend stays addressable but has no usable server (503).
+                for id in 0..be.servers.len() {
+                    be.set_server_up(crate::balance::ServerId(id), false);
+                }
+            }
             backends.insert(p.name.clone(), Arc::new(be));
         }
     }
@@ -336,6 +411,14 @@ pub async fn start_with(config: &Config, hooks: &Hooks) -> Result<Started, Proxy
         let fe = Arc::new(fe);
         let fe_sem = sem(p.maxconn);
         for b in &p.binds {
+            if b.ssl {
+                // Never serve clear text where the configuration asked for TLS.
+                return Err(ProxyError::Unsupported {
+                    kind: p.kind.keyword(),
+                    proxy: p.name.clone(),
+                    what: format!("'bind {}' with 'ssl' (TLS termination)", b.text),
+                });
+            }
             let b_sem = sem(b.maxconn);
             for a in &b.addrs {
                 let l = bind_one(a, b, p.maxconn).map_err(|source| ProxyError::Bind {
@@ -361,14 +444,17 @@ pub async fn start_with(config: &Config, hooks: &Hooks) -> Result<Started, Proxy
     }
     let mut addrs = Vec::with_capacity(bound.len());
     let mut tasks = Vec::with_capacity(bound.len());
+    let active = Arc::new(Active::default());
     for (fe, l, limits, shown, accept_proxy) in bound {
         addrs.push((fe.name.clone(), shown));
-        tasks.push(tokio::spawn(accept_loop(fe, l, limits, accept_proxy)));
+        let a = Arc::clone(&active);
+        tasks.push(tokio::spawn(accept_loop(fe, l, limits, accept_proxy, a)));
     }
     Ok(Started {
         addrs,
         backends,
         frontends,
+        active,
         tasks,
     })
 }
@@ -477,7 +563,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_bad_fd_or_busy_port_fails_the_start_with_haproxy_wording() {
+    async fn a_bad_fd_or_an_ssl_bind_fails_the_start_instead_of_serving_clear_text() {
         let mut b = bind_any();
         b.addrs = vec![BindAddr::Fd(987_654)];
         let cfg = Config {

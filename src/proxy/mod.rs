@@ -1,11 +1,19 @@
 //! The proxy room: the only room that touches client or server sockets.
 //!
-//! Implements `bind` (listener.rs), `mode tcp` forwarding (tcp.rs), `mode http` forwarding
-//! with hyper (http.rs), per-backend server selection, `maxconn` queues, `retries` and
-//! `option redispatch` (backend.rs), `errorfile` and the built-in error pages (errorfile.rs),
-//! and the `acl`/`if`/`unless` conditions the runtime evaluates (acl.rs).
-//! configuration.txt sections: 4 (HTTP connection modes), 4.2 (`timeout *`, `retries`,
-//! `option forwardfor`, `http-request`, `use_backend`, `errorfile`), 5.1 (bind), 5.2 (server).
+//! configuration.txt sections: 4 (HTTP connection modes), 4.2, 5.1 (bind), 5.2 (server), 7
+//! (ACLs). Where each keyword lives:
+//!
+//! | Keyword | File |
+//! |---|---|
+//! | `bind` (inet, IPv6, unix, `fd@N`, `backlog`, `maxconn`, `accept-proxy`), `maxconn` (global, frontend) | listener.rs |
+//! | `server` (address, `maxconn`, `disabled`, `send-proxy`), `retries`, `option redispatch`, `timeout connect`, `timeout queue`, `http-reuse` | backend.rs |
+//! | `mode tcp`, `timeout tunnel` | tcp.rs |
+//! | `mode http`, `option httpclose/http-server-close/http-keep-alive`, `option forwardfor`, `option originalto`, `http-request`, `http-response`, `redirect`, `monitor-uri`, `timeout client/server/http-request/http-keep-alive/tarpit` | http.rs |
+//! | `use_backend`, `default_backend` | frontend.rs |
+//! | `acl`, `if`/`unless` | acl.rs |
+//! | `errorfile` | errorfile.rs |
+//! | log-format values (`%[src]`, `%ci`, ...) | sample.rs |
+//! | PROXY protocol v1/v2 | proxy_protocol.rs |
 //!
 //! Must not import `runtime`.
 
@@ -14,6 +22,7 @@ pub mod backend;
 pub mod errorfile;
 pub mod frontend;
 pub mod http;
+pub mod inspect;
 pub mod listener;
 pub mod proxy_protocol;
 pub mod sample;
@@ -79,6 +88,16 @@ pub enum ProxyError {
         what: &'static str,
         /// The missing backend.
         backend: String,
+    },
+    /// A configured feature this runtime cannot honour yet.
+    #[error("Starting {kind} {proxy}: {what} is not supported yet.")]
+    Unsupported {
+        /// `frontend` or `listen`.
+        kind: &'static str,
+        /// Proxy name.
+        proxy: String,
+        /// What was asked.
+        what: String,
     },
     /// An I/O error during a stream.
     #[error("{side:?} side: {source}")]

@@ -30,6 +30,20 @@ impl Socket {
         s.set_nodelay(true)?;
         Ok(Socket::Tcp(s))
     }
+    /// Applies `option tcpka` (SO_KEEPALIVE) and `option nolinger` (SO_LINGER 0) to a TCP
+    /// socket; unix sockets are left alone.
+    pub fn tune(&self, keepalive: bool, nolinger: bool) {
+        if let Socket::Tcp(s) = self {
+            let r = socket2::SockRef::from(s);
+            if keepalive {
+                let _ = r.set_keepalive(true);
+            }
+            if nolinger {
+                let _ = r.set_linger(Some(std::time::Duration::ZERO));
+            }
+        }
+    }
+
     /// Connects to a unix stream socket.
     pub async fn connect_unix(path: &Path) -> io::Result<Socket> {
         Ok(Socket::Unix(UnixStream::connect(path).await?))
@@ -153,6 +167,13 @@ impl Peer {
     }
 }
 
+/// `t + d`, saturating at about 30 years from `t` instead of overflowing.
+pub fn after(t: tokio::time::Instant, d: std::time::Duration) -> tokio::time::Instant {
+    t.checked_add(d)
+        .or_else(|| t.checked_add(std::time::Duration::from_secs(86_400 * 365 * 30)))
+        .unwrap_or(t)
+}
+
 /// A shared, adjustable inactivity limit in milliseconds: an upgraded HTTP connection
 /// switches its client side from `timeout client` to `timeout tunnel`.
 #[derive(Debug, Clone)]
@@ -200,7 +221,7 @@ impl<S> IdleIo<S> {
     /// Wraps `inner` with a shared, adjustable limit.
     pub fn with_limit(inner: S, limit: IdleLimit) -> Self {
         let now = tokio::time::Instant::now();
-        let deadline = now + limit.get();
+        let deadline = after(now, limit.get());
         IdleIo {
             inner,
             limit,
@@ -216,7 +237,7 @@ impl<S> IdleIo<S> {
     /// Called when the inner I/O is pending: `Err(TimedOut)` once the stream was idle too long.
     fn check(&mut self, cx: &mut Context<'_>) -> io::Result<()> {
         loop {
-            let deadline = self.last + self.limit.get();
+            let deadline = after(self.last, self.limit.get());
             if self.timer.deadline() != deadline {
                 if tokio::time::Instant::now() >= deadline {
                     return Err(io::Error::new(io::ErrorKind::TimedOut, "idle timeout"));
@@ -225,7 +246,7 @@ impl<S> IdleIo<S> {
             }
             match self.timer.as_mut().poll(cx) {
                 Poll::Pending => return Ok(()),
-                Poll::Ready(()) if self.last + self.limit.get() <= self.timer.deadline() => {
+                Poll::Ready(()) if after(self.last, self.limit.get()) <= self.timer.deadline() => {
                     return Err(io::Error::new(io::ErrorKind::TimedOut, "idle timeout"));
                 }
                 Poll::Ready(()) => {}
@@ -328,5 +349,27 @@ mod tests {
         let e = io.read_exact(&mut one).await.unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::TimedOut);
         assert_eq!(start.elapsed(), Duration::from_secs(10));
+    }
+
+    #[tokio::test]
+    async fn a_huge_idle_limit_never_overflows_the_clock() {
+        let (a, mut b) = tokio::io::duplex(64);
+        let mut io = IdleIo::new(a, Duration::MAX);
+        b.write_all(b"z").await.unwrap();
+        let mut one = [0u8; 1];
+        io.read_exact(&mut one).await.unwrap();
+        let now = tokio::time::Instant::now();
+        assert!(after(now, Duration::MAX) > now);
+    }
+
+    #[tokio::test]
+    async fn tune_sets_keepalive_and_zero_linger_on_tcp_sockets() {
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let s = Socket::connect_tcp(l.local_addr().unwrap()).await.unwrap();
+        s.tune(true, true);
+        let Socket::Tcp(t) = &s else { panic!("tcp") };
+        let r = socket2::SockRef::from(t);
+        assert!(r.keepalive().unwrap());
+        assert_eq!(r.linger().unwrap(), Some(Duration::ZERO));
     }
 }

@@ -21,7 +21,8 @@ use crate::config::model::Balance;
 use super::acl::Ctx;
 use super::backend::{AcquireError, ConnectError};
 use super::frontend::Frontend;
-use super::socket::Peer;
+use super::inspect::{self, Payload};
+use super::socket::{after, Peer, Rewind};
 use super::stream::{Phase, StreamInfo, Termination};
 use super::Side;
 
@@ -84,10 +85,40 @@ async fn relay<C>(fe: &Frontend, client: C, peer: Peer, out: &mut Outcome)
 where
     C: AsyncRead + AsyncWrite + Unpin + Send,
 {
+    match fe.inspect_delay {
+        Some(delay) => {
+            let mut client = client;
+            let (buf, payload) = inspect::inspect(&mut client, delay).await;
+            let client = Rewind::new(buf.freeze(), client);
+            route(fe, client, peer, out, Some(&payload)).await;
+        }
+        None => route(fe, client, peer, out, None).await,
+    }
+}
+
+async fn route<C>(
+    fe: &Frontend,
+    client: C,
+    peer: Peer,
+    out: &mut Outcome,
+    payload: Option<&Payload>,
+) where
+    C: AsyncRead + AsyncWrite + Unpin + Send,
+{
     let ctx = Ctx {
         src: peer.src.map(|a| a.ip()),
+        regexes: Some(&fe.regexes),
+        payload,
         ..Ctx::default()
     };
+    if !fe.tcp_accepts(true, &ctx) {
+        out.term = Termination {
+            side: Some(Side::Proxy),
+            timeout: false,
+            phase: Phase::Request,
+        };
+        return;
+    }
     let Some(be) = fe.select(&ctx).cloned() else {
         out.term = Termination {
             side: Some(Side::Proxy),
@@ -190,8 +221,8 @@ where
     let Some(idle) = idle else { return both.await };
     let watchdog = async {
         loop {
-            let seen = start + Duration::from_millis(last.load(Ordering::Relaxed));
-            let deadline = seen + idle;
+            let seen = after(start, Duration::from_millis(last.load(Ordering::Relaxed)));
+            let deadline = after(seen, idle);
             if Instant::now() >= deadline {
                 return;
             }
@@ -418,5 +449,127 @@ mod tests {
         assert_eq!((info.bytes_in, info.bytes_out), (5, 5));
         assert_eq!(info.server.as_deref(), Some("s1"));
         assert_eq!(info.termination.letters(), ['-', '-']);
+    }
+
+    #[tokio::test]
+    async fn unbind_refuses_new_clients_while_streams_in_flight_finish() {
+        let o = echo_origin().await;
+        let (mut st, addr) = run(vec![listen("l", Mode::Tcp, &[o])], "l").await;
+        let mut c = TcpStream::connect(addr).await.unwrap();
+        c.write_all(b"a").await.unwrap();
+        let mut one = [0u8; 1];
+        timeout(T, c.read_exact(&mut one)).await.unwrap().unwrap();
+        assert_eq!(st.active.count(), 1);
+        st.unbind();
+        // The listening socket is closed once the aborted accept task is dropped.
+        timeout(T, async {
+            while TcpStream::connect(addr).await.is_ok() {
+                tokio::task::yield_now().await;
+            }
+        })
+        .await
+        .unwrap();
+        c.write_all(b"b").await.unwrap();
+        timeout(T, c.read_exact(&mut one)).await.unwrap().unwrap();
+        assert_eq!(&one, b"b");
+        drop(c);
+        timeout(T, st.active.wait_idle()).await.unwrap();
+        assert_eq!(st.active.count(), 0);
+    }
+
+    #[tokio::test]
+    async fn tls_passthrough_routes_on_the_client_hello_sni_after_inspection() {
+        use crate::config::model::{AclRef, Cond, CondTerm, Loc, ProxyKind, RawRule, UseBackend};
+        use crate::proxy::testutil::client_hello;
+        let a = echo_origin().await;
+        let other = echo_origin().await;
+        let mut fe = listen("fe", Mode::Tcp, &[other]);
+        fe.tcp_request.push(RawRule {
+            loc: Loc::new("t.cfg", 2),
+            words: vec!["tcp-request".into(), "inspect-delay".into(), "2s".into()],
+        });
+        fe.use_backends.push(UseBackend {
+            loc: Loc::new("t.cfg", 3),
+            backend: "site_a".into(),
+            cond: Some(Cond {
+                unless: false,
+                any_of: vec![vec![CondTerm {
+                    negate: false,
+                    acl: AclRef::Anonymous {
+                        criterion: "req_ssl_sni".into(),
+                        args: vec!["-i".into(), "a.example".into()],
+                    },
+                }]],
+            }),
+        });
+        let mut site_a = listen("site_a", Mode::Tcp, &[a]);
+        site_a.kind = ProxyKind::Backend;
+        site_a.cap = ProxyKind::Backend.cap();
+        site_a.binds.clear();
+        let (st, addr) = run(vec![fe, site_a], "fe").await;
+        let hello = client_hello("A.example");
+        // Sent in two pieces: the proxy waits for the whole record before routing.
+        let mut c = TcpStream::connect(addr).await.unwrap();
+        c.write_all(&hello[..7]).await.unwrap();
+        c.write_all(&hello[7..]).await.unwrap();
+        c.shutdown().await.unwrap();
+        let mut back = Vec::new();
+        timeout(T, c.read_to_end(&mut back)).await.unwrap().unwrap();
+        assert_eq!(back, hello);
+        let be = st.backends.get("site_a").unwrap();
+        assert_eq!(
+            be.servers[0]
+                .connects
+                .load(std::sync::atomic::Ordering::Relaxed),
+            1
+        );
+        let fe_be = st.backends.get("fe").unwrap();
+        assert_eq!(
+            fe_be.servers[0]
+                .connects
+                .load(std::sync::atomic::Ordering::Relaxed),
+            0
+        );
+    }
+
+    #[tokio::test]
+    async fn tcp_request_rules_reject_by_source_and_by_content() {
+        use crate::config::model::{Loc, RawRule};
+        use crate::proxy::testutil::client_hello;
+        let words = |s: &str| s.split(' ').map(String::from).collect::<Vec<_>>();
+        let o = echo_origin().await;
+        let mut by_src = listen("src", Mode::Tcp, &[o]);
+        by_src.tcp_request.push(RawRule {
+            loc: Loc::new("t.cfg", 2),
+            words: words("tcp-request connection reject if { src 127.0.0.0/8 }"),
+        });
+        let mut by_content = listen("content", Mode::Tcp, &[o]);
+        for w in [
+            "tcp-request inspect-delay 2s",
+            "tcp-request content reject if !{ req_ssl_hello_type 1 }",
+        ] {
+            by_content.tcp_request.push(RawRule {
+                loc: Loc::new("t.cfg", 3),
+                words: words(w),
+            });
+        }
+        let (st, src_addr) = run(vec![by_src, by_content], "src").await;
+        let Some(crate::proxy::listener::BoundAddr::Inet(content_addr)) =
+            st.addr("content").cloned()
+        else {
+            panic!()
+        };
+        for (addr, payload, echoed) in [
+            (src_addr, client_hello("x").to_vec(), false),
+            (content_addr, b"plain text".to_vec(), false),
+            (content_addr, client_hello("x").to_vec(), true),
+        ] {
+            let mut c = TcpStream::connect(addr).await.unwrap();
+            let _ = c.write_all(&payload).await;
+            let _ = c.shutdown().await;
+            let mut back = Vec::new();
+            let _ = timeout(T, c.read_to_end(&mut back)).await.unwrap();
+            assert_eq!(back == payload, echoed, "{addr} {}", payload.len());
+        }
     }
 }

@@ -280,3 +280,30 @@ pub async fn closed(s: &mut TcpStream) -> bool {
         Ok(Ok(0)) | Ok(Err(_))
     )
 }
+
+/// A minimal TLS 1.2 ClientHello for `name`.
+pub fn client_hello(name: &str) -> Vec<u8> {
+    let n = name.as_bytes();
+    let mut sni = vec![0, 0]; // type server_name
+    let list_len = 3 + n.len();
+    let ext_len = 2 + list_len;
+    sni.extend_from_slice(&(ext_len as u16).to_be_bytes());
+    sni.extend_from_slice(&(list_len as u16).to_be_bytes());
+    sni.push(0);
+    sni.extend_from_slice(&(n.len() as u16).to_be_bytes());
+    sni.extend_from_slice(n);
+    let mut body = vec![3, 3];
+    body.extend_from_slice(&[7u8; 32]);
+    body.push(0); // session id
+    body.extend_from_slice(&[0, 2, 0x13, 0x01]); // one cipher suite
+    body.extend_from_slice(&[1, 0]); // null compression
+    body.extend_from_slice(&(sni.len() as u16).to_be_bytes());
+    body.extend_from_slice(&sni);
+    let mut hs = vec![1];
+    hs.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
+    hs.extend_from_slice(&body);
+    let mut rec = vec![0x16, 3, 1];
+    rec.extend_from_slice(&(hs.len() as u16).to_be_bytes());
+    rec.extend_from_slice(&hs);
+    rec
+}

@@ -1,6 +1,7 @@
 //! Process runtime: builds the tokio runtime (`nbthread` worker threads, default the number
 //! of cores), starts every enabled frontend and `listen` (configuration.txt 3.1 `nbthread`,
-//! `pidfile`), then runs until SIGINT or SIGTERM and exits cleanly.
+//! `pidfile`, `hard-stop-after`), then runs until SIGINT or SIGTERM (hard stop) or SIGUSR1
+//! (graceful stop: unbind, finish the connections in flight; management.txt 4).
 //!
 //! `-D`, `-sf` and `-st` are accepted by the caller and ignored here for now (`-D` stays in
 //! the foreground); `pidfile` (or `-p`) is written once the listeners are bound, and only in
@@ -102,15 +103,28 @@ pub fn run_until(
             let pid = format!("{}\n", std::process::id());
             std::fs::write(&path, pid).map_err(|source| RunError::Pidfile { path, source })?;
         }
+        let mut started = started;
         on_ready(&started);
-        match stop {
+        let how = match stop {
             Some(rx) => {
                 tokio::select! {
                     r = wait_for_stop() => r?,
-                    _ = rx => {}
+                    _ = rx => Stop::Hard,
                 }
             }
             None => wait_for_stop().await?,
+        };
+        if how == Stop::Graceful {
+            // SIGUSR1: unbind, then serve the connections in flight until they end
+            // (bounded by `hard-stop-after`).
+            started.unbind();
+            let idle = started.active.wait_idle();
+            match config.global.hard_stop_after {
+                Some(t) => {
+                    let _ = tokio::time::timeout(t, idle).await;
+                }
+                None => idle.await,
+            }
         }
         drop(started);
         Ok(())
@@ -119,16 +133,26 @@ pub fn run_until(
     result
 }
 
-/// Waits for SIGINT or SIGTERM.
-async fn wait_for_stop() -> Result<(), RunError> {
+/// How the process was asked to stop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    /// SIGTERM or SIGINT: quit now, closing every connection.
+    Hard,
+    /// SIGUSR1: stop listening, finish the connections in flight.
+    Graceful,
+}
+
+/// Waits for SIGINT or SIGTERM (hard stop) or SIGUSR1 (graceful stop).
+async fn wait_for_stop() -> Result<Stop, RunError> {
     use tokio::signal::unix::{signal, SignalKind};
     let mut term = signal(SignalKind::terminate()).map_err(RunError::Runtime)?;
     let mut int = signal(SignalKind::interrupt()).map_err(RunError::Runtime)?;
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = int.recv() => {}
-    }
-    Ok(())
+    let mut usr1 = signal(SignalKind::user_defined1()).map_err(RunError::Runtime)?;
+    Ok(tokio::select! {
+        _ = term.recv() => Stop::Hard,
+        _ = int.recv() => Stop::Hard,
+        _ = usr1.recv() => Stop::Graceful,
+    })
 }
 
 #[cfg(test)]

@@ -1,0 +1,347 @@
+//! `http-request` and `http-response` rules of `mode http` (configuration.txt 4.2
+//! "http-request", "http-response", "redirect"): `return`, `deny`, `allow`, `auth`,
+//! `redirect`, `set-header`, `add-header`, `del-header`, `set-path`, `set-pathq`,
+//! `set-query`, `set-uri`, `set-method`, `reject`, `silent-drop`, `tarpit`; and the error
+//! responses built from errorfiles. Other actions are accepted and ignored.
+
+use super::*;
+
+pub(super) fn error_response(chain: &[&ErrorPages], status: u16) -> Response<RespBody> {
+    page_response(&errorfile::lookup(chain, status))
+}
+
+pub(super) fn page_response(page: &ErrorPage) -> Response<RespBody> {
+    page.response(RespBody::full(page.body.clone()))
+}
+
+pub(super) fn ctx_of<'a>(
+    req: &'a Request<Incoming>,
+    src: Option<IpAddr>,
+    re: &'a Regexes,
+) -> Ctx<'a> {
+    Ctx {
+        src,
+        regexes: Some(re),
+        method: Some(req.method()),
+        uri: Some(req.uri()),
+        version: Some(req.version()),
+        headers: Some(req.headers()),
+        ..Ctx::default()
+    }
+}
+
+/// Runs `http-request` rules; `Some(response)` when a rule answered.
+pub(super) fn run_rules(
+    rules: &[HttpRule],
+    (acls, re): (&[crate::config::model::Acl], &Regexes),
+    req: &mut Request<Incoming>,
+    peer: Peer,
+    chain: &[&ErrorPages],
+) -> Option<Response<RespBody>> {
+    let src = peer.src.map(|a| a.ip());
+    for rule in rules {
+        if !acl::holds(rule.cond.as_ref(), acls, &ctx_of(req, src, re)) {
+            continue;
+        }
+        match &rule.action {
+            HttpAction::Return {
+                status,
+                content_type,
+                body,
+                headers,
+            } => {
+                let s = sample_of(req, peer);
+                return Some(return_response(
+                    *status,
+                    content_type.as_deref(),
+                    body,
+                    headers,
+                    &s,
+                ));
+            }
+            HttpAction::Deny { status } => return Some(error_response(chain, *status)),
+            HttpAction::Allow => return None,
+            HttpAction::Auth { realm } => {
+                let mut r = error_response(chain, 401);
+                let realm = realm.as_deref().unwrap_or("haproxy");
+                if let Ok(v) = HeaderValue::from_str(&format!("Basic realm=\"{realm}\"")) {
+                    r.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+                }
+                return Some(r);
+            }
+            HttpAction::Redirect { args } => {
+                if let Some(r) = redirect(args, req, peer) {
+                    return Some(r);
+                }
+            }
+            HttpAction::Other { name, args } => {
+                if let Some(r) = other_action(name, args, req, peer, chain) {
+                    return Some(r);
+                }
+            }
+            action => {
+                let value = header_value(action, &sample_of(req, peer));
+                edit_headers(req.headers_mut(), action, value);
+            }
+        }
+    }
+    None
+}
+
+pub(super) fn sample_of(req: &Request<Incoming>, peer: Peer) -> Sample<'_> {
+    Sample {
+        src: peer.src,
+        dst: peer.dst,
+        method: Some(req.method()),
+        uri: Some(req.uri()),
+        version: Some(req.version()),
+        headers: Some(req.headers()),
+    }
+}
+
+/// Marks a response that must not be sent: `http-request reject` / `silent-drop` close the
+/// connection instead.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Rejected;
+
+/// Marks an error response that is held for `timeout tarpit` first (`http-request tarpit`).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Tarpit;
+
+/// The error a client connection ends with when a rule rejects it.
+#[derive(Debug, thiserror::Error)]
+#[error("connection rejected by an http-request rule")]
+pub struct RejectedByRule;
+
+/// `http-request set-path|set-pathq|set-query|set-uri|set-method|reject|silent-drop|tarpit`.
+/// Other actions are ignored.
+pub(super) fn other_action(
+    name: &str,
+    args: &[String],
+    req: &mut Request<Incoming>,
+    peer: Peer,
+    chain: &[&ErrorPages],
+) -> Option<Response<RespBody>> {
+    match name {
+        "reject" | "silent-drop" => {
+            let mut r = Response::new(RespBody::full(Bytes::new()));
+            r.extensions_mut().insert(Rejected);
+            return Some(r);
+        }
+        "tarpit" => {
+            let status = match (args.first().map(String::as_str), args.get(1)) {
+                (Some("deny_status" | "status"), Some(v)) => v.parse().unwrap_or(500),
+                _ => 500,
+            };
+            let mut r = error_response(chain, status);
+            r.extensions_mut().insert(Tarpit);
+            return Some(r);
+        }
+        _ => {}
+    }
+    let fmt = args.first()?;
+    let value = sample::expand(fmt, &sample_of(req, peer)).into_owned();
+    let uri = req.uri();
+    let (path, query) = (uri.path(), uri.query());
+    let new_target = match name {
+        "set-path" => match query {
+            Some(q) => format!("{value}?{q}"),
+            None => value,
+        },
+        "set-pathq" | "set-uri" => value,
+        "set-query" => format!("{path}?{value}"),
+        "set-method" => {
+            if let Ok(m) = http::Method::from_bytes(value.as_bytes()) {
+                *req.method_mut() = m;
+            }
+            return None;
+        }
+        _ => return None,
+    };
+    let mut parts = uri.clone().into_parts();
+    if name == "set-uri" {
+        if let Ok(u) = new_target.parse::<http::Uri>() {
+            *req.uri_mut() = u;
+        }
+        return None;
+    }
+    if let Ok(pq) = new_target.parse::<http::uri::PathAndQuery>() {
+        parts.path_and_query = Some(pq);
+        if let Ok(u) = http::Uri::from_parts(parts) {
+            *req.uri_mut() = u;
+        }
+    }
+    None
+}
+
+/// Runs `http-response` rules on a server response's headers; `Some(response)` replaces it
+/// (`deny`, `return`).
+pub(super) fn run_response_rules(
+    rules: &[HttpRule],
+    (acls, re): (&[crate::config::model::Acl], &Regexes),
+    (status, headers): (u16, &mut HeaderMap),
+    peer: Peer,
+    chain: &[&ErrorPages],
+) -> Option<Response<RespBody>> {
+    let sample = Sample {
+        src: peer.src,
+        dst: peer.dst,
+        ..Sample::default()
+    };
+    for rule in rules {
+        let ctx = Ctx {
+            src: peer.src.map(|a| a.ip()),
+            status: Some(status),
+            res_headers: Some(&*headers),
+            regexes: Some(re),
+            ..Ctx::default()
+        };
+        if !acl::holds(rule.cond.as_ref(), acls, &ctx) {
+            continue;
+        }
+        match &rule.action {
+            HttpAction::Return {
+                status,
+                content_type,
+                body,
+                headers: hdrs,
+            } => {
+                return Some(return_response(
+                    *status,
+                    content_type.as_deref(),
+                    body,
+                    hdrs,
+                    &sample,
+                ));
+            }
+            HttpAction::Deny { status } => return Some(error_response(chain, *status)),
+            HttpAction::Allow => return None,
+            action => {
+                let value = header_value(action, &sample);
+                edit_headers(headers, action, value);
+            }
+        }
+    }
+    None
+}
+
+/// The expanded value of a `set-header`/`add-header` action.
+pub(super) fn header_value(action: &HttpAction, s: &Sample<'_>) -> Option<HeaderValue> {
+    match action {
+        HttpAction::SetHeader { value, .. } | HttpAction::AddHeader { value, .. } => {
+            HeaderValue::from_str(&sample::expand(value, s)).ok()
+        }
+        _ => None,
+    }
+}
+
+/// Applies a `set-header`, `add-header` or `del-header` action with its expanded `value`;
+/// other actions are ignored.
+pub(super) fn edit_headers(h: &mut HeaderMap, action: &HttpAction, value: Option<HeaderValue>) {
+    match (action, value) {
+        (HttpAction::SetHeader { name, .. }, Some(v)) => {
+            if let Ok(n) = HeaderName::try_from(name.as_str()) {
+                h.insert(n, v);
+            }
+        }
+        (HttpAction::AddHeader { name, .. }, Some(v)) => {
+            if let Ok(n) = HeaderName::try_from(name.as_str()) {
+                h.append(n, v);
+            }
+        }
+        (HttpAction::DelHeader { name }, _) => {
+            if let Ok(n) = HeaderName::try_from(name.as_str()) {
+                h.remove(n);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `redirect location|prefix|scheme TARGET [code N] [drop-query] ...` (configuration.txt
+/// 4.2 "redirect"); default code 302.
+pub(super) fn redirect(
+    args: &[String],
+    req: &Request<Incoming>,
+    peer: Peer,
+) -> Option<Response<RespBody>> {
+    let kind = args.first()?.as_str();
+    let s = sample_of(req, peer);
+    let target = sample::expand(args.get(1)?, &s);
+    let mut code = 302u16;
+    let mut drop_query = false;
+    let mut i = 2;
+    while let Some(a) = args.get(i) {
+        match a.as_str() {
+            "code" => {
+                code = args.get(i + 1).and_then(|c| c.parse().ok()).unwrap_or(302);
+                i += 1;
+            }
+            "drop-query" => drop_query = true,
+            "if" | "unless" => break,
+            _ => {}
+        }
+        i += 1;
+    }
+    let uri = req.uri();
+    let tail = if drop_query {
+        uri.path()
+    } else {
+        uri.path_and_query().map_or("/", |p| p.as_str())
+    };
+    let loc = match kind {
+        "location" => target.into_owned(),
+        "prefix" => format!("{}{}", target.trim_end_matches('/'), tail),
+        "scheme" => {
+            let host = req
+                .headers()
+                .get(header::HOST)
+                .and_then(|v| v.to_str().ok())
+                .or_else(|| uri.authority().map(|a| a.as_str()))?;
+            format!("{target}://{host}{tail}")
+        }
+        _ => return None,
+    };
+    let mut r = Response::new(RespBody::full(Bytes::new()));
+    *r.status_mut() = StatusCode::from_u16(code).unwrap_or(StatusCode::FOUND);
+    r.headers_mut()
+        .insert(header::LOCATION, HeaderValue::from_str(&loc).ok()?);
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    Some(r)
+}
+
+pub(super) fn return_response(
+    status: u16,
+    content_type: Option<&str>,
+    body: &ReturnBody,
+    headers: &[(String, String)],
+    s: &Sample<'_>,
+) -> Response<RespBody> {
+    let bytes = match body {
+        ReturnBody::Empty => Bytes::new(),
+        ReturnBody::Bytes(b) => Bytes::copy_from_slice(b),
+        ReturnBody::LogFormat(f) => Bytes::from(sample::expand(f, s).into_owned()),
+        ReturnBody::RawResponse(raw) => {
+            if let Some(p) = ErrorPage::parse(raw) {
+                return page_response(&p);
+            }
+            Bytes::new()
+        }
+    };
+    let mut r = Response::new(RespBody::full(bytes));
+    *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    let h = r.headers_mut();
+    if let Some(ct) = content_type.and_then(|c| HeaderValue::from_str(c).ok()) {
+        h.insert(header::CONTENT_TYPE, ct);
+    }
+    for (n, v) in headers {
+        if let (Ok(n), Ok(v)) = (
+            HeaderName::try_from(n.as_str()),
+            HeaderValue::from_str(&sample::expand(v, s)),
+        ) {
+            h.append(n, v);
+        }
+    }
+    r
+}
