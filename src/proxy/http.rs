@@ -427,7 +427,10 @@ async fn route(
         tr.term = PROXY_REQUEST;
         return finish_response(&fe, r, fe.conn_mode);
     }
-    let Some(be) = fe.select(&ctx_of(&req, src, &fe.regexes)).cloned() else {
+    let Some(be) = fe.select(
+        &ctx_of(&req, src, &fe.regexes),
+        &rules::sample_of(&req, peer),
+    ) else {
         tr.term = PROXY_REQUEST;
         return finish_response(&fe, error_response(&[&fe.errors], 503), fe.conn_mode);
     };
@@ -561,7 +564,19 @@ async fn forward(
     };
     let queued_at = Instant::now();
     let acquired = {
-        let key = key_of(&be.balance, &req, peer.src.map(|a| a.ip()));
+        // `balance hash EXPR`: the expression's value, expanded like a log-format string.
+        let hashed = match &be.balance {
+            Balance::Hash { expr } => {
+                let fmt = format!("%[{expr}]");
+                Some(sample::expand(&fmt, &rules::sample_of(&req, peer)).into_owned())
+            }
+            _ => None,
+        };
+        let key = match &hashed {
+            Some(h) if !h.is_empty() => Key::Bytes(h.as_bytes()),
+            Some(_) => Key::None,
+            None => key_of(&be.balance, &req, peer.src.map(|a| a.ip())),
+        };
         be.acquire(&key, None).await
     };
     tr.t_queue = Some(queued_at.elapsed());
@@ -660,13 +675,7 @@ async fn forward(
                     .into_iter()
                     .flatten()
                 {
-                    if let Some(r) = run_response_rules(
-                        rules,
-                        acls,
-                        (parts.status.as_u16(), &mut parts.headers),
-                        peer,
-                        chain,
-                    ) {
+                    if let Some(r) = run_response_rules(rules, acls, &mut parts, peer, chain) {
                         tr.term = term(Side::Proxy, false, Phase::Headers);
                         return r;
                     }
