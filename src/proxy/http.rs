@@ -414,7 +414,7 @@ async fn route(
     if let Some(m) = fe.monitor_uri.as_deref() {
         let uri = req.uri();
         if uri.path_and_query().is_some_and(|p| p.as_str() == m) || uri == m {
-            return finish_response(&fe, error_response(&[&fe.errors], 200), fe.conn_mode);
+            return finish_response(error_response(&[&fe.errors], 200), fe.conn_mode);
         }
     }
     if let Some(r) = run_rules(
@@ -425,14 +425,14 @@ async fn route(
         &[&fe.errors],
     ) {
         tr.term = PROXY_REQUEST;
-        return finish_response(&fe, r, fe.conn_mode);
+        return finish_response(r, fe.conn_mode);
     }
     let Some(be) = fe.select(
         &ctx_of(&req, src, &fe.regexes),
         &rules::sample_of(&req, peer),
     ) else {
         tr.term = PROXY_REQUEST;
-        return finish_response(&fe, error_response(&[&fe.errors], 503), fe.conn_mode);
+        return finish_response(error_response(&[&fe.errors], 503), fe.conn_mode);
     };
     let chain = [&be.errors, &fe.errors];
     let mode = conn_mode(fe.conn_mode, be.conn_mode);
@@ -446,7 +446,7 @@ async fn route(
             &chain,
         ) {
             tr.term = PROXY_REQUEST;
-            return finish_response(&fe, r, mode);
+            return finish_response(r, mode);
         }
     }
     if let (Some(ff), Some(ip)) = (be.forwardfor.as_ref().or(fe.forwardfor.as_ref()), src) {
@@ -474,14 +474,11 @@ async fn route(
     }
     tr.backend = Some(Arc::clone(&be));
     let r = forward(&fe, &be, &chain, req, peer, mode, (first, ctl, tr)).await;
-    finish_response(&fe, r, mode)
+    finish_response(r, mode)
 }
 
-fn finish_response(
-    _fe: &Frontend,
-    mut r: Response<RespBody>,
-    mode: HttpConnMode,
-) -> Response<RespBody> {
+/// Adds `Connection: close` in `option httpclose` mode.
+fn finish_response(mut r: Response<RespBody>, mode: HttpConnMode) -> Response<RespBody> {
     if mode == HttpConnMode::Close {
         r.headers_mut()
             .insert(header::CONNECTION, HeaderValue::from_static("close"));
