@@ -590,7 +590,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_queued_stream_gets_503_material_after_timeout_queue() {
+    async fn a_queued_stream_gives_up_after_timeout_queue() {
         let a: SocketAddr = "127.0.0.1:1".parse().unwrap();
         let mut p = Proxy::new("be", ProxyKind::Backend, Loc::new("t.cfg", 1));
         p.servers.push(server("s1", a, 1));

@@ -13,6 +13,7 @@ use crate::config::model::{
 use super::acl::{self, Ctx, Regexes};
 use super::backend::Backend;
 use super::errorfile::ErrorPages;
+use super::sample::{self, Sample};
 use super::stream::LogHook;
 use super::ProxyError;
 
@@ -55,7 +56,9 @@ pub struct Frontend {
     /// `monitor-uri`.
     pub monitor_uri: Option<String>,
     /// `use_backend` rules, resolved.
-    pub use_backends: Vec<(Option<Cond>, Arc<Backend>)>,
+    pub use_backends: Vec<(Option<Cond>, UseTarget)>,
+    /// Every backend by name, for `use_backend` names built from samples (`%[...]`).
+    pub all_backends: HashMap<String, Arc<Backend>>,
     /// `default_backend`, or the `listen` itself.
     pub default_backend: Option<Arc<Backend>>,
     /// For a `listen`: its own backend half (whose rules are this proxy's rules).
@@ -102,8 +105,15 @@ impl Frontend {
                 })
         };
         let mut use_backends = Vec::with_capacity(p.use_backends.len());
+        let mut dynamic = false;
         for u in &p.use_backends {
-            use_backends.push((u.cond.clone(), find(&u.backend, "use_backend")?));
+            let target = if u.backend.contains("%[") {
+                dynamic = true;
+                UseTarget::Dynamic(u.backend.clone())
+            } else {
+                UseTarget::Static(find(&u.backend, "use_backend")?)
+            };
+            use_backends.push((u.cond.clone(), target));
         }
         let own_backend = if p.cap.backend {
             backends.get(&p.name).cloned()
@@ -132,6 +142,11 @@ impl Frontend {
             http_response: p.http_response.clone(),
             monitor_uri: p.monitor_uri.clone(),
             use_backends,
+            all_backends: if dynamic {
+                backends.clone()
+            } else {
+                HashMap::new()
+            },
             default_backend,
             own_backend,
             forwardfor: p.forwardfor.clone(),
@@ -161,12 +176,22 @@ impl Frontend {
 
     /// The backend for a stream: the first `use_backend` whose condition holds, else the
     /// default backend. `None` means 503 (HTTP) or close (TCP).
-    pub fn select(&self, ctx: &Ctx<'_>) -> Option<&Arc<Backend>> {
-        self.use_backends
-            .iter()
-            .find(|(c, _)| acl::holds(c.as_ref(), &self.acls, ctx))
-            .map(|(_, b)| b)
-            .or(self.default_backend.as_ref())
+    /// A name built from samples that names no backend skips its rule.
+    pub fn select(&self, ctx: &Ctx<'_>, sample: &Sample<'_>) -> Option<Arc<Backend>> {
+        for (c, target) in &self.use_backends {
+            if !acl::holds(c.as_ref(), &self.acls, ctx) {
+                continue;
+            }
+            match target {
+                UseTarget::Static(b) => return Some(Arc::clone(b)),
+                UseTarget::Dynamic(fmt) => {
+                    if let Some(b) = self.all_backends.get(sample::expand(fmt, sample).as_ref()) {
+                        return Some(Arc::clone(b));
+                    }
+                }
+            }
+        }
+        self.default_backend.clone()
     }
 
     /// Runs the `tcp-request connection` (`content == false`) or `content` rules: the first
@@ -260,4 +285,13 @@ fn tcp_rules(p: &Proxy) -> Vec<TcpRule> {
             })
         })
         .collect()
+}
+
+/// Where a `use_backend` rule sends a stream.
+#[derive(Debug, Clone)]
+pub enum UseTarget {
+    /// A backend named in the configuration.
+    Static(Arc<Backend>),
+    /// A name built at run time from a log-format string (`use_backend be_%[req.hdr(host)]`).
+    Dynamic(String),
 }

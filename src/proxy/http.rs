@@ -414,7 +414,7 @@ async fn route(
     if let Some(m) = fe.monitor_uri.as_deref() {
         let uri = req.uri();
         if uri.path_and_query().is_some_and(|p| p.as_str() == m) || uri == m {
-            return finish_response(&fe, error_response(&[&fe.errors], 200), fe.conn_mode);
+            return finish_response(error_response(&[&fe.errors], 200), fe.conn_mode);
         }
     }
     if let Some(r) = run_rules(
@@ -425,11 +425,14 @@ async fn route(
         &[&fe.errors],
     ) {
         tr.term = PROXY_REQUEST;
-        return finish_response(&fe, r, fe.conn_mode);
+        return finish_response(r, fe.conn_mode);
     }
-    let Some(be) = fe.select(&ctx_of(&req, src, &fe.regexes)).cloned() else {
+    let Some(be) = fe.select(
+        &ctx_of(&req, src, &fe.regexes),
+        &rules::sample_of(&req, peer),
+    ) else {
         tr.term = PROXY_REQUEST;
-        return finish_response(&fe, error_response(&[&fe.errors], 503), fe.conn_mode);
+        return finish_response(error_response(&[&fe.errors], 503), fe.conn_mode);
     };
     let chain = [&be.errors, &fe.errors];
     let mode = conn_mode(fe.conn_mode, be.conn_mode);
@@ -443,7 +446,7 @@ async fn route(
             &chain,
         ) {
             tr.term = PROXY_REQUEST;
-            return finish_response(&fe, r, mode);
+            return finish_response(r, mode);
         }
     }
     if let (Some(ff), Some(ip)) = (be.forwardfor.as_ref().or(fe.forwardfor.as_ref()), src) {
@@ -471,14 +474,11 @@ async fn route(
     }
     tr.backend = Some(Arc::clone(&be));
     let r = forward(&fe, &be, &chain, req, peer, mode, (first, ctl, tr)).await;
-    finish_response(&fe, r, mode)
+    finish_response(r, mode)
 }
 
-fn finish_response(
-    _fe: &Frontend,
-    mut r: Response<RespBody>,
-    mode: HttpConnMode,
-) -> Response<RespBody> {
+/// Adds `Connection: close` in `option httpclose` mode.
+fn finish_response(mut r: Response<RespBody>, mode: HttpConnMode) -> Response<RespBody> {
     if mode == HttpConnMode::Close {
         r.headers_mut()
             .insert(header::CONNECTION, HeaderValue::from_static("close"));
@@ -561,7 +561,19 @@ async fn forward(
     };
     let queued_at = Instant::now();
     let acquired = {
-        let key = key_of(&be.balance, &req, peer.src.map(|a| a.ip()));
+        // `balance hash EXPR`: the expression's value, expanded like a log-format string.
+        let hashed = match &be.balance {
+            Balance::Hash { expr } => {
+                let fmt = format!("%[{expr}]");
+                Some(sample::expand(&fmt, &rules::sample_of(&req, peer)).into_owned())
+            }
+            _ => None,
+        };
+        let key = match &hashed {
+            Some(h) if !h.is_empty() => Key::Bytes(h.as_bytes()),
+            Some(_) => Key::None,
+            None => key_of(&be.balance, &req, peer.src.map(|a| a.ip())),
+        };
         be.acquire(&key, None).await
     };
     tr.t_queue = Some(queued_at.elapsed());
@@ -660,13 +672,7 @@ async fn forward(
                     .into_iter()
                     .flatten()
                 {
-                    if let Some(r) = run_response_rules(
-                        rules,
-                        acls,
-                        (parts.status.as_u16(), &mut parts.headers),
-                        peer,
-                        chain,
-                    ) {
+                    if let Some(r) = run_response_rules(rules, acls, &mut parts, peer, chain) {
                         tr.term = term(Side::Proxy, false, Phase::Headers);
                         return r;
                     }

@@ -179,7 +179,7 @@ pub(super) fn other_action(
 pub(super) fn run_response_rules(
     rules: &[HttpRule],
     (acls, re): (&[crate::config::model::Acl], &Regexes),
-    (status, headers): (u16, &mut HeaderMap),
+    parts: &mut http::response::Parts,
     peer: Peer,
     chain: &[&ErrorPages],
 ) -> Option<Response<RespBody>> {
@@ -191,8 +191,8 @@ pub(super) fn run_response_rules(
     for rule in rules {
         let ctx = Ctx {
             src: peer.src.map(|a| a.ip()),
-            status: Some(status),
-            res_headers: Some(&*headers),
+            status: Some(parts.status.as_u16()),
+            res_headers: Some(&parts.headers),
             regexes: Some(re),
             ..Ctx::default()
         };
@@ -216,9 +216,23 @@ pub(super) fn run_response_rules(
             }
             HttpAction::Deny { status } => return Some(error_response(chain, *status)),
             HttpAction::Allow => return None,
+            HttpAction::Other { name, args } if name == "set-status" => {
+                // `set-status CODE [reason TEXT]`
+                if let Some(code) = args.first().and_then(|c| c.parse().ok()) {
+                    if let Ok(st) = StatusCode::from_u16(code) {
+                        parts.status = st;
+                        parts.extensions.remove::<hyper::ext::ReasonPhrase>();
+                    }
+                }
+                if let (Some("reason"), Some(r)) = (args.get(1).map(String::as_str), args.get(2)) {
+                    if let Ok(rp) = hyper::ext::ReasonPhrase::try_from(r.as_bytes().to_vec()) {
+                        parts.extensions.insert(rp);
+                    }
+                }
+            }
             action => {
                 let value = header_value(action, &sample);
-                edit_headers(headers, action, value);
+                edit_headers(&mut parts.headers, action, value);
             }
         }
     }

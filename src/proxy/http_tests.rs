@@ -704,3 +704,50 @@ async fn a_regex_acl_routes_requests_with_use_backend() {
     assert_eq!(get(&mut c, &mut buf, "/a/b.JPG").await.status, 200);
     assert_eq!(get(&mut c, &mut buf, "/a/b.txt").await.status, 503);
 }
+
+#[tokio::test]
+async fn dynamic_use_backend_set_status_and_balance_hash_work_together() {
+    use crate::config::model::Balance;
+    let a = Origin::start(Behaviour::Echo("a")).await;
+    let b1 = Origin::start(Behaviour::Echo("b1")).await;
+    let b2 = Origin::start(Behaviour::Echo("b2")).await;
+    let mut fe = Proxy::new("fe", ProxyKind::Frontend, Loc::new("t.cfg", 1));
+    fe.mode = Mode::Http;
+    fe.binds.push(bind_any());
+    fe.use_backends.push(UseBackend {
+        loc: Loc::new("t.cfg", 2),
+        backend: "be_%[req.hdr(host),lower]".into(),
+        cond: None,
+    });
+    fe.default_backend = Some("be_a".into());
+    let backend = |name: &str, servers: &[std::net::SocketAddr]| {
+        let mut p = listen(name, Mode::Http, servers);
+        p.kind = ProxyKind::Backend;
+        p.cap = ProxyKind::Backend.cap();
+        p.binds.clear();
+        p
+    };
+    let mut be_a = backend("be_a", &[a.addr]);
+    be_a.http_response
+        .push(rule(other("set-status", &["299", "reason", "Fine"]), None));
+    let mut be_b = backend("be_b", &[b1.addr, b2.addr]);
+    be_b.balance = Balance::Hash {
+        expr: "req.hdr(x-user)".into(),
+    };
+    let (_p, addr) = run(vec![fe, be_a, be_b], "fe").await;
+    let mut c = TcpStream::connect(addr).await.unwrap();
+    let mut buf = Vec::new();
+    let r = get(&mut c, &mut buf, "/").await;
+    assert_eq!(r.status, 299);
+    assert!(r.head.starts_with("http/1.1 299 fine\r\n"), "{}", r.head);
+    let mut first = None;
+    for _ in 0..4 {
+        c.write_all(b"GET / HTTP/1.1\r\nHost: B\r\nX-User: u1\r\n\r\n")
+            .await
+            .unwrap();
+        let r = read_resp(&mut c, &mut buf).await;
+        let name = r.body.lines().next().unwrap().to_string();
+        assert!(name.starts_with('b'), "{name}");
+        assert_eq!(first.get_or_insert(name.clone()), &name);
+    }
+}

@@ -22,6 +22,7 @@ use super::acl::Ctx;
 use super::backend::{AcquireError, ConnectError};
 use super::frontend::Frontend;
 use super::inspect::{self, Payload};
+use super::sample::Sample;
 use super::socket::{after, Peer, Rewind};
 use super::stream::{Phase, StreamInfo, Termination};
 use super::Side;
@@ -119,7 +120,12 @@ async fn route<C>(
         };
         return;
     }
-    let Some(be) = fe.select(&ctx).cloned() else {
+    let sample = Sample {
+        src: peer.src,
+        dst: peer.dst,
+        ..Sample::default()
+    };
+    let Some(be) = fe.select(&ctx, &sample) else {
         out.term = Termination {
             side: Some(Side::Proxy),
             timeout: false,

@@ -8,7 +8,7 @@
 //! daemon or master-worker mode, as HAProxy does. Without any listener the run fails with
 //! HAProxy's "No enabled listener found" alert.
 
-pub mod daemon;
+pub mod limits;
 
 use std::io;
 use std::path::PathBuf;
@@ -81,6 +81,9 @@ pub fn run_until(
     on_ready: impl FnOnce(&Started),
     stop: Option<tokio::sync::oneshot::Receiver<()>>,
 ) -> Result<(), RunError> {
+    if let Err(e) = limits::raise_nofile() {
+        tracing::warn!(error = %e, "cannot raise the open files limit");
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads(&config, &opts))
         .enable_all()
