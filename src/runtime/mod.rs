@@ -8,6 +8,7 @@
 //! daemon or master-worker mode, as HAProxy does. Without any listener the run fails with
 //! HAProxy's "No enabled listener found" alert.
 
+pub mod daemon;
 pub mod limits;
 
 use std::io;
