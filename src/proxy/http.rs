@@ -183,6 +183,31 @@ enum Head {
     Bad,
 }
 
+/// The request's `Content-Length` headers, if any, all hold the same valid number (RFC 7230
+/// 3.3.2; HAProxy answers 400 otherwise).
+fn framing_is_valid(headers: &[httparse::Header<'_>]) -> bool {
+    let mut seen: Option<u64> = None;
+    for h in headers.iter().filter(|h| h.name.eq_ignore_ascii_case("content-length")) {
+        let Ok(text) = std::str::from_utf8(h.value) else {
+            return false;
+        };
+        for part in text.split(',') {
+            let part = part.trim();
+            if part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
+                return false;
+            }
+            let Ok(n) = part.parse::<u64>() else {
+                return false;
+            };
+            if seen.is_some_and(|v| v != n) {
+                return false;
+            }
+            seen = Some(n);
+        }
+    }
+    true
+}
+
 async fn read_first_head<C>(client: &mut C, buf: &mut BytesMut, limit: Option<Duration>) -> Head
 where
     C: AsyncRead + Unpin,
@@ -193,7 +218,10 @@ where
             let mut hdrs = [httparse::EMPTY_HEADER; 100];
             let mut req = httparse::Request::new(&mut hdrs);
             match req.parse(buf) {
-                Ok(httparse::Status::Complete(_)) => return Head::Complete,
+                Ok(httparse::Status::Complete(_)) if framing_is_valid(req.headers) => {
+                    return Head::Complete
+                }
+                Ok(httparse::Status::Complete(_)) => return Head::Bad,
                 Ok(httparse::Status::Partial) if buf.len() < MAX_HEAD => {}
                 Ok(httparse::Status::Partial) | Err(_) => return Head::Bad,
             }
@@ -282,6 +310,21 @@ async fn write_raw_error<C: AsyncWrite + Unpin>(fe: &Frontend, client: &mut C, s
 
 /// Removes the hop-by-hop headers (`Connection` and those it names, `Keep-Alive`,
 /// `Proxy-Connection`, `Upgrade`, `TE`).
+/// True if an I/O `TimedOut` (our idle timers) is somewhere in the error's source chain.
+fn caused_by_timeout(e: &hyper::Error) -> bool {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    while let Some(err) = cur {
+        if err
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
+        {
+            return true;
+        }
+        cur = err.source();
+    }
+    e.is_timeout()
+}
+
 fn strip_hop_by_hop(h: &mut HeaderMap) {
     let named: Vec<HeaderName> = h
         .get_all(header::CONNECTION)
@@ -543,6 +586,11 @@ async fn forward(
     let close_server =
         mode != HttpConnMode::KeepAlive || be.reuse == HttpReuse::Never || upgrade.is_some();
     strip_hop_by_hop(req.headers_mut());
+    // Like HAProxy, an HTTP/1.0 client's request says it wants the server connection kept.
+    if req.version() == Version::HTTP_10 && !close_server && upgrade.is_none() {
+        req.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("keep-alive"));
+    }
     *req.version_mut() = Version::HTTP_11;
     let mut client_upgrade = match upgrade {
         Some(proto) => {
@@ -695,6 +743,11 @@ async fn forward(
             Err(mut e) => match e.take_message() {
                 // A stale pooled connection: the request was not sent, try again.
                 Some(r) if !fresh => req = r,
+                // The server socket's idle timer (`timeout server`) fired before the headers.
+                _ if caused_by_timeout(e.error()) => {
+                    tr.term = term(Side::Server, true, Phase::Headers);
+                    return chain_errors(504);
+                }
                 _ => {
                     tr.term = term(Side::Server, false, Phase::Headers);
                     return chain_errors(502);

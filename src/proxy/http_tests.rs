@@ -215,7 +215,7 @@ async fn a_garbage_request_gets_400() {
     let mut buf = Vec::new();
     let r = read_resp(&mut c, &mut buf).await;
     assert_eq!(r.status, 400);
-    assert!(r.body.contains("400 Bad Request"));
+    assert!(r.body.contains("400 Bad request"));
     assert_eq!(o.conns.load(Ordering::SeqCst), 0);
 }
 
