@@ -163,32 +163,12 @@ async fn wait_for_stop() -> Result<Stop, RunError> {
 mod tests {
     use super::*;
     use crate::config::model::{
-        Bind, BindAddr, HttpAction, HttpRule, Loc, Mode, Proxy, ProxyKind, ReturnBody,
+        HttpAction, HttpRule, Loc, Mode, Proxy, ProxyKind, ReturnBody,
     };
     use crate::proxy::listener::BoundAddr;
+    use crate::proxy::testutil::bind_any;
     use std::io::{Read, Write};
 
-    fn bind_any() -> Bind {
-        Bind {
-            loc: Loc::new("t.cfg", 1),
-            text: "127.0.0.1:0".into(),
-            addrs: vec![BindAddr::Inet("127.0.0.1:0".parse().unwrap())],
-            ssl: false,
-            crts: Vec::new(),
-            alpn: None,
-            name: None,
-            maxconn: None,
-            accept_proxy: false,
-            transparent: false,
-            v4v6: false,
-            v6only: false,
-            unix_mode: None,
-            unix_owner: None,
-            interface: None,
-            backlog: None,
-            other: Vec::new(),
-        }
-    }
 
     #[test]
     fn a_config_without_listener_fails_with_haproxys_alert() {
