@@ -1,5 +1,7 @@
-//! `-D` / `daemon`: detach from the terminal (management.txt 3 "-D"). The only `unsafe` of the
-//! crate lives here: `fork(2)` and `_exit(2)` have no safe std equivalent.
+//! `-D` / `daemon`: detach from the terminal (management.txt 3 "-D"). `fork(2)`, `setsid(2)`,
+//! `dup2(2)` and `_exit(2)` have no safe std equivalent, so this file is one of the three that
+//! hold `unsafe` (with `runtime/limits.rs`, rlimits, and `proxy/listener.rs`, `fd@N` adoption),
+//! each block with its `// SAFETY:` comment.
 //!
 //! Must be called before the tokio runtime (or any other thread) starts.
 
