@@ -46,7 +46,10 @@ fn main() -> ExitCode {
     }
     if let Some(dir) = &cli.chdir {
         if let Err(e) = std::env::set_current_dir(dir) {
-            eprintln!("[ALERT]    ({pid}) : Could not change to directory {} : {e}", dir.display());
+            eprintln!(
+                "[ALERT]    ({pid}) : Could not change to directory {} : {e}",
+                dir.display()
+            );
             return ExitCode::from(1);
         }
     }
@@ -83,14 +86,21 @@ fn main() -> ExitCode {
     let daemon = (cli.daemon || loaded.config.global.daemon) && !cli.foreground && !cli.debug;
     let mut config = loaded.config;
     // HAProxy writes the pidfile only when it detaches (or in master-worker mode).
-    let pidfile = cli.pidfile.clone().or(config.global.pidfile.take()).filter(|_| daemon);
+    let pidfile = cli
+        .pidfile
+        .clone()
+        .or(config.global.pidfile.take())
+        .filter(|_| daemon);
     if daemon {
         if let Err(e) = runtime::daemon::daemonize(pidfile.as_deref()) {
             eprintln!("[ALERT]    ({pid}) : Cannot fork: {e}.");
             return ExitCode::from(1);
         }
     }
-    for (flag, on) in [("-W/-Ws", cli.master_worker), ("-sf/-st", cli.old_pids_action.is_some())] {
+    for (flag, on) in [
+        ("-W/-Ws", cli.master_worker),
+        ("-sf/-st", cli.old_pids_action.is_some()),
+    ] {
         if on && !quiet {
             eprintln!("[WARNING]  ({pid}) : {flag} is accepted but not implemented yet: staying in the foreground, single process.");
         }
@@ -98,7 +108,11 @@ fn main() -> ExitCode {
     let opts = RunOptions {
         pidfile: None,
         daemon,
-        old_pids: cli.old_pids.iter().filter_map(|p| u32::try_from(*p).ok()).collect(),
+        old_pids: cli
+            .old_pids
+            .iter()
+            .filter_map(|p| u32::try_from(*p).ok())
+            .collect(),
         nbthread: None,
         program: std::env::args().next().unwrap_or_else(|| "haproxy".into()),
     };
@@ -118,7 +132,9 @@ fn check_verdict(cli: &Cli, loaded: &config::Loaded) -> ExitCode {
     }
     if !validate::has_listeners(&loaded.config) {
         if !cli.quiet {
-            println!("Configuration file has no error but will not start (no listener) => exit(2).");
+            println!(
+                "Configuration file has no error but will not start (no listener) => exit(2)."
+            );
         }
         return ExitCode::from(2);
     }
@@ -132,8 +148,13 @@ fn check_verdict(cli: &Cli, loaded: &config::Loaded) -> ExitCode {
 fn notice_header(quiet: bool) {
     if !quiet {
         let pid = std::process::id();
-        let exe = std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_default();
-        eprintln!("[NOTICE]   ({pid}) : haproxy version is {}", cli::full_version());
+        let exe = std::env::current_exe()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        eprintln!(
+            "[NOTICE]   ({pid}) : haproxy version is {}",
+            cli::full_version()
+        );
         eprintln!("[NOTICE]   ({pid}) : path to executable is {exe}");
     }
 }

@@ -89,7 +89,11 @@ fn deliberate(mut v: Verdict, file: &Path) -> Verdict {
 }
 
 /// The warnings we add on purpose: `nbproc 1` alerts of the real binary become warnings.
-fn deliberate_warnings(real_alerts: &[String], mut warnings: Vec<String>, file: &Path) -> Vec<String> {
+fn deliberate_warnings(
+    real_alerts: &[String],
+    mut warnings: Vec<String>,
+    file: &Path,
+) -> Vec<String> {
     if under_test_is_real() {
         return warnings;
     }

@@ -25,5 +25,8 @@ fn the_demo_alternates_between_server_1_and_server_2() {
         .replace("127.0.0.1:8082", &format!("127.0.0.1:{p2}"));
     let h = Haproxy::start(&cfg);
     let bodies: Vec<String> = (0..4).map(|_| get(h.addr("www"), "/").text()).collect();
-    assert_eq!(bodies, ["server 1\n", "server 2\n", "server 1\n", "server 2\n"]);
+    assert_eq!(
+        bodies,
+        ["server 1\n", "server 2\n", "server 1\n", "server 2\n"]
+    );
 }

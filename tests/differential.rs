@@ -294,7 +294,9 @@ fn a_folded_header_or_an_http_2_0_request_line_is_rejected_with_400() {
         return;
     }
     let s1 = Origin::http("s1");
-    let cfg = HTTP.replace("{s1}", &s1.addr().to_string()).replace("{s2}", &s1.addr().to_string());
+    let cfg = HTTP
+        .replace("{s1}", &s1.addr().to_string())
+        .replace("{s2}", &s1.addr().to_string());
     let h = Haproxy::start(&cfg);
     for raw in [
         "GET / HTTP/1.1\r\nHost: test\r\nX-Folded: a\r\n b\r\n\r\n",

@@ -226,8 +226,7 @@ fn a_backend_without_servers_answers_503() {
     let r = get(h.addr("fe"), "/");
     assert_eq!(r.status, 503);
     assert!(
-        r.text()
-            .contains("<h1>503 Service Unavailable</h1>"),
+        r.text().contains("<h1>503 Service Unavailable</h1>"),
         "{}",
         r.text()
     );
@@ -257,8 +256,7 @@ fn garbage_from_the_server_is_a_502() {
     let r = get(h.addr("fe"), "/");
     assert_eq!(r.status, 502);
     assert!(
-        r.text()
-            .contains("<h1>502 Bad Gateway</h1>"),
+        r.text().contains("<h1>502 Bad Gateway</h1>"),
         "{}",
         r.text()
     );
@@ -296,8 +294,7 @@ fn an_incomplete_request_gets_408_after_timeout_http_request() {
     let r = c.read_response().unwrap();
     assert_eq!(r.status, 408);
     assert!(
-        r.text()
-            .contains("<h1>408 Request Time-out</h1>"),
+        r.text().contains("<h1>408 Request Time-out</h1>"),
         "{}",
         r.text()
     );

@@ -43,13 +43,22 @@ fn bench(name: &str, algo: &Balance, hash_type: HashType, keyed: bool) {
 
 fn main() {
     let map = HashType::default();
-    let consistent = HashType { method: HashMethod::Consistent, avalanche: true, ..HashType::default() };
+    let consistent = HashType {
+        method: HashMethod::Consistent,
+        avalanche: true,
+        ..HashType::default()
+    };
     bench("roundrobin", &Balance::RoundRobin, map, false);
     bench("static-rr", &Balance::StaticRr, map, false);
     bench("leastconn", &Balance::LeastConn, map, false);
     bench("first", &Balance::First, map, false);
     bench("random(2)", &Balance::Random { draws: 2 }, map, false);
-    let uri = Balance::Uri { len: 0, depth: 0, whole: false, path_only: false };
+    let uri = Balance::Uri {
+        len: 0,
+        depth: 0,
+        whole: false,
+        path_only: false,
+    };
     bench("uri map-based", &uri, map, true);
     bench("uri consistent", &uri, consistent, true);
 }

@@ -187,7 +187,10 @@ enum Head {
 /// 3.3.2; HAProxy answers 400 otherwise).
 fn framing_is_valid(headers: &[httparse::Header<'_>]) -> bool {
     let mut seen: Option<u64> = None;
-    for h in headers.iter().filter(|h| h.name.eq_ignore_ascii_case("content-length")) {
+    for h in headers
+        .iter()
+        .filter(|h| h.name.eq_ignore_ascii_case("content-length"))
+    {
         let Ok(text) = std::str::from_utf8(h.value) else {
             return false;
         };

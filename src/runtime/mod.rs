@@ -162,13 +162,10 @@ async fn wait_for_stop() -> Result<Stop, RunError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::model::{
-        HttpAction, HttpRule, Loc, Mode, Proxy, ProxyKind, ReturnBody,
-    };
+    use crate::config::model::{HttpAction, HttpRule, Loc, Mode, Proxy, ProxyKind, ReturnBody};
     use crate::proxy::listener::BoundAddr;
     use crate::proxy::testutil::bind_any;
     use std::io::{Read, Write};
-
 
     #[test]
     fn a_config_without_listener_fails_with_haproxys_alert() {
