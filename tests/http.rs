@@ -303,6 +303,17 @@ fn an_incomplete_request_gets_408_after_timeout_http_request() {
 }
 
 #[test]
+fn without_timeout_http_request_an_incomplete_request_gets_408_after_timeout_client() {
+    let s1 = Origin::http("s1");
+    let h = proxy("    timeout client 300ms\n", "", &[(&s1, "")]);
+    let mut c = Client::connect(h.addr("fe"));
+    c.send(b"GET / HTTP/1.1\r\nHost: te");
+    let r = c.read_response().unwrap();
+    assert_eq!(r.status, 408);
+    assert!(s1.requests().is_empty());
+}
+
+#[test]
 fn a_malformed_request_is_a_400() {
     let s1 = Origin::http("s1");
     let h = proxy("", "", &[(&s1, "")]);

@@ -239,6 +239,8 @@ where
             None => read.await,
         };
         match n {
+            // The `timeout client` idle timer of the socket itself fired first.
+            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => return Head::Timeout,
             Ok(0) | Err(_) => return Head::Closed,
             Ok(_) => {}
         }
