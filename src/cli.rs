@@ -884,4 +884,103 @@ mod tests {
         }
         assert!(ok(&["-x", "-f", "-f", "a.cfg"]).unix_socket.is_some());
     }
+
+    #[test]
+    fn random_argument_vectors_never_panic_the_parser() {
+        const WORDS: &[&str] = &[
+            "-f",
+            "-c",
+            "-cc",
+            "-D",
+            "-db",
+            "-p",
+            "-sf",
+            "-st",
+            "-W",
+            "-Ws",
+            "-q",
+            "-V",
+            "-v",
+            "-vv",
+            "-x",
+            "-L",
+            "-N",
+            "-n",
+            "-C",
+            "-m",
+            "-S",
+            "-d",
+            "-dM",
+            "-dK",
+            "-de",
+            "-dW",
+            "--",
+            "-",
+            "",
+            "a.cfg",
+            "dir",
+            "0",
+            "-1",
+            "12",
+            "2147483647",
+            "2147483648",
+            "4294967296",
+            "99999999999999999999999",
+            "-99999999999999999999",
+            "0x10",
+            "12 ",
+            " 12",
+            "1,2",
+            "é",
+            "🙂",
+            "-é",
+            "-sf🙂",
+            "-f\u{0}",
+            "--f",
+            "--sf=1",
+            "--vv",
+            "-vvvv",
+            "-cfoo",
+            "-Wsx",
+            "-sfx",
+            "-stx",
+            "-dMfoo,bar",
+            "-dK",
+            "defined(HOME)",
+            "\\",
+        ];
+        let mut state: u64 = 0x00c1_1f22_3344_5566;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            usize::try_from(state % 1_000_003).unwrap()
+        };
+        for _ in 0..3000 {
+            let n = next() % 9;
+            let mut argv: Vec<String> = (0..n)
+                .map(|_| match next() % 10 {
+                    0 => {
+                        let w = WORDS[next() % WORDS.len()];
+                        let v = WORDS[next() % WORDS.len()];
+                        format!("{w}{v}")
+                    }
+                    1 => "-c".repeat(1 + next() % 300),
+                    _ => WORDS[next() % WORDS.len()].to_string(),
+                })
+                .collect();
+            if next() % 20 == 0 {
+                argv = std::iter::repeat_n("-q".to_string(), 300).collect();
+            }
+            let a = argv.clone();
+            let r = std::panic::catch_unwind(move || {
+                let _ = parse(
+                    std::iter::once("haproxy".to_string())
+                        .chain(a)
+                        .map(OsString::from),
+                );
+            });
+            assert!(r.is_ok(), "cli::parse panicked on {argv:?}");
+        }
+    }
 }
