@@ -322,8 +322,9 @@ fn env(name: &str) -> Option<String> {
     }
 }
 
-/// Runs `f` on `input`, returning a description of the panic if there was one.
+/// Runs `f`, host name lookups off, returning a description of the panic if there was one.
 fn catch<F: FnOnce()>(f: F) -> Option<String> {
+    super::kw::bind::OFFLINE.with(|o| o.set(true));
     catch_unwind(AssertUnwindSafe(f)).err().map(|e| {
         e.downcast_ref::<String>()
             .cloned()
