@@ -410,10 +410,9 @@ fn parse_port_range(ports: &str, item: &str) -> Result<(u16, u16), String> {
     Ok((low, high))
 }
 
-#[cfg(test)]
 thread_local! {
     /// Set by the robustness tests of this thread: host names are not looked up, so
-    /// fuzzed configurations never reach a DNS server.
+    /// fuzzed configurations never reach a DNS server. Only read in test builds.
     pub(crate) static OFFLINE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
@@ -436,8 +435,7 @@ pub fn resolve_host(host: &str, family: Family) -> Option<IpAddr> {
             _ => Some(ip),
         };
     }
-    #[cfg(test)]
-    if OFFLINE.with(std::cell::Cell::get) {
+    if cfg!(test) && OFFLINE.with(std::cell::Cell::get) {
         return None;
     }
     let addrs = (host, 0u16).to_socket_addrs().ok()?;
