@@ -156,6 +156,37 @@ fn random_operation_sequences_never_pick_a_down_server_nor_panic() {
 }
 
 #[test]
+fn an_absurd_configured_weight_is_capped_too() {
+    let servers: Vec<ServerInfo> = [u32::MAX, 0, 256]
+        .iter()
+        .enumerate()
+        .map(|(i, w)| ServerInfo {
+            id: ServerId(i),
+            weight: *w,
+            backup: false,
+            maxconn: u32::MAX,
+            puid: u32::MAX - u32::try_from(i).unwrap(),
+        })
+        .collect();
+    for ht in hash_types() {
+        for algo in algorithms() {
+            let opts = Options {
+                all_backups: false,
+                hash_balance_factor: u32::MAX,
+            };
+            let mut b = build_with(&algo, ht, &servers, 3, opts);
+            for _ in 0..5 {
+                let got = b.pick(&Key::Bytes(b"k"), None);
+                assert!(matches!(got, Some(ServerId(0 | 2))), "{algo:?}: {got:?}");
+                if let Some(id) = got {
+                    b.take_conn(id);
+                }
+            }
+        }
+    }
+}
+
+#[test]
 fn an_absurd_runtime_weight_is_capped_and_stays_cheap() {
     let servers: Vec<ServerInfo> = (0..3)
         .map(|i| ServerInfo {
