@@ -403,3 +403,101 @@ fn random_raw_bytes_never_panic_the_lexer_or_loader() {
         assert!(res.is_none(), "panic {res:?} on input {text:?}");
     }
 }
+
+/// Every word of the corpus (sub-keywords such as `insert`, `httplog`, `check`).
+fn all_words(corpus: &[String]) -> Vec<String> {
+    let mut words: Vec<String> = corpus
+        .iter()
+        .flat_map(|t| t.split_whitespace())
+        .filter(|w| !w.starts_with('#') && w.len() < 40)
+        .map(str::to_string)
+        .collect();
+    words.sort();
+    words.dedup();
+    words
+}
+
+#[test]
+fn random_keyword_lines_in_every_section_never_panic() {
+    const HEADERS: &[&str] = &[
+        "global",
+        "defaults",
+        "defaults d",
+        "frontend f",
+        "backend b",
+        "listen l",
+        "userlist u",
+        "peers p",
+        "resolvers r",
+        "ring r",
+        "cache c",
+        "http-errors h",
+        "program p",
+        "mailers m",
+    ];
+    let corpus = corpus();
+    let kws = keywords(&corpus);
+    let words = all_words(&corpus);
+    let mut rng = XorShift::new(0xfeed_face_0123_4567);
+    let start = Instant::now();
+    let mut runs = 0usize;
+    while runs < 3000 && start.elapsed() < Duration::from_secs(6) {
+        let mut text = String::new();
+        for _ in 0..=rng.below(3) {
+            text.push_str(*rng.pick(HEADERS));
+            text.push('\n');
+            for _ in 0..=rng.below(4) {
+                text.push_str("    ");
+                text.push_str(rng.pick(&kws).as_str());
+                for _ in 0..rng.below(7) {
+                    text.push(' ');
+                    if rng.below(2) == 0 {
+                        text.push_str(rng.pick(&words).as_str());
+                    } else {
+                        text.push_str(&random_arg(&mut rng, &kws));
+                    }
+                }
+                text.push('\n');
+            }
+        }
+        let t = text.clone();
+        let res = catch(move || {
+            let _ = super::load_texts_with(&[("kw.cfg", &t)], &env, &|_, _| None);
+        });
+        assert!(res.is_none(), "panic {res:?} on input:\n{text}");
+        runs += 1;
+    }
+    assert!(runs >= 300, "only {runs} inputs ran within the budget");
+}
+
+#[test]
+fn extreme_sizes_return_quickly_without_panicking() {
+    let long_word = "a".repeat(1 << 20);
+    let many_words = "w ".repeat(100_000);
+    let nested_if = ".if 1\n".repeat(10_000);
+    let many_ranges = format!("frontend f\n bind {}\n", vec![":1-65535"; 40].join(","));
+    let many_lines = "frontend f\n bind :80\n".repeat(5_000);
+    let inputs = [
+        format!("global\n {long_word}\n"),
+        format!("global\n log {many_words}\n"),
+        format!("global\n{nested_if}"),
+        "global\n .if \"${X[*]}${X[*]}${X[*]}\"\n".to_string(),
+        format!("backend b\n server s \"{long_word}\":80\n"),
+        many_ranges,
+        many_lines,
+        format!("{}\n", "\\".repeat(100_000)),
+        format!("global\n x \"{}\n", "${".repeat(50_000)),
+    ];
+    let start = Instant::now();
+    for text in inputs {
+        let res = catch(|| {
+            let _ = super::load_texts_with(&[("big.cfg", &text)], &env, &|_, _| None);
+        });
+        assert!(
+            res.is_none(),
+            "panic {res:?} on a {}-byte input",
+            text.len()
+        );
+    }
+    assert!(start.elapsed() < Duration::from_secs(60), "too slow");
+}
