@@ -444,7 +444,8 @@ fn random_keyword_lines_in_every_section_never_panic() {
     while runs < 3000 && start.elapsed() < Duration::from_secs(6) {
         let mut text = String::new();
         for _ in 0..=rng.below(3) {
-            text.push_str(*rng.pick(HEADERS));
+            let header: &&str = rng.pick(HEADERS);
+            text.push_str(header);
             text.push('\n');
             for _ in 0..=rng.below(4) {
                 text.push_str("    ");
