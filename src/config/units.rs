@@ -179,6 +179,13 @@ pub fn atol(text: &str) -> i64 {
     }
 }
 
+/// [`atol`] stored into a C `int`, as HAProxy does for `weight`, `id` and friends: the
+/// saturated `long` keeps its low 32 bits (`99999999999999999999` gives -1).
+pub fn atoi_int(text: &str) -> i32 {
+    let low = u32::try_from(atol(text) & 0xffff_ffff).unwrap_or(0);
+    i32::from_ne_bytes(low.to_ne_bytes())
+}
+
 /// `atol` clamped into a `u32` (negative values become 0).
 pub fn atou32(text: &str) -> u32 {
     u32::try_from(atol(text).max(0)).unwrap_or(u32::MAX)
@@ -257,5 +264,14 @@ mod tests {
         assert_eq!(parse_time_secs("1000us"), Ok(Duration::from_secs(1)));
         assert_eq!(parse_time_secs("0"), Ok(Duration::ZERO));
         assert_eq!(parse_time_secs("3x"), Err(TimeError::BadChar('x')));
+    }
+
+    #[test]
+    fn atoi_int_keeps_the_low_32_bits_like_c() {
+        assert_eq!(atoi_int("300"), 300);
+        assert_eq!(atoi_int("4294967297"), 1);
+        assert_eq!(atoi_int("2147483648"), -2_147_483_648);
+        assert_eq!(atoi_int("99999999999999999999"), -1);
+        assert_eq!(atoi_int("-5x"), -5);
     }
 }

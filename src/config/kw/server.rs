@@ -155,6 +155,12 @@ fn server(ctx: &mut ProxyCtx<'_>, line: &Line) {
         );
         return;
     };
+    if name.is_empty() {
+        // HAProxy reports the NUL ending the empty name with "%c", which cuts its message
+        // right there (and even eats the newline); we keep the cut text, newline included.
+        ctx.alert_bare(line, "character '");
+        return;
+    }
     let bad = name
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':')));
@@ -414,9 +420,7 @@ pub fn parse_options(
         };
         match opt {
             "weight" => {
-                // HAProxy stores atol()'s long into an int: keep the low 32 bits.
-                let low = u32::try_from(atol(v) & 0xffff_ffff).unwrap_or(0);
-                let w = i32::from_ne_bytes(low.to_ne_bytes());
+                let w = crate::config::units::atoi_int(v);
                 if !(0..=256).contains(&w) {
                     return Err(format!(
                         "weight of server {server} is not within 0 and 256 ({w}).."
@@ -493,7 +497,7 @@ pub fn parse_options(
             "send-proxy" => p.send_proxy = true,
             "no-send-proxy" => p.send_proxy = false,
             "id" => {
-                let n = atol(v);
+                let n = crate::config::units::atoi_int(v);
                 if n <= 0 {
                     return Err("'id' : custom id has to be > 0.".into());
                 }
