@@ -82,12 +82,17 @@ impl Ring {
             .map(|j| self.eweight(*j))
             .sum();
         let served: u64 = self.pool.slots.iter().map(|s| u64::from(s.served)).sum();
-        let tot_slots = ((served + 1) * u64::from(self.balance_factor)).div_ceil(100);
+        let tot_slots = served
+            .saturating_add(1)
+            .saturating_mul(u64::from(self.balance_factor))
+            .div_ceil(100);
         let per_weight = tot_slots / tot_weight;
         let rem = tot_slots % tot_weight;
         let ew = self.eweight(i);
-        let mut slots = ew * per_weight;
-        slots += ((cumulative + ew) * rem) / tot_weight - (cumulative * rem) / tot_weight;
+        // `rem < tot_weight` and `cumulative + ew <= tot_weight`: the products are small.
+        let share = (cumulative.saturating_add(ew).saturating_mul(rem) / tot_weight)
+            .saturating_sub(cumulative.saturating_mul(rem) / tot_weight);
+        let slots = ew.saturating_mul(per_weight).saturating_add(share);
         u64::from(me.served) < slots.max(1)
     }
 

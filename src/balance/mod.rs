@@ -29,6 +29,8 @@ pub mod key;
 pub mod leastconn;
 mod pool;
 pub mod random;
+#[cfg(test)]
+mod robustness_tests;
 pub mod roundrobin;
 pub mod static_rr;
 

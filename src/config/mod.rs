@@ -29,6 +29,8 @@ pub mod validate;
 
 #[cfg(test)]
 mod compat_tests;
+#[cfg(test)]
+mod robustness_tests;
 
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
@@ -118,6 +120,23 @@ pub fn load_texts(
     files: &[(&str, &str)],
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Loaded, Diags> {
+    load_texts_with(files, env, &system_resolve)
+}
+
+/// Resolves a server host name and port to its first address (the system resolver).
+fn system_resolve(host: &str, port: u16) -> Option<SocketAddr> {
+    (host, port)
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut a| a.next())
+}
+
+/// [`load_texts`] with the host name resolver given (tests pass one that never asks DNS).
+pub(crate) fn load_texts_with(
+    files: &[(&str, &str)],
+    env: &dyn Fn(&str) -> Option<String>,
+    resolve: &dyn Fn(&str, u16) -> Option<SocketAddr>,
+) -> Result<Loaded, Diags> {
     let mut b = Builder::default();
     for (name, text) in files {
         let before = b
@@ -171,7 +190,7 @@ pub fn load_texts(
         validate::validate(&mut config, &mut diags);
     }
     if !diags.has_errors() {
-        resolve_servers(&mut config, &mut diags);
+        resolve_servers(&mut config, &mut diags, resolve);
     }
     if diags.has_errors() {
         diags.global(Level::Alert, "Fatal errors found in configuration.");
@@ -544,17 +563,18 @@ fn inherit(mut d: Proxy, name: &str, kind: ProxyKind, loc: &Loc) -> Proxy {
 
 /// Resolves server host names (after validation, as HAProxy does), reporting failures
 /// with HAProxy's words.
-fn resolve_servers(config: &mut Config, diags: &mut Diags) {
+fn resolve_servers(
+    config: &mut Config,
+    diags: &mut Diags,
+    resolve: &dyn Fn(&str, u16) -> Option<SocketAddr>,
+) {
     let mut failed = false;
     for p in &mut config.proxies {
         for s in &mut p.servers {
             let ServerAddr::Host(host, port) = &s.addr else {
                 continue;
             };
-            let found: Option<SocketAddr> = (host.as_str(), *port)
-                .to_socket_addrs()
-                .ok()
-                .and_then(|mut a| a.next());
+            let found = resolve(host, *port);
             match found {
                 Some(a) => s.addr = ServerAddr::Inet(a),
                 None => {

@@ -34,6 +34,36 @@ pub fn parse_time(text: &str) -> Result<Duration, TimeError> {
 /// Parses a time whose default unit (when none is written) is `default_ms` milliseconds
 /// (1000 for the keywords documented "in seconds").
 pub fn parse_time_unit(text: &str, default_ms: u64) -> Result<Duration, TimeError> {
+    let (value, factor_us) = split_time(text, default_ms)?;
+    let us = value.checked_mul(factor_us).ok_or(TimeError::Overflow)?;
+    let ms = us.div_ceil(1000);
+    if ms > MAX_TIMER_MS {
+        return Err(TimeError::Overflow);
+    }
+    if value != 0 && ms == 0 {
+        return Err(TimeError::Underflow);
+    }
+    Ok(Duration::from_millis(ms))
+}
+
+/// The largest value HAProxy accepts for the times it keeps in seconds (INT_MAX s).
+pub const MAX_TIMER_S: u64 = 2_147_483_647;
+
+/// Parses a time HAProxy keeps in seconds (`cookie ... maxidle/maxlife`, `stats refresh`):
+/// the default unit is the second, the value is rounded up to whole seconds, and it may
+/// reach 2147483647 s (~68 years) where millisecond timers stop at ~24.8 days.
+pub fn parse_time_secs(text: &str) -> Result<Duration, TimeError> {
+    let (value, factor_us) = split_time(text, 1000)?;
+    let us = value.checked_mul(factor_us).ok_or(TimeError::Overflow)?;
+    let secs = us.div_ceil(1_000_000);
+    if secs > MAX_TIMER_S {
+        return Err(TimeError::Overflow);
+    }
+    Ok(Duration::from_secs(secs))
+}
+
+/// The number of a time value and its unit's factor in microseconds.
+fn split_time(text: &str, default_ms: u64) -> Result<(u64, u64), TimeError> {
     let digits_end = text
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(text.len());
@@ -49,15 +79,7 @@ pub fn parse_time_unit(text: &str, default_ms: u64) -> Result<Duration, TimeErro
     if let Some(c) = rest.chars().next() {
         return Err(TimeError::BadChar(c));
     }
-    let us = value.checked_mul(factor_us).ok_or(TimeError::Overflow)?;
-    let ms = us.div_ceil(1000);
-    if ms > MAX_TIMER_MS {
-        return Err(TimeError::Overflow);
-    }
-    if value != 0 && ms == 0 {
-        return Err(TimeError::Underflow);
-    }
-    Ok(Duration::from_millis(ms))
+    Ok((value, factor_us))
 }
 
 /// Splits a unit suffix into its factor (in microseconds) and whatever follows it.
@@ -157,6 +179,13 @@ pub fn atol(text: &str) -> i64 {
     }
 }
 
+/// [`atol`] stored into a C `int`, as HAProxy does for `weight`, `id` and friends: the
+/// saturated `long` keeps its low 32 bits (`99999999999999999999` gives -1).
+pub fn atoi_int(text: &str) -> i32 {
+    let low = u32::try_from(atol(text) & 0xffff_ffff).unwrap_or(0);
+    i32::from_ne_bytes(low.to_ne_bytes())
+}
+
 /// `atol` clamped into a `u32` (negative values become 0).
 pub fn atou32(text: &str) -> u32 {
     u32::try_from(atol(text).max(0)).unwrap_or(u32::MAX)
@@ -220,5 +249,29 @@ mod tests {
         assert_eq!(atol("42abc"), 42);
         assert_eq!(atol("-3"), -3);
         assert_eq!(atou32("-3"), 0);
+    }
+
+    #[test]
+    fn second_timers_reach_68_years_and_round_up() {
+        assert_eq!(parse_time_secs("30d"), Ok(Duration::from_secs(30 * 86_400)));
+        assert_eq!(
+            parse_time_secs("24855d"),
+            Ok(Duration::from_secs(24_855 * 86_400))
+        );
+        assert_eq!(parse_time_secs("24856d"), Err(TimeError::Overflow));
+        assert_eq!(parse_time_secs("10"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_time_secs("1500ms"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_time_secs("1000us"), Ok(Duration::from_secs(1)));
+        assert_eq!(parse_time_secs("0"), Ok(Duration::ZERO));
+        assert_eq!(parse_time_secs("3x"), Err(TimeError::BadChar('x')));
+    }
+
+    #[test]
+    fn atoi_int_keeps_the_low_32_bits_like_c() {
+        assert_eq!(atoi_int("300"), 300);
+        assert_eq!(atoi_int("4294967297"), 1);
+        assert_eq!(atoi_int("2147483648"), -2_147_483_648);
+        assert_eq!(atoi_int("99999999999999999999"), -1);
+        assert_eq!(atoi_int("-5x"), -5);
     }
 }

@@ -110,7 +110,6 @@ pub fn parse_balance(args: &[String]) -> Result<Balance, String> {
                 check_post,
             }
         }
-        "random" => Balance::Random { draws: 2 },
         "hash" => {
             if rest.is_empty() {
                 return Err("balance hash requires a sample expression.".into());
@@ -159,25 +158,83 @@ pub fn parse_balance(args: &[String]) -> Result<Balance, String> {
                 name: name.to_string(),
             }
         }
-        a if a.starts_with("random(") => {
-            let inner = a.get(7..).unwrap_or("");
-            let digits_end = inner
-                .find(|c: char| !c.is_ascii_digit())
-                .unwrap_or(inner.len());
-            let (num, tail) = inner.split_at(digits_end);
-            if let Some(c) = tail.chars().next().filter(|c| *c != ')') {
-                return Err(format!(
-                    "balance random : unexpected character '{c}' after argument."
-                ));
-            }
-            let draws = crate::config::units::atou32(num);
-            if draws < 1 {
-                return Err("balance random : number of draws must be at least 1.".into());
-            }
-            Balance::Random { draws }
-        }
+        a if a.starts_with("random") => parse_random(a)?,
         _ => return Err(ONLY.into()),
     })
+}
+
+/// `random[(<draws>)]` as HAProxy 2.6 reads it: any word starting with `random` is the
+/// algorithm; a `(` not directly closed holds a number read by `strtol(.., 0)` (sign, hex
+/// `0x`, octal `0`) and stored into an `int`, then `)` must follow. Draws default to 2.
+fn parse_random(word: &str) -> Result<Balance, String> {
+    let Some(inner) = word.strip_prefix("random(").filter(|i| !i.starts_with(')')) else {
+        return Ok(Balance::Random { draws: 2 });
+    };
+    let (value, end) = strtol0(inner.as_bytes());
+    match inner.as_bytes().get(end) {
+        None => return Err("balance random : missing closing parenthesis.".into()),
+        Some(b')') => {}
+        Some(_) => {
+            let c = inner
+                .get(end..)
+                .and_then(|t| t.chars().next())
+                .unwrap_or('?');
+            return Err(format!(
+                "balance random : unexpected character '{c}' after argument."
+            ));
+        }
+    }
+    // C stores the `long` into an `int`: keep the low 32 bits.
+    let low = u32::try_from(value & 0xffff_ffff).unwrap_or(0);
+    let draws = i32::from_ne_bytes(low.to_ne_bytes());
+    match u32::try_from(draws) {
+        Ok(d) if d >= 1 => Ok(Balance::Random { draws: d }),
+        _ => Err("balance random : number of draws must be at least 1.".into()),
+    }
+}
+
+/// C's `strtol(s, &end, 0)`: leading white space, a sign, then hex (`0x`), octal (`0`) or
+/// decimal digits; saturates like glibc. Returns the value and the offset of `end` (0 when
+/// no digit was read).
+fn strtol0(s: &[u8]) -> (i64, usize) {
+    let mut i = 0usize;
+    while s
+        .get(i)
+        .is_some_and(|b| matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'))
+    {
+        i += 1;
+    }
+    let neg = match s.get(i) {
+        Some(b'-') => {
+            i += 1;
+            true
+        }
+        Some(b'+') => {
+            i += 1;
+            false
+        }
+        _ => false,
+    };
+    let (radix, mut j) = match (s.get(i), s.get(i + 1), s.get(i + 2)) {
+        (Some(b'0'), Some(b'x' | b'X'), Some(h)) if h.is_ascii_hexdigit() => (16u32, i + 2),
+        (Some(b'0'), _, _) => (8, i),
+        _ => (10, i),
+    };
+    let start = j;
+    let mut acc: i64 = 0;
+    while let Some(d) = s.get(j).and_then(|b| char::from(*b).to_digit(radix)) {
+        let d = i64::from(d);
+        acc = if neg {
+            acc.saturating_mul(i64::from(radix)).saturating_sub(d)
+        } else {
+            acc.saturating_mul(i64::from(radix)).saturating_add(d)
+        };
+        j += 1;
+    }
+    if j == start {
+        return (0, 0);
+    }
+    (acc, j)
 }
 
 fn hash_type(ctx: &mut ProxyCtx<'_>, line: &Line) {
@@ -326,5 +383,40 @@ mod tests {
         assert!(h.avalanche);
         assert!(parse_hash_type(&w("foo")).is_err());
         assert!(parse_hash_type(&w("consistent sdbm foo")).is_err());
+    }
+
+    #[test]
+    fn random_draws_are_read_like_haproxy_strtol_into_an_int() {
+        let draws = |a: &str| parse_balance(&w(a));
+        assert_eq!(draws("random()"), Ok(Balance::Random { draws: 2 }));
+        assert_eq!(draws("randomfoo"), Ok(Balance::Random { draws: 2 }));
+        assert_eq!(draws("random(0x10)"), Ok(Balance::Random { draws: 16 }));
+        assert_eq!(draws("random(010)"), Ok(Balance::Random { draws: 8 }));
+        assert_eq!(draws("random(+3)x"), Ok(Balance::Random { draws: 3 }));
+        assert_eq!(
+            draws("random(4294967297)"),
+            Ok(Balance::Random { draws: 1 })
+        );
+        let at_least = Err("balance random : number of draws must be at least 1.".to_string());
+        for bad in [
+            "random(0)",
+            "random(-3)",
+            "random(2147483648)",
+            "random(4294967296)",
+        ] {
+            assert_eq!(draws(bad), at_least, "{bad}");
+        }
+        let missing = Err("balance random : missing closing parenthesis.".to_string());
+        assert_eq!(draws("random("), missing);
+        assert_eq!(draws("random(3"), missing);
+        let unexpected = |c: char| {
+            Err(format!(
+                "balance random : unexpected character '{c}' after argument."
+            ))
+        };
+        assert_eq!(draws("random(08)"), unexpected('8'));
+        assert_eq!(draws("random(-0x)"), unexpected('x'));
+        assert_eq!(draws("random(-)"), unexpected('-'));
+        assert_eq!(draws("random(1e3)"), unexpected('e'));
     }
 }

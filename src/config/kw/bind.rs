@@ -410,6 +410,12 @@ fn parse_port_range(ports: &str, item: &str) -> Result<(u16, u16), String> {
     Ok((low, high))
 }
 
+thread_local! {
+    /// Set by the robustness tests of this thread: host names are not looked up, so
+    /// fuzzed configurations never reach a DNS server. Only read in test builds.
+    pub(crate) static OFFLINE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// Resolves the host part of an address: empty or `*` is "any", brackets are stripped,
 /// names go through the system resolver.
 pub fn resolve_host(host: &str, family: Family) -> Option<IpAddr> {
@@ -428,6 +434,9 @@ pub fn resolve_host(host: &str, family: Family) -> Option<IpAddr> {
             (Family::V4, IpAddr::V6(_)) | (Family::V6, IpAddr::V4(_)) => None,
             _ => Some(ip),
         };
+    }
+    if cfg!(test) && OFFLINE.with(std::cell::Cell::get) {
+        return None;
     }
     let addrs = (host, 0u16).to_socket_addrs().ok()?;
     let mut fallback = None;

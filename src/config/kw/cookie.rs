@@ -6,7 +6,7 @@ use super::{Keyword, Parse, ProxyCtx, BE};
 use crate::config::diag::Level;
 use crate::config::lexer::Line;
 use crate::config::model::{CookieMode, CookieSpec};
-use crate::config::units::{parse_time_unit, TimeError};
+use crate::config::units::{parse_time_secs, TimeError};
 
 /// `cookie`.
 pub static KEYWORDS: &[Keyword] = &[Keyword {
@@ -79,12 +79,12 @@ pub fn parse_cookie(line: &Line) -> Result<CookieSpec, (bool, String)> {
                 let Some(v) = line.word(i + 1) else {
                     return Err((true, format!("'{w}' expects <idletime> in seconds as argument.")));
                 };
-                let d = match parse_time_unit(v, 1000) {
+                let d = match parse_time_secs(v) {
                     Ok(d) => d,
                     Err(TimeError::BadChar(ch)) => {
                         return Err((true, format!("unexpected character '{ch}' in argument to <{w}>.")))
                     }
-                    Err(_) => return Err((true, format!("timer overflow in argument <{v}> to <{w}>."))),
+                    Err(_) => return Err((true, format!("timer overflow in argument <{v}> to <{w}>, maximum value is 2147483647 s (~68 years)."))),
                 };
                 if w == "maxidle" {
                     c.maxidle = Some(d);

@@ -463,6 +463,10 @@ fn stats(ctx: &mut GlobalCtx<'_>, line: &Line) {
                     line,
                     format!("'stats timeout' : unexpected character '{c}'"),
                 ),
+                Err(e @ TimeError::Overflow) => ctx.alert(
+                    line,
+                    crate::config::units::time_error_msg(e, arg, "stats timeout"),
+                ),
                 Err(_) => ctx.alert(line, "'stats timeout' expects a positive value"),
             }
         }
@@ -600,12 +604,13 @@ fn hard_stop_after(ctx: &mut GlobalCtx<'_>, line: &Line) {
     };
     match parse_time(arg) {
         Ok(d) => ctx.global.hard_stop_after = Some(d),
-        Err(TimeError::BadChar(c)) => {
-            ctx.alert(line, format!("unexpected character '{c}' in argument to <hard-stop-after>.\n"))
-        }
-        Err(TimeError::Overflow) => ctx.alert(
+        Err(TimeError::BadChar(c)) => ctx.alert(
             line,
-            format!("timer overflow in argument <{arg}> to <hard-stop-after> (maximum value is 2147483647 ms or ~24.8 days)"),
+            format!("unexpected character '{c}' in argument to <hard-stop-after>.\n"),
+        ),
+        Err(e @ TimeError::Overflow) => ctx.alert(
+            line,
+            crate::config::units::time_error_msg(e, arg, "hard-stop-after"),
         ),
         Err(_) => ctx.alert(line, "'hard-stop-after' expects <time> as argument.\n"),
     }

@@ -132,6 +132,7 @@ fn parse_log(line: &Line, _hint: &str) -> Result<Option<LogTarget>, String> {
             .ok_or_else(|| format!("log : unknown optional minimum log level '{l}'"))?;
         min_level = u8::try_from(m).ok();
     }
+    check_log_addr(addr_text)?;
     Ok(Some(LogTarget {
         loc: line.loc.clone(),
         addr: parse_log_addr(addr_text),
@@ -141,6 +142,69 @@ fn parse_log(line: &Line, _hint: &str) -> Result<Option<LogTarget>, String> {
         level: u8::try_from(level).unwrap_or(7),
         min_level,
     }))
+}
+
+/// HAProxy's `str2sa_range()` checks on an inet log address (read after the facility and
+/// levels): an optional port, no offset, no range, at most 65535; the host must resolve.
+fn check_log_addr(text: &str) -> Result<(), String> {
+    if matches!(text, "stdout" | "stderr")
+        || text.starts_with('/')
+        || ["fd@", "unix@", "ring@", "abns@"]
+            .iter()
+            .any(|p| text.starts_with(p))
+    {
+        return Ok(());
+    }
+    let (family, t) = match [
+        "udp@", "udp4@", "udp6@", "ipv4@", "ipv6@", "tcp@", "tcp4@", "tcp6@",
+    ]
+    .iter()
+    .find_map(|p| text.strip_prefix(p).map(|r| (*p, r)))
+    {
+        Some(("udp4@" | "ipv4@" | "tcp4@", r)) => (super::bind::Family::V4, r),
+        Some(("udp6@" | "ipv6@" | "tcp6@", r)) => (super::bind::Family::V6, r),
+        Some((_, r)) => (super::bind::Family::Any, r),
+        None => (super::bind::Family::Any, text),
+    };
+    let (host, port) = match t.strip_prefix('[') {
+        Some(r) => match r.split_once(']') {
+            Some((h, rest)) => (h, rest.strip_prefix(':')),
+            None => (r, None),
+        },
+        None => match t.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (t, None),
+        },
+    };
+    if let Some(p) = port {
+        match p.chars().next() {
+            Some('+' | '-') => {
+                return Err(format!("log : port offset not permitted here in '{text}'"))
+            }
+            Some(c) if !c.is_ascii_digit() => {
+                return Err(format!(
+                    "log : invalid character '{c}' in port number '{p}' in '{text}'\n"
+                ))
+            }
+            _ => {}
+        }
+        let digits = p.find(|c: char| !c.is_ascii_digit()).unwrap_or(p.len());
+        if p.get(digits..).is_some_and(|rest| rest.starts_with('-')) {
+            return Err(format!("log : port range not permitted here in '{text}'"));
+        }
+        if crate::config::units::atol(p) > 65535 {
+            return Err(format!("log : invalid port '{p}'"));
+        }
+    }
+    if super::bind::resolve_host(host, family).is_none() {
+        let shown = if t.starts_with('[') {
+            format!("[{host}]")
+        } else {
+            host.to_string()
+        };
+        return Err(format!("log : invalid address: '{shown}' in '{text}'\n"));
+    }
+    Ok(())
 }
 
 /// Parses a log destination.

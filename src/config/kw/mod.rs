@@ -446,57 +446,13 @@ pub fn unknown_msg<'a>(
     }
 }
 
-/// HAProxy's `cfg_find_best_match()`: compares digram fingerprints of the words and keeps
-/// the closest candidate, unless it is too far (more than twice either word's length).
+/// HAProxy's `cfg_find_best_match()`: the closest candidate, unless it is too far (more
+/// than twice either word's length). One implementation: [`crate::config::diag::did_you_mean`].
 pub fn best_match<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
-    let wfp = fingerprint(word);
-    let mut best: Option<(&str, usize)> = None;
-    for c in candidates {
-        let cfp = fingerprint(c);
-        let dist: usize = wfp
-            .iter()
-            .zip(cfp.iter())
-            .map(|(a, b)| a.abs_diff(*b) as usize)
-            .sum();
-        if best.is_none_or(|(_, d)| dist < d) {
-            best = Some((c, dist));
-        }
-    }
-    let (c, d) = best?;
-    if d > 2 * word.len() || d > 2 * c.len() {
-        return None;
-    }
-    Some(c)
-}
-
-/// HAProxy's word fingerprint: counts of transitions between character classes, indexed
-/// `32 * from + to` with 1..=26 letters, 27 digits, 28 other/begin/end; row 0 marks which
-/// classes appear at all.
-fn fingerprint(word: &str) -> Vec<u16> {
-    let mut fp = vec![0u16; 1024];
-    let mut from = 28usize;
-    for b in word.bytes() {
-        let c = b.to_ascii_lowercase();
-        let to = match c {
-            b'a'..=b'z' => usize::from(c - b'a') + 1,
-            b'0'..=b'9' => 27,
-            _ => 28,
-        };
-        if let Some(slot) = fp.get_mut(to) {
-            *slot = 1;
-        }
-        if let Some(slot) = fp.get_mut(32 * from + to) {
-            *slot = slot.saturating_add(1);
-        }
-        from = to;
-    }
-    if let Some(slot) = fp.get_mut(32 * from + 28) {
-        *slot = slot.saturating_add(1);
-    }
-    fp
+    super::diag::did_you_mean(word, candidates)
 }
 
 /// The request processing stages, in the order HAProxy runs them, with the article and

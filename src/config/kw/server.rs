@@ -155,6 +155,12 @@ fn server(ctx: &mut ProxyCtx<'_>, line: &Line) {
         );
         return;
     };
+    if name.is_empty() {
+        // HAProxy reports the NUL ending the empty name with "%c", which cuts its message
+        // right there (and even eats the newline); we keep the cut text, newline included.
+        ctx.alert_bare(line, "character '");
+        return;
+    }
     let bad = name
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':')));
@@ -224,7 +230,8 @@ fn default_server(ctx: &mut ProxyCtx<'_>, line: &Line) {
         return;
     }
     let mut params = ctx.proxy.default_server.clone();
-    match parse_options(&mut params, line, 1, "") {
+    // HAProxy names it "default-server" in its messages and puts no `'server x/y' : ` before.
+    match parse_options(&mut params, line, 1, "default-server") {
         Ok(()) => ctx.proxy.default_server = params,
         Err(msg) if msg.starts_with("unknown keyword") => {
             ctx.alert_bare(
@@ -232,7 +239,7 @@ fn default_server(ctx: &mut ProxyCtx<'_>, line: &Line) {
                 format!("{msg} Hint: no address was expected for this server."),
             );
         }
-        Err(msg) => ctx.alert_bare(line, format!("'default-server' : {msg}")),
+        Err(msg) => ctx.alert_bare(line, msg),
     }
 }
 
@@ -361,10 +368,21 @@ fn time_arg(v: &str, opt: &str, server: &str) -> Result<std::time::Duration, Str
         opt
     };
     match parse_time(v) {
-        Ok(d) if d.is_zero() && opt != "slowstart" => Err(format!("invalid value 0 for argument '{opt}' of server {server}..")),
+        Ok(d) if d.is_zero() && opt != "slowstart" => Err(format!(
+            "invalid value 0 for argument '{opt}' of server {server}.."
+        )),
         Ok(d) => Ok(d),
-        Err(TimeError::BadChar(c)) => Err(format!("unexpected character '{c}' in '{shown}' argument of server {server}..")),
-        Err(TimeError::Overflow) => Err(format!("timer overflow in argument '{v}' to '{opt}' of server {server}, maximum value is 2147483647 ms (~24.8 days)..")),
+        Err(TimeError::BadChar(c)) => Err(format!(
+            "unexpected character '{c}' in '{shown}' argument of server {server}.."
+        )),
+        Err(TimeError::Overflow) => {
+            let what = if opt == "slowstart" {
+                "overflow"
+            } else {
+                "timer overflow"
+            };
+            Err(format!("{what} in argument <{v}> to <{opt}> of server {server}, maximum value is 2147483647 ms (~24.8 days).."))
+        }
         Err(_) => Err(format!("'{opt}' expects an integer argument..")),
     }
 }
@@ -402,7 +420,7 @@ pub fn parse_options(
         };
         match opt {
             "weight" => {
-                let w = atol(v);
+                let w = crate::config::units::atoi_int(v);
                 if !(0..=256).contains(&w) {
                     return Err(format!(
                         "weight of server {server} is not within 0 and 256 ({w}).."
@@ -423,6 +441,11 @@ pub fn parse_options(
             "fastinter" => p.fastinter = Some(time_arg(v, opt, server)?),
             "downinter" => p.downinter = Some(time_arg(v, opt, server)?),
             "slowstart" => p.slowstart = Some(time_arg(v, opt, server)?),
+            "agent-inter" => {
+                time_arg(v, opt, server)?;
+                p.other.push(opt.to_string());
+                p.other.push(v.to_string());
+            }
             "rise" | "fall" => {
                 need_int(opt)?;
                 let n = atol(v);
@@ -438,8 +461,16 @@ pub fn parse_options(
             }
             "port" => p.check_port = u16::try_from(atol(v)).ok(),
             "addr" => {
-                if v.parse::<IpAddr>().is_err() {
+                if v.is_empty() {
                     return Err("'addr' expects <ipv4|ipv6> as argument..".into());
+                }
+                // `str2sa_range()` with an optional port: `[v6]`, `host[:port]`, names resolved.
+                let host = match v.strip_prefix('[') {
+                    Some(r) => r.split(']').next().unwrap_or(r),
+                    None => v.rsplit_once(':').map_or(v, |(h, _)| h),
+                };
+                if super::bind::resolve_host(host, super::bind::Family::Any).is_none() {
+                    return Err(format!("'addr' : invalid address: '{host}' in '{v}'."));
                 }
                 p.check_addr = Some(v.to_string());
             }
@@ -466,7 +497,7 @@ pub fn parse_options(
             "send-proxy" => p.send_proxy = true,
             "no-send-proxy" => p.send_proxy = false,
             "id" => {
-                let n = atol(v);
+                let n = crate::config::units::atoi_int(v);
                 if n <= 0 {
                     return Err("'id' : custom id has to be > 0.".into());
                 }

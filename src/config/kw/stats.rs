@@ -7,7 +7,7 @@ use super::{Keyword, Parse, ProxyCtx, PROXIES};
 use crate::config::diag::Level;
 use crate::config::lexer::Line;
 use crate::config::model::RawRule;
-use crate::config::units::{parse_time_unit, TimeError};
+use crate::config::units::{parse_time_secs, TimeError};
 
 /// `stats` in proxies.
 pub static KEYWORDS: &[Keyword] = &[Keyword {
@@ -68,7 +68,7 @@ fn stats(ctx: &mut ProxyCtx<'_>, line: &Line) {
         }
         "refresh" => {
             let v = arg.unwrap_or("");
-            match parse_time_unit(v, 1000) {
+            match parse_time_secs(v) {
                 Ok(d) => {
                     s.refresh = Some(d);
                     s.enabled = true;
@@ -82,7 +82,7 @@ fn stats(ctx: &mut ProxyCtx<'_>, line: &Line) {
                 }
                 Err(_) => {
                     let msg = format!(
-                        "parsing [{}]: timer overflow in argument <{v}> to stats refresh interval.",
+                        "parsing [{}]: timer overflow in argument <{v}> to stats refresh interval, maximum value is 2147483647 s (~68 years).",
                         line.loc
                     );
                     ctx.diags.global(Level::Alert, msg);

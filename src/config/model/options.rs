@@ -1,0 +1,254 @@
+//! Per-proxy settings: `option ...` switches, `http-reuse`, `option forwardfor`, networks,
+//! `cookie`, `option httpchk`/`http-check`, `stats ...` and `errorfile`
+//! (configuration.txt 4.2).
+//! Plain data, part of [`super`]; must not import any other room of the crate.
+
+use super::*;
+
+/// `option ...` flags of a proxy that are plain on/off switches.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Options {
+    /// `option httplog [clf]`.
+    pub httplog: bool,
+    /// `option tcplog`.
+    pub tcplog: bool,
+    /// `option dontlognull`.
+    pub dontlognull: bool,
+    /// `option dontlog-normal`.
+    pub dontlog_normal: bool,
+    /// `option log-separate-errors`.
+    pub log_separate_errors: bool,
+    /// `option redispatch [interval]`.
+    pub redispatch: bool,
+    /// `option abortonclose`.
+    pub abortonclose: bool,
+    /// HTTP connection mode: `option httpclose`, `http-server-close`, `http-keep-alive`.
+    pub http_conn_mode: HttpConnMode,
+    /// `option tcpka`, `clitcpka`, `srvtcpka`.
+    pub tcpka_client: bool,
+    /// `option tcpka`, `srvtcpka`.
+    pub tcpka_server: bool,
+    /// `option allbackups`.
+    pub allbackups: bool,
+    /// `option persist`.
+    pub persist: bool,
+    /// `option http-buffer-request`.
+    pub http_buffer_request: bool,
+    /// `option tcp-check`.
+    pub tcp_check: bool,
+    /// `option splice-auto` etc.: accepted and ignored (kernel splicing).
+    pub splice: bool,
+    /// `option http-use-htx` and other obsolete options kept for compatibility.
+    pub obsolete: Vec<String>,
+    /// `option nolinger`.
+    pub nolinger: bool,
+    /// `option forceclose` (old alias of httpclose).
+    pub contstats: bool,
+    /// `option socket-stats`.
+    pub socket_stats: bool,
+    /// `option independent-streams`.
+    pub independent_streams: bool,
+    /// `option log-health-checks`.
+    pub log_health_checks: bool,
+    /// `option http-ignore-probes`.
+    pub http_ignore_probes: bool,
+    /// `option accept-invalid-http-request`.
+    pub accept_invalid_http_request: bool,
+    /// `option accept-invalid-http-response`.
+    pub accept_invalid_http_response: bool,
+    /// `option originalto`.
+    pub originalto: Option<ForwardFor>,
+    /// `option checkcache`.
+    pub checkcache: bool,
+    /// `option ssl-hello-chk`, `smtpchk`, `mysql-check`, `pgsql-check`, `redis-check`,
+    /// `ldap-check`: the check kind, kept by name.
+    pub check_kind: Option<String>,
+    /// Where the last `option httplog`/`option tcplog` was written (for messages).
+    pub log_option_loc: Option<Loc>,
+    /// Other accepted on/off options without a field of their own (`logasap`,
+    /// `prefer-last-server`, `http-no-delay`, ...), by name, when set.
+    pub flags: Vec<String>,
+}
+
+/// HTTP connection handling mode (configuration.txt 4 "HTTP connection modes").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HttpConnMode {
+    /// `option http-keep-alive` (default).
+    #[default]
+    KeepAlive,
+    /// `option http-server-close`.
+    ServerClose,
+    /// `option httpclose`.
+    Close,
+}
+
+/// `http-reuse`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HttpReuse {
+    /// `never`.
+    Never,
+    /// `safe` (default).
+    #[default]
+    Safe,
+    /// `aggressive`.
+    Aggressive,
+    /// `always`.
+    Always,
+}
+
+/// `option forwardfor [except NET] [header NAME] [if-none]` (also used for `originalto`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForwardFor {
+    /// `except NET`: source network not to add the header for.
+    pub except: Option<IpNet>,
+    /// `header NAME` (default `X-Forwarded-For`).
+    pub header: String,
+    /// `if-none`.
+    pub if_none: bool,
+}
+
+/// An IPv4 or IPv6 network, `addr/prefix`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpNet {
+    /// Network address.
+    pub addr: std::net::IpAddr,
+    /// Prefix length.
+    pub prefix: u8,
+}
+
+impl IpNet {
+    /// True if `ip` is inside this network.
+    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
+        use std::net::IpAddr;
+        match (self.addr, ip) {
+            (IpAddr::V4(n), IpAddr::V4(a)) => {
+                let p = u32::from(self.prefix.min(32));
+                let mask = if p == 0 { 0 } else { u32::MAX << (32 - p) };
+                u32::from(n) & mask == u32::from(a) & mask
+            }
+            (IpAddr::V6(n), IpAddr::V6(a)) => {
+                let p = u32::from(self.prefix.min(128));
+                let mask = if p == 0 { 0 } else { u128::MAX << (128 - p) };
+                u128::from(n) & mask == u128::from(a) & mask
+            }
+            (IpAddr::V4(_), IpAddr::V6(a)) => match a.to_ipv4_mapped() {
+                Some(v4) => self.contains(IpAddr::V4(v4)),
+                None => false,
+            },
+            (IpAddr::V6(_), IpAddr::V4(_)) => false,
+        }
+    }
+}
+
+/// `cookie NAME [rewrite|insert|prefix] [indirect] [nocache] [postonly] [preserve] [httponly]
+/// [secure] [domain D]* [maxidle T] [maxlife T] [dynamic] [attr A]*`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CookieSpec {
+    /// Cookie name.
+    pub name: String,
+    /// Insert/rewrite/prefix, or passive when none is set.
+    pub mode: CookieMode,
+    /// `indirect`.
+    pub indirect: bool,
+    /// `nocache`.
+    pub nocache: bool,
+    /// `postonly`.
+    pub postonly: bool,
+    /// `preserve`.
+    pub preserve: bool,
+    /// `httponly`.
+    pub httponly: bool,
+    /// `secure`.
+    pub secure: bool,
+    /// `domain`.
+    pub domains: Vec<String>,
+    /// `maxidle`.
+    pub maxidle: Option<Duration>,
+    /// `maxlife`.
+    pub maxlife: Option<Duration>,
+    /// `dynamic`.
+    pub dynamic: bool,
+    /// `attr`.
+    pub attrs: Vec<String>,
+}
+
+/// How the persistence cookie is handled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CookieMode {
+    /// No mode keyword: the server sets the cookie, HAProxy only reads it.
+    #[default]
+    Passive,
+    /// `rewrite`.
+    Rewrite,
+    /// `insert`.
+    Insert,
+    /// `prefix`.
+    Prefix,
+}
+
+/// `option httpchk [METHOD] [URI] [VERSION]` plus `http-check` rules.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpCheck {
+    /// Method (default `OPTIONS`).
+    pub method: String,
+    /// URI (default `/`).
+    pub uri: String,
+    /// Version (default `HTTP/1.0`), possibly followed by raw header lines.
+    pub version: String,
+    /// `http-check expect ...`, kept verbatim.
+    pub expect: Option<Vec<String>>,
+    /// `http-check send ...` and other `http-check` lines, kept verbatim.
+    pub rules: Vec<RawRule>,
+}
+
+impl Default for HttpCheck {
+    fn default() -> Self {
+        HttpCheck {
+            method: "OPTIONS".into(),
+            uri: "/".into(),
+            version: "HTTP/1.0".into(),
+            expect: None,
+            rules: Vec::new(),
+        }
+    }
+}
+
+/// The `stats ...` keywords of a proxy (configuration.txt 4.2 "stats ...").
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StatsSpec {
+    /// True when any keyword enabled the stats page (`stats enable`, `stats uri`, ...).
+    pub enabled: bool,
+    /// `stats uri` (default `/haproxy?stats`).
+    pub uri: Option<String>,
+    /// `stats realm`.
+    pub realm: Option<String>,
+    /// `stats auth USER:PASS`.
+    pub auth: Vec<(String, String)>,
+    /// `stats refresh`.
+    pub refresh: Option<Duration>,
+    /// `stats hide-version`.
+    pub hide_version: bool,
+    /// `stats admin if|unless COND`.
+    pub admin: Option<Cond>,
+    /// `stats show-legends`.
+    pub show_legends: bool,
+    /// `stats show-node [NAME]`.
+    pub show_node: Option<Option<String>>,
+    /// `stats show-desc [DESC]`.
+    pub show_desc: Option<Option<String>>,
+    /// `stats scope`.
+    pub scope: Vec<String>,
+    /// `stats http-request` rules, kept verbatim.
+    pub http_request: Vec<RawRule>,
+}
+
+/// An `errorfile CODE PATH`, read when the config is loaded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ErrorFile {
+    /// The HTTP status it replaces.
+    pub status: u16,
+    /// The file it came from.
+    pub path: PathBuf,
+    /// The raw HTTP response (status line, headers, body) sent as is.
+    pub content: Vec<u8>,
+}
