@@ -313,8 +313,6 @@ async fn write_raw_error<C: AsyncWrite + Unpin>(fe: &Frontend, client: &mut C, s
     let _ = client.shutdown().await;
 }
 
-/// Removes the hop-by-hop headers (`Connection` and those it names, `Keep-Alive`,
-/// `Proxy-Connection`, `Upgrade`, `TE`).
 /// True if an I/O `TimedOut` (our idle timers) is somewhere in the error's source chain.
 fn caused_by_timeout(e: &hyper::Error) -> bool {
     let mut cur: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
@@ -330,6 +328,8 @@ fn caused_by_timeout(e: &hyper::Error) -> bool {
     e.is_timeout()
 }
 
+/// Removes the hop-by-hop headers (`Connection` and those it names, `Keep-Alive`,
+/// `Proxy-Connection`, `Upgrade`, `TE`).
 fn strip_hop_by_hop(h: &mut HeaderMap) {
     let named: Vec<HeaderName> = h
         .get_all(header::CONNECTION)
