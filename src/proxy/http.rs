@@ -302,6 +302,7 @@ where
     b.timer(TokioTimer::new())
         .keep_alive(fe.conn_mode != HttpConnMode::Close)
         .auto_date_header(false)
+        .writev(false)
         .half_close(true)
         .header_read_timeout(fe.http_keep_alive_timeout.or(limit));
     let _ = b.serve_connection(io, svc).with_upgrades().await;
@@ -767,7 +768,10 @@ async fn open<S>(io: S) -> Result<PooledConn, hyper::Error>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(io)).await?;
+    let (sender, conn) = hyper::client::conn::http1::Builder::new()
+        .writev(false)
+        .handshake(TokioIo::new(io))
+        .await?;
     tokio::spawn(async move {
         let _ = conn.with_upgrades().await;
     });
