@@ -24,7 +24,10 @@ pub struct Loc {
 impl Loc {
     /// Builds a location.
     pub fn new(file: impl Into<Arc<str>>, line: u32) -> Self {
-        Loc { file: file.into(), line }
+        Loc {
+            file: file.into(),
+            line,
+        }
     }
 }
 
@@ -144,7 +147,12 @@ impl Diags {
 
     /// Records a message not tied to a line.
     pub fn global(&mut self, level: Level, msg: impl Into<String>) {
-        self.list.push(Diag { level, loc: None, keyword: None, msg: msg.into() });
+        self.list.push(Diag {
+            level,
+            loc: None,
+            keyword: None,
+            msg: msg.into(),
+        });
     }
 
     /// True if any diagnostic is an alert.
@@ -251,7 +259,11 @@ mod tests {
     #[test]
     fn an_alert_renders_like_haproxy() {
         let mut d = Diags::new();
-        d.alert(&Loc::new("x.cfg", 37), "local0", "unknown keyword 'local0' in 'listen' section");
+        d.alert(
+            &Loc::new("x.cfg", 37),
+            "local0",
+            "unknown keyword 'local0' in 'listen' section",
+        );
         assert_eq!(
             d.render(2191),
             "[ALERT]    (2191) : config : parsing [x.cfg:37] : unknown keyword 'local0' in 'listen' section\n"
@@ -261,7 +273,10 @@ mod tests {
     #[test]
     fn a_multiline_warning_uses_continuation_bars() {
         let mut d = Diags::new();
-        d.global(Level::Warning, "missing timeouts for backend 'b'.\nWhile not properly invalid");
+        d.global(
+            Level::Warning,
+            "missing timeouts for backend 'b'.\nWhile not properly invalid",
+        );
         assert_eq!(
             d.render(7),
             "[WARNING]  (7) : config : missing timeouts for backend 'b'.\n   | While not properly invalid\n"
