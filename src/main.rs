@@ -116,10 +116,15 @@ fn main() -> ExitCode {
         nbthread: None,
         program: std::env::args().next().unwrap_or_else(|| "haproxy".into()),
     };
+    let program = opts.program.clone();
     match runtime::run(config, opts) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
+            notice_header(quiet);
             eprintln!("[ALERT]    ({pid}) : {e}");
+            if let Some(more) = e.closing_alert(&program) {
+                eprintln!("[ALERT]    ({pid}) : {more}");
+            }
             ExitCode::from(1)
         }
     }

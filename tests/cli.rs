@@ -266,3 +266,28 @@ fn a_foreground_process_without_listener_exits_with_an_alert() {
         ["[{file}.main()] No enabled listener found (check for 'bind' directives) ! Exiting."]
     );
 }
+
+#[test]
+fn a_port_already_in_use_gives_haproxys_two_bind_alerts() {
+    let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = held.local_addr().unwrap().port();
+    let dir = TempDir::new();
+    let f = dir.write(
+        "busy.cfg",
+        &format!("{DEFAULTS}frontend fe\n    bind 127.0.0.1:{port}\n"),
+    );
+    let o = run(&["-db", "-f", f.to_str().unwrap()]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    let bin = binary_under_test();
+    let alerts: Vec<String> = alert_lines(&o.stderr, f.to_str())
+        .into_iter()
+        .map(|l| l.replace(&bin.display().to_string(), "{bin}"))
+        .collect();
+    assert_eq!(
+        alerts,
+        [
+            format!("Binding [{{file}}:7] for frontend fe: cannot bind socket (Address already in use) for [127.0.0.1:{port}]"),
+            "[{bin}.main()] Some protocols failed to start their listeners! Exiting.".to_string(),
+        ]
+    );
+}

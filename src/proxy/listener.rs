@@ -422,6 +422,7 @@ pub async fn start_with(config: &Config, hooks: &Hooks) -> Result<Started, Proxy
             let b_sem = sem(b.maxconn);
             for a in &b.addrs {
                 let l = bind_one(a, b, p.maxconn).map_err(|source| ProxyError::Bind {
+                    loc: b.loc.to_string(),
                     kind: p.kind.keyword(),
                     proxy: p.name.clone(),
                     addr: addr_text(a),
@@ -572,8 +573,7 @@ mod tests {
         };
         let e = start(&cfg).await.unwrap_err().to_string();
         assert!(
-            e.starts_with("Starting proxy bad: cannot bind socket [fd@987654]")
-                || e.contains("cannot bind socket [fd@987654]"),
+            e.contains("for listen bad: cannot bind socket (") && e.ends_with("for [fd@987654]"),
             "{e}"
         );
     }

@@ -53,9 +53,14 @@ pub enum Side {
 /// Errors of the proxy room.
 #[derive(Debug, thiserror::Error)]
 pub enum ProxyError {
-    /// Binding a listening address failed.
-    #[error("Starting {kind} {proxy}: cannot bind socket [{addr}]: {source}")]
+    /// Binding a listening address failed (worded as HAProxy 2.6's alert).
+    #[error(
+        "Binding [{loc}] for {kind} {proxy}: cannot bind socket ({}) for [{addr}]",
+        strerror(source)
+    )]
     Bind {
+        /// The `bind` line, `file:line`.
+        loc: String,
         /// `frontend` or `listen`.
         kind: &'static str,
         /// Proxy name.
@@ -107,4 +112,13 @@ pub enum ProxyError {
         /// The OS error.
         source: std::io::Error,
     },
+}
+
+/// The C library's text for an OS error (`strerror`), without Rust's ` (os error N)` suffix.
+pub fn strerror(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" (os error ") {
+        Some(i) => text.get(..i).unwrap_or(&text).to_string(),
+        None => text,
+    }
 }

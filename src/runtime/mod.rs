@@ -61,6 +61,19 @@ pub enum RunError {
     },
 }
 
+impl RunError {
+    /// The second alert HAProxy prints after some start-up errors, if any: after a failed
+    /// `bind`, "[prog.main()] Some protocols failed to start their listeners! Exiting.".
+    pub fn closing_alert(&self, program: &str) -> Option<String> {
+        match self {
+            RunError::Proxy(ProxyError::Bind { .. }) => Some(format!(
+                "[{program}.main()] Some protocols failed to start their listeners! Exiting."
+            )),
+            _ => None,
+        }
+    }
+}
+
 /// Number of worker threads: `nbthread`, else the number of cores.
 pub fn threads(config: &Config, opts: &RunOptions) -> usize {
     opts.nbthread
