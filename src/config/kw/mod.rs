@@ -216,6 +216,11 @@ pub fn parse_global_line(ctx: &mut GlobalCtx<'_>, line: &Line) {
         return;
     }
     let kw = line.keyword();
+    if let Some(extra) = global_extra_arg(line) {
+        let msg = format!("'{kw}' cannot handle unexpected argument '{extra}'.");
+        ctx.diags.alert(&line.loc, kw, msg);
+        return;
+    }
     if let Some(k) = entries().find(|k| is_global(k) && k.name == kw) {
         if let Parse::Global(f) = k.parse {
             f(ctx, line);
@@ -431,6 +436,72 @@ const PROXY_CANDIDATES: &[&str] = &[
     "usesrc",
     "error-log-format",
 ];
+
+/// The first word past what a global keyword takes, for HAProxy's `too_many_args()` check
+/// (made before the keyword reads its value).
+fn global_extra_arg(line: &Line) -> Option<&str> {
+    const NONE: &[&str] = &[
+        "daemon",
+        "quiet",
+        "noepoll",
+        "nopoll",
+        "nosplice",
+        "nogetaddrinfo",
+        "noreuseport",
+        "nokqueue",
+        "noevports",
+        "busy-polling",
+        "set-dumpable",
+        "strict-limits",
+        "zero-warning",
+        "insecure-fork-wanted",
+        "insecure-setuid-wanted",
+        "pp2-never-send-local",
+        "external-check",
+    ];
+    const ONE: &[&str] = &[
+        "pidfile",
+        "ulimit-n",
+        "chroot",
+        "user",
+        "group",
+        "uid",
+        "gid",
+        "node",
+        "nbthread",
+        "maxconn",
+        "master-worker",
+        "profiling.tasks",
+        "spread-checks",
+        "max-spread-checks",
+        "maxsslconn",
+        "maxconnrate",
+        "maxsessrate",
+        "maxsslrate",
+        "maxpipes",
+        "maxcomprate",
+        "maxcompcpuusage",
+        "maxzlibmem",
+        "log-tag",
+        "localpeer",
+        "fd-hard-limit",
+        "thread-groups",
+        "ssl-server-verify",
+        "ssl-default-bind-ciphers",
+        "tune.bufsize",
+        "tune.maxrewrite",
+        "tune.http.maxhdr",
+    ];
+    let kw = line.keyword();
+    let takes = if NONE.contains(&kw) {
+        0
+    } else if ONE.contains(&kw) {
+        1
+    } else {
+        return None;
+    };
+    line.word(takes + 1)
+}
 
 /// `unknown keyword 'x' in 'y' section[; did you mean 'z' maybe ?]`.
 pub fn unknown_msg<'a>(
