@@ -267,6 +267,13 @@ fn dispatch(ctx: &mut ProxyCtx<'_>, line: &Line) {
         ctx.alert(line, msg);
         return;
     };
+    if matches!(kw, "log-format" | "unique-id-format") {
+        // Checked before any capability warning, unlike the other keywords.
+        if let Some(msg) = proxy_extra_arg(line) {
+            ctx.alert(line, msg);
+            return;
+        }
+    }
     let chosen = std::iter::once(first)
         .chain(candidates)
         .find(|k| k.sections & bit != 0);
@@ -281,8 +288,30 @@ fn dispatch(ctx: &mut ProxyCtx<'_>, line: &Line) {
 }
 
 fn run(ctx: &mut ProxyCtx<'_>, k: &Keyword, line: &Line) {
+    if let Some(msg) = proxy_extra_arg(line) {
+        ctx.alert(line, msg);
+        return;
+    }
     if let Parse::Proxy(f) = k.parse {
         f(ctx, line);
+    }
+}
+
+/// HAProxy's `too_many_args()` checks of the one-argument proxy keywords, made once the
+/// keyword is known to apply to the section and before its value is read.
+fn proxy_extra_arg(line: &Line) -> Option<String> {
+    let kw = line.keyword();
+    let extra = line.word(2)?;
+    match kw {
+        "maxconn" | "mode" | "backlog" | "id" | "default_backend" | "monitor-uri" | "fullconn" => {
+            Some(format!(
+                "'{kw}' cannot handle unexpected argument '{extra}'."
+            ))
+        }
+        "log-format" | "unique-id-format" => Some(format!(
+            "{kw} expects only one argument, don't forget to escape spaces!"
+        )),
+        _ => None,
     }
 }
 
