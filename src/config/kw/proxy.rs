@@ -373,7 +373,7 @@ fn id(ctx: &mut ProxyCtx<'_>, line: &Line) {
         ctx.diags.global(crate::config::diag::Level::Alert, msg);
         return;
     };
-    let n = crate::config::units::atol(v);
+    let n = crate::config::units::atoi_int(v);
     if n <= 0 {
         let msg = format!("parsing [{}]: custom id has to be > 0.", line.loc);
         ctx.diags.global(crate::config::diag::Level::Alert, msg);
@@ -439,12 +439,13 @@ fn removed(ctx: &mut ProxyCtx<'_>, line: &Line, new: &str) {
 fn hash_balance_factor(ctx: &mut ProxyCtx<'_>, line: &Line) {
     match line.word(1) {
         Some(v) => {
-            let n = atou32(v);
+            // An `int` field: the low 32 bits of atol(); negative values are refused too.
+            let n = crate::config::units::atoi_int(v);
             if n != 0 && n <= 100 {
                 ctx.alert(line, "'hash-balance-factor' must be 0 or greater than 100.");
                 return;
             }
-            ctx.proxy.hash_balance_factor = n;
+            ctx.proxy.hash_balance_factor = u32::try_from(n).unwrap_or(0);
         }
         None => ctx.alert(line, "'hash-balance-factor' expects an integer argument."),
     }
