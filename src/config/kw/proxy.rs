@@ -22,6 +22,12 @@ macro_rules! p {
 /// The general proxy keywords.
 pub static KEYWORDS: &[Keyword] = &[
     p!("mode", PROXIES, mode),
+    p!("appsession", PROXIES, refused),
+    p!("block", PROXIES, refused),
+    p!("monitor-net", PROXIES, refused),
+    p!("usesrc", PROXIES, refused),
+    p!("transparent", PROXIES, transparent),
+    p!("dynamic-cookie-key", BE, dynamic_cookie_key),
     p!("default_backend", FE, default_backend),
     p!("use_backend", FE_ONLY, use_backend),
     p!("retries", BE, retries),
@@ -139,6 +145,50 @@ const MISSING_ARG: &[(&str, bool, &str)] = &[
     ("srvtcpka-intvl", false, "'srvtcpka-intvl' expects an integer value"),
     ("use-fcgi-app", false, "'use-fcgi-app' expects <name> as argument"),
 ];
+
+/// Keywords HAProxy 2.6 still recognises only to refuse them, with its own wording.
+fn refused(ctx: &mut ProxyCtx<'_>, line: &Line) {
+    let msg = match line.keyword() {
+        "appsession" => "'appsession' is not supported anymore since HAProxy 1.6.".to_string(),
+        "block" => "The 'block' directive is not supported anymore since HAProxy 2.1. Use 'http-request deny' which uses the exact same syntax.".to_string(),
+        "monitor-net" => format!(
+            "'monitor-net' doesn't exist anymore. Please use 'http-request return status 200 if {{ src {} }}' instead.",
+            line.word(1).unwrap_or("")
+        ),
+        _ => "'usesrc' only allowed after a 'source' statement.".to_string(),
+    };
+    ctx.alert(line, msg);
+}
+
+/// `transparent` (the pre-1.5 spelling of `option transparent`): takes no argument.
+fn transparent(ctx: &mut ProxyCtx<'_>, line: &Line) {
+    if let Some(extra) = line.word(1) {
+        ctx.alert(
+            line,
+            format!("'transparent' cannot handle unexpected argument '{extra}'."),
+        );
+        return;
+    }
+    ctx.proxy.other.push(RawRule {
+        loc: line.loc.clone(),
+        words: line.words.clone(),
+    });
+}
+
+/// `dynamic-cookie-key KEY`: kept, not active.
+fn dynamic_cookie_key(ctx: &mut ProxyCtx<'_>, line: &Line) {
+    if line.word(1).is_none() {
+        ctx.alert(
+            line,
+            "'dynamic-cookie-key' expects <secret_key> as argument.",
+        );
+        return;
+    }
+    ctx.proxy.other.push(RawRule {
+        loc: line.loc.clone(),
+        words: line.words.clone(),
+    });
+}
 
 fn keep(ctx: &mut ProxyCtx<'_>, line: &Line) {
     let kw = line.keyword();
