@@ -91,12 +91,12 @@ pub static KEYWORDS: &[Keyword] = &[
     p!("dispatch", super::BE_ONLY, keep),
     p!("max-session-srv-conns", FE, keep),
     p!("retry-on", BE, keep),
-    p!("clitcpka-cnt", FE, keep),
-    p!("clitcpka-idle", FE, keep),
-    p!("clitcpka-intvl", FE, keep),
-    p!("srvtcpka-cnt", BE, keep),
-    p!("srvtcpka-idle", BE, keep),
-    p!("srvtcpka-intvl", BE, keep),
+    p!("clitcpka-cnt", PROXIES, tcpka),
+    p!("clitcpka-idle", PROXIES, tcpka),
+    p!("clitcpka-intvl", PROXIES, tcpka),
+    p!("srvtcpka-cnt", PROXIES, tcpka),
+    p!("srvtcpka-idle", PROXIES, tcpka),
+    p!("srvtcpka-intvl", PROXIES, tcpka),
     p!("use-fcgi-app", BE_ONLY, keep),
     p!("hash-balance-factor", PROXIES, hash_balance_factor),
 ];
@@ -137,12 +137,6 @@ const MISSING_ARG: &[(&str, bool, &str)] = &[
     ("dispatch", false, "'dispatch' : '' resolves to an empty address (environment variable missing?)"),
     ("max-session-srv-conns", false, "'max-session-srv-conns' expects a number. Got no argument"),
     ("retry-on", false, "'retry-on' needs at least one keyword to specify when to retry"),
-    ("clitcpka-cnt", false, "'clitcpka-cnt' expects an integer value"),
-    ("clitcpka-idle", false, "'clitcpka-idle' expects an integer value"),
-    ("clitcpka-intvl", false, "'clitcpka-intvl' expects an integer value"),
-    ("srvtcpka-cnt", false, "'srvtcpka-cnt' expects an integer value"),
-    ("srvtcpka-idle", false, "'srvtcpka-idle' expects an integer value"),
-    ("srvtcpka-intvl", false, "'srvtcpka-intvl' expects an integer value"),
     ("use-fcgi-app", false, "'use-fcgi-app' expects <name> as argument"),
 ];
 
@@ -182,6 +176,56 @@ fn dynamic_cookie_key(ctx: &mut ProxyCtx<'_>, line: &Line) {
             line,
             "'dynamic-cookie-key' expects <secret_key> as argument.",
         );
+        return;
+    }
+    ctx.proxy.other.push(RawRule {
+        loc: line.loc.clone(),
+        words: line.words.clone(),
+    });
+}
+
+/// `clitcpka-*` / `srvtcpka-*`: registered keywords, so HAProxy reads the value first and
+/// only then warns (in its own wording) when the proxy lacks the side they apply to.
+fn tcpka(ctx: &mut ProxyCtx<'_>, line: &Line) {
+    let kw = line.keyword();
+    let Some(v) = line.word(1) else {
+        ctx.alert(line, format!("'{kw}' expects an integer value"));
+        return;
+    };
+    if kw.ends_with("-cnt") {
+        let body = v.strip_prefix(['-', '+']).unwrap_or(v);
+        if let Some(c) = body.chars().find(|c| !c.is_ascii_digit()) {
+            let msg = format!("'{kw}' : unexpected character '{c}' in integer value '{v}'");
+            ctx.alert(line, msg);
+            return;
+        }
+    } else {
+        use crate::config::units::{parse_time, time_error_msg, TimeError};
+        match parse_time(v) {
+            Ok(_) => {}
+            Err(TimeError::BadChar(c)) => {
+                let msg = format!("unexpected character '{c}' in argument to <{kw}>.\n");
+                ctx.alert(line, msg);
+                return;
+            }
+            Err(e) => {
+                ctx.alert(line, time_error_msg(e, v, kw));
+                return;
+            }
+        }
+    }
+    let (has, cap) = if kw.starts_with("cli") {
+        (ctx.has_fe(), "frontend")
+    } else {
+        (ctx.has_be(), "backend")
+    };
+    if !has {
+        let msg = format!(
+            "{kw} will be ignored because {} '{}' has no {cap} capability",
+            ctx.kind_word(),
+            ctx.proxy.name
+        );
+        ctx.warning(line, msg);
         return;
     }
     ctx.proxy.other.push(RawRule {
