@@ -44,7 +44,7 @@ pub static KEYWORDS: &[Keyword] = &[
     p!("clitimeout", PROXIES, |c, l| removed(c, l, "client")),
     p!("srvtimeout", PROXIES, |c, l| removed(c, l, "server")),
     // Kept verbatim, not active yet.
-    p!("capture", FE_ONLY, keep),
+    p!("capture", FE_ONLY, capture),
     p!("compression", PROXIES, keep),
     p!("stick-table", NO_DEFAULTS, keep),
     p!("stick", super::BE_ONLY, keep),
@@ -226,6 +226,43 @@ fn tcpka(ctx: &mut ProxyCtx<'_>, line: &Line) {
             ctx.proxy.name
         );
         ctx.warning(line, msg);
+        return;
+    }
+    ctx.proxy.other.push(RawRule {
+        loc: line.loc.clone(),
+        words: line.words.clone(),
+    });
+}
+
+/// `capture cookie NAME len N` and `capture request|response header NAME len N`: checked
+/// the way HAProxy 2.6 reads them, then kept (the capture itself is not implemented).
+fn capture(ctx: &mut ProxyCtx<'_>, line: &Line) {
+    let w = |i: usize| line.word(i).unwrap_or("");
+    let msg = match (w(1), w(2)) {
+        ("cookie", _) if w(4).is_empty() => {
+            Some("'capture' expects 'cookie' <cookie_name> 'len' <len>.".to_string())
+        }
+        ("cookie", _) => None,
+        (dir @ ("request" | "response"), "header") => {
+            if !w(6).is_empty() {
+                Some(format!(
+                    "'capture {dir}' cannot handle unexpected argument '{}'.",
+                    w(6)
+                ))
+            } else if w(3).is_empty() || w(4) != "len" || w(5).is_empty() {
+                Some(format!(
+                    "'capture {dir}' expects 'header' <header_name> 'len' <len>."
+                ))
+            } else {
+                None
+            }
+        }
+        _ => {
+            Some("'capture' expects 'cookie' or 'request header' or 'response header'.".to_string())
+        }
+    };
+    if let Some(msg) = msg {
+        ctx.alert(line, msg);
         return;
     }
     ctx.proxy.other.push(RawRule {
