@@ -75,10 +75,10 @@ pub static KEYWORDS: &[Keyword] = &[
         keep(c, l)
     }),
     p!("declare", FE_ONLY, keep),
-    p!("email-alert", PROXIES, keep),
-    p!("errorloc", PROXIES, keep),
-    p!("errorloc302", PROXIES, keep),
-    p!("errorloc303", PROXIES, keep),
+    p!("email-alert", PROXIES, email_alert),
+    p!("errorloc", PROXIES, errorloc),
+    p!("errorloc302", PROXIES, errorloc),
+    p!("errorloc303", PROXIES, errorloc),
     p!("errorfiles", PROXIES, keep),
     p!("http-error", PROXIES, keep),
     p!("external-check", BE, keep),
@@ -260,6 +260,51 @@ fn capture(ctx: &mut ProxyCtx<'_>, line: &Line) {
         _ => {
             Some("'capture' expects 'cookie' or 'request header' or 'response header'.".to_string())
         }
+    };
+    if let Some(msg) = msg {
+        ctx.alert(line, msg);
+        return;
+    }
+    ctx.proxy.other.push(RawRule {
+        loc: line.loc.clone(),
+        words: line.words.clone(),
+    });
+}
+
+/// `errorloc|errorloc302|errorloc303 CODE URL`: checked, then kept.
+fn errorloc(ctx: &mut ProxyCtx<'_>, line: &Line) {
+    let kw = line.keyword();
+    let (Some(code), Some(_)) = (line.word(1), line.word(2)) else {
+        ctx.alert(
+            line,
+            format!("{kw} : expects <status_code> and <url> as arguments.\n"),
+        );
+        return;
+    };
+    let status = crate::config::units::atoi_int(code);
+    let known = u16::try_from(status).is_ok_and(|s| super::errorfile::CODES.contains(&s));
+    if !known {
+        ctx.alert(line, format!("{kw} : status code '{status}' not handled."));
+        return;
+    }
+    ctx.proxy.other.push(RawRule {
+        loc: line.loc.clone(),
+        words: line.words.clone(),
+    });
+}
+
+/// `email-alert from|mailers|myhostname|to|level ...`: the sub-keyword is checked, the
+/// line kept (mail alerts are not sent).
+fn email_alert(ctx: &mut ProxyCtx<'_>, line: &Line) {
+    let msg = match line.word(1) {
+        None | Some("") => Some("missing argument after 'email-alert'.".to_string()),
+        Some("from" | "mailers" | "myhostname" | "to") => None,
+        Some("level") => {
+            let l = line.word(2).unwrap_or("");
+            (!super::log::LEVELS.contains(&l))
+                .then(|| format!("unknown log level 'level' after '{l}'"))
+        }
+        Some(other) => Some(format!("email-alert: unknown argument '{other}'.")),
     };
     if let Some(msg) = msg {
         ctx.alert(line, msg);
