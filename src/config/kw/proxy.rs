@@ -60,8 +60,8 @@ pub static KEYWORDS: &[Keyword] = &[
     p!("backlog", FE, keep),
     p!("rate-limit", FE, keep),
     p!("persist", PROXIES, keep),
-    p!("force-persist", NO_DEFAULTS, keep),
-    p!("ignore-persist", NO_DEFAULTS, keep),
+    p!("force-persist", NO_DEFAULTS, persist_rule),
+    p!("ignore-persist", NO_DEFAULTS, persist_rule),
     p!("use-server", super::BE_ONLY, keep),
     p!("server-template", super::BE_ONLY, keep),
     p!("redirect", NO_DEFAULTS, |c, l| {
@@ -314,6 +314,26 @@ fn email_alert(ctx: &mut ProxyCtx<'_>, line: &Line) {
         loc: line.loc.clone(),
         words: line.words.clone(),
     });
+}
+
+/// `force-persist|ignore-persist if|unless COND`: the condition keyword is required.
+fn persist_rule(ctx: &mut ProxyCtx<'_>, line: &Line) {
+    let kw = line.keyword();
+    if !ctx.has_be() {
+        // Registered for frontends too, as HAProxy reads them there after this warning.
+        let msg = format!(
+            "'{kw}' ignored because {} '{}' has no backend capability.",
+            ctx.kind_word(),
+            ctx.proxy.name
+        );
+        ctx.warning(line, msg);
+    }
+    if !matches!(line.word(1), Some("if" | "unless")) {
+        let msg = format!("'{kw}' requires either 'if' or 'unless' followed by a condition.");
+        ctx.alert(line, msg);
+        return;
+    }
+    keep(ctx, line);
 }
 
 fn keep(ctx: &mut ProxyCtx<'_>, line: &Line) {
