@@ -86,7 +86,7 @@ pub static KEYWORDS: &[Keyword] = &[
     p!("http-send-name-header", BE, keep),
     p!("load-server-state-from-file", BE, keep),
     p!("server-state-file-name", BE, keep),
-    p!("max-keep-alive-queue", BE, keep),
+    p!("max-keep-alive-queue", PROXIES, tcpka),
     p!("bind-process", PROXIES, keep),
     p!("dispatch", super::BE_ONLY, keep),
     p!("max-session-srv-conns", FE, keep),
@@ -133,7 +133,6 @@ const MISSING_ARG: &[(&str, bool, &str)] = &[
     ("external-check", false, "missing argument after 'external-check'."),
     ("http-send-name-header", false, "'http-send-name-header' requires a header string."),
     ("load-server-state-from-file", false, "'load-server-state-from-file' expects 'global', 'local' or 'none'. Got ''"),
-    ("max-keep-alive-queue", false, "'max-keep-alive-queue' expects expects an integer value (or -1 to disable)"),
     ("dispatch", false, "'dispatch' : '' resolves to an empty address (environment variable missing?)"),
     ("max-session-srv-conns", false, "'max-session-srv-conns' expects a number. Got no argument"),
     ("retry-on", false, "'retry-on' needs at least one keyword to specify when to retry"),
@@ -184,15 +183,21 @@ fn dynamic_cookie_key(ctx: &mut ProxyCtx<'_>, line: &Line) {
     });
 }
 
-/// `clitcpka-*` / `srvtcpka-*`: registered keywords, so HAProxy reads the value first and
-/// only then warns (in its own wording) when the proxy lacks the side they apply to.
+/// `clitcpka-*` / `srvtcpka-*` / `max-keep-alive-queue`: registered keywords, so HAProxy
+/// reads the value first and only then warns (in its own wording) when the proxy lacks
+/// the side they apply to.
 fn tcpka(ctx: &mut ProxyCtx<'_>, line: &Line) {
     let kw = line.keyword();
     let Some(v) = line.word(1) else {
-        ctx.alert(line, format!("'{kw}' expects an integer value"));
+        let msg = if kw == "max-keep-alive-queue" {
+            format!("'{kw}' expects expects an integer value (or -1 to disable)")
+        } else {
+            format!("'{kw}' expects an integer value")
+        };
+        ctx.alert(line, msg);
         return;
     };
-    if kw.ends_with("-cnt") {
+    if kw.ends_with("-cnt") || kw == "max-keep-alive-queue" {
         let body = v.strip_prefix(['-', '+']).unwrap_or(v);
         if let Some(c) = body.chars().find(|c| !c.is_ascii_digit()) {
             let msg = format!("'{kw}' : unexpected character '{c}' in integer value '{v}'");
