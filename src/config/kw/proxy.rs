@@ -58,8 +58,8 @@ pub static KEYWORDS: &[Keyword] = &[
     p!("error-log-format", FE, keep),
     p!("log-tag", PROXIES, keep),
     p!("backlog", FE, keep),
-    p!("rate-limit", FE, keep),
-    p!("persist", PROXIES, keep),
+    p!("rate-limit", PROXIES, rate_limit),
+    p!("persist", PROXIES, persist),
     p!("force-persist", NO_DEFAULTS, persist_rule),
     p!("ignore-persist", NO_DEFAULTS, persist_rule),
     p!("use-server", super::BE_ONLY, keep),
@@ -116,8 +116,6 @@ const MISSING_ARG: &[(&str, bool, &str)] = &[
     ("error-log-format", false, "error-log-format expects an argument."),
     ("log-tag", false, "'log-tag' expects a tag for use in syslog."),
     ("backlog", false, "'backlog' expects an integer argument."),
-    ("rate-limit", false, "'rate-limit' only supports 'sessions' (got '')"),
-    ("persist", false, "missing persist method."),
     ("force-persist", false, "'force-persist' requires either 'if' or 'unless' followed by a condition."),
     ("ignore-persist", false, "'ignore-persist' requires either 'if' or 'unless' followed by a condition."),
     ("use-server", false, "'use-server' expects a server name."),
@@ -336,6 +334,64 @@ fn persist_rule(ctx: &mut ProxyCtx<'_>, line: &Line) {
     if !matches!(line.word(1), Some("if" | "unless")) {
         let msg = format!("'{kw}' requires either 'if' or 'unless' followed by a condition.");
         ctx.alert(line, msg);
+        return;
+    }
+    keep(ctx, line);
+}
+
+/// `rate-limit sessions N`: read first, then HAProxy's own capability warning.
+fn rate_limit(ctx: &mut ProxyCtx<'_>, line: &Line) {
+    let what = line.word(1).unwrap_or("");
+    if what != "sessions" {
+        ctx.alert(
+            line,
+            format!("'rate-limit' only supports 'sessions' (got '{what}')"),
+        );
+        return;
+    }
+    let Some(v) = line.word(2) else {
+        let msg = "'rate-limit sessions' expects expects an integer value (in sessions/second)";
+        ctx.alert(line, msg);
+        return;
+    };
+    let body = v.strip_prefix(['-', '+']).unwrap_or(v);
+    if let Some(c) = body.chars().find(|c| !c.is_ascii_digit()) {
+        let msg =
+            format!("'rate-limit sessions' : unexpected character '{c}' in integer value '{v}'");
+        ctx.alert(line, msg);
+        return;
+    }
+    if !ctx.has_fe() {
+        let msg = format!(
+            "rate-limit sessions will be ignored because {} '{}' has no frontend capability",
+            ctx.kind_word(),
+            ctx.proxy.name
+        );
+        ctx.warning(line, msg);
+        return;
+    }
+    keep(ctx, line);
+}
+
+/// `persist rdp-cookie[(NAME)]`, the only persist method.
+fn persist(ctx: &mut ProxyCtx<'_>, line: &Line) {
+    let Some(method) = line.word(1) else {
+        ctx.alert(line, "missing persist method.");
+        return;
+    };
+    let Some(rest) = method.strip_prefix("rdp-cookie") else {
+        ctx.alert(line, "unknown persist method.");
+        return;
+    };
+    let named = rest
+        .strip_prefix('(')
+        .and_then(|r| r.find(')'))
+        .is_some_and(|end| end > 0);
+    if !rest.is_empty() && !named {
+        ctx.alert(
+            line,
+            "persist rdp-cookie(name)' requires an rdp cookie name.",
+        );
         return;
     }
     keep(ctx, line);
