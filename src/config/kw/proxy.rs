@@ -160,10 +160,7 @@ fn transparent(ctx: &mut ProxyCtx<'_>, line: &Line) {
         );
         return;
     }
-    ctx.proxy.other.push(RawRule {
-        loc: line.loc.clone(),
-        words: line.words.clone(),
-    });
+    ctx.proxy.other.push(raw(line));
 }
 
 /// `dynamic-cookie-key KEY`: kept, not active.
@@ -175,10 +172,7 @@ fn dynamic_cookie_key(ctx: &mut ProxyCtx<'_>, line: &Line) {
         );
         return;
     }
-    ctx.proxy.other.push(RawRule {
-        loc: line.loc.clone(),
-        words: line.words.clone(),
-    });
+    ctx.proxy.other.push(raw(line));
 }
 
 /// `clitcpka-*` / `srvtcpka-*` / `max-keep-alive-queue`: registered keywords, so HAProxy
@@ -196,9 +190,7 @@ fn tcpka(ctx: &mut ProxyCtx<'_>, line: &Line) {
         return;
     };
     if kw.ends_with("-cnt") || kw == "max-keep-alive-queue" {
-        let body = v.strip_prefix(['-', '+']).unwrap_or(v);
-        if let Some(c) = body.chars().find(|c| !c.is_ascii_digit()) {
-            let msg = format!("'{kw}' : unexpected character '{c}' in integer value '{v}'");
+        if let Some(msg) = bad_integer(kw, v) {
             ctx.alert(line, msg);
             return;
         }
@@ -231,10 +223,7 @@ fn tcpka(ctx: &mut ProxyCtx<'_>, line: &Line) {
         ctx.warning(line, msg);
         return;
     }
-    ctx.proxy.other.push(RawRule {
-        loc: line.loc.clone(),
-        words: line.words.clone(),
-    });
+    ctx.proxy.other.push(raw(line));
 }
 
 /// `capture cookie NAME len N` and `capture request|response header NAME len N`: checked
@@ -268,10 +257,7 @@ fn capture(ctx: &mut ProxyCtx<'_>, line: &Line) {
         ctx.alert(line, msg);
         return;
     }
-    ctx.proxy.other.push(RawRule {
-        loc: line.loc.clone(),
-        words: line.words.clone(),
-    });
+    ctx.proxy.other.push(raw(line));
 }
 
 /// `errorloc|errorloc302|errorloc303 CODE URL`: checked, then kept.
@@ -290,10 +276,7 @@ fn errorloc(ctx: &mut ProxyCtx<'_>, line: &Line) {
         ctx.alert(line, format!("{kw} : status code '{status}' not handled."));
         return;
     }
-    ctx.proxy.other.push(RawRule {
-        loc: line.loc.clone(),
-        words: line.words.clone(),
-    });
+    ctx.proxy.other.push(raw(line));
 }
 
 /// `email-alert from|mailers|myhostname|to|level ...`: the sub-keyword is checked, the
@@ -313,10 +296,7 @@ fn email_alert(ctx: &mut ProxyCtx<'_>, line: &Line) {
         ctx.alert(line, msg);
         return;
     }
-    ctx.proxy.other.push(RawRule {
-        loc: line.loc.clone(),
-        words: line.words.clone(),
-    });
+    ctx.proxy.other.push(raw(line));
 }
 
 /// `force-persist|ignore-persist if|unless COND`: the condition keyword is required.
@@ -354,10 +334,7 @@ fn rate_limit(ctx: &mut ProxyCtx<'_>, line: &Line) {
         ctx.alert(line, msg);
         return;
     };
-    let body = v.strip_prefix(['-', '+']).unwrap_or(v);
-    if let Some(c) = body.chars().find(|c| !c.is_ascii_digit()) {
-        let msg =
-            format!("'rate-limit sessions' : unexpected character '{c}' in integer value '{v}'");
+    if let Some(msg) = bad_integer("rate-limit sessions", v) {
         ctx.alert(line, msg);
         return;
     }
@@ -395,6 +372,23 @@ fn persist(ctx: &mut ProxyCtx<'_>, line: &Line) {
         return;
     }
     keep(ctx, line);
+}
+
+/// The line kept verbatim.
+fn raw(line: &Line) -> RawRule {
+    RawRule {
+        loc: line.loc.clone(),
+        words: line.words.clone(),
+    }
+}
+
+/// HAProxy's `strtol()` check of an integer value (a sign, then digits only).
+fn bad_integer(what: &str, v: &str) -> Option<String> {
+    let body = v.strip_prefix(['-', '+']).unwrap_or(v);
+    let c = body.chars().find(|c| !c.is_ascii_digit())?;
+    Some(format!(
+        "'{what}' : unexpected character '{c}' in integer value '{v}'"
+    ))
 }
 
 fn keep(ctx: &mut ProxyCtx<'_>, line: &Line) {
@@ -511,10 +505,7 @@ fn keep(ctx: &mut ProxyCtx<'_>, line: &Line) {
             return;
         }
     }
-    ctx.proxy.other.push(RawRule {
-        loc: line.loc.clone(),
-        words: line.words.clone(),
-    });
+    ctx.proxy.other.push(raw(line));
 }
 
 fn mode(ctx: &mut ProxyCtx<'_>, line: &Line) {
