@@ -370,4 +370,17 @@ mod tests {
         assert_eq!(s[1].from.as_deref(), Some("base"));
         assert_eq!(s[2].from.as_deref(), Some("base"));
     }
+
+    #[test]
+    fn a_proxy_header_with_extra_words_leaves_its_lines_without_a_proxy() {
+        let mut d = Diags::new();
+        let g = group_file(lines("frontend f :80\n mode http\nbackend b\n"), &mut d);
+        assert!(!g.aborted);
+        assert_eq!(g.sections.len(), 1);
+        assert_eq!(
+            d.render(1),
+            "[ALERT]    (1) : config : parsing [t.cfg:1] : please use the 'bind' keyword for listening addresses.\n\
+             [ALERT]    (1) : config : parsing [t.cfg:2] : 'listen' or 'defaults' expected.\n"
+        );
+    }
 }
