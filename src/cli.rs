@@ -329,7 +329,9 @@ fn copy_argv_ok(args: &[String]) -> bool {
     true
 }
 
-/// The canonical form clap reads (only produced by [`rewrite`]).
+/// The canonical form clap reads (only produced by [`rewrite`]). Paths are read as
+/// strings: clap's `PathBuf` parser refuses an empty value, which HAProxy accepts
+/// (`-f ''` is "Cannot open configuration file/directory").
 #[derive(Debug, Parser)]
 #[command(
     no_binary_name = true,
@@ -338,7 +340,7 @@ fn copy_argv_ok(args: &[String]) -> bool {
 )]
 struct Raw {
     #[arg(long = "f", allow_hyphen_values = true)]
-    files: Vec<PathBuf>,
+    files: Vec<String>,
     #[arg(long = "v", action = ArgAction::Count)]
     version: u8,
     #[arg(long = "vv", action = ArgAction::Count)]
@@ -362,7 +364,7 @@ struct Raw {
     #[arg(long = "Ws", action = ArgAction::Count)]
     systemd: u8,
     #[arg(long = "p", allow_hyphen_values = true)]
-    pidfile: Vec<PathBuf>,
+    pidfile: Vec<String>,
     #[arg(long = "sf", allow_hyphen_values = true)]
     sf: Vec<i32>,
     #[arg(long = "old-pids")]
@@ -374,11 +376,11 @@ struct Raw {
     #[arg(long = "m", allow_hyphen_values = true)]
     memmax: Vec<String>,
     #[arg(long = "C", allow_hyphen_values = true)]
-    chdir: Vec<PathBuf>,
+    chdir: Vec<String>,
     #[arg(long = "L", allow_hyphen_values = true)]
     localpeer: Vec<String>,
     #[arg(long = "x", allow_hyphen_values = true)]
-    unix_socket: Vec<PathBuf>,
+    unix_socket: Vec<String>,
     #[arg(long = "S", allow_hyphen_values = true)]
     master_cli: Vec<String>,
     #[arg(long = "de", action = ArgAction::Count)]
@@ -412,7 +414,7 @@ impl Raw {
         let last_num = |v: &[String]| v.last().map(|s| atol(s));
         Cli {
             progname,
-            config_files: self.files,
+            config_files: self.files.into_iter().map(PathBuf::from).collect(),
             info: if self.build_options > 0 {
                 Some(Info::BuildOptions)
             } else if self.version > 0 {
@@ -429,7 +431,7 @@ impl Raw {
             daemon: self.daemon > 0,
             master_worker: self.master_worker > 0 || self.systemd > 0,
             systemd: self.systemd > 0,
-            pidfile: self.pidfile.last().cloned(),
+            pidfile: self.pidfile.last().map(PathBuf::from),
             old_pids_action: self.old_pids_action.last().map(|a| {
                 if a == "t" {
                     OldPids::Terminate
@@ -441,9 +443,9 @@ impl Raw {
             maxconn: last_num(&self.maxconn),
             maxpconn: last_num(&self.maxpconn),
             memmax_mb: last_num(&self.memmax),
-            chdir: self.chdir.last().cloned(),
+            chdir: self.chdir.last().map(PathBuf::from),
             localpeer: self.localpeer.last().cloned(),
-            unix_socket: self.unix_socket.last().cloned(),
+            unix_socket: self.unix_socket.last().map(PathBuf::from),
             master_cli: self.master_cli,
             debug_flags: DebugFlags {
                 no_epoll: self.no_epoll > 0,

@@ -363,3 +363,15 @@ fn random_argument_vectors_never_panic_the_parser() {
         assert!(r.is_ok(), "cli::parse panicked on {argv:?}");
     }
 }
+
+#[test]
+fn an_empty_path_is_kept_for_haproxy_to_complain_about() {
+    let base = PathBuf::from("base.cfg");
+    let empty = PathBuf::from("");
+    assert_eq!(
+        ok(&["-c", "-f", ""]).config_files,
+        [base.clone(), empty.clone()]
+    );
+    assert_eq!(ok(&["-c", "--", ""]).config_files, [base, empty.clone()]);
+    assert_eq!(ok(&["-C", ""]).chdir, Some(empty));
+}

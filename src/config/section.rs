@@ -128,9 +128,19 @@ pub fn group(lines: Vec<Line>, diags: &mut Diags) -> Vec<Section> {
 pub fn group_file(lines: Vec<Line>, diags: &mut Diags) -> Grouped {
     let mut out = Grouped::default();
     let mut skipping = false;
+    let mut orphan = false;
     for line in lines {
         let kw = line.keyword();
         let Some(kind) = SectionKind::from_keyword(kw) else {
+            if orphan {
+                // HAProxy has no current proxy after such a header: every line says so.
+                let sink = match out.sections.last_mut() {
+                    Some(s) => &mut s.trailing,
+                    None => &mut *diags,
+                };
+                sink.alert(&line.loc, kw, "'listen' or 'defaults' expected.");
+                continue;
+            }
             if skipping {
                 continue;
             }
@@ -149,6 +159,7 @@ pub fn group_file(lines: Vec<Line>, diags: &mut Diags) -> Grouped {
         match header(kind, &line) {
             Ok(section) => {
                 skipping = false;
+                orphan = false;
                 out.sections.push(section);
             }
             Err(e) => {
@@ -156,7 +167,16 @@ pub fn group_file(lines: Vec<Line>, diags: &mut Diags) -> Grouped {
                     Some(s) => &mut s.trailing,
                     None => &mut *diags,
                 };
-                if e.bare {
+                orphan = e.orphan;
+                if e.orphan {
+                    // Possibly silent (a backend with extra words), possibly two alerts.
+                    for m in std::iter::once(e.msg)
+                        .chain(e.then)
+                        .filter(|m| !m.is_empty())
+                    {
+                        sink.alert(&line.loc, kw, m);
+                    }
+                } else if e.bare {
                     sink.global(
                         super::diag::Level::Alert,
                         format!("parsing [{}]: {}", line.loc, e.msg),
@@ -184,10 +204,33 @@ struct HeaderError {
     abort: bool,
     /// True when the message is printed as `parsing [f:l]: msg` (no space before ':').
     bare: bool,
+    /// True when HAProxy goes on without a current proxy, so that each following line of
+    /// the section is an alert.
+    orphan: bool,
+    /// A second alert HAProxy prints for the same header.
+    then: Option<String>,
 }
 
 fn herr(msg: String, abort: bool, bare: bool) -> HeaderError {
-    HeaderError { msg, abort, bare }
+    HeaderError {
+        msg,
+        abort,
+        bare,
+        orphan: false,
+        then: None,
+    }
+}
+
+/// A proxy header HAProxy refuses without stopping: `msg` may be empty (then nothing is
+/// printed for the header itself).
+fn orphan(msg: String) -> HeaderError {
+    HeaderError {
+        msg,
+        abort: false,
+        bare: false,
+        orphan: true,
+        then: None,
+    }
 }
 
 /// Parses a header line into an empty section.
@@ -229,11 +272,30 @@ fn header(kind: SectionKind, line: &Line) -> Result<Section, HeaderError> {
     if kind.is_proxy() {
         match (line.word(rest), line.word(rest + 1)) {
             (Some("from"), Some(d)) => from = Some(d.to_string()),
-            (Some("from"), None) => {
-                let msg = format!("'{kw}' expects the name of a defaults section after 'from'.");
-                return Err(herr(msg, true, false));
+            // `defaults from` alone: HAProxy reads an ordinary defaults section.
+            (Some("from"), None) if kind == SectionKind::Defaults => {}
+            (Some(_), _) if kind != SectionKind::Defaults => {
+                // `frontend|listen|backend NAME WORD` without `from DEFAULTS`.
+                let msg = match kind {
+                    SectionKind::Frontend | SectionKind::Listen => {
+                        "please use the 'bind' keyword for listening addresses.".to_string()
+                    }
+                    _ => String::new(),
+                };
+                return Err(orphan(msg));
             }
             _ => {}
+        }
+        if kind != SectionKind::Defaults {
+            if let Some(extra) = line.word(rest + 2) {
+                let msg = format!("'{kw}' cannot handle unexpected argument '{extra}'.");
+                let mut e = orphan(msg);
+                if matches!(kind, SectionKind::Frontend | SectionKind::Listen) {
+                    // HAProxy then also asks for `bind`, in a second alert.
+                    e.then = Some("please use the 'bind' keyword for listening addresses.".into());
+                }
+                return Err(e);
+            }
         }
     }
     Ok(Section {
@@ -307,5 +369,18 @@ mod tests {
         assert_eq!(s[1].name, None);
         assert_eq!(s[1].from.as_deref(), Some("base"));
         assert_eq!(s[2].from.as_deref(), Some("base"));
+    }
+
+    #[test]
+    fn a_proxy_header_with_extra_words_leaves_its_lines_without_a_proxy() {
+        let mut d = Diags::new();
+        let g = group_file(lines("frontend f :80\n mode http\nbackend b\n"), &mut d);
+        assert!(!g.aborted);
+        assert_eq!(g.sections.len(), 1);
+        assert_eq!(
+            d.render(1),
+            "[ALERT]    (1) : config : parsing [t.cfg:1] : please use the 'bind' keyword for listening addresses.\n\
+             [ALERT]    (1) : config : parsing [t.cfg:2] : 'listen' or 'defaults' expected.\n"
+        );
     }
 }

@@ -159,6 +159,29 @@ const MISSING_VALUE: &[(&str, &str)] = &[
     ("verify", "'verify' : missing verify method"),
 ];
 
+/// HAProxy's range checks of the numeric `bind` options `mss`, `id`, `nice` and `tcp-ut`
+/// (values read by `atoi()` into an `int`). The error is the text after the bind prefix.
+fn check_numeric_option(opt: &str, a: &str) -> Result<(), String> {
+    let n = i64::from(crate::config::units::atoi_int(a));
+    match opt {
+        "mss" if n == 0 || n.abs() > 65535 => {
+            Err("'mss' : expects an MSS with and absolute value between 1 and 65535".into())
+        }
+        "id" if n <= 0 => Err("'id' : custom id has to be > 0".into()),
+        "nice" if !(-1024..=1024).contains(&n) => Err(format!(
+            "'nice' : invalid value {n}, allowed range is -1024..1024"
+        )),
+        "tcp-ut" => match crate::config::units::parse_time(a) {
+            Ok(_) => Ok(()),
+            Err(e @ crate::config::units::TimeError::Overflow) => {
+                Err(crate::config::units::time_error_msg(e, a, "tcp-ut"))
+            }
+            Err(_) => Err("'tcp-ut' : expects a positive delay in milliseconds".into()),
+        },
+        _ => Ok(()),
+    }
+}
+
 /// An empty bind line at `loc` for the address text `text`.
 fn empty_bind(line: &Line, text: &str) -> Bind {
     Bind {
@@ -235,7 +258,15 @@ fn bind(ctx: &mut ProxyCtx<'_>, line: &Line) {
             }
             "alpn" => b.alpn = Some(a.to_string()),
             "name" => b.name = Some(a.to_string()),
-            "maxconn" => b.maxconn = Some(crate::config::units::atou32(a)),
+            "maxconn" => {
+                let n = crate::config::units::atoi_int(a);
+                if n < 0 {
+                    let msg = format!("{prefix} : 'maxconn' : invalid value {n}, must be >= 0");
+                    ctx.alert(line, msg);
+                    return;
+                }
+                b.maxconn = u32::try_from(n).ok();
+            }
             "accept-proxy" => b.accept_proxy = true,
             "transparent" => b.transparent = true,
             "v4v6" => b.v4v6 = true,
@@ -250,7 +281,22 @@ fn bind(ctx: &mut ProxyCtx<'_>, line: &Line) {
             },
             "user" | "group" | "uid" | "gid" => b.unix_owner = Some(a.to_string()),
             "interface" => b.interface = Some(a.to_string()),
-            "backlog" => b.backlog = Some(crate::config::units::atou32(a)),
+            "backlog" => {
+                let n = crate::config::units::atoi_int(a);
+                if n < 0 {
+                    let msg = format!("{prefix} : 'backlog' : invalid value {n}, must be > 0");
+                    ctx.alert(line, msg);
+                    return;
+                }
+                b.backlog = u32::try_from(n).ok();
+            }
+            "mss" | "id" | "nice" | "tcp-ut" => {
+                if let Err(tail) = check_numeric_option(opt, a) {
+                    ctx.alert(line, format!("{prefix} : {tail}"));
+                    return;
+                }
+                b.other.extend([opt.to_string(), a.to_string()]);
+            }
             _ => {
                 b.other.push(opt.to_string());
                 if nargs == 1 {

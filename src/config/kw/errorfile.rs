@@ -36,9 +36,10 @@ pub fn read_errorfile(line: &Line) -> Result<ErrorFile, String> {
     let (Some(code), Some(path)) = (line.word(1), line.word(2)) else {
         return Err("errorfile : expects <status_code> and <file> as arguments.\n".into());
     };
-    let status = crate::config::units::atol(code);
-    let Some(status) = u16::try_from(status).ok().filter(|s| CODES.contains(s)) else {
-        return Err(format!("errorfile : status code '{code}' not handled."));
+    let number = crate::config::units::atoi_int(code);
+    let Some(status) = u16::try_from(number).ok().filter(|s| CODES.contains(s)) else {
+        // HAProxy prints the number it read (`x` is 0), not the word.
+        return Err(format!("errorfile : status code '{number}' not handled."));
     };
     match std::fs::read(path) {
         Ok(content) => Ok(ErrorFile {

@@ -27,7 +27,13 @@ macro_rules! g {
 /// The `global` keywords of this file.
 pub static KEYWORDS: &[Keyword] = &[
     g!("daemon", |c, _| c.global.daemon = true),
-    g!("master-worker", |c, _| c.global.master_worker = true),
+    g!("master-worker", |c, l| match l.word(1) {
+        None | Some("no-exit-on-failure") => c.global.master_worker = true,
+        Some(_) => c.alert(
+            l,
+            "'master-worker' only supports 'no-exit-on-failure' option."
+        ),
+    }),
     g!("quiet", |c, _| c.global.quiet = true),
     g!("maxconn", maxconn),
     g!("nbthread", nbthread),
@@ -123,7 +129,6 @@ pub static KEYWORDS: &[Keyword] = &[
     g!("unix-bind", ignore),
     g!("pp2-never-send-local", ignore),
     g!("grace", ignore),
-    g!("debug", ignore),
     g!("fd-hard-limit", ignore),
     g!("httpclient.resolvers.id", ignore),
     g!("httpclient.resolvers.prefer", ignore),
@@ -175,7 +180,18 @@ fn lua_load(ctx: &mut GlobalCtx<'_>, line: &Line) {
 
 /// Keywords accepted and kept without effect; a missing argument gets HAProxy's alert.
 fn ignore(ctx: &mut GlobalCtx<'_>, line: &Line) {
-    if line.word(1).is_some() {
+    if let Some(v) = line.word(1) {
+        let n = crate::config::units::atol(v);
+        match line.keyword() {
+            "maxsslconn" if n < 0 => {
+                ctx.alert(line, "'maxsslconn' expects a positive numeric value.")
+            }
+            "maxcompcpuusage" if !(0..=100).contains(&n) => ctx.alert(
+                line,
+                "'maxcompcpuusage' expects an integer argument between 0 and 100.",
+            ),
+            _ => {}
+        }
         return;
     }
     let kw = line.keyword();
@@ -283,6 +299,19 @@ pub fn tune(ctx: &mut GlobalCtx<'_>, line: &Line) {
         let msg = super::unknown_msg(kw, "global", names);
         ctx.alert(line, msg);
         return;
+    }
+    if kw == "tune.http.maxhdr" {
+        let Some(v) = line.word(1) else {
+            ctx.alert(line, "'tune.http.maxhdr' expects an integer argument.");
+            return;
+        };
+        if !(1..=32767).contains(&crate::config::units::atol(v)) {
+            ctx.alert(
+                line,
+                "'tune.http.maxhdr' expects a numeric value between 1 and 32767",
+            );
+            return;
+        }
     }
     ctx.global
         .tunes

@@ -216,6 +216,11 @@ pub fn parse_global_line(ctx: &mut GlobalCtx<'_>, line: &Line) {
         return;
     }
     let kw = line.keyword();
+    if let Some(extra) = global_extra_arg(line) {
+        let msg = format!("'{kw}' cannot handle unexpected argument '{extra}'.");
+        ctx.diags.alert(&line.loc, kw, msg);
+        return;
+    }
     if let Some(k) = entries().find(|k| is_global(k) && k.name == kw) {
         if let Parse::Global(f) = k.parse {
             f(ctx, line);
@@ -262,6 +267,13 @@ fn dispatch(ctx: &mut ProxyCtx<'_>, line: &Line) {
         ctx.alert(line, msg);
         return;
     };
+    if matches!(kw, "log-format" | "unique-id-format") {
+        // Checked before any capability warning, unlike the other keywords.
+        if let Some(msg) = proxy_extra_arg(line) {
+            ctx.alert(line, msg);
+            return;
+        }
+    }
     let chosen = std::iter::once(first)
         .chain(candidates)
         .find(|k| k.sections & bit != 0);
@@ -276,8 +288,30 @@ fn dispatch(ctx: &mut ProxyCtx<'_>, line: &Line) {
 }
 
 fn run(ctx: &mut ProxyCtx<'_>, k: &Keyword, line: &Line) {
+    if let Some(msg) = proxy_extra_arg(line) {
+        ctx.alert(line, msg);
+        return;
+    }
     if let Parse::Proxy(f) = k.parse {
         f(ctx, line);
+    }
+}
+
+/// HAProxy's `too_many_args()` checks of the one-argument proxy keywords, made once the
+/// keyword is known to apply to the section and before its value is read.
+fn proxy_extra_arg(line: &Line) -> Option<String> {
+    let kw = line.keyword();
+    let extra = line.word(2)?;
+    match kw {
+        "maxconn" | "mode" | "backlog" | "id" | "default_backend" | "monitor-uri" | "fullconn" => {
+            Some(format!(
+                "'{kw}' cannot handle unexpected argument '{extra}'."
+            ))
+        }
+        "log-format" | "unique-id-format" => Some(format!(
+            "{kw} expects only one argument, don't forget to escape spaces!"
+        )),
+        _ => None,
     }
 }
 
@@ -431,6 +465,72 @@ const PROXY_CANDIDATES: &[&str] = &[
     "usesrc",
     "error-log-format",
 ];
+
+/// The first word past what a global keyword takes, for HAProxy's `too_many_args()` check
+/// (made before the keyword reads its value).
+fn global_extra_arg(line: &Line) -> Option<&str> {
+    const NONE: &[&str] = &[
+        "daemon",
+        "quiet",
+        "noepoll",
+        "nopoll",
+        "nosplice",
+        "nogetaddrinfo",
+        "noreuseport",
+        "nokqueue",
+        "noevports",
+        "busy-polling",
+        "set-dumpable",
+        "strict-limits",
+        "zero-warning",
+        "insecure-fork-wanted",
+        "insecure-setuid-wanted",
+        "pp2-never-send-local",
+        "external-check",
+    ];
+    const ONE: &[&str] = &[
+        "pidfile",
+        "ulimit-n",
+        "chroot",
+        "user",
+        "group",
+        "uid",
+        "gid",
+        "node",
+        "nbthread",
+        "maxconn",
+        "master-worker",
+        "profiling.tasks",
+        "spread-checks",
+        "max-spread-checks",
+        "maxsslconn",
+        "maxconnrate",
+        "maxsessrate",
+        "maxsslrate",
+        "maxpipes",
+        "maxcomprate",
+        "maxcompcpuusage",
+        "maxzlibmem",
+        "log-tag",
+        "localpeer",
+        "fd-hard-limit",
+        "thread-groups",
+        "ssl-server-verify",
+        "ssl-default-bind-ciphers",
+        "tune.bufsize",
+        "tune.maxrewrite",
+        "tune.http.maxhdr",
+    ];
+    let kw = line.keyword();
+    let takes = if NONE.contains(&kw) {
+        0
+    } else if ONE.contains(&kw) {
+        1
+    } else {
+        return None;
+    };
+    line.word(takes + 1)
+}
 
 /// `unknown keyword 'x' in 'y' section[; did you mean 'z' maybe ?]`.
 pub fn unknown_msg<'a>(

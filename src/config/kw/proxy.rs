@@ -22,6 +22,12 @@ macro_rules! p {
 /// The general proxy keywords.
 pub static KEYWORDS: &[Keyword] = &[
     p!("mode", PROXIES, mode),
+    p!("appsession", PROXIES, refused),
+    p!("block", PROXIES, refused),
+    p!("monitor-net", PROXIES, refused),
+    p!("usesrc", PROXIES, refused),
+    p!("transparent", PROXIES, transparent),
+    p!("dynamic-cookie-key", BE, dynamic_cookie_key),
     p!("default_backend", FE, default_backend),
     p!("use_backend", FE_ONLY, use_backend),
     p!("retries", BE, retries),
@@ -38,7 +44,7 @@ pub static KEYWORDS: &[Keyword] = &[
     p!("clitimeout", PROXIES, |c, l| removed(c, l, "client")),
     p!("srvtimeout", PROXIES, |c, l| removed(c, l, "server")),
     // Kept verbatim, not active yet.
-    p!("capture", FE_ONLY, keep),
+    p!("capture", FE_ONLY, capture),
     p!("compression", PROXIES, keep),
     p!("stick-table", NO_DEFAULTS, keep),
     p!("stick", super::BE_ONLY, keep),
@@ -52,10 +58,10 @@ pub static KEYWORDS: &[Keyword] = &[
     p!("error-log-format", FE, keep),
     p!("log-tag", PROXIES, keep),
     p!("backlog", FE, keep),
-    p!("rate-limit", FE, keep),
-    p!("persist", PROXIES, keep),
-    p!("force-persist", NO_DEFAULTS, keep),
-    p!("ignore-persist", NO_DEFAULTS, keep),
+    p!("rate-limit", PROXIES, rate_limit),
+    p!("persist", PROXIES, persist),
+    p!("force-persist", NO_DEFAULTS, persist_rule),
+    p!("ignore-persist", NO_DEFAULTS, persist_rule),
     p!("use-server", super::BE_ONLY, keep),
     p!("server-template", super::BE_ONLY, keep),
     p!("redirect", NO_DEFAULTS, |c, l| {
@@ -69,10 +75,10 @@ pub static KEYWORDS: &[Keyword] = &[
         keep(c, l)
     }),
     p!("declare", FE_ONLY, keep),
-    p!("email-alert", PROXIES, keep),
-    p!("errorloc", PROXIES, keep),
-    p!("errorloc302", PROXIES, keep),
-    p!("errorloc303", PROXIES, keep),
+    p!("email-alert", PROXIES, email_alert),
+    p!("errorloc", PROXIES, errorloc),
+    p!("errorloc302", PROXIES, errorloc),
+    p!("errorloc303", PROXIES, errorloc),
     p!("errorfiles", PROXIES, keep),
     p!("http-error", PROXIES, keep),
     p!("external-check", BE, keep),
@@ -80,17 +86,17 @@ pub static KEYWORDS: &[Keyword] = &[
     p!("http-send-name-header", BE, keep),
     p!("load-server-state-from-file", BE, keep),
     p!("server-state-file-name", BE, keep),
-    p!("max-keep-alive-queue", BE, keep),
+    p!("max-keep-alive-queue", PROXIES, tcpka),
     p!("bind-process", PROXIES, keep),
     p!("dispatch", super::BE_ONLY, keep),
     p!("max-session-srv-conns", FE, keep),
     p!("retry-on", BE, keep),
-    p!("clitcpka-cnt", FE, keep),
-    p!("clitcpka-idle", FE, keep),
-    p!("clitcpka-intvl", FE, keep),
-    p!("srvtcpka-cnt", BE, keep),
-    p!("srvtcpka-idle", BE, keep),
-    p!("srvtcpka-intvl", BE, keep),
+    p!("clitcpka-cnt", PROXIES, tcpka),
+    p!("clitcpka-idle", PROXIES, tcpka),
+    p!("clitcpka-intvl", PROXIES, tcpka),
+    p!("srvtcpka-cnt", PROXIES, tcpka),
+    p!("srvtcpka-idle", PROXIES, tcpka),
+    p!("srvtcpka-intvl", PROXIES, tcpka),
     p!("use-fcgi-app", BE_ONLY, keep),
     p!("hash-balance-factor", PROXIES, hash_balance_factor),
 ];
@@ -110,8 +116,6 @@ const MISSING_ARG: &[(&str, bool, &str)] = &[
     ("error-log-format", false, "error-log-format expects an argument."),
     ("log-tag", false, "'log-tag' expects a tag for use in syslog."),
     ("backlog", false, "'backlog' expects an integer argument."),
-    ("rate-limit", false, "'rate-limit' only supports 'sessions' (got '')"),
-    ("persist", false, "missing persist method."),
     ("force-persist", false, "'force-persist' requires either 'if' or 'unless' followed by a condition."),
     ("ignore-persist", false, "'ignore-persist' requires either 'if' or 'unless' followed by a condition."),
     ("use-server", false, "'use-server' expects a server name."),
@@ -127,18 +131,265 @@ const MISSING_ARG: &[(&str, bool, &str)] = &[
     ("external-check", false, "missing argument after 'external-check'."),
     ("http-send-name-header", false, "'http-send-name-header' requires a header string."),
     ("load-server-state-from-file", false, "'load-server-state-from-file' expects 'global', 'local' or 'none'. Got ''"),
-    ("max-keep-alive-queue", false, "'max-keep-alive-queue' expects expects an integer value (or -1 to disable)"),
     ("dispatch", false, "'dispatch' : '' resolves to an empty address (environment variable missing?)"),
     ("max-session-srv-conns", false, "'max-session-srv-conns' expects a number. Got no argument"),
     ("retry-on", false, "'retry-on' needs at least one keyword to specify when to retry"),
-    ("clitcpka-cnt", false, "'clitcpka-cnt' expects an integer value"),
-    ("clitcpka-idle", false, "'clitcpka-idle' expects an integer value"),
-    ("clitcpka-intvl", false, "'clitcpka-intvl' expects an integer value"),
-    ("srvtcpka-cnt", false, "'srvtcpka-cnt' expects an integer value"),
-    ("srvtcpka-idle", false, "'srvtcpka-idle' expects an integer value"),
-    ("srvtcpka-intvl", false, "'srvtcpka-intvl' expects an integer value"),
     ("use-fcgi-app", false, "'use-fcgi-app' expects <name> as argument"),
 ];
+
+/// Keywords HAProxy 2.6 still recognises only to refuse them, with its own wording.
+fn refused(ctx: &mut ProxyCtx<'_>, line: &Line) {
+    let msg = match line.keyword() {
+        "appsession" => "'appsession' is not supported anymore since HAProxy 1.6.".to_string(),
+        "block" => "The 'block' directive is not supported anymore since HAProxy 2.1. Use 'http-request deny' which uses the exact same syntax.".to_string(),
+        "monitor-net" => format!(
+            "'monitor-net' doesn't exist anymore. Please use 'http-request return status 200 if {{ src {} }}' instead.",
+            line.word(1).unwrap_or("")
+        ),
+        _ => "'usesrc' only allowed after a 'source' statement.".to_string(),
+    };
+    ctx.alert(line, msg);
+}
+
+/// `transparent` (the pre-1.5 spelling of `option transparent`): takes no argument.
+fn transparent(ctx: &mut ProxyCtx<'_>, line: &Line) {
+    if let Some(extra) = line.word(1) {
+        ctx.alert(
+            line,
+            format!("'transparent' cannot handle unexpected argument '{extra}'."),
+        );
+        return;
+    }
+    ctx.proxy.other.push(raw(line));
+}
+
+/// `dynamic-cookie-key KEY`: kept, not active.
+fn dynamic_cookie_key(ctx: &mut ProxyCtx<'_>, line: &Line) {
+    if line.word(1).is_none() {
+        ctx.alert(
+            line,
+            "'dynamic-cookie-key' expects <secret_key> as argument.",
+        );
+        return;
+    }
+    ctx.proxy.other.push(raw(line));
+}
+
+/// `clitcpka-*` / `srvtcpka-*` / `max-keep-alive-queue`: registered keywords, so HAProxy
+/// reads the value first and only then warns (in its own wording) when the proxy lacks
+/// the side they apply to.
+fn tcpka(ctx: &mut ProxyCtx<'_>, line: &Line) {
+    let kw = line.keyword();
+    let Some(v) = line.word(1) else {
+        let msg = if kw == "max-keep-alive-queue" {
+            format!("'{kw}' expects expects an integer value (or -1 to disable)")
+        } else {
+            format!("'{kw}' expects an integer value")
+        };
+        ctx.alert(line, msg);
+        return;
+    };
+    if kw.ends_with("-cnt") || kw == "max-keep-alive-queue" {
+        if let Some(msg) = bad_integer(kw, v) {
+            ctx.alert(line, msg);
+            return;
+        }
+    } else {
+        use crate::config::units::{parse_time, time_error_msg, TimeError};
+        match parse_time(v) {
+            Ok(_) => {}
+            Err(TimeError::BadChar(c)) => {
+                let msg = format!("unexpected character '{c}' in argument to <{kw}>.\n");
+                ctx.alert(line, msg);
+                return;
+            }
+            Err(e) => {
+                ctx.alert(line, time_error_msg(e, v, kw));
+                return;
+            }
+        }
+    }
+    let (has, cap) = if kw.starts_with("cli") {
+        (ctx.has_fe(), "frontend")
+    } else {
+        (ctx.has_be(), "backend")
+    };
+    if !has {
+        let msg = format!(
+            "{kw} will be ignored because {} '{}' has no {cap} capability",
+            ctx.kind_word(),
+            ctx.proxy.name
+        );
+        ctx.warning(line, msg);
+        return;
+    }
+    ctx.proxy.other.push(raw(line));
+}
+
+/// `capture cookie NAME len N` and `capture request|response header NAME len N`: checked
+/// the way HAProxy 2.6 reads them, then kept (the capture itself is not implemented).
+fn capture(ctx: &mut ProxyCtx<'_>, line: &Line) {
+    let w = |i: usize| line.word(i).unwrap_or("");
+    let msg = match (w(1), w(2)) {
+        ("cookie", _) if w(4).is_empty() => {
+            Some("'capture' expects 'cookie' <cookie_name> 'len' <len>.".to_string())
+        }
+        ("cookie", _) => None,
+        (dir @ ("request" | "response"), "header") => {
+            if !w(6).is_empty() {
+                Some(format!(
+                    "'capture {dir}' cannot handle unexpected argument '{}'.",
+                    w(6)
+                ))
+            } else if w(3).is_empty() || w(4) != "len" || w(5).is_empty() {
+                Some(format!(
+                    "'capture {dir}' expects 'header' <header_name> 'len' <len>."
+                ))
+            } else {
+                None
+            }
+        }
+        _ => {
+            Some("'capture' expects 'cookie' or 'request header' or 'response header'.".to_string())
+        }
+    };
+    if let Some(msg) = msg {
+        ctx.alert(line, msg);
+        return;
+    }
+    ctx.proxy.other.push(raw(line));
+}
+
+/// `errorloc|errorloc302|errorloc303 CODE URL`: checked, then kept.
+fn errorloc(ctx: &mut ProxyCtx<'_>, line: &Line) {
+    let kw = line.keyword();
+    let (Some(code), Some(_)) = (line.word(1), line.word(2)) else {
+        ctx.alert(
+            line,
+            format!("{kw} : expects <status_code> and <url> as arguments.\n"),
+        );
+        return;
+    };
+    let status = crate::config::units::atoi_int(code);
+    let known = u16::try_from(status).is_ok_and(|s| super::errorfile::CODES.contains(&s));
+    if !known {
+        ctx.alert(line, format!("{kw} : status code '{status}' not handled."));
+        return;
+    }
+    ctx.proxy.other.push(raw(line));
+}
+
+/// `email-alert from|mailers|myhostname|to|level ...`: the sub-keyword is checked, the
+/// line kept (mail alerts are not sent).
+fn email_alert(ctx: &mut ProxyCtx<'_>, line: &Line) {
+    let msg = match line.word(1) {
+        None | Some("") => Some("missing argument after 'email-alert'.".to_string()),
+        Some("from" | "mailers" | "myhostname" | "to") => None,
+        Some("level") => {
+            let l = line.word(2).unwrap_or("");
+            (!super::log::LEVELS.contains(&l))
+                .then(|| format!("unknown log level 'level' after '{l}'"))
+        }
+        Some(other) => Some(format!("email-alert: unknown argument '{other}'.")),
+    };
+    if let Some(msg) = msg {
+        ctx.alert(line, msg);
+        return;
+    }
+    ctx.proxy.other.push(raw(line));
+}
+
+/// `force-persist|ignore-persist if|unless COND`: the condition keyword is required.
+fn persist_rule(ctx: &mut ProxyCtx<'_>, line: &Line) {
+    let kw = line.keyword();
+    if !ctx.has_be() {
+        // Registered for frontends too, as HAProxy reads them there after this warning.
+        let msg = format!(
+            "'{kw}' ignored because {} '{}' has no backend capability.",
+            ctx.kind_word(),
+            ctx.proxy.name
+        );
+        ctx.warning(line, msg);
+    }
+    if !matches!(line.word(1), Some("if" | "unless")) {
+        let msg = format!("'{kw}' requires either 'if' or 'unless' followed by a condition.");
+        ctx.alert(line, msg);
+        return;
+    }
+    keep(ctx, line);
+}
+
+/// `rate-limit sessions N`: read first, then HAProxy's own capability warning.
+fn rate_limit(ctx: &mut ProxyCtx<'_>, line: &Line) {
+    let what = line.word(1).unwrap_or("");
+    if what != "sessions" {
+        ctx.alert(
+            line,
+            format!("'rate-limit' only supports 'sessions' (got '{what}')"),
+        );
+        return;
+    }
+    let Some(v) = line.word(2) else {
+        let msg = "'rate-limit sessions' expects expects an integer value (in sessions/second)";
+        ctx.alert(line, msg);
+        return;
+    };
+    if let Some(msg) = bad_integer("rate-limit sessions", v) {
+        ctx.alert(line, msg);
+        return;
+    }
+    if !ctx.has_fe() {
+        let msg = format!(
+            "rate-limit sessions will be ignored because {} '{}' has no frontend capability",
+            ctx.kind_word(),
+            ctx.proxy.name
+        );
+        ctx.warning(line, msg);
+        return;
+    }
+    keep(ctx, line);
+}
+
+/// `persist rdp-cookie[(NAME)]`, the only persist method.
+fn persist(ctx: &mut ProxyCtx<'_>, line: &Line) {
+    let Some(method) = line.word(1) else {
+        ctx.alert(line, "missing persist method.");
+        return;
+    };
+    let Some(rest) = method.strip_prefix("rdp-cookie") else {
+        ctx.alert(line, "unknown persist method.");
+        return;
+    };
+    let named = rest
+        .strip_prefix('(')
+        .and_then(|r| r.find(')'))
+        .is_some_and(|end| end > 0);
+    if !rest.is_empty() && !named {
+        ctx.alert(
+            line,
+            "persist rdp-cookie(name)' requires an rdp cookie name.",
+        );
+        return;
+    }
+    keep(ctx, line);
+}
+
+/// The line kept verbatim.
+fn raw(line: &Line) -> RawRule {
+    RawRule {
+        loc: line.loc.clone(),
+        words: line.words.clone(),
+    }
+}
+
+/// HAProxy's `strtol()` check of an integer value (a sign, then digits only).
+fn bad_integer(what: &str, v: &str) -> Option<String> {
+    let body = v.strip_prefix(['-', '+']).unwrap_or(v);
+    let c = body.chars().find(|c| !c.is_ascii_digit())?;
+    Some(format!(
+        "'{what}' : unexpected character '{c}' in integer value '{v}'"
+    ))
+}
 
 fn keep(ctx: &mut ProxyCtx<'_>, line: &Line) {
     let kw = line.keyword();
@@ -254,10 +505,7 @@ fn keep(ctx: &mut ProxyCtx<'_>, line: &Line) {
             return;
         }
     }
-    ctx.proxy.other.push(RawRule {
-        loc: line.loc.clone(),
-        words: line.words.clone(),
-    });
+    ctx.proxy.other.push(raw(line));
 }
 
 fn mode(ctx: &mut ProxyCtx<'_>, line: &Line) {
@@ -373,7 +621,7 @@ fn id(ctx: &mut ProxyCtx<'_>, line: &Line) {
         ctx.diags.global(crate::config::diag::Level::Alert, msg);
         return;
     };
-    let n = crate::config::units::atol(v);
+    let n = crate::config::units::atoi_int(v);
     if n <= 0 {
         let msg = format!("parsing [{}]: custom id has to be > 0.", line.loc);
         ctx.diags.global(crate::config::diag::Level::Alert, msg);
@@ -439,12 +687,13 @@ fn removed(ctx: &mut ProxyCtx<'_>, line: &Line, new: &str) {
 fn hash_balance_factor(ctx: &mut ProxyCtx<'_>, line: &Line) {
     match line.word(1) {
         Some(v) => {
-            let n = atou32(v);
+            // An `int` field: the low 32 bits of atol(); negative values are refused too.
+            let n = crate::config::units::atoi_int(v);
             if n != 0 && n <= 100 {
                 ctx.alert(line, "'hash-balance-factor' must be 0 or greater than 100.");
                 return;
             }
-            ctx.proxy.hash_balance_factor = n;
+            ctx.proxy.hash_balance_factor = u32::try_from(n).unwrap_or(0);
         }
         None => ctx.alert(line, "'hash-balance-factor' expects an integer argument."),
     }

@@ -448,7 +448,7 @@ pub fn parse_options(
             }
             "rise" | "fall" => {
                 need_int(opt)?;
-                let n = atol(v);
+                let n = crate::config::units::atoi_int(v);
                 if n <= 0 {
                     return Err(format!("'{opt}' has to be > 0.."));
                 }

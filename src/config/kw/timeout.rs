@@ -63,6 +63,11 @@ fn timeout(ctx: &mut ProxyCtx<'_>, line: &Line) {
             return;
         }
     };
+    if let Some(extra) = line.word(3) {
+        let msg = format!("'{keyword}' : unexpected extra argument '{extra}' after value '{arg}'.");
+        ctx.alert(line, msg);
+        return;
+    }
     *slot = Some(value);
     let missing = match side {
         Side::Fe if !has_fe => Some("frontend"),
