@@ -41,6 +41,20 @@
 //! | `errorfile` | `config/kw/errorfile.rs` |
 //! | `userlist` sections | `config/kw/userlist.rs` |
 //! | cross-checks after parsing | `config/validate.rs` |
+//!
+//! Where each keyword takes effect at run time:
+//!
+//! | Behaviour | File |
+//! |---|---|
+//! | `bind` sockets, `fd@N`, unix sockets, `maxconn` (global, frontend, bind), `accept-proxy` | `proxy/listener.rs`, `proxy/proxy_protocol.rs` |
+//! | `mode tcp`, `timeout tunnel`, `tcp-request` | `proxy/tcp.rs`, `proxy/inspect.rs` |
+//! | `mode http`, `option httpclose/http-server-close/http-keep-alive/forwardfor`, `http-reuse`, 400/408/502/503/504 | `proxy/http.rs` |
+//! | `http-request` / `http-response` actions | `proxy/http_rules.rs`, conditions in `proxy/acl.rs` |
+//! | `errorfile`, built-in pages | `proxy/errorfile.rs` (pages in `errorfiles/`) |
+//! | `server` `weight`/`maxconn`, queue and `timeout queue`, `retries`, `option redispatch` | `proxy/backend.rs` |
+//! | `balance roundrobin` / `static-rr` / `leastconn` / `first` / `random` | `balance/{roundrobin,static_rr,leastconn,first,random}.rs` |
+//! | `balance source/uri/url_param/hdr/rdp-cookie/hash`, `hash-type` | `balance/{key,hash,chash}.rs` |
+//! | `nbthread`, signals, `daemon`/`-D`, `pidfile` | `runtime/mod.rs`, `runtime/daemon.rs` |
 
 pub mod balance;
 pub mod check;
