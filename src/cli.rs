@@ -7,7 +7,7 @@
 //!
 //! HAProxy reads its flags by their first letters (`-vfoo` is `-v`, `-dX` for an unknown
 //! `X` is `-d`, `-fX FILE` takes `FILE`) and `-sf`/`-st` take PIDs up to the next option.
-//! clap cannot parse multi-character short flags (clap-rs/clap#1201), so [`rewrite`] first
+//! clap cannot parse multi-character short flags (clap-rs/clap#1201), so `rewrite` first
 //! turns argv into canonical long options following HAProxy's rules, then clap (derive)
 //! reads those. Errors carry HAProxy's wording; a usage error displays HAProxy's usage.
 //!
@@ -329,7 +329,7 @@ fn copy_argv_ok(args: &[String]) -> bool {
     true
 }
 
-/// The canonical form clap reads (only produced by [`rewrite`]). Paths are read as
+/// The canonical form clap reads (only produced by `rewrite`). Paths are read as
 /// strings: clap's `PathBuf` parser refuses an empty value, which HAProxy accepts
 /// (`-f ''` is "Cannot open configuration file/directory").
 #[derive(Debug, Parser)]
@@ -465,7 +465,7 @@ impl Raw {
     }
 }
 
-/// Why [`rewrite`] refused the command line.
+/// Why `rewrite` refused the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Rewrite {
     /// Print the usage, after this ALERT if any.
