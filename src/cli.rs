@@ -621,5 +621,7 @@ fn atol(s: &str) -> i64 {
     }
 }
 
+pub mod report;
+
 #[cfg(test)]
 mod tests;
