@@ -283,73 +283,6 @@ mod tests {
         );
     }
 
-    /// HAProxy 2.6's `common_kw_list` for proxy sections, in its order, plus "timeout"
-    /// (a registered keyword).
-    const LISTEN_COMMON: &[&str] = &[
-        "timeout",
-        "listen",
-        "frontend",
-        "backend",
-        "defaults",
-        "server",
-        "default-server",
-        "server-template",
-        "bind",
-        "monitor-net",
-        "monitor-uri",
-        "mode",
-        "id",
-        "description",
-        "disabled",
-        "enabled",
-        "acl",
-        "dynamic-cookie-key",
-        "cookie",
-        "email-alert",
-        "persist",
-        "appsession",
-        "load-server-state-from-file",
-        "server-state-file-name",
-        "max-session-srv-conns",
-        "capture",
-        "retries",
-        "http-request",
-        "http-response",
-        "http-after-response",
-        "http-send-name-header",
-        "block",
-        "redirect",
-        "use_backend",
-        "use-server",
-        "force-persist",
-        "ignore-persist",
-        "force-persist",
-        "stick-table",
-        "stick",
-        "stats",
-        "option",
-        "default_backend",
-        "http-reuse",
-        "monitor",
-        "transparent",
-        "maxconn",
-        "backlog",
-        "fullconn",
-        "dispatch",
-        "balance",
-        "hash-type",
-        "hash-balance-factor",
-        "unique-id-format",
-        "unique-id-header",
-        "log-format",
-        "log-format-sd",
-        "log-tag",
-        "log",
-        "source",
-        "usesrc",
-        "error-log-format",
-    ];
-
     #[test]
     fn close_misspellings_are_suggested() {
         assert_eq!(
@@ -375,7 +308,7 @@ mod tests {
         ];
         for (word, want) in cases {
             assert_eq!(
-                did_you_mean(word, LISTEN_COMMON.iter().copied()),
+                did_you_mean(word, crate::config::kw::PROXY_CANDIDATES.iter().copied()),
                 want,
                 "{word}"
             );

@@ -21,25 +21,9 @@ pub const T: Duration = Duration::from_secs(5);
 
 /// A `bind 127.0.0.1:0` line.
 pub fn bind_any() -> Bind {
-    Bind {
-        loc: Loc::new("t.cfg", 1),
-        text: "127.0.0.1:0".into(),
-        addrs: vec![BindAddr::Inet("127.0.0.1:0".parse().unwrap())],
-        ssl: false,
-        crts: Vec::new(),
-        alpn: None,
-        name: None,
-        maxconn: None,
-        accept_proxy: false,
-        transparent: false,
-        v4v6: false,
-        v6only: false,
-        unix_mode: None,
-        unix_owner: None,
-        interface: None,
-        backlog: None,
-        other: Vec::new(),
-    }
+    let mut b = Bind::new(Loc::new("t.cfg", 1), "127.0.0.1:0");
+    b.addrs = vec![BindAddr::Inet("127.0.0.1:0".parse().unwrap())];
+    b
 }
 
 /// A `server NAME ADDR` line.

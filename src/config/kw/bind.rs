@@ -184,25 +184,7 @@ fn check_numeric_option(opt: &str, a: &str) -> Result<(), String> {
 
 /// An empty bind line at `loc` for the address text `text`.
 fn empty_bind(line: &Line, text: &str) -> Bind {
-    Bind {
-        loc: line.loc.clone(),
-        text: text.to_string(),
-        addrs: Vec::new(),
-        ssl: false,
-        crts: Vec::new(),
-        alpn: None,
-        name: None,
-        maxconn: None,
-        accept_proxy: false,
-        transparent: false,
-        v4v6: false,
-        v6only: false,
-        unix_mode: None,
-        unix_owner: None,
-        interface: None,
-        backlog: None,
-        other: Vec::new(),
-    }
+    Bind::new(line.loc.clone(), text)
 }
 
 fn bind(ctx: &mut ProxyCtx<'_>, line: &Line) {

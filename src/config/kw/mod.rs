@@ -374,7 +374,7 @@ fn misplaced(ctx: &mut ProxyCtx<'_>, line: &Line, allowed: Sections) -> bool {
 
 /// The words HAProxy 2.6 proposes for a misspelled proxy keyword, in its order: the
 /// registered `listen` keywords (`haproxy -dKcfg`), then its `common_kw_list`.
-const PROXY_CANDIDATES: &[&str] = &[
+pub(crate) const PROXY_CANDIDATES: &[&str] = &[
     "clitcpka-cnt",
     "clitcpka-idle",
     "clitcpka-intvl",

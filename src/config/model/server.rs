@@ -43,6 +43,31 @@ pub struct Bind {
     pub other: Vec<String>,
 }
 
+impl Bind {
+    /// A `bind` line at `loc` for the address text `text`, with no address and no option yet.
+    pub fn new(loc: Loc, text: impl Into<String>) -> Self {
+        Bind {
+            loc,
+            text: text.into(),
+            addrs: Vec::new(),
+            ssl: false,
+            crts: Vec::new(),
+            alpn: None,
+            name: None,
+            maxconn: None,
+            accept_proxy: false,
+            transparent: false,
+            v4v6: false,
+            v6only: false,
+            unix_mode: None,
+            unix_owner: None,
+            interface: None,
+            backlog: None,
+            other: Vec::new(),
+        }
+    }
+}
+
 /// One listening address of a `bind` line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BindAddr {
