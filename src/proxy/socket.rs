@@ -253,6 +253,21 @@ impl<S> IdleIo<S> {
             }
         }
     }
+
+    /// What an I/O poll of the inner stream becomes: progress re-arms the idle clock, a
+    /// pending poll checks it.
+    fn settle<T>(&mut self, cx: &mut Context<'_>, p: Poll<io::Result<T>>) -> Poll<io::Result<T>> {
+        match p {
+            Poll::Ready(r) => {
+                self.touch();
+                Poll::Ready(r)
+            }
+            Poll::Pending => match self.check(cx) {
+                Ok(()) => Poll::Pending,
+                Err(e) => Poll::Ready(Err(e)),
+            },
+        }
+    }
 }
 
 impl<S: AsyncRead + Unpin> AsyncRead for IdleIo<S> {
@@ -262,32 +277,16 @@ impl<S: AsyncRead + Unpin> AsyncRead for IdleIo<S> {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let me = self.get_mut();
-        match Pin::new(&mut me.inner).poll_read(cx, buf) {
-            Poll::Ready(r) => {
-                me.touch();
-                Poll::Ready(r)
-            }
-            Poll::Pending => match me.check(cx) {
-                Ok(()) => Poll::Pending,
-                Err(e) => Poll::Ready(Err(e)),
-            },
-        }
+        let p = Pin::new(&mut me.inner).poll_read(cx, buf);
+        me.settle(cx, p)
     }
 }
 
 impl<S: AsyncWrite + Unpin> AsyncWrite for IdleIo<S> {
     fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, b: &[u8]) -> Poll<io::Result<usize>> {
         let me = self.get_mut();
-        match Pin::new(&mut me.inner).poll_write(cx, b) {
-            Poll::Ready(r) => {
-                me.touch();
-                Poll::Ready(r)
-            }
-            Poll::Pending => match me.check(cx) {
-                Ok(()) => Poll::Pending,
-                Err(e) => Poll::Ready(Err(e)),
-            },
-        }
+        let p = Pin::new(&mut me.inner).poll_write(cx, b);
+        me.settle(cx, p)
     }
     fn poll_write_vectored(
         self: Pin<&mut Self>,
@@ -295,16 +294,8 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for IdleIo<S> {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let me = self.get_mut();
-        match Pin::new(&mut me.inner).poll_write_vectored(cx, bufs) {
-            Poll::Ready(r) => {
-                me.touch();
-                Poll::Ready(r)
-            }
-            Poll::Pending => match me.check(cx) {
-                Ok(()) => Poll::Pending,
-                Err(e) => Poll::Ready(Err(e)),
-            },
-        }
+        let p = Pin::new(&mut me.inner).poll_write_vectored(cx, bufs);
+        me.settle(cx, p)
     }
     fn is_write_vectored(&self) -> bool {
         self.inner.is_write_vectored()
