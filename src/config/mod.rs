@@ -301,6 +301,30 @@ fn ring_checks(s: &Section, diags: &mut Diags) {
     }
 }
 
+/// Feeds a section's lines to its parser with HAProxy's bookkeeping around each one: held-back
+/// lexer messages first, then the "too many fatal errors" cut-off, then counting the lines that
+/// raised an alert. Stops at a parser's abort; true when the cut-off stopped the reading.
+fn each_line(
+    pending: &mut std::collections::VecDeque<diag::Diag>,
+    fatal: &mut usize,
+    ctx: &mut impl kw::LineCtx,
+    lines: &[lexer::Line],
+) -> bool {
+    for line in lines {
+        flush_pending(pending, ctx.diags(), line.loc.line);
+        if too_many(fatal, ctx.diags(), &line.loc) {
+            return true;
+        }
+        let before = alerts(ctx.diags());
+        ctx.parse_line(line);
+        *fatal += usize::from(alerts(ctx.diags()) > before);
+        if ctx.aborted() {
+            break;
+        }
+    }
+    false
+}
+
 /// Number of alerts recorded so far.
 fn alerts(d: &Diags) -> usize {
     d.list.iter().filter(|x| x.level == Level::Alert).count()
@@ -334,19 +358,8 @@ impl Builder {
                     diags: &mut self.diags,
                     abort: false,
                 };
-                for line in &s.lines {
-                    flush_pending(&mut self.pending, ctx.diags, line.loc.line);
-                    if too_many(&mut self.fatal, ctx.diags, &line.loc) {
-                        self.stopped = true;
-                        break;
-                    }
-                    let before = alerts(ctx.diags);
-                    kw::parse_global_line(&mut ctx, line);
-                    self.fatal += usize::from(alerts(ctx.diags) > before);
-                    if ctx.abort {
-                        break;
-                    }
-                }
+                let (pending, fatal) = (&mut self.pending, &mut self.fatal);
+                self.stopped |= each_line(pending, fatal, &mut ctx, &s.lines);
                 self.aborted |= ctx.abort;
             }
             SectionKind::Defaults
@@ -467,19 +480,8 @@ impl Builder {
             abort: false,
             open_failed: false,
         };
-        for line in &s.lines {
-            flush_pending(&mut self.pending, ctx.diags, line.loc.line);
-            if too_many(&mut self.fatal, ctx.diags, &line.loc) {
-                self.stopped = true;
-                break;
-            }
-            let before = alerts(ctx.diags);
-            kw::parse_proxy_line(&mut ctx, line);
-            self.fatal += usize::from(alerts(ctx.diags) > before);
-            if ctx.abort {
-                break;
-            }
-        }
+        let (pending, fatal) = (&mut self.pending, &mut self.fatal);
+        self.stopped |= each_line(pending, fatal, &mut ctx, &s.lines);
         let (abort, open_failed) = (ctx.abort, ctx.open_failed);
         if open_failed {
             let file = line_file(&s.loc);

@@ -192,6 +192,41 @@ fn is_global(k: &Keyword) -> bool {
     matches!(k.parse, Parse::Global(_))
 }
 
+/// A section parser's context, as seen by the line loop of `config::load` (which adds
+/// HAProxy's bookkeeping around each line).
+pub trait LineCtx {
+    /// Where messages go.
+    fn diags(&mut self) -> &mut Diags;
+    /// Parses one line of the section.
+    fn parse_line(&mut self, line: &Line);
+    /// True once a parser asked to stop reading (HAProxy's `ERR_ABORT`).
+    fn aborted(&self) -> bool;
+}
+
+impl LineCtx for GlobalCtx<'_> {
+    fn diags(&mut self) -> &mut Diags {
+        self.diags
+    }
+    fn parse_line(&mut self, line: &Line) {
+        parse_global_line(self, line);
+    }
+    fn aborted(&self) -> bool {
+        self.abort
+    }
+}
+
+impl LineCtx for ProxyCtx<'_> {
+    fn diags(&mut self) -> &mut Diags {
+        self.diags
+    }
+    fn parse_line(&mut self, line: &Line) {
+        parse_proxy_line(self, line);
+    }
+    fn aborted(&self) -> bool {
+        self.abort
+    }
+}
+
 /// Parses one line of the `global` section.
 pub fn parse_global_line(ctx: &mut GlobalCtx<'_>, line: &Line) {
     let first = line.keyword();
