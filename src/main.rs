@@ -69,6 +69,7 @@ fn start() -> u8 {
     }
     let daemon = (cli.daemon || loaded.config.global.daemon) && !cli.foreground && !cli.debug;
     let mut config = loaded.config;
+    apply_limits(&mut config, cli.maxconn, cli.maxpconn);
     // HAProxy writes the pidfile only when it detaches (or in master-worker mode).
     let pidfile = cli
         .pidfile
@@ -110,6 +111,20 @@ fn start() -> u8 {
                 report::alert(&more);
             }
             1
+        }
+    }
+}
+
+/// `-n N` overrides the global `maxconn`; `-N N` is the `maxconn` of every frontend that sets
+/// none (HAProxy's `cfg_maxconn` and `cfg_maxpconn`).
+fn apply_limits(config: &mut config::model::Config, n: Option<i64>, per_proxy: Option<i64>) {
+    let positive = |v: Option<i64>| v.and_then(|v| u32::try_from(v).ok()).filter(|v| *v > 0);
+    if let Some(n) = positive(n) {
+        config.global.maxconn = Some(n);
+    }
+    if let Some(n) = positive(per_proxy) {
+        for p in config.proxies.iter_mut().filter(|p| p.cap.frontend) {
+            p.maxconn.get_or_insert(n);
         }
     }
 }

@@ -291,3 +291,36 @@ fn a_port_already_in_use_gives_haproxys_two_bind_alerts() {
         ]
     );
 }
+
+/// `-N 1`: a frontend without its own `maxconn` serves one connection at a time; the second
+/// one is echoed only once the first ends.
+#[test]
+fn dash_capital_n_is_the_maxconn_of_frontends_that_set_none() {
+    use std::io::{Read, Write};
+    let echo = Origin::tcp_echo();
+    let cfg = format!(
+        "defaults\n    mode tcp\n    timeout connect 2s\n    timeout client 5s\n    timeout server 5s\nlisten l\n    bind @@fe\n    server e1 {}\n",
+        echo.addr()
+    );
+    let h = Haproxy::start_bin_args(&binary_under_test(), &cfg, &["-N", "1"]).unwrap();
+    let connect = || {
+        let c = std::net::TcpStream::connect_timeout(&h.addr("fe"), WAIT).unwrap();
+        c.set_read_timeout(Some(std::time::Duration::from_millis(300)))
+            .unwrap();
+        c
+    };
+    let mut first = connect();
+    first.write_all(b"a").unwrap();
+    let mut one = [0u8; 1];
+    first.read_exact(&mut one).unwrap();
+    let mut second = connect();
+    second.write_all(b"b").unwrap();
+    assert!(
+        second.read_exact(&mut one).is_err(),
+        "the second connection was served while the first one held the only slot"
+    );
+    drop(first);
+    second.set_read_timeout(Some(WAIT)).unwrap();
+    second.read_exact(&mut one).unwrap();
+    assert_eq!(&one, b"b");
+}
