@@ -3,12 +3,13 @@
 //! # Layout
 //!
 //! Dependencies point down only:
-//! `main -> cli, runtime -> proxy -> {balance, persist, check, stats, tls, log} -> config::model`.
+//! `main -> cli, runtime -> proxy -> {check, stats, persist, tls, log} -> server -> balance -> config::model`.
 //!
 //! | Room | Job |
 //! |---|---|
 //! | [`cli`] | HAProxy's command line (`-f -c -D -db -p -sf -st -W -Ws -q -v -vv ...`) |
 //! | [`config`] | `haproxy.cfg` to a typed model; diagnostics like `haproxy -c` |
+//! | [`server`] | the runtime servers of each backend: state, weights, slots, queues, counters |
 //! | [`balance`] | `balance` algorithms, pure |
 //! | [`persist`] | `cookie` persistence |
 //! | [`check`] | health checks |
@@ -51,7 +52,8 @@
 //! | `mode http`, `option httpclose/http-server-close/http-keep-alive/forwardfor`, `http-reuse`, 400/408/502/503/504 | `proxy/http.rs` |
 //! | `http-request` / `http-response` actions | `proxy/http_rules.rs`, conditions in `proxy/acl.rs` |
 //! | `errorfile`, built-in pages | `proxy/errorfile.rs` (pages in `errorfiles/`) |
-//! | `server` `weight`/`maxconn`, queue and `timeout queue`, `retries`, `option redispatch` | `proxy/backend.rs` |
+//! | `server` `weight`/`maxconn`/`minconn`/`maxqueue`/`backup`/`disabled`/`slowstart`/`track`/`on-marked-*`, `fullconn`, `option allbackups/persist`, the backend and per-server queues, `timeout queue` | `server/farm.rs`, `server/state.rs` |
+//! | `retries`, `option redispatch`, the idle server connection pool | `proxy/backend.rs` |
 //! | `balance roundrobin` / `static-rr` / `leastconn` / `first` / `random` | `balance/{roundrobin,static_rr,leastconn,first,random}.rs` |
 //! | `balance source/uri/url_param/hdr/rdp-cookie/hash`, `hash-type` | `balance/{key,hash,chash}.rs` |
 //! | `nbthread`, signals, `daemon`/`-D`, `pidfile` | `runtime/mod.rs`, `runtime/daemon.rs` |
@@ -64,5 +66,6 @@ pub mod log;
 pub mod persist;
 pub mod proxy;
 pub mod runtime;
+pub mod server;
 pub mod stats;
 pub mod tls;

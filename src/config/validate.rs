@@ -102,8 +102,7 @@ fn check_ports(config: &Config, diags: &mut Diags) {
     }
     for p in config.proxies.iter().filter(|p| !p.disabled) {
         for s in &p.servers {
-            let track = s.params.other.iter().position(|o| o == "track");
-            if let Some(target) = track.and_then(|i| s.params.other.get(i + 1)) {
+            if let Some(target) = &s.params.track {
                 let (px, srv) = match target.split_once('/') {
                     Some((px, srv)) => (px, srv),
                     None => (p.name.as_str(), target.as_str()),
@@ -114,11 +113,19 @@ fn check_ports(config: &Config, diags: &mut Diags) {
                         Level::Alert,
                         format!("{who} : unable to find required proxy '{px}' for tracking."),
                     ),
-                    Some(tp) if !tp.servers.iter().any(|x| x.name == srv) => diags.global(
-                        Level::Alert,
-                        format!("{who} : unable to find required server '{srv}' for tracking."),
-                    ),
-                    Some(_) => {}
+                    Some(tp) => match tp.servers.iter().find(|x| x.name == srv) {
+                        None => diags.global(
+                            Level::Alert,
+                            format!(
+                                "{who} : unable to find required server '{srv}' for tracking."
+                            ),
+                        ),
+                        Some(t) if !t.params.check && t.params.track.is_none() => diags.global(
+                            Level::Alert,
+                            format!("{who} : unable to use {px}/{srv} for tracking as it does not have any check nor agent enabled."),
+                        ),
+                        Some(_) => {}
+                    },
                 }
             }
             let resolvers = s.params.other.iter().position(|o| o == "resolvers");

@@ -1,31 +1,28 @@
-//! The runtime side of a backend: its servers, the balancer, connection slots, the queue,
-//! connection retries and the idle HTTP connection pool.
+//! The proxy side of a backend: its [`Farm`] of servers (state, slots, queues: the
+//! `server` room), the connection retries and the idle HTTP connection pool.
 //!
-//! Keywords: `server` (address, `weight`, `maxconn`, `disabled`, `backup`), `balance`,
-//! `retries`, `option redispatch`, `timeout connect`, `timeout queue`, `http-reuse`
-//! (configuration.txt 4.2 and 5.2).
+//! Keywords: `balance`, `retries`, `option redispatch`, `timeout connect`, `timeout queue`,
+//! `http-reuse`, server `send-proxy` (configuration.txt 4.2 and 5.2).
 //!
-//! A stream first takes a [`Slot`] on a server ([`Backend::acquire`]): the balancer picks a
-//! server that is below its `maxconn`; when every server is full the stream waits in the
-//! backend's FIFO queue until a slot is handed to it or `timeout queue` strikes. The slot is
-//! released when the stream is done with the server. One `std::sync::Mutex` per backend
-//! guards the balancer, the per-server counts and the queue; it is never held across an await.
+//! A stream first takes a [`Slot`] on a server ([`Backend::acquire`], the farm's
+//! `assign_server_and_queue()`), then connects ([`Backend::connect_once`]), retrying as
+//! `retries` and `option redispatch` say ([`Backend::next_attempt`]).
 
 use std::collections::VecDeque;
-use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use hyper::body::Incoming;
 use hyper::client::conn::http1::SendRequest;
-use tokio::sync::oneshot;
 
-use crate::balance::{self, Balancer, Key, ServerId, ServerInfo};
+use crate::balance::{self, Key, ServerId};
 use crate::config::model::{
-    Acl, ForwardFor, HttpConnMode, HttpReuse, HttpRule, Mode, Proxy, ServerAddr,
+    Acl, Balance, ForwardFor, HttpConnMode, HttpReuse, HttpRule, Mode, Proxy, ServerAddr,
 };
+use crate::server::{Counters, Farm, FarmConfig, Server, Target};
+
+pub use crate::server::{AcquireError, Slot, Want};
 
 use super::errorfile::ErrorPages;
 use super::proxy_protocol;
@@ -39,42 +36,20 @@ const DEFAULT_QUEUE_TIMEOUT: Duration = Duration::from_secs(3600);
 /// A pooled idle connection to a server, ready for the next request.
 pub type PooledConn = SendRequest<Incoming>;
 
-/// Where a server is reached, after name resolution.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target {
-    /// TCP address; port 0 means "the port the client connected to".
-    Inet(SocketAddr),
-    /// A unix stream socket.
-    Unix(PathBuf),
-}
-
-/// One `server` at runtime.
-#[derive(Debug)]
-pub struct ServerRt {
-    /// Its name.
-    pub name: String,
-    /// Where to connect.
-    pub target: Target,
-    /// `maxconn` (0 = unlimited).
-    pub maxconn: u32,
-    /// `send-proxy`: a PROXY v1 line is written first on every connection (which is then
-    /// never shared between clients).
-    pub send_proxy: bool,
-    /// Connections opened to this server so far.
-    pub connects: AtomicU64,
-    /// Idle keep-alive connections (HTTP only), oldest first, with the time they went idle.
-    pool: Mutex<VecDeque<(Instant, PooledConn)>>,
-}
-
 /// How long an idle server connection is kept (HAProxy's `pool-purge-delay` default).
 const POOL_PURGE: Duration = Duration::from_secs(5);
 /// Most idle connections kept per server.
 const POOL_MAX: usize = 1024;
 
-impl ServerRt {
+/// Idle keep-alive connections to one server (HTTP only), oldest first, with the time
+/// they went idle.
+#[derive(Default)]
+pub struct ConnPool(Mutex<VecDeque<(Instant, PooledConn)>>);
+
+impl ConnPool {
     /// Takes an idle pooled connection that is still open, if any.
-    pub fn pool_take(&self) -> Option<PooledConn> {
-        let mut pool = lock(&self.pool);
+    pub fn take(&self) -> Option<PooledConn> {
+        let mut pool = lock(&self.0);
         purge(&mut pool);
         // Most recently used first: it is the most likely to still be open.
         while let Some((_, c)) = pool.pop_back() {
@@ -84,12 +59,13 @@ impl ServerRt {
         }
         None
     }
+
     /// Returns a connection to the idle pool.
-    pub fn pool_put(&self, c: PooledConn) {
+    pub fn put(&self, c: PooledConn) {
         if c.is_closed() {
             return;
         }
-        let mut pool = lock(&self.pool);
+        let mut pool = lock(&self.0);
         purge(&mut pool);
         if pool.len() < POOL_MAX {
             pool.push_back((Instant::now(), c));
@@ -97,8 +73,13 @@ impl ServerRt {
     }
 
     /// Idle connections currently pooled.
-    pub fn pooled(&self) -> usize {
-        lock(&self.pool).len()
+    pub fn len(&self) -> usize {
+        lock(&self.0).len()
+    }
+
+    /// No idle connection is pooled.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -109,23 +90,16 @@ fn purge(pool: &mut VecDeque<(Instant, PooledConn)>) {
     }
 }
 
-/// The mutable part of a backend, behind its lock.
-struct State {
-    balancer: Box<dyn Balancer>,
-    served: Vec<u32>,
-    queue: VecDeque<oneshot::Sender<ServerId>>,
-    /// Whether each server is up (not `disabled`, not marked down by checks).
-    up: Vec<bool>,
-}
-
 /// A backend (or the backend half of a `listen`) at runtime.
 pub struct Backend {
     /// The proxy name.
     pub name: String,
     /// `mode`.
     pub mode: Mode,
-    /// Servers, in `server` line order (`ServerId` indexes this).
-    pub servers: Vec<Arc<ServerRt>>,
+    /// The servers: state, slots, queues and counters.
+    pub farm: Arc<Farm>,
+    /// Idle HTTP connections, one pool per server (indexed by `ServerId`).
+    pools: Vec<ConnPool>,
     /// `retries`.
     pub retries: u32,
     /// `option tcpka` / `srvtcpka`: SO_KEEPALIVE on server connections.
@@ -138,8 +112,6 @@ pub struct Backend {
     pub connect_timeout: Option<Duration>,
     /// `timeout server`.
     pub server_timeout: Option<Duration>,
-    /// `timeout queue` (defaults to `timeout connect`).
-    pub queue_timeout: Duration,
     /// `timeout tunnel`.
     pub tunnel_timeout: Option<Duration>,
     /// `http-reuse`.
@@ -161,8 +133,7 @@ pub struct Backend {
     /// `errorfile` pages of this backend.
     pub errors: ErrorPages,
     /// The `balance` algorithm (to compute the key).
-    pub balance: crate::config::model::Balance,
-    state: Mutex<State>,
+    pub balance: Balance,
 }
 
 impl std::fmt::Debug for Backend {
@@ -171,15 +142,6 @@ impl std::fmt::Debug for Backend {
             .field("name", &self.name)
             .finish_non_exhaustive()
     }
-}
-
-/// Why no server slot could be had.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AcquireError {
-    /// No server is usable (none configured, all down or disabled).
-    NoServer,
-    /// The stream waited `timeout queue` without getting a slot.
-    QueueTimeout,
 }
 
 /// Why connecting to a server failed, after retries.
@@ -191,105 +153,90 @@ pub enum ConnectError {
     Failed,
 }
 
-/// A stream's claim on one server's capacity; released on drop.
-#[derive(Debug)]
-pub struct Slot {
-    backend: Arc<Backend>,
-    server: Arc<ServerRt>,
-    id: ServerId,
-}
-
-impl Slot {
-    /// The server this slot is on.
-    pub fn server(&self) -> &Arc<ServerRt> {
-        &self.server
-    }
-    /// The server index.
-    pub fn id(&self) -> ServerId {
-        self.id
-    }
-}
-
-impl Drop for Slot {
-    fn drop(&mut self) {
-        self.backend.release(self.id);
-    }
-}
-
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-impl Backend {
-    /// Builds the runtime backend of a proxy with the backend capability.
-    pub async fn build(p: &Proxy, seed: u64) -> Result<Backend, ProxyError> {
-        let mut servers = Vec::with_capacity(p.servers.len());
-        let mut infos = Vec::with_capacity(p.servers.len());
-        for (i, s) in p.servers.iter().enumerate() {
-            let target = match &s.addr {
-                ServerAddr::Inet(a) => Target::Inet(*a),
-                ServerAddr::Unix(path) => Target::Unix(path.clone()),
-                ServerAddr::Host(h, port) => {
-                    let found = tokio::net::lookup_host((h.as_str(), *port))
-                        .await
-                        .ok()
-                        .and_then(|mut it| it.next());
-                    match found {
-                        Some(a) => Target::Inet(a),
-                        None => {
-                            return Err(ProxyError::Resolve {
-                                file: s.loc.file.to_string(),
-                                line: s.loc.line,
-                                kind: p.kind.keyword(),
-                                proxy: p.name.clone(),
-                                host: h.clone(),
-                            })
-                        }
-                    }
+/// Resolves a server address at startup.
+async fn resolve(p: &Proxy, s: &crate::config::model::Server) -> Result<Target, ProxyError> {
+    Ok(match &s.addr {
+        ServerAddr::Inet(a) => Target::Inet(*a),
+        ServerAddr::Unix(path) => Target::Unix(path.clone()),
+        ServerAddr::Host(h, port) => {
+            let found = tokio::net::lookup_host((h.as_str(), *port))
+                .await
+                .ok()
+                .and_then(|mut it| it.next());
+            match found {
+                Some(a) => Target::Inet(a),
+                None => {
+                    return Err(ProxyError::Resolve {
+                        file: s.loc.file.to_string(),
+                        line: s.loc.line,
+                        kind: p.kind.keyword(),
+                        proxy: p.name.clone(),
+                        host: h.clone(),
+                    })
                 }
-            };
-            servers.push(Arc::new(ServerRt {
-                name: s.name.clone(),
-                target,
-                maxconn: s.params.maxconn,
-                send_proxy: s.params.send_proxy,
-                connects: AtomicU64::new(0),
-                pool: Mutex::new(VecDeque::new()),
-            }));
-            infos.push(ServerInfo {
-                id: ServerId(i),
-                weight: s.params.weight,
-                backup: s.params.backup,
-                maxconn: s.params.maxconn,
-                puid: s
-                    .params
-                    .id
-                    .unwrap_or(u32::try_from(i).unwrap_or(u32::MAX).saturating_add(1)),
-            });
+            }
         }
+    })
+}
+
+impl Backend {
+    /// Builds the runtime backend of a proxy with the backend capability. `fullconn` is the
+    /// backend's `fullconn` (explicit or derived from its frontends).
+    pub async fn build(p: &Proxy, seed: u64) -> Result<Backend, ProxyError> {
+        Self::build_with(p, seed, p.fullconn.unwrap_or(0)).await
+    }
+
+    /// [`Backend::build`] with the `fullconn` the runtime computed.
+    pub async fn build_with(p: &Proxy, seed: u64, fullconn: u32) -> Result<Backend, ProxyError> {
+        let mut servers = Vec::with_capacity(p.servers.len());
+        for (i, s) in p.servers.iter().enumerate() {
+            let target = resolve(p, s).await?;
+            servers.push(Server::new(&p.name, i, &s.name, target, &s.params));
+        }
+        let infos: Vec<balance::ServerInfo> = servers
+            .iter()
+            .map(|s| balance::ServerInfo {
+                id: s.id,
+                weight: s.weight,
+                backup: s.backup,
+                maxconn: s.maxconn,
+                puid: s.puid,
+            })
+            .collect();
         let opts = balance::Options {
             all_backups: p.options.allbackups,
             hash_balance_factor: p.hash_balance_factor,
         };
-        let mut balancer = balance::build_with(&p.balance, p.hash_type, &infos, seed, opts);
-        let mut up = Vec::with_capacity(p.servers.len());
-        for (i, s) in p.servers.iter().enumerate() {
-            if s.params.disabled {
-                balancer.server_down(ServerId(i));
-            }
-            up.push(!s.params.disabled);
-        }
+        let balancer = balance::build_with(&p.balance, p.hash_type, &infos, seed, opts);
         let t = &p.timeouts;
+        let cfg = FarmConfig {
+            redispatch: p.options.redispatch,
+            persist: p.options.persist,
+            all_backups: p.options.allbackups,
+            fullconn,
+            queue_timeout: t.queue.or(t.connect).unwrap_or(DEFAULT_QUEUE_TIMEOUT),
+            fair_queue: matches!(
+                p.balance,
+                Balance::RoundRobin | Balance::StaticRr | Balance::First
+            ),
+        };
+        let pools = servers.iter().map(|_| ConnPool::default()).collect();
+        let farm = Arc::new(Farm::new(&p.name, servers, balancer, cfg));
         Ok(Backend {
             name: p.name.clone(),
             mode: p.mode,
+            farm,
+            pools,
             retries: p.retries,
             tcpka: p.options.tcpka_server,
             nolinger: p.options.nolinger,
             redispatch: p.options.redispatch,
             connect_timeout: t.connect,
             server_timeout: t.server,
-            queue_timeout: t.queue.or(t.connect).unwrap_or(DEFAULT_QUEUE_TIMEOUT),
             tunnel_timeout: t.tunnel,
             reuse: p.http_reuse,
             conn_mode: p.options.http_conn_mode,
@@ -307,165 +254,46 @@ impl Backend {
             ),
             errors: ErrorPages::new(&p.errorfiles),
             balance: p.balance.clone(),
-            state: Mutex::new(State {
-                served: vec![0; servers.len()],
-                balancer,
-                queue: VecDeque::new(),
-                up,
-            }),
-            servers,
         })
+    }
+
+    /// The servers.
+    pub fn servers(&self) -> &[Arc<Server>] {
+        self.farm.servers()
+    }
+
+    /// The idle connection pool of a server.
+    pub fn pool(&self, id: ServerId) -> Option<&ConnPool> {
+        self.pools.get(id.0)
     }
 
     /// Current number of streams on each server (for tests and stats).
     pub fn served(&self) -> Vec<u32> {
-        lock(&self.state).served.clone()
+        self.farm.served()
     }
 
-    /// Number of streams waiting in the queue.
+    /// Number of streams waiting in the backend queue.
     pub fn queued(&self) -> usize {
-        lock(&self.state)
-            .queue
-            .iter()
-            .filter(|t| !t.is_closed())
-            .count()
-    }
-
-    /// Marks a server usable or not (health checks, runtime API). A server coming up takes
-    /// streams waiting in the queue.
-    pub fn set_server_up(&self, id: ServerId, up: bool) {
-        let mut st = lock(&self.state);
-        let Some(cur) = st.up.get_mut(id.0) else {
-            return;
-        };
-        if *cur == up {
-            return;
-        }
-        *cur = up;
-        if up {
-            st.balancer.server_up(id);
-            self.dispatch(&mut st);
-        } else {
-            st.balancer.server_down(id);
-        }
-    }
-
-    fn pick_free(
-        &self,
-        st: &mut State,
-        key: &Key<'_>,
-        avoid: Option<ServerId>,
-    ) -> Option<ServerId> {
-        for _ in 0..self.servers.len().max(1) {
-            let id = st.balancer.pick(key, avoid)?;
-            let s = self.servers.get(id.0)?;
-            let served = st.served.get(id.0).copied().unwrap_or(0);
-            if s.maxconn == 0 || served < s.maxconn {
-                return Some(id);
-            }
-        }
-        None
-    }
-
-    fn take(st: &mut State, id: ServerId) {
-        if let Some(n) = st.served.get_mut(id.0) {
-            *n = n.saturating_add(1);
-        }
-        st.balancer.take_conn(id);
-    }
-
-    fn release(&self, id: ServerId) {
-        let mut st = lock(&self.state);
-        if let Some(n) = st.served.get_mut(id.0) {
-            *n = n.saturating_sub(1);
-        }
-        st.balancer.drop_conn(id);
-        self.dispatch(&mut st);
-    }
-
-    /// Hands free slots to queued streams, oldest first.
-    fn dispatch(&self, st: &mut State) {
-        while let Some(tx) = st.queue.pop_front() {
-            if tx.is_closed() {
-                continue;
-            }
-            let Some(next) = self.pick_free(st, &Key::None, None) else {
-                st.queue.push_front(tx);
-                break;
-            };
-            Self::take(st, next);
-            if let Err(back) = tx.send(next) {
-                if let Some(n) = st.served.get_mut(back.0) {
-                    *n = n.saturating_sub(1);
-                }
-                st.balancer.drop_conn(back);
-            }
-        }
-    }
-
-    /// Wraps a taken server index into a [`Slot`].
-    fn slot(self: &Arc<Self>, id: ServerId) -> Result<Slot, AcquireError> {
-        match self.servers.get(id.0) {
-            Some(server) => Ok(Slot {
-                backend: Arc::clone(self),
-                server: Arc::clone(server),
-                id,
-            }),
-            None => {
-                self.release(id);
-                Err(AcquireError::NoServer)
-            }
-        }
+        self.farm.queued()
     }
 
     /// Takes a slot on a server chosen by the balancer for `key`, avoiding `avoid` when
-    /// another server is usable; waits in the queue when every server is at its `maxconn`.
+    /// another server is usable; waits in the queue when every server is full.
     pub async fn acquire(
         self: &Arc<Self>,
         key: &Key<'_>,
         avoid: Option<ServerId>,
     ) -> Result<Slot, AcquireError> {
-        let mut rx = {
-            let mut st = lock(&self.state);
-            if !st.up.iter().any(|u| *u) {
-                return Err(AcquireError::NoServer);
-            }
-            if st.queue.iter().all(|t| t.is_closed()) {
-                st.queue.clear();
-                match self.pick_free(&mut st, key, avoid) {
-                    Some(id) => {
-                        Self::take(&mut st, id);
-                        drop(st);
-                        return self.slot(id);
-                    }
-                    None if st.balancer.pick(key, None).is_none() => {
-                        return Err(AcquireError::NoServer)
-                    }
-                    None => {}
-                }
-            }
-            let (tx, rx) = oneshot::channel();
-            st.queue.push_back(tx);
-            rx
-        };
-        match tokio::time::timeout(self.queue_timeout, &mut rx).await {
-            Ok(Ok(id)) => self.slot(id),
-            Ok(Err(_)) => Err(AcquireError::NoServer),
-            Err(_) => {
-                rx.close();
-                match rx.try_recv() {
-                    Ok(id) => self.slot(id),
-                    Err(_) => Err(AcquireError::QueueTimeout),
-                }
-            }
-        }
+        let mut want = Want::balanced(*key);
+        want.avoid = avoid;
+        self.farm.acquire(want).await
     }
 
     /// Opens one connection to the slot's server, bounded by `timeout connect`; with
-    /// `send-proxy`, writes the PROXY line for `peer` first.
+    /// `send-proxy`, writes the PROXY line for `peer` first. A failure counts in the
+    /// server's and the backend's `conn_errors`.
     pub async fn connect_once(&self, slot: &Slot, peer: &Peer) -> Option<Socket> {
         let server = slot.server();
-        server.connects.fetch_add(1, Ordering::Relaxed);
         let fut = async {
             let mut sock = match &server.target {
                 Target::Inet(a) => {
@@ -475,7 +303,7 @@ impl Backend {
                     }
                     Socket::connect_tcp(a).await?
                 }
-                Target::Unix(p) => Socket::connect_unix(p).await?,
+                Target::Unix(p) => Socket::connect_unix(Path::new(p)).await?,
             };
             sock.tune(self.tcpka, self.nolinger);
             if server.send_proxy {
@@ -484,10 +312,15 @@ impl Backend {
             }
             Ok::<Socket, std::io::Error>(sock)
         };
-        match self.connect_timeout {
-            Some(t) => tokio::time::timeout(t, fut).await.ok()?.ok(),
+        let r = match self.connect_timeout {
+            Some(t) => tokio::time::timeout(t, fut).await.ok().and_then(Result::ok),
             None => fut.await.ok(),
+        };
+        if r.is_none() {
+            Counters::inc(&server.counters.conn_errors);
+            Counters::inc(&self.farm.counters.conn_errors);
         }
+        r
     }
 
     /// Acquires a slot and connects, applying `retries` and `option redispatch`: failed
@@ -517,19 +350,24 @@ impl Backend {
 
     /// Prepares the next connection attempt after a failure on `slot`: either the same
     /// server after the turn-around delay, or (redispatch, last retry) another server.
+    /// Counts the retry or the redispatch.
     pub async fn next_attempt(
         self: &Arc<Self>,
         slot: Slot,
         left: u32,
     ) -> Result<Slot, ConnectError> {
         if self.redispatch && left == 0 {
-            let failed = slot.id;
+            let failed = slot.id();
+            Counters::inc(&slot.server().counters.redispatches);
+            Counters::inc(&self.farm.counters.redispatches);
             drop(slot);
             return self
                 .acquire(&Key::None, Some(failed))
                 .await
                 .map_err(ConnectError::Acquire);
         }
+        Counters::inc(&slot.server().counters.retries);
+        Counters::inc(&self.farm.counters.retries);
         let turn = self
             .connect_timeout
             .unwrap_or(Duration::from_secs(1))
@@ -543,6 +381,7 @@ impl Backend {
 mod tests {
     use super::*;
     use crate::config::model::{Loc, ProxyKind, Server, ServerParams};
+    use std::net::SocketAddr;
     use tokio::net::TcpListener;
     use tokio::time::timeout;
 
@@ -638,7 +477,7 @@ mod tests {
         .unwrap()
         .unwrap();
         assert_eq!(slot.server().name, "good");
-        assert_eq!(be.servers[0].connects.load(Ordering::Relaxed), 1);
+        assert_eq!(Counters::get(&be.servers()[0].counters.conn_errors), 1);
     }
 
     #[tokio::test]
@@ -662,7 +501,8 @@ mod tests {
         .await
         .unwrap();
         assert_eq!(r.unwrap_err(), ConnectError::Failed);
-        assert_eq!(be.servers[0].connects.load(Ordering::Relaxed), 3);
+        assert_eq!(Counters::get(&be.servers()[0].counters.conn_errors), 3);
+        assert_eq!(Counters::get(&be.servers()[0].counters.retries), 2);
         assert_eq!(be.served(), vec![0]);
     }
 
@@ -677,13 +517,15 @@ mod tests {
             be.acquire(&Key::None, None).await.unwrap_err(),
             AcquireError::NoServer
         );
-        be.set_server_up(ServerId(0), true);
-        be.set_server_up(ServerId(0), true);
+        let ready = crate::server::Admin::default();
+        be.farm.set_admin(ServerId(0), ready);
+        be.farm.set_admin(ServerId(0), ready);
         assert_eq!(
             be.acquire(&Key::None, None).await.unwrap().id(),
             ServerId(0)
         );
-        be.set_server_up(ServerId(0), false);
+        be.farm
+            .set_op_state(ServerId(0), crate::server::OpState::Stopped, None);
         assert_eq!(
             be.acquire(&Key::None, None).await.unwrap_err(),
             AcquireError::NoServer

@@ -34,13 +34,14 @@ use crate::balance::Key;
 use crate::config::model::{Balance, HttpAction, HttpConnMode, HttpReuse, HttpRule, ReturnBody};
 
 use super::acl::{self, Ctx, Regexes};
-use super::backend::{AcquireError, Backend, PooledConn, ServerRt, Slot};
+use super::backend::{AcquireError, Backend, PooledConn, Slot};
 use super::errorfile::{self, ErrorPage, ErrorPages};
 use super::frontend::Frontend;
 use super::sample::{self, Sample};
 use super::socket::{after, IdleIo, IdleLimit, Peer, Rewind};
 use super::stream::{Phase, StreamInfo, Termination};
 use super::Side;
+use crate::server::Server;
 
 /// Largest request head accepted (HAProxy's default `tune.bufsize` is 16384).
 const MAX_HEAD: usize = 16 * 1024;
@@ -71,6 +72,8 @@ pub struct UpstreamBody {
     inner: Incoming,
     conn: Option<PooledConn>,
     slot: Option<Slot>,
+    /// The backend, whose pool takes the connection back.
+    backend: Arc<Backend>,
     /// `timeout server` between two chunks of the body, and its running timer.
     idle: Option<Duration>,
     /// When the last chunk arrived.
@@ -85,7 +88,9 @@ pub type BodyError = Box<dyn std::error::Error + Send + Sync>;
 impl UpstreamBody {
     fn finish(&mut self) {
         if let (Some(c), Some(slot)) = (self.conn.take(), self.slot.as_ref()) {
-            slot.server().pool_put(c);
+            if let Some(pool) = self.backend.pool(slot.id()) {
+                pool.put(c);
+            }
         }
         self.slot = None;
     }
@@ -540,7 +545,7 @@ fn finish_response(mut r: Response<RespBody>, mode: HttpConnMode) -> Response<Re
 struct Trace {
     start: Instant,
     backend: Option<Arc<Backend>>,
-    server: Option<Arc<ServerRt>>,
+    server: Option<Arc<Server>>,
     t_queue: Option<Duration>,
     t_connect: Option<Duration>,
     t_response: Option<Duration>,
@@ -637,6 +642,7 @@ async fn forward(
             tr.term = match e {
                 AcquireError::NoServer => term(Side::Server, false, Phase::Connect),
                 AcquireError::QueueTimeout => term(Side::Server, true, Phase::Queue),
+                AcquireError::QueueFull => term(Side::Server, false, Phase::Queue),
             };
             return chain_errors(503);
         }
@@ -649,7 +655,7 @@ async fn forward(
         let pooled = if close_server || private_first || slot.server().send_proxy {
             None
         } else {
-            slot.server().pool_take()
+            be.pool(slot.id()).and_then(|p| p.take())
         };
         let (mut sender, fresh) = match pooled {
             Some(mut c) => match tokio::time::timeout(POOL_READY, c.ready()).await {
@@ -740,6 +746,7 @@ async fn forward(
                     inner: body,
                     conn,
                     slot: Some(slot),
+                    backend: Arc::clone(be),
                     idle: be.server_timeout,
                     last: tokio::time::Instant::now(),
                     timer: None,

@@ -384,8 +384,12 @@ pub async fn start_with(config: &Config, hooks: &Hooks) -> Result<Started, Proxy
             let be = Backend::build(p, i as u64).await?;
             if p.disabled {
                 // A disabled backend stays addressable but has no usable server (503).
-                for id in 0..be.servers.len() {
-                    be.set_server_up(crate::balance::ServerId(id), false);
+                let maint = crate::server::Admin {
+                    maint: true,
+                    drain: false,
+                };
+                for s in be.servers() {
+                    be.farm.set_admin(s.id, maint);
                 }
             }
             backends.insert(p.name.clone(), Arc::new(be));

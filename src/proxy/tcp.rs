@@ -524,16 +524,12 @@ mod tests {
         assert_eq!(back, hello);
         let be = st.backends.get("site_a").unwrap();
         assert_eq!(
-            be.servers[0]
-                .connects
-                .load(std::sync::atomic::Ordering::Relaxed),
+            crate::server::Counters::get(&be.servers()[0].counters.sessions),
             1
         );
         let fe_be = st.backends.get("fe").unwrap();
         assert_eq!(
-            fe_be.servers[0]
-                .connects
-                .load(std::sync::atomic::Ordering::Relaxed),
+            crate::server::Counters::get(&fe_be.servers()[0].counters.sessions),
             0
         );
     }

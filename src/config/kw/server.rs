@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 use super::{Keyword, Parse, ProxyCtx, PROXIES};
 use crate::config::lexer::Line;
-use crate::config::model::{Server, ServerAddr, ServerParams};
+use crate::config::model::{Observe, OnError, Server, ServerAddr, ServerParams};
 use crate::config::units::{atol, parse_time, TimeError};
 
 /// `server` and `default-server`.
@@ -200,6 +200,11 @@ fn server(ctx: &mut ProxyCtx<'_>, line: &Line) {
             ctx.alert_bare(line, msg);
             return;
         }
+    }
+    if params.check && params.track.is_some() {
+        let msg = format!("{who} : unable to enable checks and tracking at the same time!");
+        ctx.alert_bare(line, msg);
+        return;
     }
     if params.other.iter().any(|o| o == "agent-check")
         && !params.other.iter().any(|o| o == "agent-port")
@@ -504,13 +509,52 @@ pub fn parse_options(
                 p.id = u32::try_from(n).ok();
             }
             "observe" => {
-                if !matches!(v, "none" | "layer4" | "layer7") {
+                p.observe = match v {
+                    "none" => Observe::None,
+                    "layer4" => Observe::Layer4,
+                    "layer7" => Observe::Layer7,
+                    _ => {
+                        return Err(format!(
+                            "'observe' expects one of 'none', 'layer4', 'layer7' but got '{v}'."
+                        ))
+                    }
+                };
+            }
+            "on-error" => {
+                p.on_error = match v {
+                    "fastinter" => OnError::Fastinter,
+                    "fail-check" => OnError::FailCheck,
+                    "sudden-death" => OnError::SuddenDeath,
+                    "mark-down" => OnError::MarkDown,
+                    _ => return Err(format!("'on-error' expects one of 'fastinter', 'fail-check', 'sudden-death' or 'mark-down' but got '{v}'.")),
+                };
+            }
+            "on-marked-down" => {
+                if v != "shutdown-sessions" {
                     return Err(format!(
-                        "'observe' expects one of 'none', 'layer4', 'layer7' but got '{v}'."
+                        "'on-marked-down' expects 'shutdown-sessions' but got '{v}'."
                     ));
                 }
-                p.other.extend([opt.to_string(), v.to_string()]);
+                p.on_marked_down_shutdown = true;
             }
+            "on-marked-up" => {
+                if v != "shutdown-backup-sessions" {
+                    return Err(format!(
+                        "'on-marked-up' expects 'shutdown-backup-sessions' but got '{v}'."
+                    ));
+                }
+                p.on_marked_up_shutdown_backups = true;
+            }
+            "error-limit" => {
+                let n = crate::config::units::atoi_int(v);
+                if n <= 0 {
+                    return Err("error-limit has to be > 0..".into());
+                }
+                p.error_limit = u32::try_from(n).unwrap_or(u32::MAX);
+            }
+            "track" => p.track = Some(v.to_string()),
+            "check-send-proxy" => p.check_send_proxy = true,
+            "no-check-send-proxy" => p.check_send_proxy = false,
             "source" => {
                 if arg.is_none() {
                     return Err("'source' expects <addr>[:<port>[-<port>]], and optionally 'usesrc' <addr>, and 'interface' <name> as argument..".into());

@@ -148,8 +148,48 @@ pub struct ServerParams {
     pub id: Option<u32>,
     /// `slowstart`.
     pub slowstart: Option<Duration>,
-    /// `observe`, `on-error`, `error-limit`, `resolvers`, ... kept verbatim.
+    /// `track [PROXY/]SERVER`: the server mirrors that server's health.
+    pub track: Option<String>,
+    /// `on-marked-down shutdown-sessions`.
+    pub on_marked_down_shutdown: bool,
+    /// `on-marked-up shutdown-backup-sessions`.
+    pub on_marked_up_shutdown_backups: bool,
+    /// `observe none|layer4|layer7`.
+    pub observe: Observe,
+    /// `on-error` (default `fail-check`).
+    pub on_error: OnError,
+    /// `error-limit` (default 10).
+    pub error_limit: u32,
+    /// `check-send-proxy`: checks start with a PROXY line.
+    pub check_send_proxy: bool,
+    /// `resolvers`, `source`, agent and TLS options, ... kept verbatim.
     pub other: Vec<String>,
+}
+
+/// `observe`: which traffic errors count against a server's health.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Observe {
+    /// `none` (default).
+    #[default]
+    None,
+    /// `layer4`: connection failures.
+    Layer4,
+    /// `layer7`: also invalid responses and 5xx statuses (HTTP mode).
+    Layer7,
+}
+
+/// `on-error`: what `error-limit` consecutive observed errors do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OnError {
+    /// `fastinter`: checks run at `fastinter` at once.
+    Fastinter,
+    /// `fail-check` (default): counts as one failed check.
+    #[default]
+    FailCheck,
+    /// `sudden-death`: as a failed check that leaves one more check before DOWN.
+    SuddenDeath,
+    /// `mark-down`: the server goes DOWN at once.
+    MarkDown,
 }
 
 impl Default for ServerParams {
@@ -176,6 +216,13 @@ impl Default for ServerParams {
             send_proxy: false,
             id: None,
             slowstart: None,
+            track: None,
+            on_marked_down_shutdown: false,
+            on_marked_up_shutdown_backups: false,
+            observe: Observe::None,
+            on_error: OnError::FailCheck,
+            error_limit: 10,
+            check_send_proxy: false,
             other: Vec::new(),
         }
     }

@@ -1,0 +1,144 @@
+//! The lines HAProxy prints when a server changes state (`srv_update_status()`,
+//! `srv_append_status()`, `set_backend_down()`), word for word. Pure: the caller sends
+//! them to stderr and the logs (`log::event`).
+//!
+//! Must import nothing but this room.
+
+use super::farm::Change;
+use super::OpState;
+
+/// `Server be/s is DOWN, reason: ..., info: "...", check duration: 0ms. 1 active and 0
+/// backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue.` and the UP
+/// and "is stopping" lines; `via be/s` for a tracking server.
+pub fn state_line(c: &Change) -> String {
+    let backup = if c.backup { "Backup " } else { "" };
+    let verb = match c.to {
+        OpState::Stopped => "DOWN",
+        OpState::Stopping => "stopping",
+        OpState::Running | OpState::Starting => "UP",
+    };
+    let mut s = format!("{backup}Server {}/{} is {verb}", c.backend, c.server);
+    if let Some(w) = &c.why {
+        s.push_str(", reason: ");
+        s.push_str(&w.desc);
+        if let Some(code) = w.code {
+            s.push_str(&format!(", code: {code}"));
+        }
+        if !w.info.is_empty() {
+            s.push_str(&format!(", info: \"{}\"", ascii_encode(&w.info)));
+        }
+        if let Some(d) = w.duration_ms {
+            s.push_str(&format!(", check duration: {d}ms"));
+        }
+    } else if let Some((b, srv)) = &c.via {
+        s.push_str(&format!(" via {b}/{srv}"));
+    }
+    let on_backup = if c.backups > 0 && c.active == 0 {
+        " Running on backup."
+    } else {
+        ""
+    };
+    if c.to == OpState::Stopped {
+        s.push_str(&format!(
+            ". {} active and {} backup servers left.{on_backup} {} sessions active, {} requeued, {} remaining in queue.",
+            c.active, c.backups, c.sessions, c.xferred, c.queued
+        ));
+    } else {
+        s.push_str(&format!(
+            ". {} active and {} backup servers online.{on_backup} {} sessions requeued, {} total in queue.",
+            c.active, c.backups, c.xferred, c.queued
+        ));
+    }
+    s
+}
+
+/// `backend be has no server available!` (HAProxy prints `'be'` quoted on stderr and bare
+/// in the log; this is the stderr form).
+pub fn no_server_line(backend: &str) -> String {
+    format!("backend '{backend}' has no server available!")
+}
+
+/// `chunk_asciiencode()` with `"` escaped: non-printable bytes and `"` as `<XX>`.
+fn ascii_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if (0x20..0x7f).contains(&b) && b != b'"' {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("<{b:02X}>"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::farm::Why;
+
+    fn change(to: OpState) -> Change {
+        Change {
+            backend: "web".into(),
+            server: "web1".into(),
+            backup: false,
+            from: OpState::Running,
+            to,
+            why: Some(Why {
+                desc: "Layer4 connection problem".into(),
+                code: None,
+                info: "Connection refused".into(),
+                duration_ms: Some(0),
+            }),
+            via: None,
+            xferred: 0,
+            active: 1,
+            backups: 0,
+            sessions: 0,
+            queued: 0,
+            backend_down: false,
+        }
+    }
+
+    #[test]
+    fn the_down_line_is_haproxys() {
+        assert_eq!(
+            state_line(&change(OpState::Stopped)),
+            "Server web/web1 is DOWN, reason: Layer4 connection problem, info: \"Connection refused\", check duration: 0ms. 1 active and 0 backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue."
+        );
+    }
+
+    #[test]
+    fn the_up_line_is_haproxys() {
+        let mut c = change(OpState::Running);
+        c.why = Some(Why {
+            desc: "Layer7 check passed".into(),
+            code: Some(200),
+            info: "OK".into(),
+            duration_ms: Some(1),
+        });
+        c.active = 2;
+        assert_eq!(
+            state_line(&c),
+            "Server web/web1 is UP, reason: Layer7 check passed, code: 200, info: \"OK\", check duration: 1ms. 2 active and 0 backup servers online. 0 sessions requeued, 0 total in queue."
+        );
+    }
+
+    #[test]
+    fn a_tracking_server_says_via_and_backups_say_so() {
+        let mut c = change(OpState::Stopped);
+        c.why = None;
+        c.via = Some(("be".into(), "s1".into()));
+        c.backup = true;
+        c.active = 0;
+        c.backups = 1;
+        assert_eq!(
+            state_line(&c),
+            "Backup Server web/web1 is DOWN via be/s1. 0 active and 1 backup servers left. Running on backup. 0 sessions active, 0 requeued, 0 remaining in queue."
+        );
+    }
+
+    #[test]
+    fn info_quotes_are_encoded() {
+        assert_eq!(ascii_encode("a\"b\n"), "a<22>b<0A>");
+    }
+}
