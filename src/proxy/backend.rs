@@ -18,7 +18,7 @@ use hyper::client::conn::http1::SendRequest;
 
 use crate::balance::{self, Key, ServerId};
 use crate::config::model::{
-    Acl, Balance, ForwardFor, HttpConnMode, HttpReuse, HttpRule, Mode, Proxy, ServerAddr,
+    Acl, Balance, ForwardFor, HttpConnMode, HttpReuse, HttpRule, Mode, Proxy, RetryOn, ServerAddr,
 };
 use crate::server::{Counters, Farm, FarmConfig, Server, Target};
 
@@ -33,8 +33,11 @@ use tokio::io::AsyncWriteExt;
 /// When neither `timeout queue` nor `timeout connect` is set, how long a stream may queue.
 const DEFAULT_QUEUE_TIMEOUT: Duration = Duration::from_secs(3600);
 
+/// The body of a request sent to a server: the client's, or none for a replayed request.
+pub type ReqBody = http_body_util::Either<Incoming, http_body_util::Empty<bytes::Bytes>>;
+
 /// A pooled idle connection to a server, ready for the next request.
-pub type PooledConn = SendRequest<Incoming>;
+pub type PooledConn = SendRequest<ReqBody>;
 
 /// How long an idle server connection is kept (HAProxy's `pool-purge-delay` default).
 const POOL_PURGE: Duration = Duration::from_secs(5);
@@ -108,6 +111,10 @@ pub struct Backend {
     pub nolinger: bool,
     /// `option redispatch`.
     pub redispatch: bool,
+    /// `option redispatch N`.
+    pub redispatch_interval: i32,
+    /// `retry-on`.
+    pub retry_on: RetryOn,
     /// `timeout connect`.
     pub connect_timeout: Option<Duration>,
     /// `timeout server`.
@@ -235,6 +242,8 @@ impl Backend {
             tcpka: p.options.tcpka_server,
             nolinger: p.options.nolinger,
             redispatch: p.options.redispatch,
+            redispatch_interval: p.redispatch_interval,
+            retry_on: p.retry_on,
             connect_timeout: t.connect,
             server_timeout: t.server,
             tunnel_timeout: t.tunnel,
@@ -323,9 +332,8 @@ impl Backend {
         r
     }
 
-    /// Acquires a slot and connects, applying `retries` and `option redispatch`: failed
-    /// connections are retried on the same server after a turn-around of
-    /// min(`timeout connect`, 1s); with redispatch the last retry goes to another server.
+    /// Acquires a slot and connects, applying `retries` and `option redispatch`
+    /// ([`Backend::next_attempt`]).
     pub async fn connect(
         self: &Arc<Self>,
         key: &Key<'_>,
@@ -335,45 +343,83 @@ impl Backend {
             .acquire(key, None)
             .await
             .map_err(ConnectError::Acquire)?;
-        let mut left = self.retries;
+        let mut tries = 0;
         loop {
             if let Some(sock) = self.connect_once(&slot, peer).await {
                 return Ok((sock, slot));
             }
-            if left == 0 {
+            tries += 1;
+            if tries > self.retries || !self.retry_on.conn_failure {
                 return Err(ConnectError::Failed);
             }
-            left -= 1;
-            slot = self.next_attempt(slot, left).await?;
+            slot = self.next_attempt(slot, tries, false, true).await?;
         }
     }
 
-    /// Prepares the next connection attempt after a failure on `slot`: either the same
-    /// server after the turn-around delay, or (redispatch, last retry) another server.
-    /// Counts the retry or the redispatch.
+    /// Prepares retry number `tries` after a failure on `slot` (HAProxy's
+    /// `stream_choose_redispatch()` and the turn-around of `back_handle_st_cer()`).
+    ///
+    /// Under `option redispatch` the stream leaves its server when that server is not UP,
+    /// when `tries` falls on the redispatch interval (by default the last retry), or at once
+    /// for a non-persistent (`direct` false) stream of a round-robin backend with more than
+    /// one usable server. Otherwise it stays, and a connection failure (`wait`) waits
+    /// min(`timeout connect`, 1s) first; round-robin redispatches do not wait. Counts the
+    /// retry or the redispatch.
     pub async fn next_attempt(
         self: &Arc<Self>,
         slot: Slot,
-        left: u32,
+        tries: u32,
+        direct: bool,
+        wait: bool,
     ) -> Result<Slot, ConnectError> {
-        if self.redispatch && left == 0 {
-            let failed = slot.id();
-            Counters::inc(&slot.server().counters.redispatches);
-            Counters::inc(&self.farm.counters.redispatches);
-            drop(slot);
-            return self
-                .acquire(&Key::None, Some(failed))
-                .await
-                .map_err(ConnectError::Acquire);
-        }
-        Counters::inc(&slot.server().counters.retries);
-        Counters::inc(&self.farm.counters.retries);
-        let turn = self
+        let srv = slot.server();
+        let (active, _) = self.farm.usable_counts();
+        let rr = matches!(
+            self.balance,
+            Balance::RoundRobin | Balance::StaticRr | Balance::Random { .. }
+        );
+        let interval = self.redispatch_interval;
+        let on_interval = match interval {
+            i if i > 0 => tries % i.unsigned_abs() == 0,
+            i if i < 0 => {
+                let every = i64::from(self.retries) + 1 + i64::from(i);
+                every > 0 && i64::from(tries) % every == 0
+            }
+            _ => false,
+        };
+        let leave = self.redispatch
+            && (!matches!(srv.op_state(), crate::server::OpState::Running)
+                || on_interval
+                || (!direct && active > 1 && rr));
+        let delay = self
             .connect_timeout
             .unwrap_or(Duration::from_secs(1))
             .min(Duration::from_secs(1));
-        tokio::time::sleep(turn).await;
-        Ok(slot)
+        if !leave {
+            Counters::inc(&srv.counters.retries);
+            Counters::inc(&self.farm.counters.retries);
+            if wait {
+                tokio::time::sleep(delay).await;
+            }
+            return Ok(slot);
+        }
+        let failed = slot.id();
+        drop(slot);
+        if wait && (!rr || active <= 1) {
+            tokio::time::sleep(delay).await;
+        }
+        let next = self
+            .acquire(&Key::None, Some(failed))
+            .await
+            .map_err(ConnectError::Acquire)?;
+        if next.id() == failed {
+            Counters::inc(&next.server().counters.retries);
+            Counters::inc(&self.farm.counters.retries);
+        } else {
+            Counters::inc(&next.server().counters.redispatches);
+            Counters::inc(&self.farm.counters.redispatches);
+        }
+        Ok(next)
     }
 }
 
@@ -478,6 +524,62 @@ mod tests {
         .unwrap();
         assert_eq!(slot.server().name, "good");
         assert_eq!(Counters::get(&be.servers()[0].counters.conn_errors), 1);
+    }
+
+    #[tokio::test]
+    async fn round_robin_redispatches_at_the_first_retry_when_another_server_is_up() {
+        let bad = refused_addr().await;
+        let good_l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let good = good_l.local_addr().unwrap();
+        let mut p = Proxy::new("be", ProxyKind::Backend, Loc::new("t.cfg", 1));
+        p.servers.push(server("bad", bad, 0));
+        p.servers.push(server("good", good, 0));
+        p.retries = 3;
+        p.options.redispatch = true;
+        p.timeouts.connect = Some(Duration::from_secs(3));
+        let be = Arc::new(Backend::build(&p, 0).await.unwrap());
+        let peer = Peer {
+            src: None,
+            dst: None,
+        };
+        let (_sock, slot) = timeout(T, be.connect(&Key::None, &peer))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(slot.server().name, "good");
+        let bad = &be.servers()[0].counters;
+        assert_eq!(Counters::get(&bad.conn_errors), 1);
+        assert_eq!(Counters::get(&bad.retries), 0);
+        assert_eq!(Counters::get(&be.farm.counters.redispatches), 1);
+    }
+
+    #[tokio::test]
+    async fn redispatch_interval_picks_which_retries_leave_the_server() {
+        let bad = refused_addr().await;
+        let good_l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let good = good_l.local_addr().unwrap();
+        let mut p = Proxy::new("be", ProxyKind::Backend, Loc::new("t.cfg", 1));
+        p.servers.push(server("bad", bad, 0));
+        p.servers.push(server("good", good, 0));
+        p.balance = Balance::LeastConn;
+        p.retries = 3;
+        p.options.redispatch = true;
+        p.redispatch_interval = 2;
+        p.timeouts.connect = Some(Duration::from_millis(10));
+        let be = Arc::new(Backend::build(&p, 0).await.unwrap());
+        let peer = Peer {
+            src: None,
+            dst: None,
+        };
+        let (_sock, slot) = timeout(T, be.connect(&Key::None, &peer))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(slot.server().name, "good");
+        // Tries 1 stays (leastconn is not round robin), try 2 leaves.
+        let bad = &be.servers()[0].counters;
+        assert_eq!(Counters::get(&bad.conn_errors), 2);
+        assert_eq!(Counters::get(&bad.retries), 1);
     }
 
     #[tokio::test]

@@ -34,7 +34,7 @@ use crate::balance::Key;
 use crate::config::model::{Balance, HttpAction, HttpConnMode, HttpReuse, HttpRule, ReturnBody};
 
 use super::acl::{self, Ctx, Regexes};
-use super::backend::{AcquireError, Backend, PooledConn, Slot};
+use super::backend::{AcquireError, Backend, PooledConn, ReqBody, Slot};
 use super::errorfile::{self, ErrorPage, ErrorPages};
 use super::frontend::Frontend;
 use super::sample::{self, Sample};
@@ -647,8 +647,10 @@ async fn forward(
             return chain_errors(503);
         }
     };
-    let mut left = be.retries;
-    let mut req = req;
+    // `retry-on` layer-7 conditions replay the request: only bodyless ones can be.
+    let replay = (be.retry_on.layer7() && bodyless(&req)).then(|| Replay::of(&req));
+    let mut req = req.map(ReqBody::Left);
+    let mut tries = 0u32;
     loop {
         // An idle pooled connection first, then a new one.
         let private_first = first && be.reuse == HttpReuse::Safe;
@@ -667,12 +669,12 @@ async fn forward(
                 let connect_at = Instant::now();
                 let Some(sock) = be.connect_once(&slot, &peer).await else {
                     tr.term = term(Side::Server, false, Phase::Connect);
-                    if left == 0 {
+                    tries += 1;
+                    if tries > be.retries || !be.retry_on.conn_failure {
                         return chain_errors(503);
                     }
-                    left -= 1;
                     tr.retries = tr.retries.saturating_add(1);
-                    slot = match be.next_attempt(slot, left).await {
+                    slot = match be.next_attempt(slot, tries, false, true).await {
                         Ok(s) => s,
                         Err(_) => return chain_errors(503),
                     };
@@ -702,12 +704,36 @@ async fn forward(
                 Ok(r) => r,
                 Err(_) => {
                     tr.term = term(Side::Server, true, Phase::Headers);
+                    if let Some(r) = l7_retry(be, &replay, be.retry_on.response_timeout, &mut tries)
+                    {
+                        tr.retries = tr.retries.saturating_add(1);
+                        slot = match be.next_attempt(slot, tries, false, false).await {
+                            Ok(s) => s,
+                            Err(_) => return chain_errors(503),
+                        };
+                        req = r;
+                        continue;
+                    }
                     return chain_errors(504);
                 }
             },
             None => sent.await,
         };
         tr.t_response = Some(sent_at.elapsed());
+        if let Ok(resp) = &res {
+            let status = resp.status().as_u16();
+            slot.server().counters.http_response(status);
+            let retry = be.retry_on.statuses.contains(status);
+            if let Some(r) = l7_retry(be, &replay, retry, &mut tries) {
+                tr.retries = tr.retries.saturating_add(1);
+                slot = match be.next_attempt(slot, tries, false, false).await {
+                    Ok(s) => s,
+                    Err(_) => return chain_errors(503),
+                };
+                req = r;
+                continue;
+            }
+        }
         match res {
             Ok(mut resp) => {
                 if resp.status() == StatusCode::SWITCHING_PROTOCOLS {
@@ -757,17 +783,80 @@ async fn forward(
                 // A stale pooled connection: the request was not sent, try again.
                 Some(r) if !fresh => req = r,
                 // The server socket's idle timer (`timeout server`) fired before the headers.
-                _ if caused_by_timeout(e.error()) => {
-                    tr.term = term(Side::Server, true, Phase::Headers);
-                    return chain_errors(504);
-                }
                 _ => {
-                    tr.term = term(Side::Server, false, Phase::Headers);
-                    return chain_errors(502);
+                    let timed_out = caused_by_timeout(e.error());
+                    tr.term = term(Side::Server, timed_out, Phase::Headers);
+                    crate::server::Counters::inc(&slot.server().counters.resp_errors);
+                    crate::server::Counters::inc(&be.farm.counters.resp_errors);
+                    let wanted = if timed_out {
+                        be.retry_on.response_timeout
+                    } else if e.error().is_parse() {
+                        be.retry_on.junk_response
+                    } else {
+                        be.retry_on.empty_response
+                    };
+                    if let Some(r) = l7_retry(be, &replay, wanted, &mut tries) {
+                        tr.retries = tr.retries.saturating_add(1);
+                        slot = match be.next_attempt(slot, tries, false, false).await {
+                            Ok(s) => s,
+                            Err(_) => return chain_errors(503),
+                        };
+                        req = r;
+                        continue;
+                    }
+                    return chain_errors(if timed_out { 504 } else { 502 });
                 }
             },
         }
     }
+}
+
+/// A copy of a bodyless request's head, to send it again (`retry-on` layer-7 conditions).
+#[derive(Debug)]
+struct Replay {
+    method: hyper::Method,
+    uri: hyper::Uri,
+    headers: HeaderMap,
+}
+
+impl Replay {
+    fn of<B>(req: &Request<B>) -> Replay {
+        Replay {
+            method: req.method().clone(),
+            uri: req.uri().clone(),
+            headers: req.headers().clone(),
+        }
+    }
+
+    fn request(&self) -> Request<ReqBody> {
+        let mut r = Request::new(ReqBody::Right(http_body_util::Empty::new()));
+        *r.method_mut() = self.method.clone();
+        *r.uri_mut() = self.uri.clone();
+        *r.version_mut() = Version::HTTP_11;
+        *r.headers_mut() = self.headers.clone();
+        r
+    }
+}
+
+/// Whether a request has no body (no `Content-Length` above 0, no `Transfer-Encoding`).
+fn bodyless<B>(req: &Request<B>) -> bool {
+    let h = req.headers();
+    !h.contains_key(header::TRANSFER_ENCODING)
+        && h.get(header::CONTENT_LENGTH)
+            .is_none_or(|v| v.as_bytes() == b"0")
+}
+
+/// A layer-7 retry (`do_l7_retry()`): when `wanted` by `retry-on`, the request can be
+/// replayed and retries are left, counts one and gives the request to send again.
+fn l7_retry(
+    be: &Backend,
+    replay: &Option<Replay>,
+    wanted: bool,
+    tries: &mut u32,
+) -> Option<Request<ReqBody>> {
+    let r = replay.as_ref().filter(|_| wanted && *tries < be.retries)?;
+    *tries += 1;
+    Some(r.request())
 }
 
 /// Runs the HTTP/1.1 handshake on a new server connection and spawns its driver task.

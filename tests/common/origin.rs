@@ -57,6 +57,7 @@ struct OriginState {
     name: String,
     behaviour: Behaviour,
     delay: Duration,
+    status: AtomicUsize,
     conns: AtomicUsize,
     requests: Mutex<Vec<SeenRequest>>,
     active: Mutex<usize>,
@@ -69,6 +70,7 @@ impl OriginState {
             name: name.to_string(),
             behaviour,
             delay,
+            status: AtomicUsize::new(200),
             conns: AtomicUsize::new(0),
             requests: Mutex::new(Vec::new()),
             active: Mutex::new(0),
@@ -98,12 +100,18 @@ pub struct OriginBuilder {
     name: String,
     behaviour: Behaviour,
     delay: Duration,
+    status: u16,
 }
 
 impl OriginBuilder {
     /// Waits `d` before answering each request.
     pub fn delay(mut self, d: Duration) -> Self {
         self.delay = d;
+        self
+    }
+    /// Answers with this status instead of 200.
+    pub fn status(mut self, s: u16) -> Self {
+        self.status = s;
         self
     }
     /// Sends garbage instead of an HTTP response.
@@ -119,6 +127,9 @@ impl OriginBuilder {
     /// Starts the origin.
     pub fn start(self) -> Origin {
         let state = OriginState::new(&self.name, self.behaviour, self.delay);
+        state
+            .status
+            .store(usize::from(self.status), Ordering::SeqCst);
         Origin::serve(state, |st, sock, n| tokio::spawn(serve_http(st, sock, n)))
     }
 }
@@ -185,8 +196,9 @@ async fn serve_http(st: Arc<OriginState>, mut sock: tokio::net::TcpStream, conn:
                                 .collect(),
                             conn,
                         };
+                        let status = u16::try_from(st.status.load(Ordering::SeqCst)).unwrap();
                         let mut resp = hyper::Response::builder()
-                            .status(200)
+                            .status(status)
                             .header("x-server", st.name.as_str())
                             .header("x-conn", conn.to_string());
                         for (k, v) in &seen.headers {
@@ -243,6 +255,7 @@ impl Origin {
             name: name.to_string(),
             behaviour: Behaviour::Answer,
             delay: Duration::ZERO,
+            status: 200,
         }
     }
     /// Starts a TCP echo origin: echoes bytes back, and shuts its write side when the client does.
@@ -278,6 +291,17 @@ impl Origin {
             state,
             rt: Some(rt),
         }
+    }
+    /// Stops the origin as a killed server would: the listener closes and every open
+    /// connection is dropped.
+    pub fn stop(&mut self) {
+        if let Some(rt) = self.rt.take() {
+            rt.shutdown_background();
+        }
+    }
+    /// Changes the status it answers with from now on.
+    pub fn set_status(&self, s: u16) {
+        self.state.status.store(usize::from(s), Ordering::SeqCst);
     }
     /// Its listening address.
     pub fn addr(&self) -> SocketAddr {

@@ -157,6 +157,9 @@ fn option(ctx: &mut ProxyCtx<'_>, line: &Line) {
         "redispatch" => {
             check_cap(ctx, line, name, Cap::Be);
             ctx.proxy.options.redispatch = !negate;
+            // `option redispatch N`: atoi, 0 meaning the default (-1, the last retry).
+            let n = line.word(2).map_or(0, crate::config::units::atoi_int);
+            ctx.proxy.redispatch_interval = if n == 0 { -1 } else { n };
         }
         "tcpka" => {
             if let Some(extra) = line.word(2) {

@@ -90,7 +90,7 @@ pub static KEYWORDS: &[Keyword] = &[
     p!("bind-process", PROXIES, keep),
     p!("dispatch", super::BE_ONLY, keep),
     p!("max-session-srv-conns", FE, keep),
-    p!("retry-on", BE, keep),
+    p!("retry-on", BE, retry_on),
     p!("clitcpka-cnt", PROXIES, tcpka),
     p!("clitcpka-idle", PROXIES, tcpka),
     p!("clitcpka-intvl", PROXIES, tcpka),
@@ -573,6 +573,45 @@ fn retries(ctx: &mut ProxyCtx<'_>, line: &Line) {
             "'retries' expects an integer argument (dispatch counts for one).",
         ),
     }
+}
+
+/// `retry-on KEYWORD...`: `none` alone, or conditions and statuses.
+fn retry_on(ctx: &mut ProxyCtx<'_>, line: &Line) {
+    use crate::config::model::{RetryOn, RETRY_STATUSES};
+    let words = line.words.get(1..).unwrap_or(&[]);
+    let mut r = RetryOn::none();
+    for w in words {
+        match w.as_str() {
+            "none" if words.len() == 1 => {}
+            "none" => {
+                ctx.alert(line, "'retry-on' 'none' keyworld only usable alone");
+                return;
+            }
+            "conn-failure" => r.conn_failure = true,
+            "empty-response" => r.empty_response = true,
+            "junk-response" => r.junk_response = true,
+            "response-timeout" => r.response_timeout = true,
+            "0rtt-rejected" => r.zero_rtt_rejected = true,
+            "all-retryable-errors" => {
+                r.conn_failure = true;
+                r.empty_response = true;
+                r.junk_response = true;
+                r.response_timeout = true;
+                r.zero_rtt_rejected = true;
+                for s in [500, 502, 503, 504] {
+                    r.statuses.insert(s);
+                }
+            }
+            s => match s.parse::<u16>() {
+                Ok(n) if RETRY_STATUSES.contains(&n) => r.statuses.insert(n),
+                _ => {
+                    ctx.alert(line, format!("'retry-on': unknown keyword '{s}'"));
+                    return;
+                }
+            },
+        }
+    }
+    ctx.proxy.retry_on = r;
 }
 
 fn maxconn(ctx: &mut ProxyCtx<'_>, line: &Line) {

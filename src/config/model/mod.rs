@@ -17,6 +17,7 @@ mod balance;
 mod global;
 mod options;
 mod proxy;
+mod retry;
 mod rules;
 mod server;
 
@@ -24,6 +25,7 @@ pub use balance::*;
 pub use global::*;
 pub use options::*;
 pub use proxy::*;
+pub use retry::*;
 pub use rules::*;
 pub use server::*;
 

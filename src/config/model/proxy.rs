@@ -97,6 +97,11 @@ pub struct Proxy {
     pub timeouts: Timeouts,
     /// `retries` (default 3).
     pub retries: u32,
+    /// `retry-on`.
+    pub retry_on: RetryOn,
+    /// `option redispatch [interval]`: redispatch on every Nth retry, or the Nth from the
+    /// end when negative (default -1: the last retry).
+    pub redispatch_interval: i32,
     /// `maxconn`: frontend connection limit.
     pub maxconn: Option<u32>,
     /// `fullconn`: backend load used with dynamic `minconn`.
@@ -198,6 +203,8 @@ impl Proxy {
             hash_balance_factor: 0,
             timeouts: Timeouts::default(),
             retries: 3,
+            retry_on: RetryOn::default(),
+            redispatch_interval: -1,
             maxconn: None,
             fullconn: None,
             options: Options::default(),
