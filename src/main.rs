@@ -35,6 +35,7 @@ fn start() -> u8 {
         }
     }
     let quiet = cli.quiet && !cli.verbose;
+    haproxy::log::set_quiet(quiet);
     if config::config_files(&cli.config_files).is_ok_and(|f| f.is_empty()) {
         report::usage(&cli.progname, None);
         return 1;

@@ -80,6 +80,17 @@ pub struct UpstreamBody {
     last: tokio::time::Instant,
     /// Created only when the body has to wait, so small bodies never allocate a timer.
     timer: Option<Pin<Box<tokio::time::Sleep>>>,
+    /// Resolves when the server's streams are shut down (only for killable servers).
+    killed: Option<Killed>,
+}
+
+/// The boxed [`Slot::killed`] future of a response body.
+struct Killed(Pin<Box<dyn std::future::Future<Output = ()> + Send>>);
+
+impl std::fmt::Debug for Killed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Killed")
+    }
 }
 
 /// The error of a response body sent to a client.
@@ -129,6 +140,15 @@ impl Body for RespBody {
                         }
                     }
                     Poll::Pending => {
+                        if u.killed
+                            .as_mut()
+                            .is_some_and(|k| k.0.as_mut().poll(cx).is_ready())
+                        {
+                            u.conn = None;
+                            u.slot = None;
+                            let e = std::io::Error::other("server marked down");
+                            return Poll::Ready(Some(Err(e.into())));
+                        }
                         if let Some(d) = u.idle {
                             let deadline = after(u.last, d);
                             let timer = u.timer.get_or_insert_with(|| {
@@ -768,7 +788,12 @@ async fn forward(
                 } else {
                     Some(sender)
                 };
+                let killed = slot
+                    .server()
+                    .killable
+                    .then(|| Killed(Box::pin(slot.killed())));
                 let body = RespBody::Upstream(UpstreamBody {
+                    killed,
                     inner: body,
                     conn,
                     slot: Some(slot),
@@ -900,7 +925,11 @@ async fn tunnel(
     let (Ok(c), Ok(s)) = tokio::join!(client, server) else {
         return;
     };
-    let _ = super::tcp::pump(TokioIo::new(c), TokioIo::new(s), idle).await;
+    let killed = slot.killed();
+    tokio::select! {
+        _ = super::tcp::pump(TokioIo::new(c), TokioIo::new(s), idle) => {}
+        () = killed => {}
+    }
     drop(slot);
 }
 

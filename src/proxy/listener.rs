@@ -19,7 +19,7 @@ use tokio::net::{TcpListener, UnixListener};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinHandle;
 
-use crate::config::model::{Bind, BindAddr, Config, Mode};
+use crate::config::model::{Bind, BindAddr, Config, Mode, Proxy};
 
 use super::backend::Backend;
 use super::frontend::Frontend;
@@ -376,12 +376,39 @@ impl std::fmt::Debug for Hooks {
     }
 }
 
+/// When `global maxconn` is not set, the value the frontends' `maxconn` default to here.
+/// HAProxy derives it from the file descriptor limit; only `minconn` uses it, through
+/// `fullconn`.
+const DEFAULT_GLOBAL_MAXCONN: u32 = 4096;
+
+/// `fullconn` of backend `be`: as set, else 10% of the `maxconn` of the enabled frontends
+/// that reach it through `default_backend` or a static `use_backend` (each frontend once),
+/// or of a `listen` itself, at least 1 (HAProxy's `proxy_adjust_all_maxconn()`).
+pub fn fullconn_of(config: &Config, be: &Proxy) -> u32 {
+    if let Some(f) = be.fullconn.filter(|f| *f > 0) {
+        return f;
+    }
+    let global = config.global.maxconn.unwrap_or(DEFAULT_GLOBAL_MAXCONN);
+    let total: u64 = config
+        .proxies
+        .iter()
+        .filter(|p| p.cap.frontend && !p.disabled)
+        .filter(|p| {
+            let own = p.cap.backend && p.name == be.name && p.default_backend.is_none();
+            own || p.default_backend.as_deref() == Some(be.name.as_str())
+                || p.use_backends.iter().any(|u| u.backend == be.name)
+        })
+        .map(|p| u64::from(p.maxconn.unwrap_or(global)))
+        .sum();
+    u32::try_from(total.div_ceil(10)).unwrap_or(u32::MAX).max(1)
+}
+
 /// [`start`] with hooks installed in every frontend.
 pub async fn start_with(config: &Config, hooks: &Hooks) -> Result<Started, ProxyError> {
     let mut backends = HashMap::new();
     for (i, p) in config.proxies.iter().enumerate() {
         if p.cap.backend {
-            let be = Backend::build(p, i as u64).await?;
+            let be = Backend::build_with(p, i as u64, fullconn_of(config, p)).await?;
             if p.disabled {
                 // A disabled backend stays addressable but has no usable server (503).
                 let maint = crate::server::Admin {
@@ -472,6 +499,31 @@ mod tests {
     use crate::proxy::testutil::{bind_any, read_resp, T};
     use tokio::io::AsyncWriteExt;
     use tokio::net::UnixStream;
+
+    #[test]
+    fn fullconn_defaults_to_a_tenth_of_the_frontends_maxconn() {
+        let mut cfg = Config::default();
+        let mut fe1 = Proxy::new("fe1", ProxyKind::Frontend, Loc::new("t.cfg", 1));
+        fe1.maxconn = Some(1000);
+        fe1.default_backend = Some("be".into());
+        let mut fe2 = Proxy::new("fe2", ProxyKind::Frontend, Loc::new("t.cfg", 2));
+        fe2.maxconn = Some(95);
+        fe2.use_backends.push(crate::config::model::UseBackend {
+            loc: Loc::new("t.cfg", 3),
+            backend: "be".into(),
+            cond: None,
+        });
+        let mut other = Proxy::new("fe3", ProxyKind::Frontend, Loc::new("t.cfg", 4));
+        other.maxconn = Some(5000);
+        let be = Proxy::new("be", ProxyKind::Backend, Loc::new("t.cfg", 5));
+        cfg.proxies = vec![fe1, fe2, other, be.clone()];
+        assert_eq!(fullconn_of(&cfg, &be), 110);
+        let mut set = be.clone();
+        set.fullconn = Some(7);
+        assert_eq!(fullconn_of(&cfg, &set), 7);
+        let lonely = Proxy::new("lonely", ProxyKind::Backend, Loc::new("t.cfg", 6));
+        assert_eq!(fullconn_of(&cfg, &lonely), 1);
+    }
 
     fn returning(name: &str, b: Bind) -> Proxy {
         let mut p = Proxy::new(name, ProxyKind::Listen, Loc::new("t.cfg", 1));

@@ -48,6 +48,9 @@ pub enum Side {
     Resource,
     /// An internal error (`I`).
     Internal,
+    /// Killed because its server went DOWN (`on-marked-down shutdown-sessions`) or, for a
+    /// backup, UP came back (`on-marked-up shutdown-backup-sessions`) (`D` / `U`).
+    Down,
 }
 
 /// Errors of the proxy room.

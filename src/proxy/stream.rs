@@ -59,6 +59,7 @@ impl Termination {
             Some(Side::Proxy) => 'P',
             Some(Side::Resource) => 'R',
             Some(Side::Internal) => 'I',
+            Some(Side::Down) => 'D',
         };
         let side = if self.timeout {
             side.to_ascii_lowercase()

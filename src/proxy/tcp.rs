@@ -162,7 +162,19 @@ async fn route<C>(
                 (c, s) => c.or(s),
             });
     let counted = Counted::default();
-    match pump_counted(client, server, idle, &counted).await {
+    let pumped = tokio::select! {
+        r = pump_counted(client, server, idle, &counted) => r,
+        () = slot.killed() => {
+            out.bytes = counted.get();
+            out.term = Termination {
+                side: Some(Side::Down),
+                timeout: false,
+                phase: Phase::Data,
+            };
+            return;
+        }
+    };
+    match pumped {
         Ok(b) => out.bytes = b,
         Err(e) => {
             out.bytes = counted.get();

@@ -193,6 +193,7 @@ impl std::fmt::Debug for Farm {
 pub struct Slot {
     farm: Arc<Farm>,
     server: Arc<Server>,
+    kill: tokio::sync::watch::Receiver<u64>,
 }
 
 impl Slot {
@@ -209,6 +210,18 @@ impl Slot {
     /// The farm it belongs to.
     pub fn farm(&self) -> &Arc<Farm> {
         &self.farm
+    }
+
+    /// Resolves when the stream must close because its server asked every stream to
+    /// (`on-marked-down shutdown-sessions`, `on-marked-up shutdown-backup-sessions`).
+    /// Never resolves otherwise.
+    pub fn killed(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut rx = self.kill.clone();
+        async move {
+            if rx.changed().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
     }
 }
 
@@ -244,7 +257,14 @@ impl Farm {
         cfg: FarmConfig,
     ) -> Farm {
         let n = servers.len();
-        let servers: Vec<Arc<Server>> = servers.into_iter().map(Arc::new).collect();
+        let kills_backups = servers.iter().any(|s| s.shutdown_backups_on_up);
+        let servers: Vec<Arc<Server>> = servers
+            .into_iter()
+            .map(|mut s| {
+                s.killable |= s.backup && kills_backups;
+                Arc::new(s)
+            })
+            .collect();
         let farm = Farm {
             name: name.to_string(),
             cfg,
@@ -390,6 +410,7 @@ impl Farm {
         Ok(Slot {
             farm: Arc::clone(self),
             server: Arc::clone(server),
+            kill: server.kill_signal(),
         })
     }
 

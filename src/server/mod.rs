@@ -89,6 +89,9 @@ pub struct Server {
     pub on_error: OnError,
     /// `error-limit`.
     pub error_limit: u32,
+    /// Its streams may be asked to close (`shutdown-sessions` on it, or a backup in a
+    /// backend with `shutdown-backup-sessions`): the proxy watches [`farm::Slot::killed`].
+    pub killable: bool,
     /// What the proxy, checks and stats count.
     pub counters: Counters,
     op: AtomicU8,
@@ -144,6 +147,7 @@ impl Server {
             observe: p.observe,
             on_error: p.on_error,
             error_limit: p.error_limit,
+            killable: p.on_marked_down_shutdown,
             counters: Counters::default(),
             op: AtomicU8::new(OpState::Running as u8),
             admin: AtomicU8::new(admin.to_u8()),
