@@ -20,7 +20,7 @@ use crate::balance::{self, Key, ServerId};
 use crate::config::model::{
     Acl, Balance, ForwardFor, HttpConnMode, HttpReuse, HttpRule, Mode, Proxy, RetryOn, ServerAddr,
 };
-use crate::server::{Counters, Farm, FarmConfig, Server, Target};
+use crate::server::{Analyze, Counters, Farm, FarmConfig, Server, Target};
 
 pub use crate::server::{AcquireError, Slot, Want};
 
@@ -230,6 +230,7 @@ impl Backend {
                 p.balance,
                 Balance::RoundRobin | Balance::StaticRr | Balance::First
             ),
+            kind: if p.cap.frontend { "proxy" } else { "backend" },
         };
         let pools = servers.iter().map(|_| ConnPool::default()).collect();
         let farm = Arc::new(Farm::new(&p.name, servers, balancer, cfg));
@@ -328,6 +329,9 @@ impl Backend {
         if r.is_none() {
             Counters::inc(&server.counters.conn_errors);
             Counters::inc(&self.farm.counters.conn_errors);
+            server.observe(Analyze::L4Err);
+        } else {
+            server.observe(Analyze::L4Ok);
         }
         r
     }

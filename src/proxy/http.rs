@@ -41,7 +41,7 @@ use super::sample::{self, Sample};
 use super::socket::{after, IdleIo, IdleLimit, Peer, Rewind};
 use super::stream::{Phase, StreamInfo, Termination};
 use super::Side;
-use crate::server::Server;
+use crate::server::{Analyze, Server};
 
 /// Largest request head accepted (HAProxy's default `tune.bufsize` is 16384).
 const MAX_HEAD: usize = 16 * 1024;
@@ -743,6 +743,7 @@ async fn forward(
         if let Ok(resp) = &res {
             let status = resp.status().as_u16();
             slot.server().counters.http_response(status);
+            slot.server().observe(Analyze::of_status(status));
             let retry = be.retry_on.statuses.contains(status);
             if let Some(r) = l7_retry(be, &replay, retry, &mut tries) {
                 tr.retries = tr.retries.saturating_add(1);
@@ -813,6 +814,13 @@ async fn forward(
                     tr.term = term(Side::Server, timed_out, Phase::Headers);
                     crate::server::Counters::inc(&slot.server().counters.resp_errors);
                     crate::server::Counters::inc(&be.farm.counters.resp_errors);
+                    slot.server().observe(if timed_out {
+                        Analyze::HttpReadTimeout
+                    } else if e.error().is_parse() {
+                        Analyze::HttpInvalid
+                    } else {
+                        Analyze::HttpBrokenPipe
+                    });
                     let wanted = if timed_out {
                         be.retry_on.response_timeout
                     } else if e.error().is_parse() {

@@ -331,6 +331,8 @@ pub struct Started {
     /// Connections being served.
     pub active: Arc<Active>,
     tasks: Vec<JoinHandle<()>>,
+    /// The health check tasks.
+    checks: Vec<JoinHandle<()>>,
 }
 
 impl Started {
@@ -349,7 +351,7 @@ impl Started {
 
 impl Drop for Started {
     fn drop(&mut self) {
-        for t in &self.tasks {
+        for t in self.tasks.iter().chain(&self.checks) {
             t.abort();
         }
     }
@@ -482,12 +484,14 @@ pub async fn start_with(config: &Config, hooks: &Hooks) -> Result<Started, Proxy
         let a = Arc::clone(&active);
         tasks.push(tokio::spawn(accept_loop(fe, l, limits, accept_proxy, a)));
     }
+    let checks = super::health::start(config, &backends);
     Ok(Started {
         addrs,
         backends,
         frontends,
         active,
         tasks,
+        checks,
     })
 }
 

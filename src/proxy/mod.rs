@@ -21,6 +21,7 @@ pub mod acl;
 pub mod backend;
 pub mod errorfile;
 pub mod frontend;
+pub mod health;
 pub mod http;
 pub mod inspect;
 pub mod listener;

@@ -52,10 +52,10 @@ pub fn state_line(c: &Change) -> String {
     s
 }
 
-/// `backend be has no server available!` (HAProxy prints `'be'` quoted on stderr and bare
-/// in the log; this is the stderr form).
-pub fn no_server_line(backend: &str) -> String {
-    format!("backend '{backend}' has no server available!")
+/// `backend 'be' has no server available!` (`proxy 'li'` for a `listen`; HAProxy prints
+/// the name quoted on stderr and bare in the log; this is the stderr form).
+pub fn no_server_line(kind: &str, backend: &str) -> String {
+    format!("{kind} '{backend}' has no server available!")
 }
 
 /// `chunk_asciiencode()` with `"` escaped: non-printable bytes and `"` as `<XX>`.
@@ -79,6 +79,7 @@ mod tests {
     fn change(to: OpState) -> Change {
         Change {
             backend: "web".into(),
+            kind: "backend",
             server: "web1".into(),
             backup: false,
             from: OpState::Running,

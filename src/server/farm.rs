@@ -50,6 +50,8 @@ pub struct FarmConfig {
     /// The algorithm queues new streams behind waiting ones (`roundrobin`, `static-rr`,
     /// `first`), as HAProxy does for fairness.
     pub fair_queue: bool,
+    /// How HAProxy names the proxy in messages: `backend`, or `proxy` for a `listen`.
+    pub kind: &'static str,
 }
 
 /// What a stream asks of [`Farm::acquire`].
@@ -125,6 +127,8 @@ struct Inner {
 pub struct Change {
     /// The backend.
     pub backend: String,
+    /// `backend`, or `proxy` for a `listen` (HAProxy's `proxy_type_str()`).
+    pub kind: &'static str,
     /// The server.
     pub server: String,
     /// A backup server.
@@ -702,6 +706,7 @@ impl Farm {
         let (active, backups) = self.usable_counts();
         out.push(Change {
             backend: self.name.clone(),
+            kind: self.cfg.kind,
             server: s.name.clone(),
             backup: s.backup,
             from,

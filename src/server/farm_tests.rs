@@ -56,6 +56,7 @@ fn cfg() -> FarmConfig {
         fullconn: 0,
         queue_timeout: Duration::from_secs(5),
         fair_queue: true,
+        kind: "backend",
     }
 }
 

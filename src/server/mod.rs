@@ -101,6 +101,10 @@ pub struct Server {
     queued: AtomicU32,
     /// Consecutive errors seen by `observe`.
     observed_errors: AtomicU32,
+    /// Wakes the check task when `error-limit` is reached.
+    error_limit_hit: tokio::sync::Notify,
+    /// The last error `observe` saw, for the check's message.
+    last_error: Mutex<&'static str>,
     /// Seconds spent DOWN before the current state.
     down_secs: AtomicU64,
     last_change: Mutex<Instant>,
@@ -155,6 +159,8 @@ impl Server {
             served: AtomicU32::new(0),
             queued: AtomicU32::new(0),
             observed_errors: AtomicU32::new(0),
+            error_limit_hit: tokio::sync::Notify::new(),
+            last_error: Mutex::new(""),
             down_secs: AtomicU64::new(0),
             last_change: Mutex::new(Instant::now()),
             kill: tokio::sync::watch::channel(0).0,
@@ -223,18 +229,99 @@ impl Server {
         self.kill.send_modify(|g| *g = g.wrapping_add(1));
     }
 
-    /// `observe`: records the outcome of one connection or response. Returns true when
-    /// `error-limit` consecutive errors were just reached (the caller applies `on-error`).
-    pub fn observe_result(&self, ok: bool) -> bool {
-        if ok {
-            self.observed_errors.store(0, Ordering::Relaxed);
-            return false;
+    /// `observe` (`health_adjust()`): records what traffic saw of the server; when
+    /// `error-limit` consecutive errors are reached the check task applies `on-error`.
+    /// Does nothing without `observe` or without checks, as HAProxy.
+    pub fn observe(&self, a: Analyze) {
+        if !self.checked {
+            return;
         }
-        let n = self.observed_errors.fetch_add(1, Ordering::Relaxed) + 1;
-        if n >= self.error_limit.max(1) {
-            self.observed_errors.store(0, Ordering::Relaxed);
-            return true;
+        match a.effect(self.observe) {
+            Effect::Ignore => {}
+            Effect::Ok => self.observed_errors.store(0, Ordering::Relaxed),
+            Effect::Error => {
+                let n = self.observed_errors.fetch_add(1, Ordering::Relaxed) + 1;
+                if n >= self.error_limit.max(1) {
+                    self.observed_errors.store(0, Ordering::Relaxed);
+                    *farm::lock(&self.last_error) = a.desc();
+                    self.error_limit_hit.notify_one();
+                }
+            }
         }
-        false
+    }
+
+    /// Resolves with the `on-error` action when `error-limit` was reached.
+    pub async fn observed(&self) -> OnError {
+        self.error_limit_hit.notified().await;
+        self.on_error
+    }
+
+    /// The error that last reached `error-limit`.
+    pub fn last_observed_error(&self) -> &'static str {
+        *farm::lock(&self.last_error)
+    }
+}
+
+/// What traffic tells about a server (HAProxy's `HANA_STATUS_*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Analyze {
+    /// The connection was established.
+    L4Ok,
+    /// The connection failed.
+    L4Err,
+    /// A valid response with a status below 500 (or 501, 505).
+    HttpOk,
+    /// A 5xx response.
+    HttpStatus,
+    /// An invalid response.
+    HttpInvalid,
+    /// The server timed out before its response.
+    HttpReadTimeout,
+    /// The server closed before its response.
+    HttpBrokenPipe,
+}
+
+/// How an [`Analyze`] counts for an `observe` mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Effect {
+    Ignore,
+    Ok,
+    Error,
+}
+
+impl Analyze {
+    /// HAProxy's description (`analyze_statuses`).
+    pub fn desc(self) -> &'static str {
+        match self {
+            Analyze::L4Ok => "L4 successful connection",
+            Analyze::L4Err => "L4 unsuccessful connection",
+            Analyze::HttpOk => "Correct http response",
+            Analyze::HttpStatus => "Wrong http response",
+            Analyze::HttpInvalid => "Invalid http response",
+            Analyze::HttpReadTimeout => "Read timeout (http)",
+            Analyze::HttpBrokenPipe => "Close from server (http)",
+        }
+    }
+
+    /// The `analyze_statuses` table: layer4 sees connections only, layer7 everything but
+    /// successful connections.
+    fn effect(self, o: Observe) -> Effect {
+        match (o, self) {
+            (Observe::None, _) => Effect::Ignore,
+            (_, Analyze::L4Err) => Effect::Error,
+            (Observe::Layer4, Analyze::L4Ok) => Effect::Ok,
+            (Observe::Layer4, _) | (Observe::Layer7, Analyze::L4Ok) => Effect::Ignore,
+            (Observe::Layer7, Analyze::HttpOk) => Effect::Ok,
+            (Observe::Layer7, _) => Effect::Error,
+        }
+    }
+
+    /// The analysis of an HTTP response status.
+    pub fn of_status(status: u16) -> Analyze {
+        if (100..500).contains(&status) || status == 501 || status == 505 {
+            Analyze::HttpOk
+        } else {
+            Analyze::HttpStatus
+        }
     }
 }

@@ -101,12 +101,18 @@ pub struct OriginBuilder {
     behaviour: Behaviour,
     delay: Duration,
     status: u16,
+    at: Option<SocketAddr>,
 }
 
 impl OriginBuilder {
     /// Waits `d` before answering each request.
     pub fn delay(mut self, d: Duration) -> Self {
         self.delay = d;
+        self
+    }
+    /// Listens on this address instead of a fresh port (to bring a stopped origin back).
+    pub fn at(mut self, a: SocketAddr) -> Self {
+        self.at = Some(a);
         self
     }
     /// Answers with this status instead of 200.
@@ -130,7 +136,9 @@ impl OriginBuilder {
         state
             .status
             .store(usize::from(self.status), Ordering::SeqCst);
-        Origin::serve(state, |st, sock, n| tokio::spawn(serve_http(st, sock, n)))
+        Origin::serve_at(self.at, state, |st, sock, n| {
+            tokio::spawn(serve_http(st, sock, n))
+        })
     }
 }
 
@@ -256,6 +264,7 @@ impl Origin {
             behaviour: Behaviour::Answer,
             delay: Duration::ZERO,
             status: 200,
+            at: None,
         }
     }
     /// Starts a TCP echo origin: echoes bytes back, and shuts its write side when the client does.
@@ -271,8 +280,29 @@ impl Origin {
             + Send
             + 'static,
     {
+        Self::serve_at(None, state, handle)
+    }
+    fn serve_at<F>(at: Option<SocketAddr>, state: Arc<OriginState>, handle: F) -> Origin
+    where
+        F: Fn(Arc<OriginState>, tokio::net::TcpStream, usize) -> tokio::task::JoinHandle<()>
+            + Send
+            + 'static,
+    {
         let rt = runtime();
-        let std_l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let std_l = match at {
+            Some(a) => {
+                // The old socket may take a moment to leave: retry, bounded.
+                let deadline = Instant::now() + WAIT;
+                loop {
+                    match TcpListener::bind(a) {
+                        Ok(l) => break l,
+                        Err(e) if Instant::now() > deadline => panic!("rebind {a}: {e}"),
+                        Err(_) => std::thread::yield_now(),
+                    }
+                }
+            }
+            None => TcpListener::bind("127.0.0.1:0").unwrap(),
+        };
         std_l.set_nonblocking(true).unwrap();
         let addr = std_l.local_addr().unwrap();
         let st = Arc::clone(&state);
@@ -296,7 +326,7 @@ impl Origin {
     /// connection is dropped.
     pub fn stop(&mut self) {
         if let Some(rt) = self.rt.take() {
-            rt.shutdown_background();
+            rt.shutdown_timeout(WAIT);
         }
     }
     /// Changes the status it answers with from now on.

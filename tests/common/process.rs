@@ -326,6 +326,21 @@ impl Haproxy {
         true
     }
 
+    /// Waits (at most `timeout`) until the child's stderr contains `needle` `n` times.
+    pub fn wait_stderr_count(&self, needle: &str, n: usize, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        let (text, cv) = &*self.stderr;
+        let mut g = text.lock().unwrap();
+        while g.matches(needle).count() < n {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            g = cv.wait_timeout(g, left).unwrap().0;
+        }
+        true
+    }
+
     /// Waits (at most `timeout`) for the child to exit on its own; its exit code (-1 when killed
     /// by a signal), or None if it still runs.
     pub fn wait_exit(&mut self, timeout: Duration) -> Option<i32> {
