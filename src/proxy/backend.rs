@@ -231,6 +231,10 @@ impl Backend {
                 Balance::RoundRobin | Balance::StaticRr | Balance::First
             ),
             kind: if p.cap.frontend { "proxy" } else { "backend" },
+            sticky_pick: !matches!(
+                p.balance,
+                Balance::RoundRobin | Balance::StaticRr | Balance::First | Balance::LeastConn
+            ),
         };
         let pools = servers.iter().map(|_| ConnPool::default()).collect();
         let farm = Arc::new(Farm::new(&p.name, servers, balancer, cfg));

@@ -57,7 +57,8 @@ fn check_timeout(p: &Proxy, inter: Duration) -> Duration {
     }
 }
 
-/// Links trackers, then spawns one check task per checked server.
+/// Links trackers, then spawns one check task per checked server and one `slowstart`
+/// warm-up task per backend that needs it.
 pub fn start(config: &Config, backends: &HashMap<String, Arc<Backend>>) -> Vec<JoinHandle<()>> {
     for p in config.proxies.iter().filter(|p| p.cap.backend) {
         let Some(be) = backends.get(&p.name) else {
@@ -72,6 +73,21 @@ pub fn start(config: &Config, backends: &HashMap<String, Arc<Backend>>) -> Vec<J
                 t.0.farm.add_tracker(t.1, &be.farm, s.id);
             }
         }
+    }
+    let mut tasks = Vec::new();
+    for be in backends.values() {
+        // `slowstart`: warming servers are moved along every max(1s, slowstart/20).
+        let Some(ss) = be.servers().iter().filter_map(|s| s.slowstart).min() else {
+            continue;
+        };
+        let tick = (ss / 20).max(Duration::from_secs(1));
+        let farm = Arc::clone(&be.farm);
+        tasks.push(tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(tick).await;
+                farm.warm_up();
+            }
+        }));
     }
     let mut planned = Vec::new();
     for p in config
@@ -111,7 +127,7 @@ pub fn start(config: &Config, backends: &HashMap<String, Arc<Backend>>) -> Vec<J
         .unwrap_or(Duration::from_secs(2));
     let n = u32::try_from(planned.len()).unwrap_or(u32::MAX).max(1);
     let spread = config.global.spread_checks.unwrap_or(0);
-    planned
+    let checks = planned
         .into_iter()
         .enumerate()
         .map(|(i, (p, cfg, farm, s, addr))| {
@@ -132,8 +148,9 @@ pub fn start(config: &Config, backends: &HashMap<String, Arc<Backend>>) -> Vec<J
                 log_checks: p.options.log_health_checks,
             };
             scheduler::spawn(farm, s, probe, t)
-        })
-        .collect()
+        });
+    tasks.extend(checks);
+    tasks
 }
 
 #[cfg(test)]

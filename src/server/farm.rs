@@ -52,6 +52,9 @@ pub struct FarmConfig {
     pub fair_queue: bool,
     /// How HAProxy names the proxy in messages: `backend`, or `proxy` for a `listen`.
     pub kind: &'static str,
+    /// The balancer's pick is final even when the server is full (hashing algorithms and
+    /// `random`): the stream then waits in that server's queue, under its `maxqueue`.
+    pub sticky_pick: bool,
 }
 
 /// What a stream asks of [`Farm::acquire`].
@@ -448,7 +451,17 @@ impl Farm {
         want: &Want<'_>,
     ) -> Result<Result<ServerId, oneshot::Receiver<Grant>>, AcquireError> {
         let mut inner = lock(&self.inner);
-        if let Some(s) = want.server.and_then(|id| self.servers.get(id.0)) {
+        let mut assigned = want.server;
+        if assigned.is_none() && self.cfg.sticky_pick {
+            if self.usable_counts() == (0, 0) {
+                return Err(AcquireError::NoServer);
+            }
+            assigned = inner.balancer.pick(&want.key, want.avoid);
+            if assigned.is_none() {
+                return Err(AcquireError::NoServer);
+            }
+        }
+        if let Some(s) = assigned.and_then(|id| self.servers.get(id.0)) {
             let i = s.id.0;
             let busy = inner
                 .srv_queues

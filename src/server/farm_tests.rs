@@ -17,6 +17,10 @@ fn params(maxconn: u32) -> ServerParams {
 }
 
 fn farm_with(ps: &[ServerParams], cfg: FarmConfig) -> Arc<Farm> {
+    farm_algo(ps, cfg, &Balance::RoundRobin)
+}
+
+fn farm_algo(ps: &[ServerParams], cfg: FarmConfig, algo: &Balance) -> Arc<Farm> {
     let servers: Vec<Server> = ps
         .iter()
         .enumerate()
@@ -44,7 +48,7 @@ fn farm_with(ps: &[ServerParams], cfg: FarmConfig) -> Arc<Farm> {
         all_backups: cfg.all_backups,
         hash_balance_factor: 0,
     };
-    let b = balance::build_with(&Balance::RoundRobin, HashType::default(), &infos, 0, opts);
+    let b = balance::build_with(algo, HashType::default(), &infos, 0, opts);
     Arc::new(Farm::new("be", servers, b, cfg))
 }
 
@@ -57,6 +61,7 @@ fn cfg() -> FarmConfig {
         queue_timeout: Duration::from_secs(5),
         fair_queue: true,
         kind: "backend",
+        sticky_pick: false,
     }
 }
 
@@ -318,4 +323,31 @@ async fn counters_follow_slots() {
             .load(std::sync::atomic::Ordering::Relaxed),
         0
     );
+}
+
+#[tokio::test]
+async fn a_hashing_pick_waits_in_its_servers_queue_under_maxqueue() {
+    let mut p = params(1);
+    p.maxqueue = 1;
+    let mut c = cfg();
+    c.sticky_pick = true;
+    let f = farm_algo(&[p.clone(), p], c, &Balance::Source);
+    let src = Key::Source([10, 0, 0, 1].into());
+    let held = f.acquire(Want::balanced(src)).await.unwrap();
+    let mine = held.id();
+    let f2 = Arc::clone(&f);
+    // The other server is free, but the hash keeps the stream on its server.
+    let waiter = tokio::spawn(async move {
+        f2.acquire(Want::balanced(Key::Source([10, 0, 0, 1].into())))
+            .await
+            .map(|s| s.id())
+    });
+    until(|| f.servers()[mine.0].queued() == 1).await;
+    assert_eq!(f.queued(), 0);
+    assert_eq!(
+        f.acquire(Want::balanced(src)).await.unwrap_err(),
+        AcquireError::QueueFull
+    );
+    drop(held);
+    assert_eq!(timeout(T, waiter).await.unwrap().unwrap(), Ok(mine));
 }

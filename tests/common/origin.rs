@@ -369,7 +369,11 @@ impl Origin {
     }
     /// Waits (at most [`WAIT`]) until at least `n` requests have arrived; false on timeout.
     pub fn wait_requests(&self, n: usize) -> bool {
-        let deadline = Instant::now() + WAIT;
+        self.wait_requests_within(n, WAIT)
+    }
+    /// Waits at most `limit` until at least `n` requests have arrived; false on timeout.
+    pub fn wait_requests_within(&self, n: usize, limit: Duration) -> bool {
+        let deadline = Instant::now() + limit;
         let mut g = self.state.requests.lock().unwrap();
         while g.len() < n {
             let left = deadline.saturating_duration_since(Instant::now());

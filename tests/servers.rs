@@ -1,0 +1,107 @@
+//! The server model, black box: `maxqueue` on a server's own queue, `weight 0`, `disabled`,
+//! `option allbackups`, `minconn`/`fullconn`. Every test passes on the real HAProxy 2.6
+//! (`HAPROXY_UNDER_TEST=/usr/sbin/haproxy`).
+#![allow(clippy::unwrap_used, clippy::panic, clippy::print_stderr)]
+
+mod common;
+use common::*;
+use std::time::Duration;
+
+const DEFAULTS: &str =
+    "defaults\n    mode http\n    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n    timeout queue 5s\n";
+
+fn proxy(backend_lines: &str, servers: &[(&Origin, &str)]) -> Haproxy {
+    let mut cfg = format!(
+        "{DEFAULTS}frontend fe\n    bind @@fe\n    default_backend be\nbackend be\n{backend_lines}"
+    );
+    for (o, opts) in servers {
+        cfg.push_str(&format!("    server {} {} {opts}\n", o.name(), o.addr()));
+    }
+    Haproxy::start(&cfg)
+}
+
+#[test]
+fn a_hashed_request_for_a_full_server_queues_there_up_to_maxqueue() {
+    let slow = Origin::builder("s1")
+        .delay(Duration::from_millis(800))
+        .start();
+    let h = proxy("    balance source\n", &[(&slow, "maxconn 1 maxqueue 1")]);
+    let fe = h.addr("fe");
+    let first = std::thread::spawn(move || get(fe, "/").status);
+    assert!(slow.wait_requests(1));
+    let others: Vec<_> = (0..2)
+        .map(|_| std::thread::spawn(move || get(fe, "/").status))
+        .collect();
+    let mut got: Vec<u16> = others.into_iter().map(|t| t.join().unwrap()).collect();
+    got.push(first.join().unwrap());
+    got.sort_unstable();
+    assert_eq!(got, [200, 200, 503]);
+}
+
+#[test]
+fn weight_zero_and_disabled_servers_take_no_traffic() {
+    let s1 = Origin::http("s1");
+    let s2 = Origin::http("s2");
+    let s3 = Origin::http("s3");
+    let h = proxy(
+        "    balance roundrobin\n",
+        &[(&s1, ""), (&s2, "weight 0"), (&s3, "disabled")],
+    );
+    assert_eq!(server_sequence(h.addr("fe"), "/", 4), ["s1"; 4]);
+}
+
+#[test]
+fn allbackups_spreads_over_every_backup_when_no_active_server_is_left() {
+    let b1 = Origin::http("b1");
+    let b2 = Origin::http("b2");
+    let dead = closed_addr();
+    let h = Haproxy::start(&format!(
+        "{DEFAULTS}frontend fe\n    bind @@fe\n    default_backend be\nbackend be\n    option allbackups\n    server s1 {dead} check inter 100 fall 1 rise 1\n    server b1 {} backup\n    server b2 {} backup\n",
+        b1.addr(),
+        b2.addr()
+    ));
+    assert!(
+        h.wait_stderr("Server be/s1 is DOWN", WAIT),
+        "{}",
+        h.stderr()
+    );
+    let seq = server_sequence(h.addr("fe"), "/", 4);
+    assert_eq!(tally(&seq).len(), 2, "{seq:?}");
+}
+
+#[test]
+fn without_allbackups_only_the_first_backup_serves() {
+    let b1 = Origin::http("b1");
+    let b2 = Origin::http("b2");
+    let dead = closed_addr();
+    let h = Haproxy::start(&format!(
+        "{DEFAULTS}frontend fe\n    bind @@fe\n    default_backend be\nbackend be\n    server s1 {dead} check inter 100 fall 1 rise 1\n    server b1 {} backup\n    server b2 {} backup\n",
+        b1.addr(),
+        b2.addr()
+    ));
+    assert!(
+        h.wait_stderr("Server be/s1 is DOWN", WAIT),
+        "{}",
+        h.stderr()
+    );
+    assert_eq!(server_sequence(h.addr("fe"), "/", 4), ["b1"; 4]);
+}
+
+#[test]
+fn minconn_limits_a_server_while_the_backend_is_far_from_fullconn() {
+    // fullconn 100, minconn 1, maxconn 50: with two streams on the backend the dynamic
+    // limit is max(1, 2*50/100) = 1, so the second concurrent request waits for the first.
+    let slow = Origin::builder("s1")
+        .delay(Duration::from_millis(500))
+        .start();
+    let h = proxy("    fullconn 100\n", &[(&slow, "minconn 1 maxconn 50")]);
+    let fe = h.addr("fe");
+    let first = std::thread::spawn(move || get(fe, "/").status);
+    assert!(slow.wait_requests(1));
+    let second = std::thread::spawn(move || get(fe, "/").status);
+    // While the first is served, the second is queued, not at the origin.
+    assert!(!slow.wait_requests_within(2, Duration::from_millis(300)));
+    assert_eq!(first.join().unwrap(), 200);
+    assert_eq!(second.join().unwrap(), 200);
+    assert_eq!(slow.requests().len(), 2);
+}
