@@ -89,3 +89,39 @@ fn an_empty_response_without_retry_on_is_a_502() {
     let h = proxy("    retries 2\n    option redispatch\n", &[&s1]);
     assert_eq!(get(h.addr("fe"), "/").status, 502);
 }
+
+/// A request queued behind a busy server, whose client then closes its side.
+fn half_closed_while_queued(option: &str) -> (Origin, usize) {
+    let slow = Origin::builder("s1")
+        .delay(std::time::Duration::from_millis(600))
+        .start();
+    let h = Haproxy::start(&format!(
+        "{DEFAULTS}    timeout queue 5s\nfrontend fe\n    bind @@fe\n    default_backend be\nbackend be\n{option}    server s1 {} maxconn 1\n",
+        slow.addr()
+    ));
+    let fe = h.addr("fe");
+    let first = std::thread::spawn(move || get(fe, "/").status);
+    assert!(slow.wait_requests(1));
+    let mut c = Client::connect(fe);
+    c.send(b"GET /second HTTP/1.1\r\nHost: x\r\n\r\n");
+    c.stream().shutdown(std::net::Shutdown::Write).unwrap();
+    assert_eq!(first.join().unwrap(), 200);
+    let reached = if slow.wait_requests_within(2, std::time::Duration::from_millis(1500)) {
+        2
+    } else {
+        1
+    };
+    (slow, reached)
+}
+
+#[test]
+fn abortonclose_drops_a_queued_request_whose_client_closed() {
+    let (_o, reached) = half_closed_while_queued("    option abortonclose\n");
+    assert_eq!(reached, 1);
+}
+
+#[test]
+fn without_abortonclose_a_half_closed_client_still_gets_its_request_served() {
+    let (_o, reached) = half_closed_while_queued("");
+    assert_eq!(reached, 2);
+}

@@ -115,6 +115,8 @@ pub struct Backend {
     pub redispatch_interval: i32,
     /// `retry-on`.
     pub retry_on: RetryOn,
+    /// `option abortonclose`: a client that closes while queued or connecting is dropped.
+    pub abortonclose: bool,
     /// `timeout connect`.
     pub connect_timeout: Option<Duration>,
     /// `timeout server`.
@@ -249,6 +251,7 @@ impl Backend {
             redispatch: p.options.redispatch,
             redispatch_interval: p.redispatch_interval,
             retry_on: p.retry_on,
+            abortonclose: p.options.abortonclose,
             connect_timeout: t.connect,
             server_timeout: t.server,
             tunnel_timeout: t.tunnel,

@@ -328,7 +328,8 @@ where
         .keep_alive(fe.conn_mode != HttpConnMode::Close)
         .auto_date_header(false)
         .writev(false)
-        .half_close(true)
+        // A client's end of stream aborts its request only under `option abortonclose`.
+        .half_close(!fe.abort_on_close)
         .header_read_timeout(fe.http_keep_alive_timeout.or(limit));
     let _ = b.serve_connection(io, svc).with_upgrades().await;
 }
