@@ -206,16 +206,7 @@ impl Backend {
             let target = resolve(p, s).await?;
             servers.push(Server::new(&p.name, i, &s.name, target, &s.params));
         }
-        let infos: Vec<balance::ServerInfo> = servers
-            .iter()
-            .map(|s| balance::ServerInfo {
-                id: s.id,
-                weight: s.weight,
-                backup: s.backup,
-                maxconn: s.maxconn,
-                puid: s.puid,
-            })
-            .collect();
+        let infos: Vec<_> = servers.iter().map(Server::balance_info).collect();
         let opts = balance::Options {
             all_backups: p.options.allbackups,
             hash_balance_factor: p.hash_balance_factor,

@@ -1,7 +1,7 @@
 //! Unit tests of [`super::Farm`]: slots, the two kinds of queue, state changes.
 
 use super::*;
-use crate::balance::{self, ServerInfo};
+use crate::balance;
 use crate::config::model::{Balance, HashType, ServerParams};
 use crate::server::Target;
 use std::time::Duration;
@@ -34,16 +34,7 @@ fn farm_algo(ps: &[ServerParams], cfg: FarmConfig, algo: &Balance) -> Arc<Farm> 
             )
         })
         .collect();
-    let infos: Vec<ServerInfo> = servers
-        .iter()
-        .map(|s| ServerInfo {
-            id: s.id,
-            weight: s.weight,
-            backup: s.backup,
-            maxconn: s.maxconn,
-            puid: s.puid,
-        })
-        .collect();
+    let infos: Vec<_> = servers.iter().map(Server::balance_info).collect();
     let opts = balance::Options {
         all_backups: cfg.all_backups,
         hash_balance_factor: 0,

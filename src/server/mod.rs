@@ -167,6 +167,17 @@ impl Server {
         }
     }
 
+    /// What the balancer is built from.
+    pub fn balance_info(&self) -> crate::balance::ServerInfo {
+        crate::balance::ServerInfo {
+            id: self.id,
+            weight: self.weight,
+            backup: self.backup,
+            maxconn: self.maxconn,
+            puid: self.puid,
+        }
+    }
+
     /// Operational state.
     pub fn op_state(&self) -> OpState {
         OpState::from_u8(self.op.load(Ordering::Acquire))
