@@ -65,11 +65,12 @@ pub fn xxh64(data: &[u8], seed: u64) -> u64 {
             }
             rest = tail;
         }
-        let mut h = v[0]
+        let [v1, v2, v3, v4] = v;
+        let mut h = v1
             .rotate_left(1)
-            .wrapping_add(v[1].rotate_left(7))
-            .wrapping_add(v[2].rotate_left(12))
-            .wrapping_add(v[3].rotate_left(18));
+            .wrapping_add(v2.rotate_left(7))
+            .wrapping_add(v3.rotate_left(12))
+            .wrapping_add(v4.rotate_left(18));
         for lane in v {
             h = merge(h, lane);
         }
