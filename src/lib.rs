@@ -34,6 +34,7 @@
 //! | `balance`, `hash-type` | `config/kw/balance.rs` |
 //! | `option *`, `no option *` | `config/kw/option.rs` |
 //! | `cookie` | `config/kw/cookie.rs` |
+//! | `dynamic-cookie-key` (and the dynamic server cookies), `force-persist`, `ignore-persist` | `config/kw/proxy.rs`, `config/dynamic_cookie.rs` |
 //! | `http-check` | `config/kw/check.rs` |
 //! | `stats *` (proxies) | `config/kw/stats.rs` |
 //! | `log` | `config/kw/log.rs` |
@@ -57,6 +58,7 @@
 //! | `balance roundrobin` / `static-rr` / `leastconn` / `first` / `random` | `balance/{roundrobin,static_rr,leastconn,first,random}.rs` |
 //! | `balance source/uri/url_param/hdr/rdp-cookie/hash`, `hash-type` | `balance/{key,hash,chash}.rs` |
 //! | `nbthread`, signals, `daemon`/`-D`, `pidfile` | `runtime/mod.rs`, `runtime/daemon.rs` |
+//! | `cookie` (all modes), `option persist`, `force-persist`/`ignore-persist` flags, `option checkcache`: pure functions, not wired yet | `persist/cookie/{request,response}.rs`, `persist/cache.rs` |
 
 pub mod balance;
 pub mod check;

@@ -1,7 +1,8 @@
 //! Architecture rules of STYLE.md, checked by grepping the sources: dependencies point down only.
 //! `src/config` imports no other room (so `haproxy -c` never touches the runtime) and no async
 //! or network crate; `src/balance` is pure (no tokio, no I/O, no clock, no thread RNG) and may
-//! only import `config::model`.
+//! only import `config::model`; `src/persist` is pure too (no tokio, no I/O, no clock, no
+//! logging, no proxy).
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
@@ -110,5 +111,28 @@ fn no_fixed_sleep_is_used_in_the_test_suite() {
             }
         }
     }
+    assert!(hits.is_empty(), "{}", hits.join("\n"));
+}
+
+#[test]
+fn the_persist_room_is_pure() {
+    let hits = offenders(
+        "persist",
+        &[
+            "tokio",
+            "hyper",
+            "std::net::Tcp",
+            "std::fs",
+            "std::io",
+            "Instant::now",
+            "SystemTime",
+            "crate::proxy",
+            "crate::runtime",
+            "crate::check",
+            "crate::stats",
+            "crate::server",
+            "tracing",
+        ],
+    );
     assert!(hits.is_empty(), "{}", hits.join("\n"));
 }

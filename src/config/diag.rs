@@ -71,9 +71,13 @@ pub struct Diag {
     /// The message, without the `parsing [file:line] : ` prefix. Extra lines
     /// (after `\n`) are printed with HAProxy's `   | ` continuation prefix, except lines
     /// starting with two spaces (quoted config excerpts and carets) and empty lines,
-    /// printed as they are.
+    /// printed as they are, and lines starting with [`BARE_LINE`], printed without it.
     pub msg: String,
 }
+
+/// Starts an extra line of a [`Diag`] message that HAProxy prints with no continuation
+/// bar (e.g. the second line of "We generated two equal cookies ...").
+pub const BARE_LINE: char = '\u{1}';
 
 impl Diag {
     /// Renders the diagnostic as HAProxy would, with `pid` in parentheses.
@@ -94,6 +98,11 @@ impl Diag {
             // HAProxy's config excerpts and carets are indented by two spaces and printed
             // as they are; other extra lines get the `   | ` continuation bar.
             // An empty line (a message ending with '\n') stays blank, as in HAProxy.
+            if let Some(raw) = l.strip_prefix(BARE_LINE) {
+                out.push('\n');
+                out.push_str(raw);
+                continue;
+            }
             let bare = l.is_empty() || l.starts_with("  ");
             out.push_str(if bare { "\n" } else { "\n   | " });
             out.push_str(l);

@@ -10,6 +10,8 @@
 //!                                validate ──▶ Config + warnings
 //!                                     │
 //!                         server host names resolved (std ToSocketAddrs)
+//!                                     │
+//!                  dynamic_cookie::apply (`cookie ... dynamic` server cookies)
 //! ```
 //!
 //! Every stage pushes into one [`diag::Diags`]; nothing stops at the first error, except
@@ -20,6 +22,7 @@
 
 pub mod cond;
 pub mod diag;
+pub mod dynamic_cookie;
 pub mod kw;
 pub mod lexer;
 pub mod model;
@@ -191,6 +194,9 @@ pub(crate) fn load_texts_with(
     }
     if !diags.has_errors() {
         resolve_servers(&mut config, &mut diags, resolve);
+    }
+    if !diags.has_errors() {
+        dynamic_cookie::apply(&mut config, &mut diags);
     }
     if diags.has_errors() {
         diags.global(Level::Alert, "Fatal errors found in configuration.");

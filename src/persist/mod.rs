@@ -1,1 +1,13 @@
-//! Session persistence (configuration.txt 4.2 "cookie", 5.2 "cookie"). Not active yet.
+//! Session persistence (configuration.txt 4.2 "cookie", "option persist", "force-persist",
+//! "ignore-persist", "option checkcache"; 5.2 server "cookie").
+//!
+//! | File | Job |
+//! |---|---|
+//! | [`cookie`] | the persistence cookie: request routing and rewriting, response `Set-Cookie` handling, log letters |
+//! | [`cache`] | whether a response is cacheable (`nocache`, `option checkcache`) |
+//!
+//! Pure functions over `http::HeaderMap`: no sockets, no tokio, no clock (callers pass
+//! `now`). The proxy room calls them; they must not import proxy or tokio.
+
+pub mod cache;
+pub mod cookie;

@@ -6,7 +6,7 @@
 
 use super::{Keyword, Parse, ProxyCtx, BE, BE_ONLY, FE, FE_ONLY, NO_DEFAULTS, PROXIES};
 use crate::config::lexer::Line;
-use crate::config::model::{HttpReuse, Mode, RawRule, UseBackend};
+use crate::config::model::{HttpReuse, Mode, PersistKind, PersistRule, RawRule, UseBackend};
 use crate::config::units::atou32;
 
 macro_rules! p {
@@ -163,16 +163,16 @@ fn transparent(ctx: &mut ProxyCtx<'_>, line: &Line) {
     ctx.proxy.other.push(raw(line));
 }
 
-/// `dynamic-cookie-key KEY`: kept, not active.
+/// `dynamic-cookie-key KEY`: the secret of `cookie ... dynamic` (the last one wins).
 fn dynamic_cookie_key(ctx: &mut ProxyCtx<'_>, line: &Line) {
-    if line.word(1).is_none() {
+    let Some(key) = line.word(1).filter(|k| !k.is_empty()) else {
         ctx.alert(
             line,
             "'dynamic-cookie-key' expects <secret_key> as argument.",
         );
         return;
-    }
-    ctx.proxy.other.push(raw(line));
+    };
+    ctx.proxy.dynamic_cookie_key = Some(key.to_string());
 }
 
 /// `clitcpka-*` / `srvtcpka-*` / `max-keep-alive-queue`: registered keywords, so HAProxy
@@ -299,7 +299,8 @@ fn email_alert(ctx: &mut ProxyCtx<'_>, line: &Line) {
     ctx.proxy.other.push(raw(line));
 }
 
-/// `force-persist|ignore-persist if|unless COND`: the condition keyword is required.
+/// `force-persist|ignore-persist if|unless COND`: the condition keyword is required; the
+/// rule is kept typed in `Proxy::persist_rules`.
 fn persist_rule(ctx: &mut ProxyCtx<'_>, line: &Line) {
     let kw = line.keyword();
     if !ctx.has_be() {
@@ -316,7 +317,24 @@ fn persist_rule(ctx: &mut ProxyCtx<'_>, line: &Line) {
         ctx.alert(line, msg);
         return;
     }
-    keep(ctx, line);
+    let cond = match super::acl::parse_cond(ctx, line, 1) {
+        Ok(c) => c,
+        Err(msg) => {
+            let msg = format!("error detected while parsing a '{kw}' rule : {msg}.");
+            ctx.alert(line, msg);
+            return;
+        }
+    };
+    let kind = if kw == "force-persist" {
+        PersistKind::Force
+    } else {
+        PersistKind::Ignore
+    };
+    ctx.proxy.persist_rules.push(PersistRule {
+        loc: line.loc.clone(),
+        kind,
+        cond,
+    });
 }
 
 /// `rate-limit sessions N`: read first, then HAProxy's own capability warning.

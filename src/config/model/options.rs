@@ -141,7 +141,8 @@ impl IpNet {
 }
 
 /// `cookie NAME [rewrite|insert|prefix] [indirect] [nocache] [postonly] [preserve] [httponly]
-/// [secure] [domain D]* [maxidle T] [maxlife T] [dynamic] [attr A]*`.
+/// [secure] [domain D]* [maxidle T] [maxlife T] [dynamic] [attr A]*` (configuration.txt 4.2
+/// "cookie"). Runtime behaviour: `persist::cookie`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CookieSpec {
     /// Cookie name.
@@ -160,15 +161,17 @@ pub struct CookieSpec {
     pub httponly: bool,
     /// `secure`.
     pub secure: bool,
-    /// `domain`.
+    /// `domain`, in order; HAProxy sends them as `; domain=A; domain=B`.
     pub domains: Vec<String>,
-    /// `maxidle`.
+    /// `maxidle` (None when absent or 0).
     pub maxidle: Option<Duration>,
-    /// `maxlife`.
+    /// `maxlife` (None when absent or 0).
     pub maxlife: Option<Duration>,
-    /// `dynamic`.
+    /// `dynamic`: servers without `cookie` get one derived from `dynamic-cookie-key`,
+    /// their address and port (filled into `ServerParams::cookie` at load).
     pub dynamic: bool,
-    /// `attr`.
+    /// `attr`, in order, including those of earlier `cookie` lines of the section or its
+    /// `defaults` (HAProxy never clears them).
     pub attrs: Vec<String>,
 }
 
@@ -184,6 +187,27 @@ pub enum CookieMode {
     Insert,
     /// `prefix`.
     Prefix,
+}
+
+/// Which kind of persistence rule (configuration.txt 4.2 "force-persist", "ignore-persist").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PersistKind {
+    /// `force-persist`: follow the cookie even to a DOWN server.
+    Force,
+    /// `ignore-persist`: do not follow the cookie.
+    Ignore,
+}
+
+/// A `force-persist|ignore-persist if|unless COND` line. Rules are evaluated in order when
+/// the backend is chosen; the first matching one applies.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PersistRule {
+    /// Where the line was.
+    pub loc: Loc,
+    /// Force or ignore.
+    pub kind: PersistKind,
+    /// The condition.
+    pub cond: Cond,
 }
 
 /// `option httpchk [METHOD] [URI] [VERSION]` plus `http-check` rules.

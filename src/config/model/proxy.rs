@@ -110,8 +110,12 @@ pub struct Proxy {
     pub options: Options,
     /// `option forwardfor`.
     pub forwardfor: Option<ForwardFor>,
-    /// `cookie` (persistence; not active yet).
+    /// `cookie` (persistence; runtime in `persist::cookie`).
     pub cookie: Option<CookieSpec>,
+    /// `dynamic-cookie-key`.
+    pub dynamic_cookie_key: Option<String>,
+    /// `force-persist` and `ignore-persist` rules, in order.
+    pub persist_rules: Vec<PersistRule>,
     /// `option httpchk` / `http-check` (health checks; not active yet).
     pub httpchk: Option<HttpCheck>,
     /// `stats ...` keywords (stats page; not active yet).
@@ -210,6 +214,8 @@ impl Proxy {
             options: Options::default(),
             forwardfor: None,
             cookie: None,
+            dynamic_cookie_key: None,
+            persist_rules: Vec::new(),
             httpchk: None,
             stats: StatsSpec::default(),
             logs: Vec::new(),
