@@ -247,7 +247,6 @@ fn cookie_section_static_rr_with_weights_six_and_three_gives_two_to_one() {
 }
 
 #[test]
-#[ignore = "later issue: cookie persistence"]
 fn cookie_section_inserts_session_cookie_and_sticks_to_it() {
     let (w1, w2) = web_origins();
     let h = Haproxy::start(&with_frontend(&rewrite(

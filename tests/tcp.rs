@@ -146,3 +146,20 @@ fn no_server_means_the_connection_is_closed_without_data() {
     );
     assert!(got.is_empty(), "{got:?}");
 }
+
+#[test]
+fn use_server_picks_the_server_in_tcp_mode() {
+    let (e1, e2) = (Origin::tcp_echo(), Origin::tcp_echo());
+    let h = Haproxy::start(&format!(
+        "defaults\n    mode tcp\n    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\nlisten li\n    bind @@li\n    use-server e2 if {{ src 127.0.0.1 }}\n    server e1 {}\n    server e2 {}\n",
+        e1.addr(),
+        e2.addr()
+    ));
+    for _ in 0..3 {
+        let mut c = Client::connect(h.addr("li"));
+        c.send(b"x");
+        c.stream().shutdown(std::net::Shutdown::Write).unwrap();
+        assert_eq!(c.read_to_close(), b"x");
+    }
+    assert_eq!((e1.conns(), e2.conns()), (0, 3));
+}

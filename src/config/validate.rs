@@ -101,6 +101,18 @@ fn check_ports(config: &Config, diags: &mut Diags) {
         }
     }
     for p in config.proxies.iter().filter(|p| !p.disabled) {
+        for u in p.use_servers.iter().filter(|u| !u.server.contains("%[")) {
+            if !p.servers.iter().any(|s| s.name == u.server) {
+                let kind = if p.cap.frontend { "proxy" } else { "backend" };
+                diags.global(
+                    Level::Alert,
+                    format!(
+                        "{kind} '{}' : unable to find server '{}' referenced in a 'use-server' rule.",
+                        p.name, u.server
+                    ),
+                );
+            }
+        }
         for s in &p.servers {
             if let Some(target) = &s.params.track {
                 let (px, srv) = match target.split_once('/') {

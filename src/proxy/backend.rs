@@ -18,8 +18,10 @@ use hyper::client::conn::http1::SendRequest;
 
 use crate::balance::{self, Key, ServerId};
 use crate::config::model::{
-    Acl, Balance, ForwardFor, HttpConnMode, HttpReuse, HttpRule, Mode, Proxy, RetryOn, ServerAddr,
+    Acl, Balance, ForwardFor, HttpConnMode, HttpReuse, HttpRule, Mode, PersistRule, Proxy, RetryOn,
+    ServerAddr, UseServer,
 };
+use crate::persist::cookie::CookiePolicy;
 use crate::server::{Analyze, Counters, Farm, FarmConfig, Server, Target};
 
 pub use crate::server::{AcquireError, Slot, Want};
@@ -117,6 +119,16 @@ pub struct Backend {
     pub retry_on: RetryOn,
     /// `option abortonclose`: a client that closes while queued or connecting is dropped.
     pub abortonclose: bool,
+    /// `cookie`, compiled.
+    pub cookie: Option<CookiePolicy>,
+    /// `option persist`.
+    pub option_persist: bool,
+    /// `option checkcache`.
+    pub checkcache: bool,
+    /// `force-persist` / `ignore-persist` rules.
+    pub persist_rules: Vec<PersistRule>,
+    /// `use-server` rules.
+    pub use_servers: Vec<UseServer>,
     /// `timeout connect`.
     pub connect_timeout: Option<Duration>,
     /// `timeout server`.
@@ -151,6 +163,15 @@ impl std::fmt::Debug for Backend {
             .field("name", &self.name)
             .finish_non_exhaustive()
     }
+}
+
+/// How a stream is bound to its server, for [`Backend::next_attempt`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Stick {
+    /// The server came from persistence (cookie, `use-server`): HAProxy's `SF_DIRECT`.
+    pub direct: bool,
+    /// `force-persist` matched: never redispatched.
+    pub force: bool,
 }
 
 /// Why connecting to a server failed, after retries.
@@ -243,6 +264,11 @@ impl Backend {
             redispatch_interval: p.redispatch_interval,
             retry_on: p.retry_on,
             abortonclose: p.options.abortonclose,
+            cookie: CookiePolicy::from_proxy(p),
+            option_persist: p.options.persist,
+            checkcache: p.options.checkcache,
+            persist_rules: p.persist_rules.clone(),
+            use_servers: p.use_servers.clone(),
             connect_timeout: t.connect,
             server_timeout: t.server,
             tunnel_timeout: t.tunnel,
@@ -258,7 +284,9 @@ impl Backend {
                 p.http_request
                     .iter()
                     .chain(&p.http_response)
-                    .filter_map(|r| r.cond.as_ref()),
+                    .filter_map(|r| r.cond.as_ref())
+                    .chain(p.use_servers.iter().map(|u| &u.cond))
+                    .chain(p.persist_rules.iter().map(|r| &r.cond)),
             ),
             errors: ErrorPages::new(&p.errorfiles),
             balance: p.balance.clone(),
@@ -341,8 +369,20 @@ impl Backend {
         key: &Key<'_>,
         peer: &Peer,
     ) -> Result<(Socket, Slot), ConnectError> {
+        self.connect_want(Want::balanced(*key), Stick::default(), peer)
+            .await
+    }
+
+    /// [`Backend::connect`] for a stream that persistence may have bound to a server.
+    pub async fn connect_want(
+        self: &Arc<Self>,
+        want: Want<'_>,
+        stick: Stick,
+        peer: &Peer,
+    ) -> Result<(Socket, Slot), ConnectError> {
         let mut slot = self
-            .acquire(key, None)
+            .farm
+            .acquire(want)
             .await
             .map_err(ConnectError::Acquire)?;
         let mut tries = 0;
@@ -354,16 +394,16 @@ impl Backend {
             if tries > self.retries || !self.retry_on.conn_failure {
                 return Err(ConnectError::Failed);
             }
-            slot = self.next_attempt(slot, tries, false, true).await?;
+            slot = self.next_attempt(slot, tries, stick, true).await?;
         }
     }
 
     /// Prepares retry number `tries` after a failure on `slot` (HAProxy's
     /// `stream_choose_redispatch()` and the turn-around of `back_handle_st_cer()`).
     ///
-    /// Under `option redispatch` the stream leaves its server when that server is not UP,
+    /// Under `option redispatch` (and without `force-persist`) the stream leaves its server when that server is not UP,
     /// when `tries` falls on the redispatch interval (by default the last retry), or at once
-    /// for a non-persistent (`direct` false) stream of a round-robin backend with more than
+    /// for a non-persistent (`stick.direct` false) stream of a round-robin backend with more than
     /// one usable server. Otherwise it stays, and a connection failure (`wait`) waits
     /// min(`timeout connect`, 1s) first; round-robin redispatches do not wait. Counts the
     /// retry or the redispatch.
@@ -371,9 +411,10 @@ impl Backend {
         self: &Arc<Self>,
         slot: Slot,
         tries: u32,
-        direct: bool,
+        stick: Stick,
         wait: bool,
     ) -> Result<Slot, ConnectError> {
+        let direct = stick.direct;
         let srv = slot.server();
         let (active, _) = self.farm.usable_counts();
         let rr = matches!(
@@ -390,6 +431,7 @@ impl Backend {
             _ => false,
         };
         let leave = self.redispatch
+            && !stick.force
             && (!matches!(srv.op_state(), crate::server::OpState::Running)
                 || on_interval
                 || (!direct && active > 1 && rr));

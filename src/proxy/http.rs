@@ -34,9 +34,10 @@ use crate::balance::Key;
 use crate::config::model::{Balance, HttpAction, HttpConnMode, HttpReuse, HttpRule, ReturnBody};
 
 use super::acl::{self, Ctx, Regexes};
-use super::backend::{AcquireError, Backend, PooledConn, ReqBody, Slot};
+use super::backend::{AcquireError, Backend, PooledConn, ReqBody, Slot, Stick, Want};
 use super::errorfile::{self, ErrorPage, ErrorPages};
 use super::frontend::Frontend;
+use super::persist;
 use super::sample::{self, Sample};
 use super::socket::{after, IdleIo, IdleLimit, Peer, Rewind};
 use super::stream::{Phase, StreamInfo, Termination};
@@ -618,6 +619,14 @@ async fn forward(
     let close_server =
         mode != HttpConnMode::KeepAlive || be.reuse == HttpReuse::Never || upgrade.is_some();
     strip_hop_by_hop(req.headers_mut());
+    // force-persist/ignore-persist, use-server and the persistence cookie.
+    let mut assigned = persist::rules(
+        be,
+        &ctx_of(&req, peer.src.map(|a| a.ip()), &be.regexes),
+        &rules::sample_of(&req, peer),
+    );
+    persist::request_cookie(be, &mut assigned, req.headers_mut());
+    let method = req.method().clone();
     // Like HAProxy, an HTTP/1.0 client's request says it wants the server connection kept.
     if req.version() == Version::HTTP_10 && !close_server && upgrade.is_none() {
         req.headers_mut()
@@ -654,7 +663,14 @@ async fn forward(
             Some(_) => Key::None,
             None => key_of(&be.balance, &req, peer.src.map(|a| a.ip())),
         };
-        be.acquire(&key, None).await
+        be.farm
+            .acquire(Want {
+                key,
+                server: assigned.server,
+                avoid: None,
+                force_persist: assigned.force,
+            })
+            .await
     };
     tr.t_queue = Some(queued_at.elapsed());
     let mut slot = match acquired {
@@ -672,6 +688,10 @@ async fn forward(
     let replay = (be.retry_on.layer7() && bodyless(&req)).then(|| Replay::of(&req));
     let mut req = req.map(ReqBody::Left);
     let mut tries = 0u32;
+    let stick = Stick {
+        direct: assigned.direct,
+        force: assigned.force,
+    };
     loop {
         // An idle pooled connection first, then a new one.
         let private_first = first && be.reuse == HttpReuse::Safe;
@@ -695,7 +715,7 @@ async fn forward(
                         return chain_errors(503);
                     }
                     tr.retries = tr.retries.saturating_add(1);
-                    slot = match be.next_attempt(slot, tries, false, true).await {
+                    slot = match be.next_attempt(slot, tries, stick, true).await {
                         Ok(s) => s,
                         Err(_) => return chain_errors(503),
                     };
@@ -728,7 +748,7 @@ async fn forward(
                     if let Some(r) = l7_retry(be, &replay, be.retry_on.response_timeout, &mut tries)
                     {
                         tr.retries = tr.retries.saturating_add(1);
-                        slot = match be.next_attempt(slot, tries, false, false).await {
+                        slot = match be.next_attempt(slot, tries, stick, false).await {
                             Ok(s) => s,
                             Err(_) => return chain_errors(503),
                         };
@@ -748,7 +768,7 @@ async fn forward(
             let retry = be.retry_on.statuses.contains(status);
             if let Some(r) = l7_retry(be, &replay, retry, &mut tries) {
                 tr.retries = tr.retries.saturating_add(1);
-                slot = match be.next_attempt(slot, tries, false, false).await {
+                slot = match be.next_attempt(slot, tries, stick, false).await {
                     Ok(s) => s,
                     Err(_) => return chain_errors(503),
                 };
@@ -758,6 +778,20 @@ async fn forward(
         }
         match res {
             Ok(mut resp) => {
+                // The persistence cookie and `option checkcache` on the server's answer.
+                let status = resp.status().as_u16();
+                let cookie = persist::response_cookie(
+                    be,
+                    slot.server(),
+                    &assigned,
+                    &method,
+                    status,
+                    resp.headers_mut(),
+                );
+                if cookie.block {
+                    tr.term = term(Side::Proxy, false, Phase::Headers);
+                    return chain_errors(status);
+                }
                 if resp.status() == StatusCode::SWITCHING_PROTOCOLS {
                     if let Some(client_up) = client_upgrade.take() {
                         let server_up = hyper::upgrade::on(&mut resp);
@@ -831,7 +865,7 @@ async fn forward(
                     };
                     if let Some(r) = l7_retry(be, &replay, wanted, &mut tries) {
                         tr.retries = tr.retries.saturating_add(1);
-                        slot = match be.next_attempt(slot, tries, false, false).await {
+                        slot = match be.next_attempt(slot, tries, stick, false).await {
                             Ok(s) => s,
                             Err(_) => return chain_errors(503),
                         };

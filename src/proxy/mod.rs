@@ -25,6 +25,7 @@ pub mod health;
 pub mod http;
 pub mod inspect;
 pub mod listener;
+pub mod persist;
 pub mod proxy_protocol;
 pub mod sample;
 pub mod socket;

@@ -19,7 +19,7 @@ use crate::balance::Key;
 use crate::config::model::Balance;
 
 use super::acl::Ctx;
-use super::backend::{AcquireError, ConnectError};
+use super::backend::{AcquireError, ConnectError, Stick, Want};
 use super::frontend::Frontend;
 use super::inspect::{self, Payload};
 use super::sample::Sample;
@@ -138,8 +138,26 @@ async fn route<C>(
         (Balance::Source, Some(a)) => Key::Source(a.ip()),
         _ => Key::None,
     };
+    // force-persist/ignore-persist and use-server work in TCP mode too.
+    let be_ctx = Ctx {
+        src: peer.src.map(|a| a.ip()),
+        regexes: Some(&be.regexes),
+        payload,
+        ..Ctx::default()
+    };
+    let assigned = super::persist::rules(&be, &be_ctx, &sample);
+    let want = Want {
+        key,
+        server: assigned.server,
+        avoid: None,
+        force_persist: assigned.force,
+    };
+    let stick = Stick {
+        direct: assigned.direct,
+        force: assigned.force,
+    };
     let connect_at = Instant::now();
-    let (server, slot) = match be.connect(&key, &peer).await {
+    let (server, slot) = match be.connect_want(want, stick, &peer).await {
         Ok(x) => x,
         Err(e) => {
             let queue = matches!(e, ConnectError::Acquire(AcquireError::QueueTimeout));

@@ -62,7 +62,7 @@ pub static KEYWORDS: &[Keyword] = &[
     p!("persist", PROXIES, persist),
     p!("force-persist", NO_DEFAULTS, persist_rule),
     p!("ignore-persist", NO_DEFAULTS, persist_rule),
-    p!("use-server", super::BE_ONLY, keep),
+    p!("use-server", super::BE_ONLY, use_server),
     p!("server-template", super::BE_ONLY, keep),
     p!("redirect", NO_DEFAULTS, |c, l| {
         super::warn_misplaced_rule(c, l, 5);
@@ -301,6 +301,35 @@ fn email_alert(ctx: &mut ProxyCtx<'_>, line: &Line) {
 
 /// `force-persist|ignore-persist if|unless COND`: the condition keyword is required; the
 /// rule is kept typed in `Proxy::persist_rules`.
+/// `use-server NAME if|unless COND`: typed in `Proxy::use_servers`; the name is checked
+/// against the servers at validation (`config/validate.rs`).
+fn use_server(ctx: &mut ProxyCtx<'_>, line: &Line) {
+    let Some(server) = line.word(1) else {
+        ctx.alert(line, "'use-server' expects a server name.");
+        return;
+    };
+    if !matches!(line.word(2), Some("if" | "unless")) {
+        ctx.alert(
+            line,
+            "'use-server' requires either 'if' or 'unless' followed by a condition.",
+        );
+        return;
+    }
+    let cond = match super::acl::parse_cond(ctx, line, 2) {
+        Ok(c) => c,
+        Err(msg) => {
+            let msg = format!("error detected while parsing a 'use-server' rule : {msg}.");
+            ctx.alert(line, msg);
+            return;
+        }
+    };
+    ctx.proxy.use_servers.push(crate::config::model::UseServer {
+        loc: line.loc.clone(),
+        server: server.to_string(),
+        cond,
+    });
+}
+
 fn persist_rule(ctx: &mut ProxyCtx<'_>, line: &Line) {
     let kw = line.keyword();
     if !ctx.has_be() {

@@ -116,6 +116,8 @@ pub struct Proxy {
     pub dynamic_cookie_key: Option<String>,
     /// `force-persist` and `ignore-persist` rules, in order.
     pub persist_rules: Vec<PersistRule>,
+    /// `use-server NAME if|unless COND`, in order.
+    pub use_servers: Vec<UseServer>,
     /// `option httpchk` / `http-check` (health checks; not active yet).
     pub httpchk: Option<HttpCheck>,
     /// `stats ...` keywords (stats page; not active yet).
@@ -158,6 +160,17 @@ pub struct UseBackend {
     pub backend: String,
     /// Optional condition.
     pub cond: Option<Cond>,
+}
+
+/// A `use-server` rule (configuration.txt 4.2 "use-server").
+#[derive(Debug, Clone, PartialEq)]
+pub struct UseServer {
+    /// Where the line was.
+    pub loc: Loc,
+    /// The server name, or a log-format string (`%[...]`) giving it.
+    pub server: String,
+    /// The condition.
+    pub cond: Cond,
 }
 
 /// `timeout` values of a proxy (configuration.txt 4.2 "timeout ...").
@@ -216,6 +229,7 @@ impl Proxy {
             cookie: None,
             dynamic_cookie_key: None,
             persist_rules: Vec::new(),
+            use_servers: Vec::new(),
             httpchk: None,
             stats: StatsSpec::default(),
             logs: Vec::new(),
