@@ -40,6 +40,7 @@
 //! | `http-request`, `http-response`, `tcp-request` | `config/kw/http_rules.rs` |
 //! | `errorfile` | `config/kw/errorfile.rs` |
 //! | `userlist` sections | `config/kw/userlist.rs` |
+//! | `stick-table`, `stick on/match/store-*`, `track-sc*`, `sc_*`/`src_*`/`table_*` ACL fetches | `config/kw/stick/` |
 //! | cross-checks after parsing | `config/validate.rs` |
 //!
 //! Where each keyword takes effect at run time:
