@@ -10,7 +10,7 @@
 //! | [`cli`] | HAProxy's command line (`-f -c -D -db -p -sf -st -W -Ws -q -v -vv ...`) |
 //! | [`config`] | `haproxy.cfg` to a typed model; diagnostics like `haproxy -c` |
 //! | [`balance`] | `balance` algorithms, pure |
-//! | [`persist`] | `cookie` persistence |
+//! | [`persist`] | `cookie` persistence, stick tables (`persist::stick`, pure) |
 //! | [`check`] | health checks |
 //! | [`proxy`] | listeners, TCP and HTTP streams, errorfiles |
 //! | [`stats`] | stats page and counters |
