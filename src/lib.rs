@@ -11,7 +11,7 @@
 //! | [`config`] | `haproxy.cfg` to a typed model; diagnostics like `haproxy -c` |
 //! | [`server`] | the runtime servers of each backend: state, weights, slots, queues, counters |
 //! | [`balance`] | `balance` algorithms, pure |
-//! | [`persist`] | `cookie` persistence |
+//! | [`persist`] | `cookie` persistence, stick tables (`persist::stick`, pure) |
 //! | [`check`] | health checks |
 //! | [`proxy`] | listeners, TCP and HTTP streams, errorfiles |
 //! | [`stats`] | stats page and counters |
@@ -42,6 +42,7 @@
 //! | `http-request`, `http-response`, `tcp-request` | `config/kw/http_rules.rs` |
 //! | `errorfile` | `config/kw/errorfile.rs` |
 //! | `userlist` sections | `config/kw/userlist.rs` |
+//! | `stick-table`, `stick on/match/store-*`, `track-sc*`, `sc_*`/`src_*`/`table_*` ACL fetches | `config/kw/stick/` |
 //! | cross-checks after parsing | `config/validate.rs` |
 //!
 //! Where each keyword takes effect at run time:

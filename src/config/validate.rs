@@ -43,6 +43,7 @@ pub fn validate(config: &mut Config, diags: &mut Diags) {
         }
         switching_targets(config, &p, diags);
         use_server_targets(&p, diags);
+        super::kw::stick::check_proxy(config, &mut p, diags);
         missing_timeouts(&p, diags);
         unique_servers(&p, diags);
         errorfiles_sections(config, &mut p, diags);
@@ -65,6 +66,7 @@ pub fn validate(config: &mut Config, diags: &mut Diags) {
             *slot = p;
         }
     }
+    super::kw::stick::enable_server_ids(config);
     check_ports(config, diags);
     expand_log_global(config);
     assign_ids(config);

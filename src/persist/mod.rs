@@ -5,9 +5,11 @@
 //! |---|---|
 //! | [`cookie`] | the persistence cookie: request routing and rewriting, response `Set-Cookie` handling, log letters |
 //! | [`cache`] | whether a response is cacheable (`nocache`, `option checkcache`) |
+//! | [`stick`] | stick tables (`stick-table`, `stick on`, `track-sc*`): keys, expiry, counters |
 //!
 //! Pure functions over `http::HeaderMap`: no sockets, no tokio, no clock (callers pass
 //! `now`). The proxy room calls them; they must not import proxy or tokio.
 
 pub mod cache;
 pub mod cookie;
+pub mod stick;

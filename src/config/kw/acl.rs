@@ -86,6 +86,15 @@ fn acl(ctx: &mut ProxyCtx<'_>, line: &Line) {
             return;
         }
     }
+    if super::stick::is_counter(criterion) {
+        if let Err(msg) = super::stick::parse_counter_acl(criterion, args, &ctx.proxy.name) {
+            ctx.alert(
+                line,
+                format!("error detected while parsing ACL '{name}' : {msg}."),
+            );
+            return;
+        }
+    }
     ctx.proxy.acls.push(Acl {
         loc: line.loc.clone(),
         name: name.to_string(),
@@ -172,6 +181,9 @@ pub fn parse_cond_words(words: &[String], known: &dyn Fn(&str) -> bool) -> Resul
             let files = inner_files(&it);
             if let Some(f) = files.iter().find(|f| std::fs::metadata(f).is_err()) {
                 return Err(format!("failed to open pattern file <{f}>"));
+            }
+            if super::stick::is_counter(&criterion) {
+                super::stick::parse_counter_acl(&criterion, it.as_slice(), "")?;
             }
             AclRef::Anonymous {
                 criterion,

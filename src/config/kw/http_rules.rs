@@ -1,13 +1,17 @@
 //! `http-request`, `http-response` and `tcp-request` rules (configuration.txt 4.2
 //! "http-request", "http-response", "tcp-request"). Active actions: `return`, `deny`,
 //! `allow`, `set-header`, `add-header`, `del-header`, `redirect`, `auth`; the other known
-//! actions are kept as `HttpAction::Other`. `tcp-request` lines are checked and kept
-//! verbatim. As in HAProxy, an error in an http rule stops the parsing (`ERR_ABORT`).
+//! actions are kept as `HttpAction::Other`; `track-sc*` is typed by `kw::stick`.
+//! `tcp-request` lines are checked and kept verbatim, their `track-sc*` actions also typed
+//! into `Proxy::stick.tcp_track`. As in HAProxy, an error in an http rule stops the parsing
+//! (`ERR_ABORT`).
 
 use super::{Keyword, Parse, ProxyCtx, PROXIES};
 use crate::config::diag::Level;
 use crate::config::lexer::Line;
-use crate::config::model::{HttpAction, HttpRule, RawRule, ReturnBody};
+use crate::config::model::{
+    HttpAction, HttpRule, RawRule, ReturnBody, TcpStage, TcpTrack, TrackSc,
+};
 
 /// `http-request`, `http-response`, `tcp-request`.
 pub static KEYWORDS: &[Keyword] = &[
@@ -419,6 +423,14 @@ fn parse_action(
                 args: args.to_vec(),
             }
         }
+        a if a.starts_with("track-sc") => {
+            let request = line.keyword() == "http-request";
+            match super::stick::http_track(a, args, request, &ctx.proxy.name) {
+                Ok(t) => HttpAction::TrackSc(t),
+                Err(super::stick::HttpTrackError::Rule(m)) => return Err(Failure::Rule(m)),
+                Err(super::stick::HttpTrackError::Trailing(w)) => return Err(Failure::Trailing(w)),
+            }
+        }
         _ => HttpAction::Other {
             name: action.to_string(),
             args: args.to_vec(),
@@ -596,6 +608,14 @@ fn tcp_request(ctx: &mut ProxyCtx<'_>, line: &Line) {
             return;
         }
     }
+    let track = match tcp_track(ctx, line, sub) {
+        Ok(t) => t,
+        Err(msg) => {
+            ctx.alert(line, msg);
+            return;
+        }
+    };
+    let mut cond = None;
     if let Some(at) = line
         .words
         .iter()
@@ -603,25 +623,62 @@ fn tcp_request(ctx: &mut ProxyCtx<'_>, line: &Line) {
         .position(|w| w == "if" || w == "unless")
     {
         let at = at + 2;
-        if let Err(msg) = super::acl::parse_cond(ctx, line, at) {
-            let head = line
-                .words
-                .get(..at.min(3))
-                .map(|w| w.join(" "))
-                .unwrap_or_default();
-            let word = line.word(at).unwrap_or("if");
-            let msg = format!(
+        match super::acl::parse_cond(ctx, line, at) {
+            Ok(c) => cond = Some(c),
+            Err(msg) => {
+                let head = line
+                    .words
+                    .get(..at.min(3))
+                    .map(|w| w.join(" "))
+                    .unwrap_or_default();
+                let word = line.word(at).unwrap_or("if");
+                let msg = format!(
                 "'{head}' : error detected in proxy '{}' while parsing '{word}' condition : {msg}",
                 ctx.proxy.name
             );
-            ctx.alert(line, msg);
-            return;
+                ctx.alert(line, msg);
+                return;
+            }
         }
+    }
+    if let Some((stage, track)) = track {
+        ctx.proxy.stick.tcp_track.push(TcpTrack {
+            rule: ctx.proxy.tcp_request.len(),
+            stage,
+            track,
+            cond,
+        });
     }
     ctx.proxy.tcp_request.push(RawRule {
         loc: line.loc.clone(),
         words: line.words.clone(),
     });
+}
+
+/// The typed `track-sc*` action of a `tcp-request connection|session|content` line, if it
+/// has one; HAProxy's message when it is wrong.
+fn tcp_track(
+    ctx: &ProxyCtx<'_>,
+    line: &Line,
+    sub: &str,
+) -> Result<Option<(TcpStage, TrackSc)>, String> {
+    let stage = match sub {
+        "connection" => TcpStage::Connection,
+        "session" => TcpStage::Session,
+        "content" => TcpStage::Content,
+        _ => return Ok(None),
+    };
+    if !line.word(2).is_some_and(|a| a.starts_with("track-sc")) {
+        return Ok(None);
+    }
+    let kind = match ctx.section {
+        crate::config::section::SectionKind::Frontend => "frontend",
+        crate::config::section::SectionKind::Backend => "backend",
+        crate::config::section::SectionKind::Defaults => "defaults",
+        _ => "proxy",
+    };
+    super::stick::tcp_track(&line.words, stage, kind, &ctx.proxy.name)
+        .map(|(t, _)| Some((stage, t)))
 }
 
 #[cfg(test)]

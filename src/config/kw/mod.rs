@@ -21,6 +21,7 @@ pub mod option;
 pub mod proxy;
 pub mod server;
 pub mod stats;
+pub mod stick;
 pub mod timeout;
 pub mod userlist;
 
@@ -164,7 +165,7 @@ impl ProxyCtx<'_> {
 }
 
 /// Every keyword table.
-pub fn tables() -> [&'static [Keyword]; 15] {
+pub fn tables() -> [&'static [Keyword]; 16] {
     [
         global::KEYWORDS,
         proxy::KEYWORDS,
@@ -181,6 +182,7 @@ pub fn tables() -> [&'static [Keyword]; 15] {
         http_rules::KEYWORDS,
         errorfile::KEYWORDS,
         userlist::KEYWORDS,
+        stick::KEYWORDS,
     ]
 }
 

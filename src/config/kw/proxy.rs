@@ -2,7 +2,7 @@
 //! `use_backend`, `retries`, `maxconn`, `fullconn`, `disabled`, `enabled`, `description`,
 //! `id`, `monitor-uri`, `http-reuse`, `log-format`, the removed `contimeout`,
 //! `clitimeout` and `srvtimeout`, and keywords that are kept verbatim in `Proxy::other`
-//! without effect yet (`capture`, `compression`, `stick-table`, `source`, ...).
+//! without effect yet (`capture`, `compression`, `source`, ...).
 
 use super::{Keyword, Parse, ProxyCtx, BE, BE_ONLY, FE, FE_ONLY, NO_DEFAULTS, PROXIES};
 use crate::config::lexer::Line;
@@ -46,8 +46,6 @@ pub static KEYWORDS: &[Keyword] = &[
     // Kept verbatim, not active yet.
     p!("capture", FE_ONLY, capture),
     p!("compression", PROXIES, keep),
-    p!("stick-table", NO_DEFAULTS, keep),
-    p!("stick", super::BE_ONLY, keep),
     p!("source", BE, keep),
     p!("http-after-response", PROXIES, keep),
     p!("tcp-response", BE, keep),
@@ -106,8 +104,6 @@ pub static KEYWORDS: &[Keyword] = &[
 const MISSING_ARG: &[(&str, bool, &str)] = &[
     ("capture", false, "'capture' expects 'cookie' or 'request header' or 'response header'."),
     ("compression", false, "'compression' expects 'algo', 'type' or 'offload'"),
-    ("stick-table", false, "stick-table: missing size."),
-    ("stick", false, "'stick' expects 'on', 'match', or 'store'."),
     ("source", false, "'source' expects <addr>[:<port>], and optionally 'usesrc' <addr>, and 'interface' <name>."),
     ("http-after-response", true, "'http-after-response' expects 'ot-group', 'add-header', 'allow', 'capture', 'del-header', 'replace-header', 'replace-value', 'set-header', 'set-status', 'strict-mode', 'set-var-fmt(*)', 'set-var(*)', 'unset-var(*)', but got '' (missing argument)."),
     ("unique-id-format", false, "unique-id-format expects an argument."),
@@ -512,31 +508,6 @@ fn keep(ctx: &mut ProxyCtx<'_>, line: &Line) {
                     format!("'source {addr}' : invalid address: '{host}' in '{addr}'"),
                 );
                 return;
-            }
-        }
-        "stick" => {
-            if !matches!(
-                line.word(1),
-                None | Some("on" | "match" | "store-request" | "store-response")
-            ) {
-                ctx.alert(line, "'stick' expects 'on', 'match', or 'store'.");
-                return;
-            }
-            let fetch = super::fetches::fetch_name(line.word(2).unwrap_or(""));
-            if !fetch.is_empty() && !super::fetches::is_known(fetch) {
-                ctx.alert(line, format!("'stick': unknown fetch method '{fetch}'"));
-                return;
-            }
-            if let Some(at) = line.words.iter().position(|w| w == "if" || w == "unless") {
-                if let Err(msg) = super::acl::parse_cond(ctx, line, at) {
-                    ctx.alert(
-                        line,
-                        format!(
-                            "'stick': error detected while parsing sticking condition : {msg}."
-                        ),
-                    );
-                    return;
-                }
             }
         }
         _ => {}

@@ -4,7 +4,8 @@
 //! (`config::validate`). The runtime reads it; `-c` stops after building it. Every type is
 //! `Clone + PartialEq` so that a reload can diff the old and new configuration.
 //!
-//! Sections of `configuration.txt` covered: 3 (global), 4 (proxies), 5.1 (bind), 5.2 (server).
+//! Sections of `configuration.txt` covered: 3 (global), 4 (proxies, stick tables), 5.1 (bind),
+//! 5.2 (server), 7.3.3 (stick counter fetches, typed in `stick.rs`).
 //! Must not import any other room of the crate.
 
 use std::net::SocketAddr;
@@ -20,6 +21,7 @@ mod proxy;
 mod retry;
 mod rules;
 mod server;
+mod stick;
 
 pub use balance::*;
 pub use global::*;
@@ -28,6 +30,7 @@ pub use proxy::*;
 pub use retry::*;
 pub use rules::*;
 pub use server::*;
+pub use stick::*;
 
 /// The whole loaded configuration.
 #[derive(Debug, Clone, PartialEq, Default)]

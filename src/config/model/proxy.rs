@@ -138,6 +138,8 @@ pub struct Proxy {
     pub http_response: Vec<HttpRule>,
     /// `tcp-request ...` rules, kept verbatim (not active yet).
     pub tcp_request: Vec<RawRule>,
+    /// `stick-table`, `stick ...` rules, `tcp-request ... track-sc*` and counter ACLs.
+    pub stick: ProxyStick,
     /// `monitor-uri`.
     pub monitor_uri: Option<String>,
     /// `http-reuse`.
@@ -147,7 +149,7 @@ pub struct Proxy {
     /// `id` (numeric proxy id, auto-assigned from 1 when absent... see validate).
     pub id: Option<u32>,
     /// Keywords accepted and kept verbatim without effect yet (`capture`, `compression`,
-    /// `stick-table`, `source`, `http-after-response`, ...).
+    /// `source`, `http-after-response`, ...).
     pub other: Vec<RawRule>,
 }
 
@@ -240,6 +242,7 @@ impl Proxy {
             http_request: Vec::new(),
             http_response: Vec::new(),
             tcp_request: Vec::new(),
+            stick: ProxyStick::default(),
             monitor_uri: None,
             http_reuse: HttpReuse::Safe,
             description: None,

@@ -112,6 +112,8 @@ pub enum HttpAction {
         /// Realm.
         realm: Option<String>,
     },
+    /// `track-sc0|1|2 KEY [table T]`: tracks the key's entry in a stick table.
+    TrackSc(TrackSc),
     /// Any other action: parsed, kept, not active yet.
     Other {
         /// The action keyword.
