@@ -3,9 +3,9 @@
 //! `sc0_inc_gpc0`/`sc0_get_gpc0` marking a client, `stick on src` and `stick on
 //! req.hdr()` keeping each client on the server it got first (and not consuming a
 //! roundrobin turn), `tcp-request connection track-sc0` with `reject if { sc0_conn_cur gt 1
-//! }`. Every expectation was observed on the real HAProxy 2.6
-//! (`HAPROXY_UNDER_TEST=/usr/sbin/haproxy cargo nextest run --test stick --run-ignored all`);
-//! our binary parses these configs but does not act on them yet.
+//! }`, `stick store-response` on a server's cookie with `stick match` on the client's.
+//! Every expectation was observed on the real HAProxy 2.6 and passes on both binaries
+//! (`HAPROXY_UNDER_TEST=/usr/sbin/haproxy cargo nextest run --test stick`).
 #![allow(clippy::unwrap_used, clippy::panic, clippy::print_stderr)]
 
 mod common;
@@ -60,7 +60,6 @@ fn config(lines: &str, be_lines: &str, s1: &Origin, s2: &Origin) -> String {
 }
 
 #[test]
-#[ignore = "wiring pending: stick tables"]
 fn the_eleventh_request_of_a_burst_is_denied_and_other_clients_are_not() {
     let (s1, s2) = (Origin::http("s1"), Origin::http("s2"));
     let h = Haproxy::start(&config(
@@ -77,7 +76,6 @@ fn the_eleventh_request_of_a_burst_is_denied_and_other_clients_are_not() {
 }
 
 #[test]
-#[ignore = "wiring pending: stick tables"]
 fn a_named_rate_acl_with_deny_status_429_counts_denied_requests_too() {
     let (s1, s2) = (Origin::http("s1"), Origin::http("s2"));
     let h = Haproxy::start(&config(
@@ -91,7 +89,6 @@ fn a_named_rate_acl_with_deny_status_429_counts_denied_requests_too() {
 }
 
 #[test]
-#[ignore = "wiring pending: stick tables"]
 fn a_general_purpose_counter_marks_a_client_for_later_requests() {
     let (s1, s2) = (Origin::http("s1"), Origin::http("s2"));
     let h = Haproxy::start(&config(
@@ -111,7 +108,6 @@ fn a_general_purpose_counter_marks_a_client_for_later_requests() {
 }
 
 #[test]
-#[ignore = "wiring pending: stick tables"]
 fn stick_on_src_keeps_each_client_on_its_first_server() {
     let (s1, s2) = (Origin::http("s1"), Origin::http("s2"));
     let h = Haproxy::start(&config(
@@ -136,7 +132,6 @@ fn stick_on_src_keeps_each_client_on_its_first_server() {
 }
 
 #[test]
-#[ignore = "wiring pending: stick tables"]
 fn stick_on_a_header_keeps_each_user_on_its_first_server() {
     let (s1, s2) = (Origin::http("s1"), Origin::http("s2"));
     let h = Haproxy::start(&config(
@@ -157,7 +152,6 @@ fn stick_on_a_header_keeps_each_user_on_its_first_server() {
 }
 
 #[test]
-#[ignore = "wiring pending: stick tables"]
 fn a_second_concurrent_connection_is_rejected_by_sc0_conn_cur() {
     let (s1, s2) = (Origin::http("s1"), Origin::http("s2"));
     let h = Haproxy::start(&config(
@@ -173,4 +167,33 @@ fn a_second_concurrent_connection_is_rejected_by_sc0_conn_cur() {
     // Another client is not concerned, and the first connection still works.
     assert_eq!(from(&h, "127.0.0.7", CLOSE).status, 200);
     assert_eq!(first.get("/").status, 200);
+}
+
+#[test]
+fn store_response_learns_the_servers_cookie_and_match_routes_on_it() {
+    let s1 = Origin::builder("s1")
+        .header("set-cookie", "sid=one; path=/")
+        .start();
+    let s2 = Origin::builder("s2")
+        .header("set-cookie", "sid=two; path=/")
+        .start();
+    let h = Haproxy::start(&format!(
+        "defaults\n    mode http\n    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\nfrontend fe\n    bind @@fe\n    default_backend be\nbackend be\n    balance roundrobin\n    stick-table type string len 32 size 1k expire 1m\n    stick store-response res.cook(sid)\n    stick match req.cook(sid)\n    server s1 {}\n    server s2 {}\n",
+        s1.addr(),
+        s2.addr()
+    ));
+    // Learn both sessions.
+    assert_eq!(server_sequence(h.addr("fe"), "/", 2), ["s1", "s2"]);
+    let with = |sid: &str| {
+        Client::connect(h.addr("fe"))
+            .request(&format!(
+                "GET / HTTP/1.1\r\nHost: t\r\nCookie: sid={sid}\r\nConnection: close\r\n\r\n"
+            ))
+            .server()
+    };
+    let seq: Vec<String> = ["two", "two", "one", "two", "one"]
+        .iter()
+        .map(|s| with(s))
+        .collect();
+    assert_eq!(seq, ["s2", "s2", "s1", "s2", "s1"]);
 }

@@ -6,7 +6,8 @@
 //! lines with one name are ORed) and anonymous `{ ... }` ACLs whose criterion is `src`,
 //! `path`, `url`, `method`, `hdr(NAME)` or `req.hdr(NAME)`, with the match suffixes
 //! `_beg _end _sub _dom _len _found` or `-m str|beg|end|sub|dom|len|found`, and `-i`.
-//! Anything else (regexes, maps, other fetches) does not match.
+//! Stick-table counters (`sc_*`, `src_*`, `table_*`) are read through `Ctx::stick`.
+//! Anything else (maps, other fetches) does not match.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -40,6 +41,8 @@ pub struct Ctx<'a> {
     pub regexes: Option<&'a Regexes>,
     /// The inspected first bytes of a TCP stream (`tcp-request inspect-delay`).
     pub payload: Option<&'a Payload>,
+    /// Stick-table counters (`sc_*`, `src_*`, `table_*` ACLs).
+    pub stick: Option<&'a super::stick::View<'a>>,
 }
 
 /// True when the rule applies: no condition, or an `if` that holds, or an `unless` that fails.
@@ -241,6 +244,9 @@ impl Regexes {
 fn matches(criterion: &str, args: &[String], ctx: &Ctx<'_>) -> bool {
     if criterion == "always_true" {
         return true;
+    }
+    if let Some(v) = ctx.stick.and_then(|s| s.eval(criterion, args, ctx.src)) {
+        return v;
     }
     let Some(Shape {
         base,

@@ -29,6 +29,7 @@ pub use crate::server::{AcquireError, Slot, Want};
 use super::errorfile::ErrorPages;
 use super::proxy_protocol;
 use super::socket::{Peer, Socket};
+use super::stick::{ProxyStickRt, Tables};
 use super::ProxyError;
 use tokio::io::AsyncWriteExt;
 
@@ -129,6 +130,8 @@ pub struct Backend {
     pub persist_rules: Vec<PersistRule>,
     /// `use-server` rules.
     pub use_servers: Vec<UseServer>,
+    /// Stick tables: `stick` rules, counter ACLs.
+    pub stick: ProxyStickRt,
     /// `timeout connect`.
     pub connect_timeout: Option<Duration>,
     /// `timeout server`.
@@ -217,11 +220,16 @@ impl Backend {
     /// Builds the runtime backend of a proxy with the backend capability. `fullconn` is the
     /// backend's `fullconn` (explicit or derived from its frontends).
     pub async fn build(p: &Proxy, seed: u64) -> Result<Backend, ProxyError> {
-        Self::build_with(p, seed, p.fullconn.unwrap_or(0)).await
+        Self::build_with(p, seed, p.fullconn.unwrap_or(0), &Tables::default()).await
     }
 
-    /// [`Backend::build`] with the `fullconn` the runtime computed.
-    pub async fn build_with(p: &Proxy, seed: u64, fullconn: u32) -> Result<Backend, ProxyError> {
+    /// [`Backend::build`] with the `fullconn` the runtime computed and the stick tables.
+    pub async fn build_with(
+        p: &Proxy,
+        seed: u64,
+        fullconn: u32,
+        tables: &Tables,
+    ) -> Result<Backend, ProxyError> {
         let mut servers = Vec::with_capacity(p.servers.len());
         for (i, s) in p.servers.iter().enumerate() {
             let target = resolve(p, s).await?;
@@ -269,6 +277,7 @@ impl Backend {
             checkcache: p.options.checkcache,
             persist_rules: p.persist_rules.clone(),
             use_servers: p.use_servers.clone(),
+            stick: ProxyStickRt::new(&p.name, &p.stick, tables),
             connect_timeout: t.connect,
             server_timeout: t.server,
             tunnel_timeout: t.tunnel,
@@ -286,6 +295,7 @@ impl Backend {
                     .chain(&p.http_response)
                     .filter_map(|r| r.cond.as_ref())
                     .chain(p.use_servers.iter().map(|u| &u.cond))
+                    .chain(p.stick.rules.iter().filter_map(|r| r.cond.as_ref()))
                     .chain(p.persist_rules.iter().map(|r| &r.cond)),
             ),
             errors: ErrorPages::new(&p.errorfiles),

@@ -14,6 +14,7 @@ use super::acl::{self, Ctx, Regexes};
 use super::backend::Backend;
 use super::errorfile::ErrorPages;
 use super::sample::{self, Sample};
+use super::stick::Slots;
 use super::stream::LogHook;
 use super::ProxyError;
 
@@ -32,6 +33,8 @@ pub struct Frontend {
     /// Every backend it reaches has `option abortonclose`: a client closing its side drops
     /// its pending request.
     pub abort_on_close: bool,
+    /// Stick tables: `tcp-request` tracking, counter ACLs.
+    pub stick: super::stick::ProxyStickRt,
     /// `frontend` or `listen`.
     pub kind: ProxyKind,
     /// `mode`.
@@ -96,6 +99,7 @@ impl Frontend {
     pub fn build(
         p: &Proxy,
         backends: &HashMap<String, Arc<Backend>>,
+        tables: &super::stick::Tables,
     ) -> Result<Frontend, ProxyError> {
         let find = |name: &str, what: &'static str| {
             backends
@@ -150,6 +154,7 @@ impl Frontend {
         }
         Ok(Frontend {
             abort_on_close,
+            stick: super::stick::ProxyStickRt::new(&p.name, &p.stick, tables),
             name: p.name.clone(),
             kind: p.kind,
             mode: p.mode,
@@ -219,12 +224,27 @@ impl Frontend {
 
     /// Runs the `tcp-request connection` (`content == false`) or `content` rules: the first
     /// rule whose condition holds decides; `true` (accept) when none does.
-    pub fn tcp_accepts(&self, content: bool, ctx: &Ctx<'_>) -> bool {
-        self.tcp_rules
-            .iter()
-            .filter(|r| r.content == content)
-            .find(|r| acl::holds(r.cond.as_ref(), &self.acls, ctx))
-            .is_none_or(|r| r.accept)
+    ///
+    /// `track-sc*` rules whose condition holds track their key in `session` and go on.
+    pub fn tcp_accepts(&self, content: bool, ctx: &Ctx<'_>, session: &Slots) -> bool {
+        for r in self.tcp_rules.iter().filter(|r| r.content == content) {
+            if !acl::holds(r.cond.as_ref(), &self.acls, ctx) {
+                continue;
+            }
+            match &r.action {
+                TcpAction::Accept => return true,
+                TcpAction::Reject => return false,
+                TcpAction::Track(t) => {
+                    let req = super::stick::Request {
+                        src: ctx.src,
+                        uri: None,
+                        headers: None,
+                    };
+                    self.stick.track(t, session, &req, None, false);
+                }
+            }
+        }
+        true
     }
 
     /// True when `be` is this `listen`'s own backend half (its rules were already run).
@@ -280,8 +300,8 @@ fn inspect_delay(p: &Proxy) -> Option<Duration> {
 pub struct TcpRule {
     /// `content` (after inspection) rather than `connection` (at accept).
     pub content: bool,
-    /// `accept` rather than `reject` / `silent-drop`.
-    pub accept: bool,
+    /// What it does.
+    pub action: TcpAction,
     /// The condition.
     pub cond: Option<Cond>,
 }
@@ -290,24 +310,43 @@ pub struct TcpRule {
 fn tcp_rules(p: &Proxy) -> Vec<TcpRule> {
     p.tcp_request
         .iter()
-        .filter_map(|r| {
+        .enumerate()
+        .filter_map(|(i, r)| {
             let content = match r.words.get(1).map(String::as_str) {
                 Some("connection" | "session") => false,
                 Some("content") => true,
                 _ => return None,
             };
-            let accept = match r.words.get(2).map(String::as_str) {
-                Some("accept") => true,
-                Some("reject" | "silent-drop") => false,
+            if let Some(t) = p.stick.tcp_track_at(i) {
+                return Some(TcpRule {
+                    content,
+                    action: TcpAction::Track(t.track.clone()),
+                    cond: t.cond.clone(),
+                });
+            }
+            let action = match r.words.get(2).map(String::as_str) {
+                Some("accept") => TcpAction::Accept,
+                Some("reject" | "silent-drop") => TcpAction::Reject,
                 _ => return None,
             };
             Some(TcpRule {
                 content,
-                accept,
+                action,
                 cond: acl::parse_words(&r.words),
             })
         })
         .collect()
+}
+
+/// What a `tcp-request` rule does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TcpAction {
+    /// `accept`.
+    Accept,
+    /// `reject`, `silent-drop`.
+    Reject,
+    /// `track-sc0/1/2`.
+    Track(crate::config::model::TrackSc),
 }
 
 /// Where a `use_backend` rule sends a stream.

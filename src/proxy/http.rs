@@ -40,6 +40,7 @@ use super::frontend::Frontend;
 use super::persist;
 use super::sample::{self, Sample};
 use super::socket::{after, IdleIo, IdleLimit, Peer, Rewind};
+use super::stick::{self, Slots, View};
 use super::stream::{Phase, StreamInfo, Termination};
 use super::Side;
 use crate::server::{Analyze, Server};
@@ -198,6 +199,8 @@ struct ConnCtl {
     served: AtomicU32,
     /// The client side's inactivity limit, switched to `timeout tunnel` after an upgrade.
     client_idle: Option<IdleLimit>,
+    /// The counters the connection tracks (`tcp-request ... track-sc*`).
+    session: Arc<Slots>,
 }
 
 /// The outcome of reading the first request head.
@@ -279,13 +282,27 @@ pub async fn serve<C>(fe: Arc<Frontend>, client: C, peer: Peer)
 where
     C: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
+    serve_session(fe, client, peer, Arc::new(Slots::default())).await;
+}
+
+/// [`serve`] with the counters the connection tracks (`tcp-request connection track-sc*`).
+pub async fn serve_session<C>(fe: Arc<Frontend>, client: C, peer: Peer, session: Arc<Slots>)
+where
+    C: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     if !fe.tcp_rules.is_empty() {
+        let view = View {
+            proxy: &fe.stick,
+            stream: None,
+            session: Some(&session),
+        };
         let ctx = Ctx {
             src: peer.src.map(|a| a.ip()),
             regexes: Some(&fe.regexes),
+            stick: Some(&view),
             ..Ctx::default()
         };
-        if !fe.tcp_accepts(true, &ctx) {
+        if !fe.tcp_accepts(true, &ctx, &session) {
             return;
         }
     }
@@ -296,16 +313,20 @@ where
                 fe,
                 IdleIo::with_limit(client, limit.clone()),
                 peer,
-                Some(limit),
+                (Some(limit), session),
             )
             .await
         }
-        None => serve_conn(fe, client, peer, None).await,
+        None => serve_conn(fe, client, peer, (None, session)).await,
     }
 }
 
-async fn serve_conn<C>(fe: Arc<Frontend>, mut client: C, peer: Peer, client_idle: Option<IdleLimit>)
-where
+async fn serve_conn<C>(
+    fe: Arc<Frontend>,
+    mut client: C,
+    peer: Peer,
+    (client_idle, session): (Option<IdleLimit>, Arc<Slots>),
+) where
     C: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let mut buf = BytesMut::with_capacity(4096);
@@ -322,6 +343,7 @@ where
     let ctl = Arc::new(ConnCtl {
         served: AtomicU32::new(0),
         client_idle,
+        session,
     });
     let svc = service_fn(move |req| handle(Arc::clone(&fe2), peer, req, Arc::clone(&ctl)));
     let mut b = hyper::server::conn::http1::Builder::new();
@@ -426,12 +448,16 @@ async fn handle(
     ctl: Arc<ConnCtl>,
 ) -> Result<Response<RespBody>, RejectedByRule> {
     let mut tr = Trace::new();
+    let stream = Slots::default();
     let Some(hook) = fe.log_hook.clone() else {
-        return deliver(&fe, route(&fe, peer, req, &ctl, &mut tr).await).await;
+        let r = route(&fe, peer, req, &ctl, (&mut tr, &stream)).await;
+        stick::count_status(&[&stream, &ctl.session], r.status().as_u16());
+        return deliver(&fe, r).await;
     };
     let accept = SystemTime::now();
     let request_line = format!("{} {} {:?}", req.method(), req.uri(), req.version());
-    let r = route(&fe, peer, req, &ctl, &mut tr).await;
+    let r = route(&fe, peer, req, &ctl, (&mut tr, &stream)).await;
+    stick::count_status(&[&stream, &ctl.session], r.status().as_u16());
     let bytes_out = r
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -482,11 +508,18 @@ async fn route(
     peer: Peer,
     mut req: Request<Incoming>,
     ctl: &ConnCtl,
-    tr: &mut Trace,
+    (tr, stream): (&mut Trace, &Slots),
 ) -> Response<RespBody> {
     let fe = Arc::clone(fe);
     let first = ctl.served.fetch_add(1, Ordering::Relaxed) == 0;
     let src = peer.src.map(|a| a.ip());
+    // Counters the connection tracks see every request.
+    stick::count_request(&ctl.session);
+    let fe_view = View {
+        proxy: &fe.stick,
+        stream: Some(stream),
+        session: Some(&ctl.session),
+    };
     if let Some(m) = fe.monitor_uri.as_deref() {
         let uri = req.uri();
         if uri.path_and_query().is_some_and(|p| p.as_str() == m) || uri == m {
@@ -495,7 +528,7 @@ async fn route(
     }
     if let Some(r) = run_rules(
         &fe.http_request,
-        (&fe.acls, &fe.regexes),
+        (&fe.acls, &fe.regexes, &fe_view),
         &mut req,
         peer,
         &[&fe.errors],
@@ -504,7 +537,7 @@ async fn route(
         return finish_response(r, fe.conn_mode);
     }
     let Some(be) = fe.select(
-        &ctx_of(&req, src, &fe.regexes),
+        &ctx_of(&req, src, &fe.regexes, Some(&fe_view)),
         &rules::sample_of(&req, peer),
     ) else {
         tr.term = PROXY_REQUEST;
@@ -512,11 +545,16 @@ async fn route(
     };
     let chain = [&be.errors, &fe.errors];
     let mode = conn_mode(fe.conn_mode, be.conn_mode);
+    let be_view = View {
+        proxy: &be.stick,
+        stream: Some(stream),
+        session: Some(&ctl.session),
+    };
     if !fe.is_own(&be) {
         tr.backend = Some(Arc::clone(&be));
         if let Some(r) = run_rules(
             &be.http_request,
-            (&be.acls, &be.regexes),
+            (&be.acls, &be.regexes, &be_view),
             &mut req,
             peer,
             &chain,
@@ -549,7 +587,7 @@ async fn route(
         }
     }
     tr.backend = Some(Arc::clone(&be));
-    let r = forward(&fe, &be, &chain, req, peer, mode, (first, ctl, tr)).await;
+    let r = forward(&fe, &be, &chain, req, peer, mode, (first, ctl, tr, stream)).await;
     finish_response(r, mode)
 }
 
@@ -612,20 +650,42 @@ async fn forward(
     mut req: Request<Incoming>,
     peer: Peer,
     mode: HttpConnMode,
-    (first, ctl, tr): (bool, &ConnCtl, &mut Trace),
+    (first, ctl, tr, stream): (bool, &ConnCtl, &mut Trace, &Slots),
 ) -> Response<RespBody> {
+    let be_view = View {
+        proxy: &be.stick,
+        stream: Some(stream),
+        session: Some(&ctl.session),
+    };
+    let fe_view = View {
+        proxy: &fe.stick,
+        stream: Some(stream),
+        session: Some(&ctl.session),
+    };
     let chain_errors = |s| error_response(chain, s);
     let upgrade = upgrade_of(req.headers());
     let close_server =
         mode != HttpConnMode::KeepAlive || be.reuse == HttpReuse::Never || upgrade.is_some();
     strip_hop_by_hop(req.headers_mut());
     // force-persist/ignore-persist, use-server and the persistence cookie.
+    let src = peer.src.map(|a| a.ip());
     let mut assigned = persist::rules(
         be,
-        &ctx_of(&req, peer.src.map(|a| a.ip()), &be.regexes),
+        &ctx_of(&req, src, &be.regexes, Some(&be_view)),
         &rules::sample_of(&req, peer),
     );
     persist::request_cookie(be, &mut assigned, req.headers_mut());
+    let stick_req = stick::Request {
+        src,
+        uri: Some(req.uri()),
+        headers: Some(req.headers()),
+    };
+    let mut pending = persist::stick_rules(
+        be,
+        &ctx_of(&req, src, &be.regexes, Some(&be_view)),
+        &stick_req,
+        &mut assigned,
+    );
     let method = req.method().clone();
     // Like HAProxy, an HTTP/1.0 client's request says it wants the server connection kept.
     if req.version() == Version::HTTP_10 && !close_server && upgrade.is_none() {
@@ -792,6 +852,27 @@ async fn forward(
                     tr.term = term(Side::Proxy, false, Phase::Headers);
                     return chain_errors(status);
                 }
+                // `stick store-response`, then every stick store with the server that answered.
+                let res_ctx = Ctx {
+                    src,
+                    status: Some(status),
+                    res_headers: Some(resp.headers()),
+                    regexes: Some(&be.regexes),
+                    stick: Some(&be_view),
+                    ..Ctx::default()
+                };
+                let no_req = stick::Request {
+                    src,
+                    uri: None,
+                    headers: None,
+                };
+                be.stick.response_rules(
+                    |rule| acl::holds(rule.cond.as_ref(), &be.acls, &res_ctx),
+                    &no_req,
+                    resp.headers(),
+                    &mut pending,
+                );
+                std::mem::take(&mut pending).commit(slot.server());
                 if resp.status() == StatusCode::SWITCHING_PROTOCOLS {
                     if let Some(client_up) = client_upgrade.take() {
                         let server_up = hyper::upgrade::on(&mut resp);
@@ -808,8 +889,8 @@ async fn forward(
                 let (mut parts, body) = resp.into_parts();
                 strip_hop_by_hop(&mut parts.headers);
                 let own = fe.is_own(be);
-                let be_rules = (&be.http_response[..], (&be.acls[..], &be.regexes));
-                let fe_rules = (&fe.http_response[..], (&fe.acls[..], &fe.regexes));
+                let be_rules = (&be.http_response[..], (&be.acls[..], &be.regexes, &be_view));
+                let fe_rules = (&fe.http_response[..], (&fe.acls[..], &fe.regexes, &fe_view));
                 for (rules, acls) in [Some(be_rules), (!own).then_some(fe_rules)]
                     .into_iter()
                     .flatten()

@@ -5,6 +5,7 @@
 //! responses built from errorfiles. Other actions are accepted and ignored.
 
 use super::*;
+use crate::proxy::stick::{Request as StickRequest, View};
 
 pub(super) fn error_response(chain: &[&ErrorPages], status: u16) -> Response<RespBody> {
     page_response(&errorfile::lookup(chain, status))
@@ -18,10 +19,12 @@ pub(super) fn ctx_of<'a>(
     req: &'a Request<Incoming>,
     src: Option<IpAddr>,
     re: &'a Regexes,
+    stick: Option<&'a View<'a>>,
 ) -> Ctx<'a> {
     Ctx {
         src,
         regexes: Some(re),
+        stick,
         method: Some(req.method()),
         uri: Some(req.uri()),
         version: Some(req.version()),
@@ -33,17 +36,27 @@ pub(super) fn ctx_of<'a>(
 /// Runs `http-request` rules; `Some(response)` when a rule answered.
 pub(super) fn run_rules(
     rules: &[HttpRule],
-    (acls, re): (&[crate::config::model::Acl], &Regexes),
+    (acls, re, view): (&[crate::config::model::Acl], &Regexes, &View<'_>),
     req: &mut Request<Incoming>,
     peer: Peer,
     chain: &[&ErrorPages],
 ) -> Option<Response<RespBody>> {
     let src = peer.src.map(|a| a.ip());
     for rule in rules {
-        if !acl::holds(rule.cond.as_ref(), acls, &ctx_of(req, src, re)) {
+        if !acl::holds(rule.cond.as_ref(), acls, &ctx_of(req, src, re, Some(view))) {
             continue;
         }
         match &rule.action {
+            HttpAction::TrackSc(t) => {
+                if let Some(stream) = view.stream {
+                    let r = StickRequest {
+                        src,
+                        uri: Some(req.uri()),
+                        headers: Some(req.headers()),
+                    };
+                    view.proxy.track(t, stream, &r, None, true);
+                }
+            }
             HttpAction::Return {
                 status,
                 content_type,
@@ -178,7 +191,7 @@ pub(super) fn other_action(
 /// (`deny`, `return`).
 pub(super) fn run_response_rules(
     rules: &[HttpRule],
-    (acls, re): (&[crate::config::model::Acl], &Regexes),
+    (acls, re, view): (&[crate::config::model::Acl], &Regexes, &View<'_>),
     parts: &mut http::response::Parts,
     peer: Peer,
     chain: &[&ErrorPages],
@@ -194,6 +207,7 @@ pub(super) fn run_response_rules(
             status: Some(parts.status.as_u16()),
             res_headers: Some(&parts.headers),
             regexes: Some(re),
+            stick: Some(view),
             ..Ctx::default()
         };
         if !acl::holds(rule.cond.as_ref(), acls, &ctx) {
@@ -216,6 +230,16 @@ pub(super) fn run_response_rules(
             }
             HttpAction::Deny { status } => return Some(error_response(chain, *status)),
             HttpAction::Allow => return None,
+            HttpAction::TrackSc(t) => {
+                if let Some(stream) = view.stream {
+                    let r = StickRequest {
+                        src: peer.src.map(|a| a.ip()),
+                        uri: None,
+                        headers: None,
+                    };
+                    view.proxy.track(t, stream, &r, Some(&parts.headers), false);
+                }
+            }
             HttpAction::Other { name, args } if name == "set-status" => {
                 // `set-status CODE [reason TEXT]`
                 if let Some(code) = args.first().and_then(|c| c.parse().ok()) {

@@ -259,13 +259,20 @@ pub async fn accept_loop(
                 continue;
             }
         };
+        let session = Arc::new(super::stick::Slots::default());
         if !fe.tcp_rules.is_empty() {
+            let view = super::stick::View {
+                proxy: &fe.stick,
+                stream: None,
+                session: Some(&session),
+            };
             let ctx = crate::proxy::acl::Ctx {
                 src: peer.src.map(|a| a.ip()),
                 regexes: Some(&fe.regexes),
+                stick: Some(&view),
                 ..Default::default()
             };
-            if !fe.tcp_accepts(false, &ctx) {
+            if !fe.tcp_accepts(false, &ctx, &session) {
                 // `tcp-request connection reject`: closed right away.
                 continue;
             }
@@ -279,21 +286,21 @@ pub async fn accept_loop(
                 let Some((peer, sock)) = read_proxy_header(&fe, sock, peer).await else {
                     return;
                 };
-                serve(fe, sock, peer).await;
+                serve(fe, sock, peer, session).await;
             } else {
-                serve(fe, sock, peer).await;
+                serve(fe, sock, peer, session).await;
             }
         });
     }
 }
 
-async fn serve<C>(fe: Arc<Frontend>, sock: C, peer: Peer)
+async fn serve<C>(fe: Arc<Frontend>, sock: C, peer: Peer, session: Arc<super::stick::Slots>)
 where
     C: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     match fe.mode {
-        Mode::Tcp => tcp::serve(fe, sock, peer).await,
-        Mode::Http => http::serve(fe, sock, peer).await,
+        Mode::Tcp => tcp::serve_session(fe, sock, peer, &session).await,
+        Mode::Http => http::serve_session(fe, sock, peer, session).await,
     }
 }
 
@@ -407,10 +414,11 @@ pub fn fullconn_of(config: &Config, be: &Proxy) -> u32 {
 
 /// [`start`] with hooks installed in every frontend.
 pub async fn start_with(config: &Config, hooks: &Hooks) -> Result<Started, ProxyError> {
+    let tables = super::stick::Tables::build(config);
     let mut backends = HashMap::new();
     for (i, p) in config.proxies.iter().enumerate() {
         if p.cap.backend {
-            let be = Backend::build_with(p, i as u64, fullconn_of(config, p)).await?;
+            let be = Backend::build_with(p, i as u64, fullconn_of(config, p), &tables).await?;
             if p.disabled {
                 // A disabled backend stays addressable but has no usable server (503).
                 let maint = crate::server::Admin {
@@ -439,7 +447,7 @@ pub async fn start_with(config: &Config, hooks: &Hooks) -> Result<Started, Proxy
         .iter()
         .filter(|p| p.cap.frontend && !p.disabled)
     {
-        let mut fe = Frontend::build(p, &backends)?;
+        let mut fe = Frontend::build(p, &backends, &tables)?;
         fe.log_hook = hooks.log.clone();
         let fe = Arc::new(fe);
         let fe_sem = sem(p.maxconn);

@@ -29,6 +29,7 @@ pub mod persist;
 pub mod proxy_protocol;
 pub mod sample;
 pub mod socket;
+pub mod stick;
 pub mod stream;
 pub mod tcp;
 #[cfg(test)]

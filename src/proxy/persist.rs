@@ -143,3 +143,29 @@ pub fn response_cookie(
     }
     out
 }
+
+/// Runs the backend's request-side `stick` rules (after `use-server` and the cookie): a
+/// stuck server not DOWN (or DOWN, under `option persist` / `force-persist`) is assigned.
+/// Returns what the stream stores once its server is known.
+pub fn stick_rules(
+    be: &Backend,
+    ctx: &Ctx<'_>,
+    r: &super::stick::Request<'_>,
+    a: &mut Assignment,
+) -> super::stick::Pending {
+    if be.stick.rules.is_empty() {
+        return super::stick::Pending::default();
+    }
+    let before = a.server;
+    let pending = be.stick.request_rules(
+        |rule| acl::holds(rule.cond.as_ref(), &be.acls, ctx),
+        r,
+        be.servers(),
+        |s| s.op_state() != OpState::Stopped || be.option_persist || a.force,
+        &mut a.server,
+    );
+    if before.is_none() && a.server.is_some() {
+        a.direct = true;
+    }
+    pending
+}

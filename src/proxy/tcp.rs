@@ -24,6 +24,7 @@ use super::frontend::Frontend;
 use super::inspect::{self, Payload};
 use super::sample::Sample;
 use super::socket::{after, Peer, Rewind};
+use super::stick::{Slots, View};
 use super::stream::{Phase, StreamInfo, Termination};
 use super::Side;
 
@@ -35,10 +36,18 @@ pub async fn serve<C>(fe: Arc<Frontend>, client: C, peer: Peer)
 where
     C: AsyncRead + AsyncWrite + Unpin + Send,
 {
+    serve_session(fe, client, peer, &Slots::default()).await;
+}
+
+/// [`serve`] with the counters the connection tracks (`tcp-request connection track-sc*`).
+pub async fn serve_session<C>(fe: Arc<Frontend>, client: C, peer: Peer, session: &Slots)
+where
+    C: AsyncRead + AsyncWrite + Unpin + Send,
+{
     let accept = SystemTime::now();
     let start = Instant::now();
     let mut info = Outcome::default();
-    relay(&fe, client, peer, &mut info).await;
+    relay(&fe, client, peer, &mut info, session).await;
     if let Some(hook) = &fe.log_hook {
         hook(&StreamInfo {
             accept,
@@ -82,7 +91,7 @@ impl Default for Outcome {
     }
 }
 
-async fn relay<C>(fe: &Frontend, client: C, peer: Peer, out: &mut Outcome)
+async fn relay<C>(fe: &Frontend, client: C, peer: Peer, out: &mut Outcome, session: &Slots)
 where
     C: AsyncRead + AsyncWrite + Unpin + Send,
 {
@@ -91,9 +100,9 @@ where
             let mut client = client;
             let (buf, payload) = inspect::inspect(&mut client, delay).await;
             let client = Rewind::new(buf.freeze(), client);
-            route(fe, client, peer, out, Some(&payload)).await;
+            route(fe, client, peer, out, (Some(&payload), session)).await;
         }
-        None => route(fe, client, peer, out, None).await,
+        None => route(fe, client, peer, out, (None, session)).await,
     }
 }
 
@@ -102,17 +111,23 @@ async fn route<C>(
     client: C,
     peer: Peer,
     out: &mut Outcome,
-    payload: Option<&Payload>,
+    (payload, session): (Option<&Payload>, &Slots),
 ) where
     C: AsyncRead + AsyncWrite + Unpin + Send,
 {
+    let fe_view = View {
+        proxy: &fe.stick,
+        stream: None,
+        session: Some(session),
+    };
     let ctx = Ctx {
         src: peer.src.map(|a| a.ip()),
         regexes: Some(&fe.regexes),
         payload,
+        stick: Some(&fe_view),
         ..Ctx::default()
     };
-    if !fe.tcp_accepts(true, &ctx) {
+    if !fe.tcp_accepts(true, &ctx, session) {
         out.term = Termination {
             side: Some(Side::Proxy),
             timeout: false,
@@ -139,13 +154,25 @@ async fn route<C>(
         _ => Key::None,
     };
     // force-persist/ignore-persist and use-server work in TCP mode too.
+    let be_view = View {
+        proxy: &be.stick,
+        stream: None,
+        session: Some(session),
+    };
     let be_ctx = Ctx {
         src: peer.src.map(|a| a.ip()),
         regexes: Some(&be.regexes),
         payload,
+        stick: Some(&be_view),
         ..Ctx::default()
     };
-    let assigned = super::persist::rules(&be, &be_ctx, &sample);
+    let mut assigned = super::persist::rules(&be, &be_ctx, &sample);
+    let stick_req = super::stick::Request {
+        src: peer.src.map(|a| a.ip()),
+        uri: None,
+        headers: None,
+    };
+    let pending = super::persist::stick_rules(&be, &be_ctx, &stick_req, &mut assigned);
     let want = Want {
         key,
         server: assigned.server,
@@ -172,6 +199,7 @@ async fn route<C>(
     };
     out.t_connect = Some(connect_at.elapsed());
     out.server = Some(slot.server().name.clone());
+    pending.commit(slot.server());
     let idle =
         be.tunnel_timeout
             .or(fe.tunnel_timeout)

@@ -55,6 +55,7 @@ impl SeenRequest {
 
 struct OriginState {
     name: String,
+    extra: Mutex<Vec<(String, String)>>,
     behaviour: Behaviour,
     delay: Duration,
     status: AtomicUsize,
@@ -68,6 +69,7 @@ impl OriginState {
     fn new(name: &str, behaviour: Behaviour, delay: Duration) -> Arc<OriginState> {
         Arc::new(OriginState {
             name: name.to_string(),
+            extra: Mutex::new(Vec::new()),
             behaviour,
             delay,
             status: AtomicUsize::new(200),
@@ -98,6 +100,7 @@ pub struct Origin {
 /// Builder for [`Origin`].
 pub struct OriginBuilder {
     name: String,
+    headers: Vec<(String, String)>,
     behaviour: Behaviour,
     delay: Duration,
     status: u16,
@@ -108,6 +111,11 @@ impl OriginBuilder {
     /// Waits `d` before answering each request.
     pub fn delay(mut self, d: Duration) -> Self {
         self.delay = d;
+        self
+    }
+    /// Adds a header to every answer.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_string(), value.to_string()));
         self
     }
     /// Listens on this address instead of a fresh port (to bring a stopped origin back).
@@ -136,6 +144,7 @@ impl OriginBuilder {
         state
             .status
             .store(usize::from(self.status), Ordering::SeqCst);
+        *state.extra.lock().unwrap() = self.headers;
         Origin::serve_at(self.at, state, |st, sock, n| {
             tokio::spawn(serve_http(st, sock, n))
         })
@@ -212,6 +221,9 @@ async fn serve_http(st: Arc<OriginState>, mut sock: tokio::net::TcpStream, conn:
                         for (k, v) in &seen.headers {
                             resp = resp.header(format!("x-echo-{k}"), v.as_str());
                         }
+                        for (k, v) in st.extra.lock().unwrap().iter() {
+                            resp = resp.header(k.as_str(), v.as_str());
+                        }
                         st.record(seen);
                         if !st.delay.is_zero() {
                             tokio::time::sleep(st.delay).await;
@@ -261,6 +273,7 @@ impl Origin {
     pub fn builder(name: &str) -> OriginBuilder {
         OriginBuilder {
             name: name.to_string(),
+            headers: Vec::new(),
             behaviour: Behaviour::Answer,
             delay: Duration::ZERO,
             status: 200,
