@@ -33,7 +33,7 @@
 //! | `balance`, `hash-type` | `config/kw/balance.rs` |
 //! | `option *`, `no option *` | `config/kw/option.rs` |
 //! | `cookie` | `config/kw/cookie.rs` |
-//! | `http-check` | `config/kw/check.rs` |
+//! | `http-check`, `tcp-check` (with `option httpchk` / `option tcp-check`); their `expect` | `config/kw/check.rs`, `config/kw/check_expect.rs`; post-parse rules in `config/kw/check_rules.rs` |
 //! | `stats *` (proxies) | `config/kw/stats.rs` |
 //! | `log` | `config/kw/log.rs` |
 //! | `acl`, `if`/`unless` conditions | `config/kw/acl.rs` |

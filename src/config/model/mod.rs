@@ -14,6 +14,7 @@ use std::time::Duration;
 pub use super::diag::Loc;
 
 mod balance;
+mod check;
 mod global;
 mod options;
 mod proxy;
@@ -21,6 +22,7 @@ mod rules;
 mod server;
 
 pub use balance::*;
+pub use check::*;
 pub use global::*;
 pub use options::*;
 pub use proxy::*;

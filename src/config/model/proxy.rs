@@ -107,8 +107,8 @@ pub struct Proxy {
     pub forwardfor: Option<ForwardFor>,
     /// `cookie` (persistence; not active yet).
     pub cookie: Option<CookieSpec>,
-    /// `option httpchk` / `http-check` (health checks; not active yet).
-    pub httpchk: Option<HttpCheck>,
+    /// Health checks: `option httpchk`, `option tcp-check`, `http-check`, `tcp-check`.
+    pub checks: ProxyChecks,
     /// `stats ...` keywords (stats page; not active yet).
     pub stats: StatsSpec,
     /// `log` lines; `log global` expands to the global ones at validation.
@@ -203,7 +203,7 @@ impl Proxy {
             options: Options::default(),
             forwardfor: None,
             cookie: None,
-            httpchk: None,
+            checks: ProxyChecks::default(),
             stats: StatsSpec::default(),
             logs: Vec::new(),
             log_global: false,

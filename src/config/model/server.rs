@@ -118,8 +118,10 @@ pub struct ServerParams {
     pub backup: bool,
     /// `disabled`.
     pub disabled: bool,
-    /// `check`: health checks enabled (not active yet).
+    /// `check`: health checks enabled.
     pub check: bool,
+    /// `check-send-proxy`: checks open with a PROXY protocol header.
+    pub check_send_proxy: bool,
     /// `inter` (default 2s).
     pub inter: Duration,
     /// `fastinter`.
@@ -132,8 +134,8 @@ pub struct ServerParams {
     pub fall: u32,
     /// `port` used by checks.
     pub check_port: Option<u16>,
-    /// `addr` used by checks.
-    pub check_addr: Option<String>,
+    /// `addr` used by checks, resolved at load (port 0 when the address gave none).
+    pub check_addr: Option<SocketAddr>,
     /// `cookie VALUE` for persistence.
     pub cookie: Option<String>,
     /// `ssl` towards the server.
@@ -162,6 +164,7 @@ impl Default for ServerParams {
             backup: false,
             disabled: false,
             check: false,
+            check_send_proxy: false,
             inter: Duration::from_secs(2),
             fastinter: None,
             downinter: None,
