@@ -485,7 +485,8 @@ fn first_rule(rules: &[CheckRule], from: usize) -> Option<usize> {
 }
 
 /// HAProxy's `tcpcheck_overwrite_send_http_rule()`: the parts `new` sets replace those of
-/// `old`; the header list is always replaced.
+/// `old`, the header list as a whole when `new` has headers (2.6.12 carries the fix
+/// "http-check: Preserve headers if not redefined by an implicit rule").
 fn overwrite(old: &mut HttpRequest, new: HttpRequest) {
     if new.method.is_some() {
         old.method = new.method;
@@ -496,7 +497,9 @@ fn overwrite(old: &mut HttpRequest, new: HttpRequest) {
     if new.version.is_some() {
         old.version = new.version;
     }
-    old.headers = new.headers;
+    if !new.headers.is_empty() {
+        old.headers = new.headers;
+    }
     if new.body.is_some() {
         old.body = new.body;
     }

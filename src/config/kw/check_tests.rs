@@ -295,7 +295,7 @@ fn http_check_send_merges_into_the_option_request() {
     );
     assert_eq!(req.headers, [("Host".into(), "www.example.com".into())]);
     assert!(!req.from_option);
-    // Written after, the option overwrites what it sets, and replaces the headers.
+    // Written after, the option overwrites what it sets; headers only if it has some.
     let s = spec(" http-check send meth POST hdr X-A 1 body b\n option httpchk GET /y\n");
     let req = request(&s.rules[1]);
     assert_eq!(
@@ -306,7 +306,9 @@ fn http_check_send_merges_into_the_option_request() {
         ),
         (Some("GET"), Some("/y"), Some("b"))
     );
-    assert!(req.headers.is_empty());
+    assert_eq!(req.headers, [("X-A".into(), "1".into())]);
+    let s = spec(" http-check send hdr X-A 1\n option httpchk GET /y HTTP/1.0\\r\\nX-B:\\ 2\n");
+    assert_eq!(request(&s.rules[1]).headers, [("X-B".into(), "2".into())]);
 }
 
 #[test]
