@@ -1,1 +1,14 @@
-//! Health checks (configuration.txt 5.2 "check", 4.2 "option httpchk"). Not active yet.
+//! Health checks (configuration.txt 5.2 "check", "inter", "fastinter", "downinter", "rise",
+//! "fall", "port", "addr", "check-send-proxy"; 4.2 "option httpchk", "http-check",
+//! "option tcp-check", "tcp-check", "option log-health-checks", "timeout check").
+//!
+//! The pieces a scheduler ties to the server model, each pure except the probe:
+//!
+//! | File | Job |
+//! |---|---|
+//! | [`state`] | the rise/fall counter, transitions, next interval, `spread-checks` |
+//!
+//! This room may import `config::model` and tokio; it must not import the proxy, the
+//! runtime or the server room (the scheduler, elsewhere, applies what it returns).
+
+pub mod state;
