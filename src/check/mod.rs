@@ -6,9 +6,11 @@
 //!
 //! | File | Job |
 //! |---|---|
+//! | [`request`] | the bytes of an HTTP check request, and the `send-state` header |
 //! | [`state`] | the rise/fall counter, transitions, next interval, `spread-checks` |
 //!
 //! This room may import `config::model` and tokio; it must not import the proxy, the
 //! runtime or the server room (the scheduler, elsewhere, applies what it returns).
 
+pub mod request;
 pub mod state;
