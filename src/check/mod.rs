@@ -7,6 +7,7 @@
 //! | File | Job |
 //! |---|---|
 //! | [`expect`] | a response against `expect` rules: verdicts, statuses, info texts |
+//! | [`probe`] | one check over a tokio socket: connect, send, expect, status and info |
 //! | [`request`] | the bytes of an HTTP check request, and the `send-state` header |
 //! | [`state`] | the rise/fall counter, transitions, next interval, `spread-checks` |
 //!
@@ -14,6 +15,7 @@
 //! runtime or the server room (the scheduler, elsewhere, applies what it returns).
 
 pub mod expect;
+pub mod probe;
 pub mod request;
 pub mod state;
 
