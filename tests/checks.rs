@@ -304,3 +304,77 @@ fn check_keywords_get_the_messages_of_haproxy() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// `check duration: 12ms` -> `check duration: Nms`, for lines whose timing varies.
+fn without_duration(line: &str) -> String {
+    match line.find("check duration: ") {
+        Some(i) => {
+            let rest = &line[i + 16..];
+            let end = rest.find("ms").unwrap_or(0);
+            format!("{}check duration: Nms{}", &line[..i], &rest[end + 2..])
+        }
+        None => line.to_string(),
+    }
+}
+
+#[test]
+fn down_lines_are_those_of_haproxy() {
+    use haproxy::check::event::{self, Change, CheckReport, Counts};
+    use haproxy::config::model::CheckStatus;
+    if !RealHaproxy::available() {
+        return;
+    }
+    let dead = closed_addr();
+    let h = RealHaproxy::start(&format!(
+        "{DEFAULTS}frontend fe\n    bind @@fe\n    default_backend be\nbackend be\n    server s1 {dead} check inter 100\n"
+    ));
+    assert!(
+        h.wait_stderr("has no server available!", WAIT),
+        "{}",
+        h.stderr()
+    );
+    let report = CheckReport {
+        status: CheckStatus::L4Con,
+        code: 0,
+        info: "Connection refused",
+        duration: std::time::Duration::ZERO,
+    };
+    let want = [
+        without_duration(&event::server_change(
+            "be",
+            "s1",
+            false,
+            Change::Down,
+            Some(&report),
+            &Counts::default(),
+        )),
+        event::no_server_available("backend", "be"),
+    ];
+    let mut real = level_lines(&h.stderr(), "[WARNING]", None);
+    real.extend(level_lines(&h.stderr(), "[ALERT]", None));
+    let real: Vec<String> = real.iter().map(|l| without_duration(l)).collect();
+    assert_eq!(real, want);
+
+    // With option log-health-checks: the check line, then the change without reason.
+    let h = RealHaproxy::start(&format!(
+        "{DEFAULTS}frontend fe\n    bind @@fe\n    default_backend be\nbackend be\n    option log-health-checks\n    server s1 {dead} check inter 100\n"
+    ));
+    assert!(
+        h.wait_stderr("has no server available!", WAIT),
+        "{}",
+        h.stderr()
+    );
+    let mut state = haproxy::check::state::CheckState::new(2, 3);
+    state.apply(CheckStatus::L4Con, OpState::Running);
+    let want = [
+        without_duration(&event::health_check(
+            "be", "s1", false, &report, &state, false,
+        )),
+        event::server_change("be", "s1", false, Change::Down, None, &Counts::default()),
+    ];
+    let real: Vec<String> = level_lines(&h.stderr(), "[WARNING]", None)
+        .iter()
+        .map(|l| without_duration(l))
+        .collect();
+    assert_eq!(real, want);
+}

@@ -6,6 +6,7 @@
 //!
 //! | File | Job |
 //! |---|---|
+//! | [`event`] | the lines HAProxy prints: `Server be/s1 is DOWN, reason: ...`, health-check logs |
 //! | [`expect`] | a response against `expect` rules: verdicts, statuses, info texts |
 //! | [`probe`] | one check over a tokio socket: connect, send, expect, status and info |
 //! | [`request`] | the bytes of an HTTP check request, and the `send-state` header |
@@ -14,6 +15,7 @@
 //! This room may import `config::model` and tokio; it must not import the proxy, the
 //! runtime or the server room (the scheduler, elsewhere, applies what it returns).
 
+pub mod event;
 pub mod expect;
 pub mod probe;
 pub mod request;
