@@ -55,6 +55,7 @@
 //! | `balance roundrobin` / `static-rr` / `leastconn` / `first` / `random` | `balance/{roundrobin,static_rr,leastconn,first,random}.rs` |
 //! | `balance source/uri/url_param/hdr/rdp-cookie/hash`, `hash-type` | `balance/{key,hash,chash}.rs` |
 //! | `nbthread`, signals, `daemon`/`-D`, `pidfile` | `runtime/mod.rs`, `runtime/daemon.rs` |
+//! | `check`, `option httpchk`, `http-check`, `tcp-check`, `inter/fastinter/downinter/rise/fall`, `timeout check`, `option log-health-checks` (engine; the scheduler is pending) | `check/{probe,request,expect,state,event}.rs` |
 
 pub mod balance;
 pub mod check;

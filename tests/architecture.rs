@@ -1,7 +1,7 @@
 //! Architecture rules of STYLE.md, checked by grepping the sources: dependencies point down only.
 //! `src/config` imports no other room (so `haproxy -c` never touches the runtime) and no async
 //! or network crate; `src/balance` is pure (no tokio, no I/O, no clock, no thread RNG) and may
-//! only import `config::model`.
+//! only import `config::model`; `src/check` reaches neither the proxy nor the runtime.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
@@ -93,6 +93,27 @@ fn the_balance_room_is_pure() {
             "crate::persist",
             "crate::config::lexer",
             "crate::config::section",
+        ],
+    );
+    assert!(hits.is_empty(), "{}", hits.join("\n"));
+}
+
+#[test]
+fn the_check_room_reaches_neither_the_proxy_nor_the_runtime() {
+    // It may import config::model and tokio; the scheduler applies what it returns.
+    let hits = offenders(
+        "check",
+        &[
+            "crate::proxy",
+            "crate::runtime",
+            "crate::server",
+            "crate::balance",
+            "crate::stats",
+            "crate::cli",
+            "crate::config::lexer",
+            "crate::config::section",
+            "crate::config::kw",
+            "hyper",
         ],
     );
     assert!(hits.is_empty(), "{}", hits.join("\n"));

@@ -121,6 +121,10 @@ pub struct Target {
     /// `check-send-proxy`, or the server's `send-proxy` when neither `port` nor `addr` is
     /// set: the default connection opens with a PROXY protocol v1 header.
     pub send_proxy: bool,
+    /// `check-ssl`, or the server's `ssl` when neither `port` nor `addr` is set: HAProxy
+    /// would check over TLS. Not implemented: [`run`] speaks clear text; the scheduler
+    /// decides what to do with such servers.
+    pub tls: bool,
 }
 
 impl Target {
@@ -138,6 +142,7 @@ impl Target {
             check_addr: p.check_addr,
             check_port: p.check_port.filter(|c| *c != 0),
             send_proxy: p.check_send_proxy || (own && p.send_proxy),
+            tls: p.check_ssl || (own && p.ssl),
         })
     }
 

@@ -310,6 +310,7 @@ fn targets_take_port_and_addr_as_haproxy() {
         check_addr: None,
         check_port: Some(8080),
         send_proxy: false,
+        tls: false,
     };
     let implicit = ConnectRule {
         default: true,

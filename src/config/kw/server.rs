@@ -507,6 +507,8 @@ pub fn parse_options(
                 p.sni = Some(v.to_string());
             }
             "check-send-proxy" => p.check_send_proxy = true,
+            "check-ssl" => p.check_ssl = true,
+            "no-check-ssl" => p.check_ssl = false,
             "no-check-send-proxy" => p.check_send_proxy = false,
             "send-proxy" => p.send_proxy = true,
             "no-send-proxy" => p.send_proxy = false,

@@ -122,6 +122,8 @@ pub struct ServerParams {
     pub check: bool,
     /// `check-send-proxy`: checks open with a PROXY protocol header.
     pub check_send_proxy: bool,
+    /// `check-ssl`: checks use TLS (not implemented by the check room).
+    pub check_ssl: bool,
     /// `inter` (default 2s).
     pub inter: Duration,
     /// `fastinter`.
@@ -165,6 +167,7 @@ impl Default for ServerParams {
             disabled: false,
             check: false,
             check_send_proxy: false,
+            check_ssl: false,
             inter: Duration::from_secs(2),
             fastinter: None,
             downinter: None,
