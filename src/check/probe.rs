@@ -334,7 +334,13 @@ impl Run<'_> {
                         Verdict::Wait => {
                             // HAProxy resumes at the head of the expect chain with more data.
                             self.current = Some(rule.head);
+                            let before = (self.buf.len(), self.eof);
                             self.read().await?;
+                            if (self.buf.len(), self.eof) == before {
+                                // No more data can come: never spin (rules do not ask for
+                                // more once the response ended; this is a safety net).
+                                return Err(Stop::Conn(None, true));
+                            }
                             i = rule.head;
                             continue;
                         }
