@@ -35,7 +35,7 @@
 //! | `option *`, `no option *` | `config/kw/option.rs` |
 //! | `cookie` | `config/kw/cookie.rs` |
 //! | `dynamic-cookie-key` (and the dynamic server cookies), `force-persist`, `ignore-persist` | `config/kw/proxy.rs`, `config/dynamic_cookie.rs` |
-//! | `http-check` | `config/kw/check.rs` |
+//! | `http-check`, `tcp-check` (with `option httpchk` / `option tcp-check`); their `expect` | `config/kw/check.rs`, `config/kw/check_expect.rs`; post-parse rules in `config/kw/check_rules.rs` |
 //! | `stats *` (proxies) | `config/kw/stats.rs` |
 //! | `log` | `config/kw/log.rs` |
 //! | `acl`, `if`/`unless` conditions | `config/kw/acl.rs` |
@@ -59,7 +59,8 @@
 //! | `balance roundrobin` / `static-rr` / `leastconn` / `first` / `random` | `balance/{roundrobin,static_rr,leastconn,first,random}.rs` |
 //! | `balance source/uri/url_param/hdr/rdp-cookie/hash`, `hash-type` | `balance/{key,hash,chash}.rs` |
 //! | `nbthread`, signals, `daemon`/`-D`, `pidfile` | `runtime/mod.rs`, `runtime/daemon.rs` |
-//! | `cookie` (all modes), `option persist`, `force-persist`/`ignore-persist` flags, `option checkcache`: pure functions, not wired yet | `persist/cookie/{request,response}.rs`, `persist/cache.rs` |
+//! | `cookie` (all modes), `option persist`, `force-persist`/`ignore-persist` flags, `option checkcache` | `persist/cookie/{request,response}.rs`, `persist/cache.rs` |
+//! | `check`, `option httpchk`, `http-check`, `tcp-check`, `inter/fastinter/downinter/rise/fall`, `timeout check`, `option log-health-checks` | `check/{probe,request,expect,state,event}.rs` |
 
 pub mod balance;
 pub mod check;

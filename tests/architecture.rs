@@ -2,7 +2,7 @@
 //! `src/config` imports no other room (so `haproxy -c` never touches the runtime) and no async
 //! or network crate; `src/balance` is pure (no tokio, no I/O, no clock, no thread RNG) and may
 //! only import `config::model`; `src/persist` is pure too (no tokio, no I/O, no clock, no
-//! logging, no proxy).
+//! logging, no proxy); `src/check` reaches neither the proxy nor the runtime.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
@@ -94,6 +94,27 @@ fn the_balance_room_is_pure() {
             "crate::persist",
             "crate::config::lexer",
             "crate::config::section",
+        ],
+    );
+    assert!(hits.is_empty(), "{}", hits.join("\n"));
+}
+
+#[test]
+fn the_check_room_reaches_neither_the_proxy_nor_the_runtime() {
+    // It may import config::model, server (its scheduler applies results there), log and
+    // tokio (STYLE.md: proxy -> check -> server).
+    let hits = offenders(
+        "check",
+        &[
+            "crate::proxy",
+            "crate::runtime",
+            "crate::balance",
+            "crate::stats",
+            "crate::cli",
+            "crate::config::lexer",
+            "crate::config::section",
+            "crate::config::kw",
+            "hyper",
         ],
     );
     assert!(hits.is_empty(), "{}", hits.join("\n"));

@@ -157,7 +157,6 @@ fn reference_config_serves_the_stats_page_behind_basic_auth() {
 }
 
 #[test]
-#[ignore = "later issue: health checks"]
 fn reference_config_health_checks_get_index_php_and_mark_a_dead_server_down() {
     let w1 = Origin::http("web1");
     // web2 points at a closed port: after `fall 3` checks (inter 2000) it must be DOWN.
@@ -219,7 +218,6 @@ fn usage_config_serves_stats_on_the_frontend_uri() {
 }
 
 #[test]
-#[ignore = "later issue: health checks"]
 fn usage_config_health_checks_request_index_html() {
     let (w1, w2) = web_origins();
     let _h = usage(&w1, &w2);

@@ -103,7 +103,9 @@ impl Diag {
                 out.push_str(raw);
                 continue;
             }
-            let bare = l.is_empty() || l.starts_with("  ");
+            // So does the lone "." or ".." that ends a message HAProxy built around an
+            // inner one ending with '\n'.
+            let bare = l.is_empty() || l.starts_with("  ") || l == "." || l == "..";
             out.push_str(if bare { "\n" } else { "\n   | " });
             out.push_str(l);
         }
@@ -289,6 +291,21 @@ mod tests {
         assert_eq!(
             d.render(7),
             "[WARNING]  (7) : config : missing timeouts for backend 'b'.\n   | While not properly invalid\n"
+        );
+    }
+
+    #[test]
+    fn a_lone_dot_line_is_printed_bare() {
+        // `tcp-check send-binary 4x`, as HAProxy 2.6 prints it.
+        let mut d = Diags::new();
+        d.alert(
+            &Loc::new("t.cfg", 7),
+            "tcp-check",
+            "'tcp-check send-binary' : '4x' invalid binary string (an hex digit is expected (found 'x')).\n.",
+        );
+        assert_eq!(
+            d.list[0].render(1),
+            "[ALERT]    (1) : config : parsing [t.cfg:7] : 'tcp-check send-binary' : '4x' invalid binary string (an hex digit is expected (found 'x')).\n."
         );
     }
 

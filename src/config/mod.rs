@@ -554,6 +554,7 @@ fn inherit(mut d: Proxy, name: &str, kind: ProxyKind, loc: &Loc) -> Proxy {
         d.default_backend = None;
         d.monitor_uri = None;
     }
+    d.checks = d.checks.inherited();
     Proxy {
         name: fresh.name,
         loc: fresh.loc,

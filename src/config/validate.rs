@@ -41,10 +41,12 @@ pub fn validate(config: &mut Config, diags: &mut Diags) {
             );
             diags.global(Level::Warning, msg);
         }
+        super::kw::check_rules::warn_early(&mut p, diags);
         switching_targets(config, &p, diags);
         use_server_targets(&p, diags);
         super::kw::stick::check_proxy(config, &mut p, diags);
         missing_timeouts(&p, diags);
+        super::kw::check_rules::warn_late(&p, diags);
         unique_servers(&p, diags);
         errorfiles_sections(config, &mut p, diags);
         let has_format = p.options.httplog || p.options.tcplog || p.log_format.is_some();
@@ -68,6 +70,9 @@ pub fn validate(config: &mut Config, diags: &mut Diags) {
     }
     super::kw::stick::enable_server_ids(config);
     check_ports(config, diags);
+    for p in config.proxies.iter_mut().filter(|p| !p.disabled) {
+        super::kw::check_rules::finalize(p, diags);
+    }
     expand_log_global(config);
     assign_ids(config);
 }
@@ -160,18 +165,7 @@ fn check_ports(config: &Config, diags: &mut Diags) {
                     diags.global(Level::Alert, msg);
                 }
             }
-            let port = match &s.addr {
-                super::model::ServerAddr::Inet(a) => a.port(),
-                super::model::ServerAddr::Host(_, port) => *port,
-                super::model::ServerAddr::Unix(_) => 1,
-            };
-            if s.params.check && port == 0 && s.params.check_port.is_none_or(|c| c == 0) {
-                let msg = format!(
-                    "config: {} '{}': server '{}' has neither service port nor check port.",
-                    type_word(p),
-                    p.name,
-                    s.name
-                );
+            if let Some(msg) = super::kw::check_rules::server_port_alert(p, s) {
                 diags.global(Level::Alert, msg);
             }
         }

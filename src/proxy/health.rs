@@ -2,59 +2,29 @@
 //! they track (HAProxy's `start_checks()` and `srv_apply_track()`).
 //!
 //! configuration.txt 5.2 "check", "track", "addr", "port", "check-send-proxy",
-//! "inter"; 4.2 "timeout check"; 3.1 "spread-checks". The probes and the scheduler live in
-//! the `check` room; this file only chooses them per server and spawns them.
+//! "inter"; 4.2 "timeout check"; 3.1 "spread-checks". The plan, the probes and the
+//! scheduler live in the `check` room; this file spawns them per server, warns about the
+//! servers it cannot check (unix sockets, TLS checks) and runs the `slowstart` warm-up.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::task::JoinHandle;
 
-use crate::check::scheduler::{self, Probe, Timing};
-use crate::check::tcp::Connect;
-use crate::config::model::{Config, Proxy};
+use crate::check::scheduler::{self, Setup};
+use crate::config::model::Config;
 use crate::log::{self, Level};
-use crate::server::{Server, Target};
 
 use super::backend::Backend;
 
-/// The address a check connects to: `addr` and `port` when set, else the server's.
-fn check_addr(p: &crate::config::model::ServerParams, s: &Server) -> Option<SocketAddr> {
-    let mut a = match &s.target {
-        Target::Inet(a) => *a,
-        Target::Unix(_) => return None,
-    };
-    if let Some(host) = &p.check_addr {
-        let host = host.trim_start_matches('[');
-        let (h, port) = match host.rsplit_once(']') {
-            Some((h, rest)) => (h, rest.trim_start_matches(':')),
-            None => match host.rsplit_once(':') {
-                Some((h, port)) if !h.contains(':') => (h, port),
-                _ => (host, ""),
-            },
-        };
-        if let Ok(ip) = h.parse() {
-            a.set_ip(ip);
-        }
-        if let Ok(port) = port.parse::<u16>() {
-            a.set_port(port);
-        }
-    }
-    if let Some(port) = p.check_port {
-        a.set_port(port);
-    }
-    (a.port() != 0).then_some(a)
-}
-
-/// The timeout of a check: min(`timeout connect`, `inter`) when `timeout check` is set,
-/// else `inter` (configuration.txt 4.2 "timeout check").
-fn check_timeout(p: &Proxy, inter: Duration) -> Duration {
-    match (p.timeouts.check, p.timeouts.connect) {
-        (Some(_), Some(c)) => c.min(inter),
-        _ => inter,
-    }
+/// `node` for `http-check send-state`: the global `node`, else the host name.
+fn node_name(config: &Config) -> String {
+    config.global.node.clone().unwrap_or_else(|| {
+        std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|h| h.trim().to_string())
+            .unwrap_or_default()
+    })
 }
 
 /// Links trackers, then spawns one check task per checked server and one `slowstart`
@@ -90,97 +60,71 @@ pub fn start(config: &Config, backends: &HashMap<String, Arc<Backend>>) -> Vec<J
         }));
     }
     let mut planned = Vec::new();
-    for p in config
-        .proxies
-        .iter()
-        .filter(|p| p.cap.backend && !p.disabled)
-    {
-        let Some(be) = backends.get(&p.name) else {
+    for p in config.proxies.iter() {
+        let (Some(be), Ok(Some(plan))) = (backends.get(&p.name), crate::check::plan(p)) else {
             continue;
         };
-        let mut warned = false;
-        for (cfg, s) in p.servers.iter().zip(be.servers()) {
-            if !cfg.params.check || s.track.is_some() {
-                continue;
-            }
-            if p.httpchk.is_some() && !warned {
-                warned = true;
+        let probe = Arc::new(plan.probe);
+        for i in &plan.unreachable {
+            if let Some(s) = p.servers.get(*i) {
                 log::event(
                     Level::Warning,
                     &format!(
-                        "backend '{}' : HTTP checks (option httpchk / http-check) are not active yet; its servers get TCP connect checks.",
-                        p.name
+                        "Health checks of server {}/{} are not run: its address is not an IP address and port.",
+                        p.name, s.name
                     ),
                 );
             }
-            let Some(addr) = check_addr(&cfg.params, s) else {
+        }
+        for sp in plan.servers {
+            let Some(s) = be.servers().get(sp.server) else {
                 continue;
             };
-            planned.push((p, cfg, Arc::clone(&be.farm), Arc::clone(s), addr));
+            if s.track.is_some() {
+                continue;
+            }
+            if sp.target.tls {
+                log::event(
+                    Level::Warning,
+                    &format!(
+                        "Health checks of server {}/{} are not run: TLS checks (check-ssl) are not supported yet.",
+                        p.name, s.name
+                    ),
+                );
+                continue;
+            }
+            planned.push((
+                Arc::clone(&be.farm),
+                Arc::clone(s),
+                Arc::clone(&probe),
+                sp,
+                plan.log_health_checks,
+            ));
         }
     }
     // Spread the first checks of all servers over the smallest interval.
     let min_inter = planned
         .iter()
-        .map(|(_, c, ..)| c.params.inter)
+        .map(|(_, _, _, sp, _)| sp.inter)
         .min()
         .unwrap_or(Duration::from_secs(2));
     let n = u32::try_from(planned.len()).unwrap_or(u32::MAX).max(1);
     let spread = config.global.spread_checks.unwrap_or(0);
+    let node = node_name(config);
     let checks = planned
         .into_iter()
         .enumerate()
-        .map(|(i, (p, cfg, farm, s, addr))| {
-            let inter = cfg.params.inter;
-            let probe: Arc<dyn Probe> = Arc::new(Connect {
-                addr,
-                timeout: check_timeout(p, inter),
-                send_proxy: cfg.params.check_send_proxy,
-            });
-            let t = Timing {
-                inter,
-                fastinter: cfg.params.fastinter.unwrap_or(inter),
-                downinter: cfg.params.downinter.unwrap_or(inter),
-                rise: cfg.params.rise,
-                fall: cfg.params.fall,
+        .map(|(i, (farm, s, probe, plan, log_checks))| {
+            let setup = Setup {
+                probe,
+                plan,
+                log_checks,
                 spread,
                 first: min_inter * u32::try_from(i).unwrap_or(0) / n,
-                log_checks: p.options.log_health_checks,
+                node: node.clone(),
             };
-            scheduler::spawn(farm, s, probe, t)
+            scheduler::spawn(farm, s, setup)
         });
     tasks.extend(checks);
     tasks
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::config::model::ServerParams;
-
-    fn server(addr: &str) -> Server {
-        Server::new(
-            "be",
-            0,
-            "s1",
-            Target::Inet(addr.parse().unwrap()),
-            &ServerParams::default(),
-        )
-    }
-
-    #[test]
-    fn checks_go_to_addr_and_port_when_set() {
-        let s = server("127.0.0.1:80");
-        let mut p = ServerParams::default();
-        assert_eq!(check_addr(&p, &s), Some("127.0.0.1:80".parse().unwrap()));
-        p.check_port = Some(8080);
-        assert_eq!(check_addr(&p, &s), Some("127.0.0.1:8080".parse().unwrap()));
-        p.check_addr = Some("127.0.0.2".into());
-        assert_eq!(check_addr(&p, &s), Some("127.0.0.2:8080".parse().unwrap()));
-        p.check_port = None;
-        p.check_addr = Some("127.0.0.3:9".into());
-        assert_eq!(check_addr(&p, &s), Some("127.0.0.3:9".parse().unwrap()));
-        let same_port = server("127.0.0.1:0");
-        assert_eq!(check_addr(&ServerParams::default(), &same_port), None);
-    }
 }

@@ -11,6 +11,8 @@ pub mod acl;
 pub mod balance;
 pub mod bind;
 pub mod check;
+pub mod check_expect;
+pub mod check_rules;
 pub mod cookie;
 pub mod errorfile;
 pub mod fetches;

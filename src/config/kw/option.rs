@@ -3,14 +3,16 @@
 //! `httpclose`, `http-server-close`, `http-keep-alive`, `splice-*`, ...), the ones with
 //! arguments (`httplog [clf]`, `tcplog`, `forwardfor [except NET] [header NAME] [if-none]`,
 //! `originalto`, `redispatch [interval]`, `httpchk [METHOD] [URI] [VERSION]`), the check
-//! kinds (`ssl-hello-chk`, `smtpchk`, `mysql-check`, `pgsql-check`, `redis-check`,
-//! `ldap-check`, `spop-check`, `tcp-check`, `external-check`), and the removed ones
+//! kinds (`tcp-check` and `httpchk`, parsed in `check.rs`; `ssl-hello-chk`, `smtpchk`,
+//! `mysql-check`, `pgsql-check`, `redis-check`, `ldap-check`, `spop-check`,
+//! `external-check`: their arguments checked as HAProxy does; not implemented, so a backend
+//! whose servers would run one is refused by `check_rules.rs`), and the removed ones
 //! (`forceclose`, `http_proxy`) with HAProxy's alerts.
 
 use super::{Keyword, Parse, ProxyCtx, PROXIES};
 use crate::config::diag::Level;
 use crate::config::lexer::Line;
-use crate::config::model::{ForwardFor, HttpCheck, HttpConnMode, IpNet, Options};
+use crate::config::model::{ForwardFor, HttpConnMode, IpNet, Options};
 
 /// The `option` keyword (`no option` and `default option` reach it with a prefix).
 pub static KEYWORDS: &[Keyword] = &[Keyword {
@@ -170,25 +172,22 @@ fn option(ctx: &mut ProxyCtx<'_>, line: &Line) {
             ctx.proxy.options.tcpka_server = !negate;
         }
         "httplog" | "httpslog" | "tcplog" => log_option(ctx, line, name),
-        "httpchk" => httpchk(ctx, line),
+        "httpchk" => {
+            check_cap(ctx, line, name, Cap::Be);
+            super::check::option_httpchk(ctx, line);
+        }
+        "tcp-check" => {
+            check_cap(ctx, line, name, Cap::Be);
+            super::check::option_tcp_check(ctx, line);
+        }
         "ssl-hello-chk" | "smtpchk" | "pgsql-check" | "redis-check" | "mysql-check" | "ldap-check"
         | "spop-check" | "external-check" => {
+            check_cap(ctx, line, name, Cap::Be);
             if let Some(msg) = check_kind_args(name, line) {
                 ctx.alert(line, msg);
                 return;
             }
-            check_cap(ctx, line, name, Cap::Be);
-            ctx.proxy.options.check_kind = Some(name.to_string());
-            ctx.proxy.options.tcp_check = false;
-        }
-        "tcp-check" => {
-            if let Some(extra) = line.word(2) {
-                ctx.alert(line, format!("'option {name}' cannot handle unexpected argument '{extra}'."));
-                return;
-            }
-            check_cap(ctx, line, name, Cap::Be);
-            ctx.proxy.options.tcp_check = true;
-            ctx.proxy.options.check_kind = Some(name.to_string());
+            super::check::option_protocol(ctx, line, name);
         }
         "forwardfor" | "originalto" => match parse_forwardfor(line, name) {
             Ok(ff) => {
@@ -364,40 +363,6 @@ fn rest_of(line: &Line) -> String {
     super::rest(line, 1)
 }
 
-fn httpchk(ctx: &mut ProxyCtx<'_>, line: &Line) {
-    check_cap(ctx, line, "httpchk", Cap::Be);
-    let mut chk = ctx.proxy.httpchk.take().unwrap_or_default();
-    let args: Vec<&str> = line.words.iter().skip(2).map(String::as_str).collect();
-    match args.as_slice() {
-        [] => {}
-        [uri] => chk.uri = (*uri).to_string(),
-        [meth, uri] => {
-            chk.method = (*meth).to_string();
-            chk.uri = (*uri).to_string();
-        }
-        [meth, uri, ver, ..] => {
-            chk.method = (*meth).to_string();
-            chk.uri = (*uri).to_string();
-            chk.version = args
-                .get(2..)
-                .map(|v| v.join(" "))
-                .unwrap_or_else(|| (*ver).to_string());
-            if ver.contains("\\r")
-                || ver.contains("\\n")
-                || ver.contains('\r')
-                || ver.contains('\n')
-                || args.len() > 3
-            {
-                let msg = format!("parsing [{}]: 'option httpchk' : hiding headers or body at the end of the version string is deprecated. Please, consider to use 'http-check send' directive instead.", line.loc);
-                ctx.diags.global(Level::Warning, msg);
-            }
-        }
-    }
-    ctx.proxy.httpchk = Some(HttpCheck { ..chk });
-    ctx.proxy.options.check_kind = Some("httpchk".into());
-    ctx.proxy.options.tcp_check = false;
-}
-
 /// Parses `option forwardfor|originalto [except NET] [header NAME] [if-none]`.
 fn parse_forwardfor(line: &Line, name: &str) -> Result<ForwardFor, String> {
     let default_header = if name == "forwardfor" {
@@ -538,10 +503,18 @@ mod tests {
     #[test]
     fn httpchk_keeps_method_and_uri() {
         let (p, _) = run(SectionKind::Backend, "option httpchk GET /health\n");
-        let c = p.httpchk.unwrap();
+        let Some(crate::config::model::RuleAction::SendHttp(req)) =
+            p.checks.http.rules.first().map(|r| &r.action)
+        else {
+            panic!("{:?}", p.checks);
+        };
         assert_eq!(
-            (c.method.as_str(), c.uri.as_str(), c.version.as_str()),
-            ("GET", "/health", "HTTP/1.0")
+            (
+                req.method.as_deref(),
+                req.uri.as_deref(),
+                req.version.as_deref()
+            ),
+            (Some("GET"), Some("/health"), None)
         );
     }
 

@@ -366,6 +366,21 @@ fn server_port(port: &str, item: &str) -> Result<u16, String> {
     }
 }
 
+/// `host[:port]` or `[v6][:port]` as `str2sa_range()` splits an optional port (a bad or
+/// missing port is 0, "none").
+pub fn split_host_port(v: &str) -> (&str, u16) {
+    let (host, port) = match v.strip_prefix('[') {
+        Some(r) => match r.split_once(']') {
+            Some((h, after)) => (h, after.strip_prefix(':').unwrap_or("")),
+            None => (r, ""),
+        },
+        // A bare IPv6 address has several colons and no port.
+        None if v.matches(':').count() > 1 => (v, ""),
+        None => v.rsplit_once(':').unwrap_or((v, "")),
+    };
+    (host, u16::try_from(atol(port)).unwrap_or(0))
+}
+
 fn time_arg(v: &str, opt: &str, server: &str) -> Result<std::time::Duration, String> {
     let shown = if opt == "inter" || opt == "fastinter" {
         "agent-inter"
@@ -470,14 +485,11 @@ pub fn parse_options(
                     return Err("'addr' expects <ipv4|ipv6> as argument..".into());
                 }
                 // `str2sa_range()` with an optional port: `[v6]`, `host[:port]`, names resolved.
-                let host = match v.strip_prefix('[') {
-                    Some(r) => r.split(']').next().unwrap_or(r),
-                    None => v.rsplit_once(':').map_or(v, |(h, _)| h),
-                };
-                if super::bind::resolve_host(host, super::bind::Family::Any).is_none() {
+                let (host, port) = split_host_port(v);
+                let Some(ip) = super::bind::resolve_host(host, super::bind::Family::Any) else {
                     return Err(format!("'addr' : invalid address: '{host}' in '{v}'."));
-                }
-                p.check_addr = Some(v.to_string());
+                };
+                p.check_addr = Some(SocketAddr::new(ip, port));
             }
             "cookie" => {
                 if arg.is_none() {
@@ -499,6 +511,10 @@ pub fn parse_options(
                 }
                 p.sni = Some(v.to_string());
             }
+            "check-send-proxy" => p.check_send_proxy = true,
+            "check-ssl" => p.check_ssl = true,
+            "no-check-ssl" => p.check_ssl = false,
+            "no-check-send-proxy" => p.check_send_proxy = false,
             "send-proxy" => p.send_proxy = true,
             "no-send-proxy" => p.send_proxy = false,
             "id" => {
@@ -553,8 +569,6 @@ pub fn parse_options(
                 p.error_limit = u32::try_from(n).unwrap_or(u32::MAX);
             }
             "track" => p.track = Some(v.to_string()),
-            "check-send-proxy" => p.check_send_proxy = true,
-            "no-check-send-proxy" => p.check_send_proxy = false,
             "source" => {
                 if arg.is_none() {
                     return Err("'source' expects <addr>[:<port>[-<port>]], and optionally 'usesrc' <addr>, and 'interface' <name> as argument..".into());

@@ -15,6 +15,7 @@ use std::time::Duration;
 pub use super::diag::Loc;
 
 mod balance;
+mod check;
 mod global;
 mod options;
 mod proxy;
@@ -24,6 +25,7 @@ mod server;
 mod stick;
 
 pub use balance::*;
+pub use check::*;
 pub use global::*;
 pub use options::*;
 pub use proxy::*;

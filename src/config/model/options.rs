@@ -1,5 +1,5 @@
 //! Per-proxy settings: `option ...` switches, `http-reuse`, `option forwardfor`, networks,
-//! `cookie`, `option httpchk`/`http-check`, `stats ...` and `errorfile`
+//! `cookie`, `stats ...` and `errorfile`
 //! (configuration.txt 4.2).
 //! Plain data, part of [`super`]; must not import any other room of the crate.
 
@@ -34,8 +34,6 @@ pub struct Options {
     pub persist: bool,
     /// `option http-buffer-request`.
     pub http_buffer_request: bool,
-    /// `option tcp-check`.
-    pub tcp_check: bool,
     /// `option splice-auto` etc.: accepted and ignored (kernel splicing).
     pub splice: bool,
     /// `option http-use-htx` and other obsolete options kept for compatibility.
@@ -60,9 +58,6 @@ pub struct Options {
     pub originalto: Option<ForwardFor>,
     /// `option checkcache`.
     pub checkcache: bool,
-    /// `option ssl-hello-chk`, `smtpchk`, `mysql-check`, `pgsql-check`, `redis-check`,
-    /// `ldap-check`: the check kind, kept by name.
-    pub check_kind: Option<String>,
     /// Where the last `option httplog`/`option tcplog` was written (for messages).
     pub log_option_loc: Option<Loc>,
     /// Other accepted on/off options without a field of their own (`logasap`,
@@ -208,33 +203,6 @@ pub struct PersistRule {
     pub kind: PersistKind,
     /// The condition.
     pub cond: Cond,
-}
-
-/// `option httpchk [METHOD] [URI] [VERSION]` plus `http-check` rules.
-#[derive(Debug, Clone, PartialEq)]
-pub struct HttpCheck {
-    /// Method (default `OPTIONS`).
-    pub method: String,
-    /// URI (default `/`).
-    pub uri: String,
-    /// Version (default `HTTP/1.0`), possibly followed by raw header lines.
-    pub version: String,
-    /// `http-check expect ...`, kept verbatim.
-    pub expect: Option<Vec<String>>,
-    /// `http-check send ...` and other `http-check` lines, kept verbatim.
-    pub rules: Vec<RawRule>,
-}
-
-impl Default for HttpCheck {
-    fn default() -> Self {
-        HttpCheck {
-            method: "OPTIONS".into(),
-            uri: "/".into(),
-            version: "HTTP/1.0".into(),
-            expect: None,
-            rules: Vec::new(),
-        }
-    }
 }
 
 /// The `stats ...` keywords of a proxy (configuration.txt 4.2 "stats ...").

@@ -118,8 +118,8 @@ pub struct Proxy {
     pub persist_rules: Vec<PersistRule>,
     /// `use-server NAME if|unless COND`, in order.
     pub use_servers: Vec<UseServer>,
-    /// `option httpchk` / `http-check` (health checks; not active yet).
-    pub httpchk: Option<HttpCheck>,
+    /// Health checks: `option httpchk`, `option tcp-check`, `http-check`, `tcp-check`.
+    pub checks: ProxyChecks,
     /// `stats ...` keywords (stats page; not active yet).
     pub stats: StatsSpec,
     /// `log` lines; `log global` expands to the global ones at validation.
@@ -232,7 +232,7 @@ impl Proxy {
             dynamic_cookie_key: None,
             persist_rules: Vec::new(),
             use_servers: Vec::new(),
-            httpchk: None,
+            checks: ProxyChecks::default(),
             stats: StatsSpec::default(),
             logs: Vec::new(),
             log_global: false,

@@ -118,8 +118,12 @@ pub struct ServerParams {
     pub backup: bool,
     /// `disabled`.
     pub disabled: bool,
-    /// `check`: health checks enabled (not active yet).
+    /// `check`: health checks enabled.
     pub check: bool,
+    /// `check-send-proxy`: checks open with a PROXY protocol header.
+    pub check_send_proxy: bool,
+    /// `check-ssl`: checks use TLS (not implemented by the check room).
+    pub check_ssl: bool,
     /// `inter` (default 2s).
     pub inter: Duration,
     /// `fastinter`.
@@ -132,8 +136,8 @@ pub struct ServerParams {
     pub fall: u32,
     /// `port` used by checks.
     pub check_port: Option<u16>,
-    /// `addr` used by checks.
-    pub check_addr: Option<String>,
+    /// `addr` used by checks, resolved at load (port 0 when the address gave none).
+    pub check_addr: Option<SocketAddr>,
     /// `cookie VALUE` for persistence.
     pub cookie: Option<String>,
     /// `ssl` towards the server.
@@ -160,8 +164,6 @@ pub struct ServerParams {
     pub on_error: OnError,
     /// `error-limit` (default 10).
     pub error_limit: u32,
-    /// `check-send-proxy`: checks start with a PROXY line.
-    pub check_send_proxy: bool,
     /// `resolvers`, `source`, agent and TLS options, ... kept verbatim.
     pub other: Vec<String>,
 }
@@ -202,6 +204,8 @@ impl Default for ServerParams {
             backup: false,
             disabled: false,
             check: false,
+            check_send_proxy: false,
+            check_ssl: false,
             inter: Duration::from_secs(2),
             fastinter: None,
             downinter: None,
@@ -222,7 +226,6 @@ impl Default for ServerParams {
             observe: Observe::None,
             on_error: OnError::FailCheck,
             error_limit: 10,
-            check_send_proxy: false,
             other: Vec::new(),
         }
     }
