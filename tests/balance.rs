@@ -384,3 +384,69 @@ fn a_missing_hash_header_falls_back_to_round_robin_like_haproxy() {
     );
     assert_eq!(tally(&seq).len(), 4, "{seq:?}");
 }
+
+/// Where 30 source addresses go with `balance source` and `hash-type {hash}`, before and
+/// after s2 goes DOWN (its health port closes).
+fn source_map_across_a_down(bin: &std::path::Path, hash: &str) -> (Vec<String>, Vec<String>) {
+    let os = origins();
+    let mut health = Origin::http("health");
+    let mut cfg = format!(
+        "{DEFAULTS}frontend fe\n    bind @@fe\n    default_backend be\nbackend be\n    balance source\n    hash-type {hash}\n"
+    );
+    for o in &os {
+        let check = if o.name() == "s2" {
+            format!(
+                "check port {} inter 100 fall 1 rise 1",
+                health.addr().port()
+            )
+        } else {
+            String::new()
+        };
+        cfg.push_str(&format!("    server {} {} {check}\n", o.name(), o.addr()));
+    }
+    let h = Haproxy::start_bin(bin, &cfg).unwrap();
+    let map = |h: &Haproxy| -> Vec<String> {
+        (0..30u8)
+            .map(|i| {
+                let src = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 10 + i));
+                Client::connect_from(h.addr("fe"), src)
+                    .request("GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+                    .server()
+            })
+            .collect()
+    };
+    let before = map(&h);
+    health.stop();
+    assert!(
+        h.wait_stderr("Server be/s2 is DOWN", WAIT),
+        "{}",
+        h.stderr()
+    );
+    (before, map(&h))
+}
+
+#[test]
+fn consistent_hashing_moves_only_the_clients_of_a_down_server_as_haproxy_does() {
+    let (before, after) = source_map_across_a_down(&binary_under_test(), "consistent");
+    assert!(before.iter().any(|s| s == "s2"), "{before:?}");
+    for (b, a) in before.iter().zip(&after) {
+        assert_ne!(a, "s2");
+        if b != "s2" {
+            assert_eq!(a, b, "a client of a live server moved");
+        }
+    }
+    if RealHaproxy::available() {
+        let real = source_map_across_a_down(std::path::Path::new(REAL_HAPROXY), "consistent");
+        assert_eq!((before, after), real);
+    }
+}
+
+#[test]
+fn map_based_hashing_redistributes_as_haproxy_does_when_a_server_goes_down() {
+    let (before, after) = source_map_across_a_down(&binary_under_test(), "map-based");
+    assert!(after.iter().all(|s| s != "s2"));
+    if RealHaproxy::available() {
+        let real = source_map_across_a_down(std::path::Path::new(REAL_HAPROXY), "map-based");
+        assert_eq!((before, after), real);
+    }
+}

@@ -129,6 +129,13 @@ impl Body for RespBody {
             RespBody::Full(b) => Poll::Ready(b.take().map(|b| Ok(Frame::data(b)))),
             RespBody::Upstream(u) => {
                 let r = Pin::new(&mut u.inner).poll_frame(cx);
+                if let (Poll::Ready(Some(Ok(f))), Some(slot)) = (&r, u.slot.as_ref()) {
+                    if let Some(d) = f.data_ref() {
+                        let n = u64::try_from(d.len()).unwrap_or(u64::MAX);
+                        crate::server::Counters::add(&slot.server().counters.bytes_out, n);
+                        crate::server::Counters::add(&slot.farm().counters.bytes_out, n);
+                    }
+                }
                 match &r {
                     Poll::Ready(None) => u.finish(),
                     Poll::Ready(Some(Err(_))) => {
@@ -687,6 +694,12 @@ async fn forward(
         &mut assigned,
     );
     let method = req.method().clone();
+    let request_length = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(0);
     // Like HAProxy, an HTTP/1.0 client's request says it wants the server connection kept.
     if req.version() == Version::HTTP_10 && !close_server && upgrade.is_none() {
         req.headers_mut()
@@ -733,6 +746,12 @@ async fn forward(
             .await
     };
     tr.t_queue = Some(queued_at.elapsed());
+    if let Ok(slot) = &acquired {
+        // Request bodies are streamed by hyper: their declared length is what is counted.
+        let n = request_length;
+        crate::server::Counters::add(&slot.server().counters.bytes_in, n);
+        crate::server::Counters::add(&slot.farm().counters.bytes_in, n);
+    }
     let mut slot = match acquired {
         Ok(s) => s,
         Err(e) => {

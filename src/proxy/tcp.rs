@@ -212,6 +212,7 @@ async fn route<C>(
         r = pump_counted(client, server, idle, &counted) => r,
         () = slot.killed() => {
             out.bytes = counted.get();
+            count_bytes(&slot, out.bytes);
             out.term = Termination {
                 side: Some(Side::Down),
                 timeout: false,
@@ -232,7 +233,18 @@ async fn route<C>(
             };
         }
     }
+    count_bytes(&slot, out.bytes);
     drop(slot);
+}
+
+/// Adds a stream's bytes (client to server, server to client) to its server's and
+/// backend's `bytes_in` / `bytes_out`.
+fn count_bytes(slot: &super::backend::Slot, (up, down): (u64, u64)) {
+    use crate::server::Counters;
+    for c in [&slot.server().counters, &slot.farm().counters] {
+        Counters::add(&c.bytes_in, up);
+        Counters::add(&c.bytes_out, down);
+    }
 }
 
 /// Byte counters shared by the two directions of a pump.
@@ -585,6 +597,18 @@ mod tests {
             crate::server::Counters::get(&be.servers()[0].counters.sessions),
             1
         );
+        // Bytes are counted on the server and the backend once the stream ends.
+        let n = u64::try_from(hello.len()).unwrap();
+        let c = &be.servers()[0].counters;
+        timeout(T, async {
+            while crate::server::Counters::get(&c.bytes_out) < n {
+                tokio::task::yield_now().await;
+            }
+        })
+        .await
+        .unwrap();
+        assert_eq!(crate::server::Counters::get(&c.bytes_in), n);
+        assert_eq!(crate::server::Counters::get(&be.farm.counters.bytes_out), n);
         let fe_be = st.backends.get("fe").unwrap();
         assert_eq!(
             crate::server::Counters::get(&fe_be.servers()[0].counters.sessions),
