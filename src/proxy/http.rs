@@ -208,6 +208,8 @@ struct ConnCtl {
     client_idle: Option<IdleLimit>,
     /// The counters the connection tracks (`tcp-request ... track-sc*`).
     session: Arc<Slots>,
+    /// The backend and server of the previous request (`option prefer-last-server`).
+    last_server: std::sync::Mutex<Option<(String, crate::server::ServerId)>>,
 }
 
 /// The outcome of reading the first request head.
@@ -351,6 +353,7 @@ async fn serve_conn<C>(
         served: AtomicU32::new(0),
         client_idle,
         session,
+        last_server: std::sync::Mutex::new(None),
     });
     let svc = service_fn(move |req| handle(Arc::clone(&fe2), peer, req, Arc::clone(&ctl)));
     let mut b = hyper::server::conn::http1::Builder::new();
@@ -736,10 +739,16 @@ async fn forward(
             Some(_) => Key::None,
             None => key_of(&be.balance, &req, peer.src.map(|a| a.ip())),
         };
+        // `option prefer-last-server`: the previous request's server when it can take this one.
+        let last = if be.prefer_last_server && assigned.server.is_none() {
+            prefer_last(be, ctl)
+        } else {
+            None
+        };
         be.farm
             .acquire(Want {
                 key,
-                server: assigned.server,
+                server: assigned.server.or(last),
                 avoid: None,
                 force_persist: assigned.force,
             })
@@ -747,6 +756,10 @@ async fn forward(
     };
     tr.t_queue = Some(queued_at.elapsed());
     if let Ok(slot) = &acquired {
+        if be.prefer_last_server {
+            *ctl.last_server.lock().unwrap_or_else(|e| e.into_inner()) =
+                Some((be.name.clone(), slot.id()));
+        }
         // Request bodies are streamed by hyper: their declared length is what is counted.
         let n = request_length;
         crate::server::Counters::add(&slot.server().counters.bytes_in, n);
@@ -977,6 +990,24 @@ async fn forward(
             },
         }
     }
+}
+
+/// The server the previous request of this connection used, if it is in `be`, its
+/// connection was private to this client, and it is usable with a free slot
+/// (`option prefer-last-server`).
+fn prefer_last(be: &Backend, ctl: &ConnCtl) -> Option<crate::server::ServerId> {
+    let last = ctl
+        .last_server
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    let (name, id) = last?;
+    let s = be.farm.server(id).filter(|_| name == be.name)?;
+    // HAProxy only finds the last server through a server connection still attached to
+    // the session: private ones (`http-reuse never`, `send-proxy`); others go to the
+    // shared idle pool and the request is balanced.
+    let private = be.reuse == HttpReuse::Never || s.send_proxy;
+    (private && s.usable() && (s.maxconn == 0 || s.served() < s.maxconn)).then_some(id)
 }
 
 /// A copy of a bodyless request's head, to send it again (`retry-on` layer-7 conditions).
