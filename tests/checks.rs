@@ -167,8 +167,10 @@ fn a_load_of_requests_during_a_flap_loses_none() {
     let s1 = Origin::http("s1");
     let mut s2 = Origin::http("s2");
     let a2 = s2.addr();
+    // A request in flight on s2 when it is killed is lost by any proxy unless it is
+    // replayed: retry-on covers that instant, the checks and redispatch the rest.
     let h = backend(
-        "    retries 3\n    option redispatch\n",
+        "    retries 3\n    option redispatch\n    retry-on all-retryable-errors\n",
         &format!(
             "    server s1 {} {FAST}\n    server s2 {a2} {FAST}\n",
             s1.addr()
