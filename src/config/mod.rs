@@ -47,7 +47,7 @@ pub use validate::has_listeners;
 pub struct Loaded {
     /// The configuration.
     pub config: Config,
-    /// Notices and warnings (no alerts).
+    /// Notices, warnings and the alerts HAProxy continues after (no fatal alert).
     pub diags: Diags,
 }
 

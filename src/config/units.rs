@@ -179,6 +179,17 @@ pub fn atol(text: &str) -> i64 {
     }
 }
 
+/// HAProxy's `strl2irc()`: a strict C `int`, digits with an optional leading `-` and no
+/// overflow (`-` alone reads as 0); `None` where HAProxy reports an error.
+pub fn strl2irc(text: &str) -> Option<i32> {
+    match text {
+        "" => None,
+        "-" => Some(0),
+        t if t.starts_with('+') => None,
+        t => t.parse().ok(),
+    }
+}
+
 /// [`atol`] stored into a C `int`, as HAProxy does for `weight`, `id` and friends: the
 /// saturated `long` keeps its low 32 bits (`99999999999999999999` gives -1).
 pub fn atoi_int(text: &str) -> i32 {
@@ -241,6 +252,17 @@ mod tests {
         assert_eq!(parse_size("1g"), Ok(1 << 30));
         assert_eq!(parse_size("12"), Ok(12));
         assert_eq!(parse_size("1q"), Err(SizeError::BadChar('q')));
+    }
+
+    #[test]
+    fn strl2irc_is_strict_like_haproxys() {
+        assert_eq!(strl2irc("42"), Some(42));
+        assert_eq!(strl2irc("-7"), Some(-7));
+        assert_eq!(strl2irc("-"), Some(0));
+        assert_eq!(strl2irc("+1"), None);
+        assert_eq!(strl2irc("1/"), None);
+        assert_eq!(strl2irc("2147483648"), None);
+        assert_eq!(strl2irc(""), None);
     }
 
     #[test]

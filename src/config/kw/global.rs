@@ -1,15 +1,21 @@
 //! `global` section keywords (configuration.txt section 3): `daemon`, `master-worker`,
 //! `maxconn`, `nbthread`, `nbproc`, `pidfile`, `user`, `group`, `uid`, `gid`, `chroot`,
 //! `log-tag`, `log-send-hostname`, `stats socket|timeout|maxconn`, `ca-base`, `crt-base`,
-//! `ssl-default-*`, `tune.*`, `hard-stop-after`, `spread-checks`, `quiet`, `node`,
-//! `description`, and a set of keywords accepted and kept without effect (`ulimit-n`,
-//! `cpu-map`, `setenv`, `lua-load`, ...). The global `log` lives in `kw/log.rs`.
+//! `ssl-default-*`, `hard-stop-after`, `spread-checks`, `quiet`, `node`, `description`,
+//! `unix-bind`, and a set of keywords accepted and kept without effect (`ulimit-n`,
+//! `cpu-map`, `setenv`, `lua-load`, ...). The global `log` lives in `kw/log.rs`, the
+//! `tune.*` keywords in `kw/tune.rs`.
+//!
+//! A setting HAProxy takes only once (`maxconn`, `pidfile`, `user`, `ulimit-n`, ...) given
+//! a second time is HAProxy's "already specified. Continuing." alert, which leaves the
+//! configuration valid ([`crate::config::diag::Level::AlertContinue`]).
 //!
 //! User and group names are resolved by reading `/etc/passwd` and `/etc/group`.
 
 use std::path::PathBuf;
 
 use super::{GlobalCtx, Keyword, Parse, GLOBAL};
+use crate::config::diag::Level;
 use crate::config::lexer::Line;
 use crate::config::model::UserSpec;
 use crate::config::units::{parse_time, TimeError};
@@ -45,8 +51,7 @@ pub static KEYWORDS: &[Keyword] = &[
     g!("gid", gid),
     g!("chroot", chroot),
     g!("log-tag", log_tag),
-    g!("log-send-hostname", |c, l| c.global.log_send_hostname =
-        Some(l.word(1).unwrap_or("").to_string())),
+    g!("log-send-hostname", log_send_hostname),
     g!("stats", stats),
     g!("ca-base", |c, l| base(c, l, true)),
     g!("crt-base", |c, l| base(c, l, false)),
@@ -70,6 +75,7 @@ pub static KEYWORDS: &[Keyword] = &[
     g!("lua-load", lua_load),
     g!("lua-load-per-thread", lua_load),
     g!("cluster-secret", ignore),
+    g!("unix-bind", unix_bind),
     g!("h2-workaround-bogus-websocket-clients", ignore),
     g!("noevports", ignore),
     g!("nokqueue", ignore),
@@ -126,7 +132,6 @@ pub static KEYWORDS: &[Keyword] = &[
     g!("profiling.tasks", ignore),
     g!("thread-groups", ignore),
     g!("numa-cpu-mapping", ignore),
-    g!("unix-bind", ignore),
     g!("pp2-never-send-local", ignore),
     g!("grace", ignore),
     g!("fd-hard-limit", ignore),
@@ -162,6 +167,7 @@ const MISSING_ARG: &[(&str, &str)] = &[
     ("thread-groups", "'thread-groups' passed a missing or unparsable integer value in ''"),
     ("grace", "'grace' expects <time> as argument.\n"),
     ("fd-hard-limit", "'fd-hard-limit' expects an integer argument."),
+    ("cluster-secret", "expects an ASCII string argument."),
     ("cpu-map", "cpu-map expects a process number  ('all', 'odd', 'even', a number from 1 to 64 or a range),  followed by a list of CPU ranges with numbers from 0 to 63."),
 ];
 
@@ -178,8 +184,48 @@ fn lua_load(ctx: &mut GlobalCtx<'_>, line: &Line) {
     }
 }
 
+/// Kept keywords HAProxy sets only once: a second line while the first value is non-zero
+/// is an alert that leaves the configuration valid.
+const SET_ONCE_NUMBERS: &[&str] = &[
+    "ulimit-n",
+    "fd-hard-limit",
+    "maxconnrate",
+    "maxsessrate",
+    "maxsslrate",
+    "maxpipes",
+];
+/// Kept keywords HAProxy sets only once, whatever their value.
+const SET_ONCE_STRINGS: &[&str] = &["server-state-base", "server-state-file", "cluster-secret"];
+
+/// True when the kept keyword `kw` already holds a value HAProxy would not replace.
+fn set_before(g: &crate::config::model::Global, kw: &str) -> bool {
+    let mut earlier = g.kept.iter().filter(|(k, _)| k == kw);
+    if SET_ONCE_NUMBERS.contains(&kw) {
+        earlier.any(|(_, args)| {
+            crate::config::units::atol(args.first().map_or("", String::as_str)) != 0
+        })
+    } else {
+        SET_ONCE_STRINGS.contains(&kw) && earlier.next().is_some()
+    }
+}
+
 /// Keywords accepted and kept without effect; a missing argument gets HAProxy's alert.
 fn ignore(ctx: &mut GlobalCtx<'_>, line: &Line) {
+    let kw = line.keyword();
+    if set_before(ctx.global, kw) {
+        ctx.alert_continue(line, format!("'{kw}' already specified. Continuing."));
+        return;
+    }
+    let before = ctx.diags.list.len();
+    check_kept(ctx, line);
+    if ctx.diags.list.len() == before {
+        let args = line.words.get(1..).unwrap_or(&[]).to_vec();
+        ctx.global.kept.push((kw.to_string(), args));
+    }
+}
+
+/// The argument checks HAProxy makes on a kept keyword.
+fn check_kept(ctx: &mut GlobalCtx<'_>, line: &Line) {
     if let Some(v) = line.word(1) {
         let n = crate::config::units::atol(v);
         match line.keyword() {
@@ -213,114 +259,66 @@ fn ignore(ctx: &mut GlobalCtx<'_>, line: &Line) {
             "a name and a value"
         };
         let msg = format!("parsing [{}]: '{kw}' expects {what}.", line.loc);
-        ctx.diags.global(crate::config::diag::Level::Alert, msg);
+        ctx.diags.global(Level::Alert, msg);
     } else if kw == "max-spread-checks" {
         let msg = format!(
             "parsing [{}]: 'max-spread-checks' expects an integer argument (0..50).",
             line.loc
         );
-        ctx.diags.global(crate::config::diag::Level::Alert, msg);
+        ctx.diags.global(Level::Alert, msg);
     } else if kw == "default-path" {
         ctx.alert(line, "missing default-path mode '' for 'default-path', supported modes include 'current', 'config', 'parent', and 'origin'.");
     }
 }
 
-/// Any `tune.*` keyword: kept verbatim when it is one HAProxy 2.6 knows.
-pub fn tune(ctx: &mut GlobalCtx<'_>, line: &Line) {
-    const KNOWN: &[&str] = &[
-        "tune.bufsize",
-        "tune.maxrewrite",
-        "tune.maxaccept",
-        "tune.maxpollevents",
-        "tune.recv_enough",
-        "tune.runqueue-depth",
-        "tune.idletimer",
-        "tune.http.cookielen",
-        "tune.http.logurilen",
-        "tune.http.maxhdr",
-        "tune.ssl.cachesize",
-        "tune.ssl.lifetime",
-        "tune.ssl.maxrecord",
-        "tune.ssl.default-dh-param",
-        "tune.ssl.force-private-cache",
-        "tune.ssl.ssl-ctx-cache-size",
-        "tune.ssl.capture-buffer-size",
-        "tune.ssl.capture-cipherlist-size",
-        "tune.ssl.keylog",
-        "tune.h2.header-table-size",
-        "tune.h2.initial-window-size",
-        "tune.h2.max-concurrent-streams",
-        "tune.h2.max-frame-size",
-        "tune.pipesize",
-        "tune.rcvbuf.client",
-        "tune.rcvbuf.server",
-        "tune.sndbuf.client",
-        "tune.sndbuf.server",
-        "tune.comp.maxlevel",
-        "tune.zlib.memlevel",
-        "tune.zlib.windowsize",
-        "tune.lua.session-timeout",
-        "tune.lua.task-timeout",
-        "tune.lua.service-timeout",
-        "tune.lua.maxmem",
-        "tune.lua.forced-yield",
-        "tune.vars.global-max-size",
-        "tune.vars.proc-max-size",
-        "tune.vars.reqres-max-size",
-        "tune.vars.sess-max-size",
-        "tune.vars.txn-max-size",
-        "tune.vars.check-max-size",
-        "tune.pattern.cache-size",
-        "tune.fail-alloc",
-        "tune.fd.edge-triggered",
-        "tune.idle-pool.shared",
-        "tune.listener.multi-queue",
-        "tune.pool-high-fd-ratio",
-        "tune.pool-low-fd-ratio",
-        "tune.sched.low-latency",
-        "tune.buffers.limit",
-        "tune.buffers.reserve",
-        "tune.chksize",
-        "tune.peers.max-updates-at-once",
-        "tune.quic.frontend.conn-tx-buffers.limit",
-        "tune.quic.frontend.max-idle-timeout",
-        "tune.quic.frontend.max-streams-bidi",
-        "tune.quic.retry-threshold",
-        "tune.quic.socket-owner",
-        "tune.quic.conn-buf-limit",
-        "tune.quic.max-frame-loss",
-    ];
-    let kw = line.keyword();
-    if !KNOWN.contains(&kw) {
-        let names = super::entries()
-            .filter(|k| super::is_global(k))
-            .map(|k| k.name)
-            .chain(KNOWN.iter().copied());
-        let msg = super::unknown_msg(kw, "global", names);
-        ctx.alert(line, msg);
-        return;
-    }
-    if kw == "tune.http.maxhdr" {
-        let Some(v) = line.word(1) else {
-            ctx.alert(line, "'tune.http.maxhdr' expects an integer argument.");
-            return;
-        };
-        if !(1..=32767).contains(&crate::config::units::atol(v)) {
-            ctx.alert(
-                line,
-                "'tune.http.maxhdr' expects a numeric value between 1 and 32767",
-            );
-            return;
+/// `unix-bind [prefix P] [mode M] [user U] [uid N] [group G] [gid N]`: the options are
+/// checked as HAProxy does and the line is kept; a second `prefix` is an alert that leaves
+/// the configuration valid.
+fn unix_bind(ctx: &mut GlobalCtx<'_>, line: &Line) {
+    let mut prefix_set = ctx.global.kept.iter().any(|(k, args)| {
+        k == "unix-bind"
+            && args
+                .chunks(2)
+                .any(|c| c.first().is_some_and(|o| o == "prefix"))
+    });
+    let mut i = 1;
+    while let Some(opt) = line.word(i).filter(|w| !w.is_empty()) {
+        let arg = line.word(i + 1).unwrap_or("");
+        match opt {
+            "prefix" if prefix_set => {
+                let msg = "unix-bind 'prefix' already specified. Continuing.";
+                ctx.alert_continue(line, msg);
+            }
+            "prefix" if arg.is_empty() => {
+                ctx.alert(line, "unix_bind 'prefix' expects a path as an argument.");
+                return;
+            }
+            "prefix" => prefix_set = true,
+            "mode" | "uid" | "gid" => {}
+            "user" if lookup_id(&read_db("/etc/passwd"), arg).is_none() => {
+                ctx.alert(line, format!("'unix-bind' : '{arg}' unknown user."));
+                return;
+            }
+            "group" if lookup_id(&read_db("/etc/group"), arg).is_none() => {
+                ctx.alert(line, format!("'unix-bind' : '{arg}' unknown group."));
+                return;
+            }
+            "user" | "group" => {}
+            _ => {
+                ctx.alert(line, "'unix-bind' only supports the 'prefix', 'mode', 'uid', 'gid', 'user' and 'group' options.");
+                return;
+            }
         }
+        i += 2;
     }
-    ctx.global
-        .tunes
-        .push((kw.to_string(), super::rest(line, 1)));
+    let args = line.words.get(1..).unwrap_or(&[]).to_vec();
+    ctx.global.kept.push(("unix-bind".to_string(), args));
 }
 
 fn maxconn(ctx: &mut GlobalCtx<'_>, line: &Line) {
-    if ctx.global.maxconn.is_some() {
-        ctx.alert(line, "'maxconn' already specified. Continuing.");
+    // HAProxy tests the value, so `maxconn 0` may be followed by another one.
+    if ctx.global.maxconn.is_some_and(|n| n != 0) {
+        ctx.alert_continue(line, "'maxconn' already specified. Continuing.");
         return;
     }
     let Some(v) = line.word(1) else {
@@ -367,7 +365,7 @@ fn nbproc(ctx: &mut GlobalCtx<'_>, line: &Line) {
 
 fn pidfile(ctx: &mut GlobalCtx<'_>, line: &Line) {
     if ctx.global.pidfile.is_some() {
-        ctx.alert(line, "'pidfile' already specified. Continuing.");
+        ctx.alert_continue(line, "'pidfile' already specified. Continuing.");
         return;
     }
     match line.word(1) {
@@ -391,9 +389,15 @@ fn read_db(path: &str) -> String {
     std::fs::read_to_string(path).unwrap_or_default()
 }
 
+/// HAProxy refuses a second `user`/`uid` only once the uid is non-zero (so `user root`
+/// twice is accepted), and the same for `group`/`gid`.
+fn id_set(id: Option<u32>) -> bool {
+    id.is_some_and(|n| n != 0)
+}
+
 fn user(ctx: &mut GlobalCtx<'_>, line: &Line) {
-    if ctx.global.user.is_some() {
-        ctx.alert(line, "user/uid already specified. Continuing.");
+    if id_set(ctx.global.uid) {
+        ctx.alert_continue(line, "user/uid already specified. Continuing.");
         return;
     }
     let name = line.word(1).unwrap_or("");
@@ -409,8 +413,8 @@ fn user(ctx: &mut GlobalCtx<'_>, line: &Line) {
 }
 
 fn group(ctx: &mut GlobalCtx<'_>, line: &Line) {
-    if ctx.global.group.is_some() {
-        ctx.alert(line, "group/gid already specified. Continuing.");
+    if id_set(ctx.global.gid) {
+        ctx.alert_continue(line, "gid/group was already specified. Continuing.");
         return;
     }
     let name = line.word(1).unwrap_or("");
@@ -425,24 +429,30 @@ fn group(ctx: &mut GlobalCtx<'_>, line: &Line) {
     ctx.global.gid = Some(id);
 }
 
+/// The number of `uid N`/`gid N`, read with HAProxy's `strl2irc()`; a word that is not a
+/// number is a warning and leaves the id unset, as in HAProxy.
 fn numeric_id(ctx: &mut GlobalCtx<'_>, line: &Line, what: &str, hint: &str) -> Option<u32> {
-    let Some(v) = line.word(1) else {
-        ctx.alert(line, format!("'{what}' expects an integer argument."));
-        return None;
+    let v = match line.word(1) {
+        Some(v) if !v.is_empty() => v,
+        _ => {
+            ctx.alert(line, format!("'{what}' expects an integer argument."));
+            return None;
+        }
     };
-    match v.parse::<u32>() {
-        Ok(n) => Some(n),
-        Err(_) => {
+    match crate::config::units::strl2irc(v) {
+        // A negative id is kept as C stores it in a uid_t.
+        Some(n) => Some(u32::from_ne_bytes(n.to_ne_bytes())),
+        None => {
             let msg = format!(" {what}: string '{v}' is not a number.\nYou might want to use the '{hint}' parameter to use a system {hint} name.");
             ctx.warning(line, msg);
-            Some(crate::config::units::atou32(v))
+            None
         }
     }
 }
 
 fn uid(ctx: &mut GlobalCtx<'_>, line: &Line) {
-    if ctx.global.user.is_some() {
-        ctx.alert(line, "user/uid already specified. Continuing.");
+    if id_set(ctx.global.uid) {
+        ctx.alert_continue(line, "user/uid already specified. Continuing.");
         return;
     }
     if let Some(n) = numeric_id(ctx, line, "uid", "user") {
@@ -452,8 +462,8 @@ fn uid(ctx: &mut GlobalCtx<'_>, line: &Line) {
 }
 
 fn gid(ctx: &mut GlobalCtx<'_>, line: &Line) {
-    if ctx.global.group.is_some() {
-        ctx.alert(line, "group/gid already specified. Continuing.");
+    if id_set(ctx.global.gid) {
+        ctx.alert_continue(line, "group/gid already specified. Continuing.");
         return;
     }
     if let Some(n) = numeric_id(ctx, line, "gid", "group") {
@@ -464,13 +474,22 @@ fn gid(ctx: &mut GlobalCtx<'_>, line: &Line) {
 
 fn chroot(ctx: &mut GlobalCtx<'_>, line: &Line) {
     if ctx.global.chroot.is_some() {
-        ctx.alert(line, "'chroot' already specified. Continuing.");
+        ctx.alert_continue(line, "'chroot' already specified. Continuing.");
         return;
     }
     match line.word(1) {
         Some(p) => ctx.global.chroot = Some(PathBuf::from(p)),
         None => ctx.alert(line, "'chroot' expects a directory as an argument."),
     }
+}
+
+/// `log-send-hostname [NAME]` (without a name, the host's name).
+fn log_send_hostname(ctx: &mut GlobalCtx<'_>, line: &Line) {
+    if ctx.global.log_send_hostname.is_some() {
+        ctx.alert_continue(line, "'log-send-hostname' already specified. Continuing.");
+        return;
+    }
+    ctx.global.log_send_hostname = Some(line.word(1).unwrap_or("").to_string());
 }
 
 fn log_tag(ctx: &mut GlobalCtx<'_>, line: &Line) {
@@ -561,8 +580,8 @@ fn base(ctx: &mut GlobalCtx<'_>, line: &Line, ca: bool) {
         &mut ctx.global.crt_base
     };
     if slot.is_some() {
-        let msg = format!("'{kw}' already specified. Continuing.");
-        ctx.alert(line, msg);
+        // Unlike the other global paths, a second one is an error.
+        ctx.alert(line, format!("'{kw}' already specified."));
         return;
     }
     match line.word(1) {
@@ -646,12 +665,20 @@ fn hard_stop_after(ctx: &mut GlobalCtx<'_>, line: &Line) {
 }
 
 fn spread_checks(ctx: &mut GlobalCtx<'_>, line: &Line) {
+    if ctx.global.spread_checks.is_some_and(|n| n != 0) {
+        let msg = format!(
+            "parsing [{}]: spread-checks already specified. Continuing.",
+            line.loc
+        );
+        ctx.diags.global(Level::AlertContinue, msg);
+        return;
+    }
     if line.word(1).is_none() {
         let msg = format!(
             "parsing [{}]: 'spread-checks' expects an integer argument (0..50).",
             line.loc
         );
-        ctx.diags.global(crate::config::diag::Level::Alert, msg);
+        ctx.diags.global(Level::Alert, msg);
         return;
     }
     let v = crate::config::units::atol(line.word(1).unwrap_or(""));
@@ -660,7 +687,7 @@ fn spread_checks(ctx: &mut GlobalCtx<'_>, line: &Line) {
             "parsing [{}]: 'spread-checks' needs a positive value in range 0..50.",
             line.loc
         );
-        ctx.diags.global(crate::config::diag::Level::Alert, msg);
+        ctx.diags.global(Level::Alert, msg);
         return;
     }
     ctx.global.spread_checks = u32::try_from(v).ok();
@@ -672,7 +699,7 @@ fn global_description(ctx: &mut GlobalCtx<'_>, line: &Line) {
             "parsing [{}]: 'description' expects a string argument.",
             line.loc
         );
-        ctx.diags.global(crate::config::diag::Level::Alert, msg);
+        ctx.diags.global(Level::Alert, msg);
         return;
     }
     ctx.global.description = Some(super::rest(line, 1));
@@ -686,7 +713,7 @@ fn node(ctx: &mut GlobalCtx<'_>, line: &Line) {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
     if !ok {
         let msg = format!("parsing [{}]: 'node' requires valid node name - non-empty string with digits(0-9), letters(A-Z, a-z), dot(.), hyphen(-) or underscode(_).", line.loc);
-        ctx.diags.global(crate::config::diag::Level::Alert, msg);
+        ctx.diags.global(Level::Alert, msg);
         return;
     }
     ctx.global.node = Some(name.to_string());
@@ -728,6 +755,24 @@ mod tests {
             Some(crate::config::model::UserSpec::Name("root".into()))
         );
         assert_eq!(g.uid, Some(0));
+    }
+
+    #[test]
+    fn a_setting_given_twice_is_an_alert_that_keeps_the_config_valid() {
+        let (g, d) = parse("maxconn 10\nmaxconn 20\n");
+        assert_eq!(g.maxconn, Some(10));
+        assert_eq!(
+            d.render(1),
+            "[ALERT]    (1) : config : parsing [g.cfg:2] : 'maxconn' already specified. Continuing.\n"
+        );
+        assert!(!d.has_errors());
+    }
+
+    #[test]
+    fn a_zero_value_counts_as_unset_like_in_haproxy() {
+        let (g, d) = parse("maxconn 0\nmaxconn 20\nuser root\nuser root\nuid abc\nuid 7\n");
+        assert_eq!((g.maxconn, g.uid), (Some(20), Some(7)));
+        assert!(!d.has_errors(), "{d:?}");
     }
 
     #[test]

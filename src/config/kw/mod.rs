@@ -22,6 +22,7 @@ pub mod proxy;
 pub mod server;
 pub mod stats;
 pub mod timeout;
+pub mod tune;
 pub mod userlist;
 
 use super::diag::{Diags, Level};
@@ -100,6 +101,10 @@ impl GlobalCtx<'_> {
     /// Records an alert about `line`.
     pub fn alert(&mut self, line: &Line, msg: impl Into<String>) {
         self.diags.alert(&line.loc, line.keyword(), msg);
+    }
+    /// Records an alert about `line` that leaves the configuration valid.
+    pub fn alert_continue(&mut self, line: &Line, msg: impl Into<String>) {
+        self.diags.alert_continue(&line.loc, line.keyword(), msg);
     }
     /// Records a warning about `line`.
     pub fn warning(&mut self, line: &Line, msg: impl Into<String>) {
@@ -263,7 +268,7 @@ pub fn parse_global_line(ctx: &mut GlobalCtx<'_>, line: &Line) {
         return;
     }
     if kw.starts_with("tune.") {
-        global::tune(ctx, line);
+        tune::parse(ctx, line);
         return;
     }
     let names = entries().filter(|k| is_global(k)).map(|k| k.name);
@@ -546,6 +551,7 @@ fn global_extra_arg(line: &Line) -> Option<&str> {
         "maxcomprate",
         "maxcompcpuusage",
         "maxzlibmem",
+        "cluster-secret",
         "log-tag",
         "localpeer",
         "fd-hard-limit",

@@ -51,6 +51,9 @@ pub struct Global {
     pub ssl_default_server: Vec<(String, Vec<String>)>,
     /// `tune.*` settings, kept verbatim as (keyword, value).
     pub tunes: Vec<(String, String)>,
+    /// The other keywords accepted without effect yet (`ulimit-n`, `maxconnrate`,
+    /// `cluster-secret`, ...), as (keyword, arguments), in order.
+    pub kept: Vec<(String, Vec<String>)>,
     /// `hard-stop-after`.
     pub hard_stop_after: Option<Duration>,
     /// `spread-checks` (percent).
