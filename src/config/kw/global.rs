@@ -2,9 +2,10 @@
 //! `maxconn`, `nbthread`, `nbproc`, `pidfile`, `user`, `group`, `uid`, `gid`, `chroot`,
 //! `log-tag`, `log-send-hostname`, `stats socket|timeout|maxconn`, `ca-base`, `crt-base`,
 //! `ssl-default-*`, `hard-stop-after`, `spread-checks`, `quiet`, `node`, `description`,
-//! `unix-bind`, and a set of keywords accepted and kept without effect (`ulimit-n`,
-//! `cpu-map`, `setenv`, `lua-load`, ...). The global `log` lives in `kw/log.rs`, the
-//! `tune.*` keywords in `kw/tune.rs`.
+//! `unix-bind`, a set of keywords accepted and kept without effect (`ulimit-n`, `cpu-map`,
+//! `lua-load`, ...), and the alerts of `setenv`, `presetenv`, `unsetenv` and `resetenv`
+//! (which the lexer applies, see [`crate::config::lexer::Env`]). The global `log` lives in
+//! `kw/log.rs`, the `tune.*` keywords in `kw/tune.rs`.
 //!
 //! A setting HAProxy takes only once (`maxconn`, `pidfile`, `user`, `ulimit-n`, ...) given
 //! a second time is HAProxy's "already specified. Continuing." alert, which leaves the
@@ -68,10 +69,10 @@ pub static KEYWORDS: &[Keyword] = &[
     // Accepted and kept without effect in this implementation.
     g!("ulimit-n", ignore),
     g!("cpu-map", ignore),
-    g!("setenv", ignore),
-    g!("presetenv", ignore),
-    g!("unsetenv", ignore),
-    g!("resetenv", ignore),
+    g!("setenv", env_line),
+    g!("presetenv", env_line),
+    g!("unsetenv", env_line),
+    g!("resetenv", env_line),
     g!("lua-load", lua_load),
     g!("lua-load-per-thread", lua_load),
     g!("cluster-secret", ignore),
@@ -184,6 +185,20 @@ fn lua_load(ctx: &mut GlobalCtx<'_>, line: &Line) {
     }
 }
 
+/// `setenv`, `presetenv`, `unsetenv` and `resetenv`: the lexer applied them while reading
+/// (see [`crate::config::lexer::Env`]), so that they affect the lines after them; here only
+/// HAProxy's alerts for a bad line.
+fn env_line(ctx: &mut GlobalCtx<'_>, line: &Line) {
+    match crate::config::lexer::env_directive(&line.words).1 {
+        Some((msg, true)) => ctx.alert(line, msg),
+        Some((msg, false)) => {
+            let msg = format!("parsing [{}]: {msg}", line.loc);
+            ctx.diags.global(Level::Alert, msg);
+        }
+        None => {}
+    }
+}
+
 /// Kept keywords HAProxy sets only once: a second line while the first value is non-zero
 /// is an alert that leaves the configuration valid.
 const SET_ONCE_NUMBERS: &[&str] = &[
@@ -252,14 +267,6 @@ fn check_kept(ctx: &mut GlobalCtx<'_>, line: &Line) {
         ctx.alert(line, format!("'{kw}' expects {what} as argument."));
         // HAProxy 2.6 then prints its empty error buffer too.
         ctx.alert(line, "(null)");
-    } else if matches!(kw, "setenv" | "presetenv" | "unsetenv") {
-        let what = if kw == "unsetenv" {
-            "at least one variable name"
-        } else {
-            "a name and a value"
-        };
-        let msg = format!("parsing [{}]: '{kw}' expects {what}.", line.loc);
-        ctx.diags.global(Level::Alert, msg);
     } else if kw == "max-spread-checks" {
         let msg = format!(
             "parsing [{}]: 'max-spread-checks' expects an integer argument (0..50).",
@@ -732,6 +739,7 @@ mod tests {
         let mut ctx = super::GlobalCtx {
             global: &mut g,
             diags: &mut d,
+            env: &|_, _| None,
             abort: false,
         };
         for l in &lines {

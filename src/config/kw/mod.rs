@@ -93,6 +93,9 @@ pub struct GlobalCtx<'a> {
     pub global: &'a mut Global,
     /// Where messages go.
     pub diags: &'a mut Diags,
+    /// An environment variable as line N of the file sees it (after the `setenv` lines
+    /// before it).
+    pub env: &'a dyn Fn(&str, u32) -> Option<String>,
     /// Set by a parser to stop reading the configuration (HAProxy's `ERR_ABORT`).
     pub abort: bool,
 }
@@ -126,6 +129,9 @@ pub struct ProxyCtx<'a> {
     pub others: &'a [Proxy],
     /// Where messages go.
     pub diags: &'a mut Diags,
+    /// An environment variable as line N of the file sees it (after the `setenv` lines
+    /// before it).
+    pub env: &'a dyn Fn(&str, u32) -> Option<String>,
     /// `no` or `default` when the line started with it (only `option` accepts them).
     pub prefix: Option<&'static str>,
     /// Set by a parser to stop reading the configuration (HAProxy's `ERR_ABORT`).

@@ -499,6 +499,7 @@ mod tests {
             global: &g,
             others: &[],
             diags: &mut d,
+            env: &|_, _| None,
             prefix: None,
             abort: false,
             open_failed: false,
