@@ -545,8 +545,11 @@ fn stats_socket(ctx: &mut GlobalCtx<'_>, line: &Line) {
         );
         return;
     };
-    if !addr.starts_with('/') && !addr.starts_with("unix@") {
-        if let Err(msg) = super::bind::parse_bind_addrs(addr) {
+    let getenv = ctx.env;
+    let env = |name: &str| getenv(name, line.loc.line);
+    let expanded = crate::config::lexer::env_expand(addr, &env);
+    if expanded.is_empty() || !expanded.starts_with('/') && !expanded.starts_with("unix@") {
+        if let Err(msg) = super::bind::parse_bind_addrs(addr, &env) {
             let msg = format!("parsing [{}] : 'stats socket' : {msg}\n", line.loc);
             ctx.alert(line, msg);
             return;
@@ -570,7 +573,7 @@ fn stats_socket(ctx: &mut GlobalCtx<'_>, line: &Line) {
         .stats_sockets
         .push(crate::config::model::StatsSocket {
             loc: line.loc.clone(),
-            addr: addr.to_string(),
+            addr: expanded,
             options: line
                 .words
                 .get(3..)

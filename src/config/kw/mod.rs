@@ -8,6 +8,7 @@
 //! `default` prefixes of `option`.
 
 pub mod acl;
+pub mod addr;
 pub mod balance;
 pub mod bind;
 pub mod check;

@@ -131,7 +131,7 @@ const MISSING_ARG: &[(&str, bool, &str)] = &[
     ("external-check", false, "missing argument after 'external-check'."),
     ("http-send-name-header", false, "'http-send-name-header' requires a header string."),
     ("load-server-state-from-file", false, "'load-server-state-from-file' expects 'global', 'local' or 'none'. Got ''"),
-    ("dispatch", false, "'dispatch' : '' resolves to an empty address (environment variable missing?)"),
+    ("dispatch", false, "'dispatch' : '' resolves to an empty address (environment variable missing?)\n"),
     ("max-session-srv-conns", false, "'max-session-srv-conns' expects a number. Got no argument"),
     ("retry-on", false, "'retry-on' needs at least one keyword to specify when to retry"),
     ("use-fcgi-app", false, "'use-fcgi-app' expects <name> as argument"),
@@ -452,18 +452,22 @@ fn keep(ctx: &mut ProxyCtx<'_>, line: &Line) {
                 return;
             }
         }
-        "source" if line.word(1).is_some() => {
+        "source" | "dispatch" if line.word(1).is_some() => {
+            use super::addr::{check_addr, AddrOpts};
             let addr = line.word(1).unwrap_or("");
-            let (family, rest) = super::bind::family_prefix(addr);
-            let host = match rest.parse::<std::net::IpAddr>() {
-                Ok(_) => rest,
-                Err(_) => rest.rsplit_once(':').map_or(rest, |(h, _)| h),
+            let opts = AddrOpts {
+                port_ok: true,
+                port_mand: kw == "dispatch",
+                ..AddrOpts::default()
             };
-            if super::bind::resolve_host(host, family).is_none() {
-                ctx.alert(
-                    line,
-                    format!("'source {addr}' : invalid address: '{host}' in '{addr}'"),
-                );
+            let getenv = ctx.env;
+            if let Err(msg) = check_addr(addr, &|v| getenv(v, line.loc.line), opts) {
+                let what = if kw == "source" {
+                    format!("source {addr}")
+                } else {
+                    kw.to_string()
+                };
+                ctx.alert(line, format!("'{what}' : {msg}"));
                 return;
             }
         }

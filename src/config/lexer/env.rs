@@ -91,6 +91,41 @@ pub fn directive(words: &[String]) -> (Vec<Op>, Option<(String, bool)>) {
     }
 }
 
+/// HAProxy's `env_expand()`, which `str2sa_range()` applies to every address (`bind`,
+/// `server`, `log`, `source`, `stats socket`, ...) on top of the lexer's own expansion, so
+/// that even an unquoted `:${PORT}` works there: each `$NAME` or `${NAME}` (letters, digits,
+/// `_`) is replaced by the variable's value, an unset one by nothing. There is no default
+/// value (`${P-80}` is `$P` then `-80}`), a `$` with no name vanishes, and an unclosed
+/// `${NAME` still reads `NAME`.
+pub fn env_expand(text: &str, get: &dyn Fn(&str) -> Option<String>) -> String {
+    if !text.contains('$') {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(dollar) = rest.find('$') {
+        out.push_str(rest.get(..dollar).unwrap_or(""));
+        let after = rest.get(dollar + 1..).unwrap_or("");
+        let (braced, name_start) = match after.strip_prefix('{') {
+            Some(r) => (true, r),
+            None => (false, after),
+        };
+        let len = name_start
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(name_start.len());
+        let name = name_start.get(..len).unwrap_or("");
+        if !name.is_empty() {
+            out.push_str(&get(name).unwrap_or_default());
+        }
+        rest = name_start.get(len..).unwrap_or("");
+        if braced {
+            rest = rest.strip_prefix('}').unwrap_or(rest);
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 impl<'a> Env<'a> {
     /// The process environment (`base`) with no change yet.
     pub fn new(base: Lookup<'a>) -> Self {
@@ -166,6 +201,25 @@ mod tests {
             "PATH" => Some("/bin".into()),
             _ => None,
         }
+    }
+
+    #[test]
+    fn addresses_expand_variables_the_way_env_expand_does() {
+        let get = |n: &str| match n {
+            "P" => Some("8080".to_string()),
+            "A" => Some("127.0.0.1:1,127.0.0.1:2".to_string()),
+            _ => None,
+        };
+        assert_eq!(env_expand(":${P}", &get), ":8080");
+        assert_eq!(env_expand("127.0.0.1:$P", &get), "127.0.0.1:8080");
+        assert_eq!(env_expand(":${P-1}", &get), ":8080-1}");
+        assert_eq!(env_expand(":${P", &get), ":8080");
+        assert_eq!(env_expand(":${UNDEF}x", &get), ":x");
+        assert_eq!(env_expand(":$", &get), ":");
+        assert_eq!(env_expand("${}", &get), "");
+        assert_eq!(env_expand("$.x", &get), ".x");
+        assert_eq!(env_expand("${A}", &get), "127.0.0.1:1,127.0.0.1:2");
+        assert_eq!(env_expand("/run/é", &get), "/run/é");
     }
 
     #[test]

@@ -33,7 +33,7 @@ mod env;
 mod tests;
 mod tokenize;
 
-pub use env::{directive as env_directive, Env, Lookup};
+pub use env::{directive as env_directive, env_expand, Env, Lookup};
 pub use tokenize::sanitize_for_printing;
 use tokenize::{is_space, report_syntax, tokenize, Ctx, ErrKind};
 

@@ -82,7 +82,8 @@ pub enum UserSpec {
 pub struct StatsSocket {
     /// Where the line was.
     pub loc: Loc,
-    /// The address, as written (`/run/haproxy/admin.sock`, `ipv4@127.0.0.1:9999`).
+    /// The address, environment variables expanded (`/run/haproxy/admin.sock`,
+    /// `ipv4@127.0.0.1:9999`).
     pub addr: String,
     /// Remaining bind-style options, as written (`mode 660 level admin`).
     pub options: Vec<String>,
