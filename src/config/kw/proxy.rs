@@ -394,6 +394,12 @@ fn bad_integer(what: &str, v: &str) -> Option<String> {
 fn keep(ctx: &mut ProxyCtx<'_>, line: &Line) {
     let kw = line.keyword();
     match kw {
+        "stick-table" if line.word(1).is_some() => {
+            if let Err(msg) = stick_table_size(line) {
+                ctx.alert(line, msg);
+                return;
+            }
+        }
         "bind-process" => {
             let msg = format!("parsing [{}]: 'bind-process' has no effect, is deprecated, and will be removed in version 2.7.", line.loc);
             ctx.diags.global(crate::config::diag::Level::Warning, msg);
@@ -510,6 +516,42 @@ fn keep(ctx: &mut ProxyCtx<'_>, line: &Line) {
         }
     }
     ctx.proxy.other.push(raw(line));
+}
+
+/// The `size` checks of HAProxy 2.6's `parse_stick_table()` on a `stick-table` line kept
+/// verbatim: a missing value, one `parse_size_err()` refuses (a bad unit, a sign, more than
+/// 32 bits), and no size at all or 0 ("missing size", checked before "missing type"). Only
+/// the size is checked here; the full `stick-table` parser (type, expire, store, peers...)
+/// is being written in `kw/stick.rs`, where this belongs.
+pub fn stick_table_size(line: &Line) -> Result<(), String> {
+    let mut size = 0;
+    let mut i = 1;
+    while let Some(w) = line.word(i) {
+        match w {
+            "size" => match line.word(i + 1).filter(|v| !v.is_empty()) {
+                None => return Err("stick-table: missing argument after 'size'.".into()),
+                Some(v) => match crate::config::units::parse_size_err(v) {
+                    Ok(n) => size = n,
+                    Err(c) => {
+                        return Err(format!(
+                            "stick-table: unexpected character '{c}' in argument of 'size'."
+                        ))
+                    }
+                },
+            },
+            // Keywords with one value, which must not be taken for a `size`.
+            "type" | "len" | "peers" | "expire" | "store" | "srvkey" | "write-to" => {}
+            _ => {
+                i += 1;
+                continue;
+            }
+        }
+        i += 2;
+    }
+    if size == 0 {
+        return Err("stick-table: missing size.".into());
+    }
+    Ok(())
 }
 
 fn mode(ctx: &mut ProxyCtx<'_>, line: &Line) {
