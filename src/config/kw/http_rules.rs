@@ -279,10 +279,12 @@ fn http_rule(ctx: &mut ProxyCtx<'_>, line: &Line, request: bool) {
     }
 }
 
+/// HAProxy's `proxy_type_str()`: how its rule errors name the proxy.
 fn proxy_word(ctx: &ProxyCtx<'_>) -> &'static str {
     match ctx.section {
         crate::config::section::SectionKind::Frontend => "frontend",
         crate::config::section::SectionKind::Backend => "backend",
+        crate::config::section::SectionKind::Defaults => "defaults",
         _ => "proxy",
     }
 }
@@ -611,7 +613,8 @@ fn tcp_request(ctx: &mut ProxyCtx<'_>, line: &Line) {
                 .unwrap_or_default();
             let word = line.word(at).unwrap_or("if");
             let msg = format!(
-                "'{head}' : error detected in proxy '{}' while parsing '{word}' condition : {msg}",
+                "'{head}' : error detected in {} '{}' while parsing '{word}' condition : {msg}",
+                proxy_word(ctx),
                 ctx.proxy.name
             );
             ctx.alert(line, msg);

@@ -19,6 +19,7 @@ pub mod global;
 pub mod http_rules;
 pub mod log;
 pub mod option;
+pub mod pcre;
 pub mod proxy;
 pub mod server;
 pub mod stats;
