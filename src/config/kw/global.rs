@@ -1,11 +1,10 @@
 //! `global` section keywords (configuration.txt section 3): `daemon`, `master-worker`,
 //! `maxconn`, `nbthread`, `nbproc`, `pidfile`, `user`, `group`, `uid`, `gid`, `chroot`,
 //! `log-tag`, `log-send-hostname`, `stats socket|timeout|maxconn`, `ca-base`, `crt-base`,
-//! `ssl-default-*`, `hard-stop-after`, `spread-checks`, `quiet`, `node`, `description`,
-//! `unix-bind`, a set of keywords accepted and kept without effect (`ulimit-n`, `cpu-map`,
-//! `lua-load`, ...), and the alerts of `setenv`, `presetenv`, `unsetenv` and `resetenv`
-//! (which the lexer applies, see [`crate::config::lexer::Env`]). The global `log` lives in
-//! `kw/log.rs`, the `tune.*` keywords in `kw/tune.rs`.
+//! `ssl-default-*`, `hard-stop-after`, `spread-checks`, `quiet`, `node`, `description`.
+//! This table also lists the keywords accepted and kept without effect, whose checks live
+//! in `kw/kept.rs` (`ulimit-n`, `cpu-map`, `unix-bind`, `setenv`, `lua-load`, ...). The
+//! global `log` lives in `kw/log.rs`, the `tune.*` keywords in `kw/tune.rs`.
 //!
 //! A setting HAProxy takes only once (`maxconn`, `pidfile`, `user`, `ulimit-n`, ...) given
 //! a second time is HAProxy's "already specified. Continuing." alert, which leaves the
@@ -15,7 +14,7 @@
 
 use std::path::PathBuf;
 
-use super::{GlobalCtx, Keyword, Parse, GLOBAL};
+use super::{kept, GlobalCtx, Keyword, Parse, GLOBAL};
 use crate::config::diag::Level;
 use crate::config::lexer::Line;
 use crate::config::model::UserSpec;
@@ -67,260 +66,80 @@ pub static KEYWORDS: &[Keyword] = &[
     g!("node", node),
     g!("description", global_description),
     // Accepted and kept without effect in this implementation.
-    g!("ulimit-n", ignore),
-    g!("cpu-map", ignore),
-    g!("setenv", env_line),
-    g!("presetenv", env_line),
-    g!("unsetenv", env_line),
-    g!("resetenv", env_line),
-    g!("lua-load", lua_load),
-    g!("lua-load-per-thread", lua_load),
-    g!("cluster-secret", ignore),
-    g!("unix-bind", unix_bind),
-    g!("h2-workaround-bogus-websocket-clients", ignore),
-    g!("noevports", ignore),
-    g!("nokqueue", ignore),
-    g!("close-spread-time", ignore),
-    g!("thread-group", ignore),
-    g!("no-memory-trimming", ignore),
-    g!("h1-accept-payload-with-any-method", ignore),
-    g!("mworker-max-reloads", ignore),
-    g!("set-var", ignore),
-    g!("set-var-fmt", ignore),
-    g!("ssl-default-bind-curves", ignore),
-    g!("ssl-propquery", ignore),
-    g!("ssl-provider", ignore),
-    g!("ssl-provider-path", ignore),
-    g!("lua-prepend-path", ignore),
-    g!("server-state-file", ignore),
-    g!("server-state-base", ignore),
-    g!("localpeer", ignore),
-    g!("h1-case-adjust", ignore),
-    g!("h1-case-adjust-file", ignore),
-    g!("insecure-fork-wanted", ignore),
-    g!("insecure-setuid-wanted", ignore),
-    g!("noepoll", ignore),
-    g!("nopoll", ignore),
-    g!("nosplice", ignore),
-    g!("nogetaddrinfo", ignore),
-    g!("noreuseport", ignore),
+    g!("ulimit-n", kept::ignore),
+    g!("cpu-map", kept::ignore),
+    g!("setenv", kept::env_line),
+    g!("presetenv", kept::env_line),
+    g!("unsetenv", kept::env_line),
+    g!("resetenv", kept::env_line),
+    g!("lua-load", kept::lua_load),
+    g!("lua-load-per-thread", kept::lua_load),
+    g!("cluster-secret", kept::ignore),
+    g!("unix-bind", kept::unix_bind),
+    g!("h2-workaround-bogus-websocket-clients", kept::ignore),
+    g!("noevports", kept::ignore),
+    g!("nokqueue", kept::ignore),
+    g!("close-spread-time", kept::ignore),
+    g!("thread-group", kept::ignore),
+    g!("no-memory-trimming", kept::ignore),
+    g!("h1-accept-payload-with-any-method", kept::ignore),
+    g!("mworker-max-reloads", kept::ignore),
+    g!("set-var", kept::ignore),
+    g!("set-var-fmt", kept::ignore),
+    g!("ssl-default-bind-curves", kept::ignore),
+    g!("ssl-propquery", kept::ignore),
+    g!("ssl-provider", kept::ignore),
+    g!("ssl-provider-path", kept::ignore),
+    g!("lua-prepend-path", kept::ignore),
+    g!("server-state-file", kept::ignore),
+    g!("server-state-base", kept::ignore),
+    g!("localpeer", kept::ignore),
+    g!("h1-case-adjust", kept::ignore),
+    g!("h1-case-adjust-file", kept::ignore),
+    g!("insecure-fork-wanted", kept::ignore),
+    g!("insecure-setuid-wanted", kept::ignore),
+    g!("noepoll", kept::ignore),
+    g!("nopoll", kept::ignore),
+    g!("nosplice", kept::ignore),
+    g!("nogetaddrinfo", kept::ignore),
+    g!("noreuseport", kept::ignore),
     g!("expose-experimental-directives", |c, _| c
         .global
         .expose_experimental =
         true),
-    g!("busy-polling", ignore),
-    g!("set-dumpable", ignore),
-    g!("strict-limits", ignore),
-    g!("zero-warning", ignore),
-    g!("default-path", ignore),
-    g!("maxsslconn", ignore),
-    g!("maxconnrate", ignore),
-    g!("maxsessrate", ignore),
-    g!("maxsslrate", ignore),
-    g!("maxpipes", ignore),
-    g!("maxcomprate", ignore),
-    g!("maxcompcpuusage", ignore),
-    g!("maxzlibmem", ignore),
-    g!("max-spread-checks", ignore),
-    g!("external-check", ignore),
-    g!("ssl-server-verify", ignore),
-    g!("ssl-dh-param-file", ignore),
-    g!("ssl-mode-async", ignore),
-    g!("ssl-load-extra-files", ignore),
-    g!("ssl-load-extra-del-ext", ignore),
-    g!("ssl-skip-self-issued-ca", ignore),
-    g!("issuers-chain-path", ignore),
-    g!("profiling.tasks", ignore),
-    g!("thread-groups", ignore),
-    g!("numa-cpu-mapping", ignore),
-    g!("pp2-never-send-local", ignore),
-    g!("grace", ignore),
-    g!("fd-hard-limit", ignore),
-    g!("httpclient.resolvers.id", ignore),
-    g!("httpclient.resolvers.prefer", ignore),
-    g!("httpclient.ssl.verify", ignore),
-    g!("httpclient.ssl.ca-file", ignore),
+    g!("busy-polling", kept::ignore),
+    g!("set-dumpable", kept::ignore),
+    g!("strict-limits", kept::ignore),
+    g!("zero-warning", kept::ignore),
+    g!("default-path", kept::ignore),
+    g!("maxsslconn", kept::ignore),
+    g!("maxconnrate", kept::ignore),
+    g!("maxsessrate", kept::ignore),
+    g!("maxsslrate", kept::ignore),
+    g!("maxpipes", kept::ignore),
+    g!("maxcomprate", kept::ignore),
+    g!("maxcompcpuusage", kept::ignore),
+    g!("maxzlibmem", kept::ignore),
+    g!("max-spread-checks", kept::ignore),
+    g!("external-check", kept::ignore),
+    g!("ssl-server-verify", kept::ignore),
+    g!("ssl-dh-param-file", kept::ignore),
+    g!("ssl-mode-async", kept::ignore),
+    g!("ssl-load-extra-files", kept::ignore),
+    g!("ssl-load-extra-del-ext", kept::ignore),
+    g!("ssl-skip-self-issued-ca", kept::ignore),
+    g!("issuers-chain-path", kept::ignore),
+    g!("profiling.tasks", kept::ignore),
+    g!("thread-groups", kept::ignore),
+    g!("numa-cpu-mapping", kept::ignore),
+    g!("pp2-never-send-local", kept::ignore),
+    g!("grace", kept::ignore),
+    g!("fd-hard-limit", kept::ignore),
+    g!("httpclient.resolvers.id", kept::ignore),
+    g!("httpclient.resolvers.prefer", kept::ignore),
+    g!("httpclient.ssl.verify", kept::ignore),
+    g!("httpclient.ssl.ca-file", kept::ignore),
 ];
-
-/// What HAProxy says when an accepted-but-ignored keyword lacks its argument.
-const MISSING_ARG: &[(&str, &str)] = &[
-    ("ulimit-n", "'ulimit-n' expects an integer argument."),
-    ("lua-load", "'lua-load' expects a file name as parameter."),
-    ("lua-prepend-path", "'lua-prepend-path' expects to receive a <path> as argument"),
-    ("server-state-file", "'server-state-file' expect one argument: a file path."),
-    ("server-state-base", "'server-state-base' expects one argument: a directory path."),
-    ("localpeer", "'localpeer' expects a name as an argument."),
-    ("h1-case-adjust", "'h1-case-adjust' expects <from> and <to> as argument."),
-    ("h1-case-adjust-file", "'h1-case-adjust-file' expects <file> as argument."),
-    ("maxsslconn", "'maxsslconn' expects an integer argument."),
-    ("maxconnrate", "'maxconnrate' expects an integer argument."),
-    ("maxsessrate", "'maxsessrate' expects an integer argument."),
-    ("maxsslrate", "'maxsslrate' expects an integer argument."),
-    ("maxpipes", "'maxpipes' expects an integer argument."),
-    ("maxcomprate", "'maxcomprate' expects an integer argument in kb/s."),
-    ("maxcompcpuusage", "'maxcompcpuusage' expects an integer argument between 0 and 100."),
-    ("maxzlibmem", "'maxzlibmem' expects an integer argument."),
-    ("ssl-server-verify", "'ssl-server-verify' expects an integer argument."),
-    ("ssl-dh-param-file", "'ssl-dh-param-file' expects a file path as an argument."),
-    ("ssl-load-extra-files", "'ssl-load-extra-files' expects one or multiple arguments (none, all, bundle, sctl, ocsp, issuer)."),
-    ("issuers-chain-path", "global statement 'issuers-chain-path' expects a directory path as an argument.\n"),
-    ("profiling.tasks", "'profiling.tasks' expects either 'on', 'auto', or 'off' but got ''."),
-    ("thread-groups", "'thread-groups' passed a missing or unparsable integer value in ''"),
-    ("grace", "'grace' expects <time> as argument.\n"),
-    ("fd-hard-limit", "'fd-hard-limit' expects an integer argument."),
-    ("cluster-secret", "expects an ASCII string argument."),
-    ("cpu-map", "cpu-map expects a process number  ('all', 'odd', 'even', a number from 1 to 64 or a range),  followed by a list of CPU ranges with numbers from 0 to 63."),
-];
-
-/// `lua-load FILE`: Lua is not supported here, but a missing file is still HAProxy's error.
-fn lua_load(ctx: &mut GlobalCtx<'_>, line: &Line) {
-    let Some(path) = line.word(1) else {
-        ctx.alert(line, "'lua-load' expects a file name as parameter.");
-        return;
-    };
-    if std::fs::metadata(path).is_err() {
-        let msg =
-            format!("error in Lua file '{path}': cannot open {path}: No such file or directory");
-        ctx.alert(line, msg);
-    }
-}
-
-/// `setenv`, `presetenv`, `unsetenv` and `resetenv`: the lexer applied them while reading
-/// (see [`crate::config::lexer::Env`]), so that they affect the lines after them; here only
-/// HAProxy's alerts for a bad line.
-fn env_line(ctx: &mut GlobalCtx<'_>, line: &Line) {
-    match crate::config::lexer::env_directive(&line.words).1 {
-        Some((msg, true)) => ctx.alert(line, msg),
-        Some((msg, false)) => {
-            let msg = format!("parsing [{}]: {msg}", line.loc);
-            ctx.diags.global(Level::Alert, msg);
-        }
-        None => {}
-    }
-}
-
-/// Kept keywords HAProxy sets only once: a second line while the first value is non-zero
-/// is an alert that leaves the configuration valid.
-const SET_ONCE_NUMBERS: &[&str] = &[
-    "ulimit-n",
-    "fd-hard-limit",
-    "maxconnrate",
-    "maxsessrate",
-    "maxsslrate",
-    "maxpipes",
-];
-/// Kept keywords HAProxy sets only once, whatever their value.
-const SET_ONCE_STRINGS: &[&str] = &["server-state-base", "server-state-file", "cluster-secret"];
-
-/// True when the kept keyword `kw` already holds a value HAProxy would not replace.
-fn set_before(g: &crate::config::model::Global, kw: &str) -> bool {
-    let mut earlier = g.kept.iter().filter(|(k, _)| k == kw);
-    if SET_ONCE_NUMBERS.contains(&kw) {
-        earlier.any(|(_, args)| {
-            crate::config::units::atol(args.first().map_or("", String::as_str)) != 0
-        })
-    } else {
-        SET_ONCE_STRINGS.contains(&kw) && earlier.next().is_some()
-    }
-}
-
-/// Keywords accepted and kept without effect; a missing argument gets HAProxy's alert.
-fn ignore(ctx: &mut GlobalCtx<'_>, line: &Line) {
-    let kw = line.keyword();
-    if set_before(ctx.global, kw) {
-        ctx.alert_continue(line, format!("'{kw}' already specified. Continuing."));
-        return;
-    }
-    let before = ctx.diags.list.len();
-    check_kept(ctx, line);
-    if ctx.diags.list.len() == before {
-        let args = line.words.get(1..).unwrap_or(&[]).to_vec();
-        ctx.global.kept.push((kw.to_string(), args));
-    }
-}
-
-/// The argument checks HAProxy makes on a kept keyword.
-fn check_kept(ctx: &mut GlobalCtx<'_>, line: &Line) {
-    if let Some(v) = line.word(1) {
-        let n = crate::config::units::atol(v);
-        match line.keyword() {
-            "maxsslconn" if n < 0 => {
-                ctx.alert(line, "'maxsslconn' expects a positive numeric value.")
-            }
-            "maxcompcpuusage" if !(0..=100).contains(&n) => ctx.alert(
-                line,
-                "'maxcompcpuusage' expects an integer argument between 0 and 100.",
-            ),
-            _ => {}
-        }
-        return;
-    }
-    let kw = line.keyword();
-    if let Some((_, msg)) = MISSING_ARG.iter().find(|(k, _)| *k == kw) {
-        ctx.alert(line, *msg);
-    } else if kw == "httpclient.resolvers.prefer" || kw == "httpclient.ssl.verify" {
-        let what = if kw.ends_with("prefer") {
-            "'ipv4' or 'ipv6'"
-        } else {
-            "'none' or 'required'"
-        };
-        ctx.alert(line, format!("'{kw}' expects {what} as argument."));
-        // HAProxy 2.6 then prints its empty error buffer too.
-        ctx.alert(line, "(null)");
-    } else if kw == "max-spread-checks" {
-        let msg = format!(
-            "parsing [{}]: 'max-spread-checks' expects an integer argument (0..50).",
-            line.loc
-        );
-        ctx.diags.global(Level::Alert, msg);
-    } else if kw == "default-path" {
-        ctx.alert(line, "missing default-path mode '' for 'default-path', supported modes include 'current', 'config', 'parent', and 'origin'.");
-    }
-}
-
-/// `unix-bind [prefix P] [mode M] [user U] [uid N] [group G] [gid N]`: the options are
-/// checked as HAProxy does and the line is kept; a second `prefix` is an alert that leaves
-/// the configuration valid.
-fn unix_bind(ctx: &mut GlobalCtx<'_>, line: &Line) {
-    let mut prefix_set = ctx.global.kept.iter().any(|(k, args)| {
-        k == "unix-bind"
-            && args
-                .chunks(2)
-                .any(|c| c.first().is_some_and(|o| o == "prefix"))
-    });
-    let mut i = 1;
-    while let Some(opt) = line.word(i).filter(|w| !w.is_empty()) {
-        let arg = line.word(i + 1).unwrap_or("");
-        match opt {
-            "prefix" if prefix_set => {
-                let msg = "unix-bind 'prefix' already specified. Continuing.";
-                ctx.alert_continue(line, msg);
-            }
-            "prefix" if arg.is_empty() => {
-                ctx.alert(line, "unix_bind 'prefix' expects a path as an argument.");
-                return;
-            }
-            "prefix" => prefix_set = true,
-            "mode" | "uid" | "gid" => {}
-            "user" if lookup_id(&read_db("/etc/passwd"), arg).is_none() => {
-                ctx.alert(line, format!("'unix-bind' : '{arg}' unknown user."));
-                return;
-            }
-            "group" if lookup_id(&read_db("/etc/group"), arg).is_none() => {
-                ctx.alert(line, format!("'unix-bind' : '{arg}' unknown group."));
-                return;
-            }
-            "user" | "group" => {}
-            _ => {
-                ctx.alert(line, "'unix-bind' only supports the 'prefix', 'mode', 'uid', 'gid', 'user' and 'group' options.");
-                return;
-            }
-        }
-        i += 2;
-    }
-    let args = line.words.get(1..).unwrap_or(&[]).to_vec();
-    ctx.global.kept.push(("unix-bind".to_string(), args));
-}
 
 fn maxconn(ctx: &mut GlobalCtx<'_>, line: &Line) {
     // HAProxy tests the value, so `maxconn 0` may be followed by another one.
@@ -392,7 +211,7 @@ pub fn lookup_id(db: &str, name: &str) -> Option<u32> {
     })
 }
 
-fn read_db(path: &str) -> String {
+pub(super) fn read_db(path: &str) -> String {
     std::fs::read_to_string(path).unwrap_or_default()
 }
 

@@ -17,6 +17,7 @@ pub mod errorfile;
 pub mod fetches;
 pub mod global;
 pub mod http_rules;
+pub mod kept;
 pub mod log;
 pub mod option;
 pub mod pcre;
