@@ -1,15 +1,15 @@
-//! `http-request`, `http-response` and `tcp-request` rules (configuration.txt 4.2
-//! "http-request", "http-response", "tcp-request"). Active actions: `return`, `deny`,
-//! `allow`, `set-header`, `add-header`, `del-header`, `redirect`, `auth`; the other known
-//! actions are kept as `HttpAction::Other`. `tcp-request` lines are checked and kept
-//! verbatim. As in HAProxy, an error in an http rule stops the parsing (`ERR_ABORT`).
+//! `http-request` and `http-response` rules (configuration.txt 4.2 "http-request",
+//! "http-response"). Active actions: `return`, `deny`, `allow`, `set-header`, `add-header`,
+//! `del-header`, `redirect`, `auth`; the other known actions are kept as
+//! `HttpAction::Other`. As in HAProxy, an error in an http rule stops the parsing
+//! (`ERR_ABORT`). `tcp-request` lives in `kw/tcp_request.rs`.
 
 use super::{Keyword, Parse, ProxyCtx, PROXIES};
 use crate::config::diag::Level;
 use crate::config::lexer::Line;
-use crate::config::model::{HttpAction, HttpRule, RawRule, ReturnBody};
+use crate::config::model::{HttpAction, HttpRule, ReturnBody};
 
-/// `http-request`, `http-response`, `tcp-request`.
+/// `http-request`, `http-response`.
 pub static KEYWORDS: &[Keyword] = &[
     Keyword {
         name: "http-request",
@@ -20,11 +20,6 @@ pub static KEYWORDS: &[Keyword] = &[
         name: "http-response",
         sections: PROXIES,
         parse: Parse::Proxy(http_response),
-    },
-    Keyword {
-        name: "tcp-request",
-        sections: PROXIES,
-        parse: Parse::Proxy(tcp_request),
     },
 ];
 
@@ -192,8 +187,13 @@ fn http_rule(ctx: &mut ProxyCtx<'_>, line: &Line, request: bool) {
                 Some(m) if !action.is_empty() => format!(" Did you mean '{m}' maybe ?"),
                 _ => String::new(),
             };
+        let got = if action.is_empty() {
+            "'' (missing argument)".to_string()
+        } else {
+            format!("'{action}'")
+        };
         let msg = format!(
-            "parsing [{}]: '{kw}' expects {all}, but got '{action}'.{hint}",
+            "parsing [{}]: '{kw}' expects {all}, but got {got}.{hint}",
             line.loc
         );
         ctx.diags.global(Level::Alert, msg);
@@ -280,7 +280,7 @@ fn http_rule(ctx: &mut ProxyCtx<'_>, line: &Line, request: bool) {
 }
 
 /// HAProxy's `proxy_type_str()`: how its rule errors name the proxy.
-fn proxy_word(ctx: &ProxyCtx<'_>) -> &'static str {
+pub(super) fn proxy_word(ctx: &ProxyCtx<'_>) -> &'static str {
     match ctx.section {
         crate::config::section::SectionKind::Frontend => "frontend",
         crate::config::section::SectionKind::Backend => "backend",
@@ -295,12 +295,29 @@ pub fn check_redirect(args: &[String]) -> Result<(), String> {
     let mut typed = false;
     let mut i = 0;
     while let Some(w) = args.get(i) {
+        let value = args
+            .get(i + 1)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty());
         match w.as_str() {
+            "prefix" | "location" | "scheme" | "code" | "set-cookie" | "clear-cookie"
+                if value.is_none() =>
+            {
+                return Err(format!("missing argument for '{w}'"));
+            }
             "prefix" | "location" | "scheme" => {
                 typed = true;
                 i += 2;
             }
-            "code" | "set-cookie" | "clear-cookie" => i += 2,
+            "code" => {
+                let v = value.unwrap_or("");
+                let code = crate::config::units::atol(v);
+                if !matches!(code, 301..=303 | 307 | 308) {
+                    return Err(format!("'code': unsupported HTTP code '{v}' (must be one of 301, 302, 303, 307 or 308)"));
+                }
+                i += 2;
+            }
+            "set-cookie" | "clear-cookie" => i += 2,
             "drop-query" | "append-slash" | "ignore-empty" => i += 1,
             "if" | "unless" => break,
             other => {
@@ -533,98 +550,6 @@ fn parse_reply(
         body,
         headers,
     })
-}
-
-/// `tcp-request connection` actions of HAProxy 2.6, as its error message lists them.
-const TCP_CONNECTION_MSG: &str = "'accept', 'reject', 'capture', 'expect-proxy', 'expect-netscaler-cip', 'track-sc0' ... 'track-sc2', 'sc-inc-gpc(*)', 'sc-inc-gpc0(*)', 'sc-inc-gpc1(*)', 'sc-set-gpt(*)', 'sc-set-gpt0(*)', 'set-var-fmt(*)', 'set-var(*)', 'unset-var(*)', 'set-dst', 'set-dst-port', 'set-mark', 'set-src', 'set-src-port', 'set-tos', 'silent-drop'";
-
-fn tcp_request(ctx: &mut ProxyCtx<'_>, line: &Line) {
-    let sub = line.word(1).unwrap_or("");
-    if ctx.in_defaults()
-        && !ctx.named_defaults
-        && matches!(sub, "connection" | "session" | "content")
-    {
-        ctx.alert(
-            line,
-            format!("tcp-request {sub} is not allowed in anonymous 'defaults' sections"),
-        );
-        return;
-    }
-    let stage = match sub {
-        "connection" => Some(0),
-        "session" => Some(1),
-        "content" => Some(2),
-        _ => None,
-    };
-    if let Some(stage) = stage {
-        super::warn_misplaced_rule(ctx, line, stage);
-    }
-    match sub {
-        "connection" => {
-            let a = line.word(2).unwrap_or("");
-            let known = matches!(
-                a,
-                "accept"
-                    | "reject"
-                    | "capture"
-                    | "expect-proxy"
-                    | "expect-netscaler-cip"
-                    | "set-dst"
-                    | "set-dst-port"
-                    | "set-mark"
-                    | "set-src"
-                    | "set-src-port"
-                    | "set-tos"
-                    | "silent-drop"
-            ) || [
-                "track-sc",
-                "sc-inc-gpc",
-                "sc-set-gpt",
-                "set-var",
-                "unset-var",
-            ]
-            .iter()
-            .any(|p| a.starts_with(p));
-            if !known {
-                let msg = format!("'tcp-request connection' expects {TCP_CONNECTION_MSG} in proxy '{}' (got '{a}').", ctx.proxy.name);
-                ctx.alert(line, msg);
-                return;
-            }
-        }
-        "content" | "session" | "inspect-delay" => {}
-        _ => {
-            let msg = format!("'tcp-request' expects 'inspect-delay', 'connection', or 'content' in proxy '{}' (got '{sub}')", ctx.proxy.name);
-            ctx.alert(line, msg);
-            return;
-        }
-    }
-    if let Some(at) = line
-        .words
-        .iter()
-        .skip(2)
-        .position(|w| w == "if" || w == "unless")
-    {
-        let at = at + 2;
-        if let Err(msg) = super::acl::parse_cond(ctx, line, at) {
-            let head = line
-                .words
-                .get(..at.min(3))
-                .map(|w| w.join(" "))
-                .unwrap_or_default();
-            let word = line.word(at).unwrap_or("if");
-            let msg = format!(
-                "'{head}' : error detected in {} '{}' while parsing '{word}' condition : {msg}",
-                proxy_word(ctx),
-                ctx.proxy.name
-            );
-            ctx.alert(line, msg);
-            return;
-        }
-    }
-    ctx.proxy.tcp_request.push(RawRule {
-        loc: line.loc.clone(),
-        words: line.words.clone(),
-    });
 }
 
 #[cfg(test)]

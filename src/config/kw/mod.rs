@@ -24,6 +24,7 @@ pub mod pcre;
 pub mod proxy;
 pub mod server;
 pub mod stats;
+pub mod tcp_request;
 pub mod timeout;
 pub mod tune;
 pub mod userlist;
@@ -178,7 +179,7 @@ impl ProxyCtx<'_> {
 }
 
 /// Every keyword table.
-pub fn tables() -> [&'static [Keyword]; 15] {
+pub fn tables() -> [&'static [Keyword]; 16] {
     [
         global::KEYWORDS,
         proxy::KEYWORDS,
@@ -193,6 +194,7 @@ pub fn tables() -> [&'static [Keyword]; 15] {
         log::KEYWORDS,
         acl::KEYWORDS,
         http_rules::KEYWORDS,
+        tcp_request::KEYWORDS,
         errorfile::KEYWORDS,
         userlist::KEYWORDS,
     ]

@@ -93,7 +93,8 @@ const SPECIAL: &[&str] = &[
 
 fn option(ctx: &mut ProxyCtx<'_>, line: &Line) {
     let Some(name) = line.word(1) else {
-        ctx.alert(line, "'option' expects an option name.");
+        let msg = format!("parsing [{}]: 'option' expects an option name.", line.loc);
+        ctx.diags.global(crate::config::diag::Level::Alert, msg);
         return;
     };
     let negate = ctx.prefix == Some("no");

@@ -448,13 +448,65 @@ fn keep(ctx: &mut ProxyCtx<'_>, line: &Line) {
             return;
         }
         "redirect" => {
-            if let Err(msg) = super::http_rules::check_redirect(line.words.get(1..).unwrap_or(&[]))
-            {
+            let mut res = super::http_rules::check_redirect(line.words.get(1..).unwrap_or(&[]));
+            let at = line.words.iter().position(|w| w == "if" || w == "unless");
+            if let (Ok(()), Some(at)) = (&res, at) {
+                if let Err(msg) = super::acl::parse_cond(ctx, line, at) {
+                    res = Err(format!("error in condition: {msg}"));
+                }
+            }
+            if let Err(msg) = res {
                 let msg = format!(
-                    "error detected in proxy '{}' while parsing redirect rule : {msg}.",
+                    "error detected in {} '{}' while parsing redirect rule : {msg}.",
+                    super::http_rules::proxy_word(ctx),
                     ctx.proxy.name
                 );
                 ctx.alert(line, msg);
+                return;
+            }
+        }
+        "monitor" if line.word(1).is_some() => {
+            if line.word(1) != Some("fail") {
+                ctx.alert(line, "'monitor' only supports 'fail'.");
+                return;
+            }
+            if !matches!(line.word(2), Some("if" | "unless")) {
+                let msg =
+                    "'monitor fail' requires either 'if' or 'unless' followed by a condition.";
+                ctx.alert(line, msg);
+                return;
+            }
+            if let Err(msg) = super::acl::parse_cond(ctx, line, 2) {
+                let msg =
+                    format!("error detected while parsing a 'monitor fail' condition : {msg}.");
+                ctx.alert(line, msg);
+                return;
+            }
+        }
+        "compression" if line.word(1).is_some() => {
+            if let Err(msg) = compression(line) {
+                ctx.alert(line, msg);
+                return;
+            }
+        }
+        "declare" if line.word(1).is_some() => {
+            if let Err(msg) = declare(line) {
+                ctx.alert(line, msg);
+                return;
+            }
+        }
+        "server-template" if line.word(1).is_some() => {
+            if line.word(3).is_none() {
+                ctx.alert_bare(
+                    line,
+                    "'server-template' expects <prefix> <nb | range> <addr>[:<port>] as arguments.",
+                );
+                return;
+            }
+            let range = line.word(2).unwrap_or("");
+            if !template_range_ok(range) {
+                let msg = format!("Wrong server-template number or range arg '{range}'.");
+                ctx.alert_bare(line, msg);
                 return;
             }
         }
@@ -516,6 +568,69 @@ fn keep(ctx: &mut ProxyCtx<'_>, line: &Line) {
         }
     }
     ctx.proxy.other.push(raw(line));
+}
+
+/// `compression algo|type|offload ...` as HAProxy 2.6 (built with libslz) reads it.
+fn compression(line: &Line) -> Result<(), String> {
+    const ALGOS: &[&str] = &["identity", "deflate", "raw-deflate", "gzip"];
+    match line.word(1).unwrap_or("") {
+        "algo" => {
+            let algos = line.words.get(2..).unwrap_or(&[]);
+            if algos.is_empty() {
+                return Err(format!(
+                    "parsing [{}] : 'compression' expects <algorithm>.",
+                    line.loc
+                ));
+            }
+            match algos.iter().find(|a| !ALGOS.contains(&a.as_str())) {
+                Some(a) => Err(format!(
+                    "'compression' : '{a}' is not a supported algorithm."
+                )),
+                None => Ok(()),
+            }
+        }
+        "type" if line.word(2).is_none() => Err("'compression' expects <type>.".into()),
+        "type" | "offload" => Ok(()),
+        _ => Err("'compression' expects 'algo', 'type' or 'offload'".into()),
+    }
+}
+
+/// `declare capture request|response len N`.
+fn declare(line: &Line) -> Result<(), String> {
+    if line.word(1) != Some("capture") {
+        let what = line.word(1).unwrap_or("");
+        return Err(format!(
+            "unknown declaration type '{what}' (supports 'capture')"
+        ));
+    }
+    if !matches!(line.word(2), Some("request" | "response")) {
+        return Err("'declare capture' requires a direction ('request' or 'response')".into());
+    }
+    if line.word(3) != Some("len") {
+        return Err("'declare capture' requires a capture length ('len')".into());
+    }
+    let Some(v) = line.word(4).filter(|v| !v.is_empty()) else {
+        return Err(
+            "'declare capture': 'len' requires a numeric value that represents the capture length"
+                .into(),
+        );
+    };
+    match v.parse::<i64>() {
+        // HAProxy 2.6 names the wrong word here.
+        Err(_) => Err("'declare capture': cannot parse the length 'len'.".into()),
+        Ok(n) if n <= 0 => Err("length must be > 0".into()),
+        Ok(_) => Ok(()),
+    }
+}
+
+/// HAProxy's `_srv_parse_tmpl_range()`: `N` (1 to N) or `LOW-HIGH`, read with `atoi()`.
+fn template_range_ok(range: &str) -> bool {
+    let atoi = crate::config::units::atoi_int;
+    let (low, high) = match range.split_once('-') {
+        Some((l, h)) => (atoi(l), atoi(h)),
+        None => (1, atoi(range)),
+    };
+    low >= 0 && high >= low
 }
 
 /// The `size` checks of HAProxy 2.6's `parse_stick_table()` on a `stick-table` line kept

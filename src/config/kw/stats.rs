@@ -148,6 +148,10 @@ fn stats(ctx: &mut ProxyCtx<'_>, line: &Line) {
             });
             s.enabled = true;
         }
+        "" => {
+            let msg = format!("parsing [{}]: missing keyword in 'stats', expects 'admin', 'uri', 'realm', 'auth', 'scope', 'enable', 'hide-version', 'show-node', 'show-desc' or 'show-legends'.", line.loc);
+            ctx.diags.global(crate::config::diag::Level::Alert, msg);
+        }
         other => {
             let msg = format!("parsing [{}]: unknown stats parameter '{other}', expects 'admin', 'uri', 'realm', 'auth', 'scope', 'enable', 'hide-version', 'show-node', 'show-desc' or 'show-legends'.", line.loc);
             ctx.diags.global(Level::Alert, msg);
