@@ -551,6 +551,7 @@ fn inherit(mut d: Proxy, name: &str, kind: ProxyKind, loc: &Loc) -> Proxy {
             .retain(|f| f != "httplog-clf" && f != "httpslog");
         d.options.log_option_loc = None;
         d.log_format = None;
+        d.log_format_loc = None;
         // So are the frontend-only settings.
         d.default_backend = None;
         d.monitor_uri = None;

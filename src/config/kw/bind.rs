@@ -182,6 +182,34 @@ fn check_numeric_option(opt: &str, a: &str) -> Result<(), String> {
     }
 }
 
+/// `process P[/T]` (one process in this version, threads 1 to 64) and `thread [G/]T`
+/// (one thread group), checked as HAProxy 2.6 does; the error follows the bind prefix.
+fn check_process_or_thread(opt: &str, a: &str) -> Result<(), String> {
+    use super::kept::process_number;
+    if opt == "process" {
+        let (procs, threads) = a.split_once('/').map_or((a, None), |(p, t)| (p, Some(t)));
+        process_number(procs, 1).map_err(|m| format!("'process' : {m}"))?;
+        if let Some(t) = threads {
+            process_number(t, 64).map_err(|m| format!("'process' : {m}"))?;
+        }
+        return Ok(());
+    }
+    let threads = match a.split_once('/') {
+        Some((group, _)) if !group.bytes().all(|b| b.is_ascii_digit()) => a,
+        Some((group, t)) => {
+            let g = crate::config::units::atoi_int(group);
+            if g != 1 {
+                return Err(format!(
+                    "'{a}' thread-group number must be between 1 and 1 (was {g})"
+                ));
+            }
+            t
+        }
+        None => a,
+    };
+    process_number(threads, 64).map_err(|m| format!("'{a}' : {m}"))
+}
+
 /// An empty bind line at `loc` for the address text `text`.
 fn empty_bind(line: &Line, text: &str) -> Bind {
     Bind::new(line.loc.clone(), text)
@@ -273,6 +301,21 @@ fn bind(ctx: &mut ProxyCtx<'_>, line: &Line) {
                     return;
                 }
                 b.backlog = u32::try_from(n).ok();
+            }
+            "process" | "thread" => {
+                if let Err(tail) = check_process_or_thread(opt, a) {
+                    ctx.alert(line, format!("{prefix} : {}", tail.trim_end_matches('\n')));
+                    return;
+                }
+                if opt == "process" {
+                    let hint = a
+                        .split_once('/')
+                        .map(|(_, t)| format!(" Please use 'thread {t}' instead."))
+                        .unwrap_or_default();
+                    let msg = format!("{prefix} : 'process {a}' on 'bind' lines is deprecated and will be removed in 2.7.{hint}");
+                    ctx.warning(line, msg);
+                }
+                b.other.extend([opt.to_string(), a.to_string()]);
             }
             "mss" | "id" | "nice" | "tcp-ut" => {
                 if let Err(tail) = check_numeric_option(opt, a) {

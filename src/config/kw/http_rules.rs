@@ -177,26 +177,8 @@ fn http_rule(ctx: &mut ProxyCtx<'_>, line: &Line, request: bool) {
         RESPONSE_ACTIONS
     };
     if !action_known(list, action) {
-        let all = list
-            .iter()
-            .map(|a| format!("'{a}'"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let hint =
-            match super::best_match(action, list.iter().copied().filter(|a| !a.ends_with("(*)"))) {
-                Some(m) if !action.is_empty() => format!(" Did you mean '{m}' maybe ?"),
-                _ => String::new(),
-            };
-        let got = if action.is_empty() {
-            "'' (missing argument)".to_string()
-        } else {
-            format!("'{action}'")
-        };
-        let msg = format!(
-            "parsing [{}]: '{kw}' expects {all}, but got {got}.{hint}",
-            line.loc
-        );
-        ctx.diags.global(Level::Alert, msg);
+        ctx.diags
+            .global(Level::Alert, unknown_action(line, kw, action, request));
         ctx.abort = true;
         return;
     }
@@ -279,6 +261,35 @@ fn http_rule(ctx: &mut ProxyCtx<'_>, line: &Line, request: bool) {
     }
 }
 
+/// HAProxy's message for an unknown or missing `http-request`/`http-response` action
+/// (`kw`), with its `parsing [file:line]: ` prefix.
+pub(super) fn unknown_action(line: &Line, kw: &str, action: &str, request: bool) -> String {
+    let list = if request {
+        REQUEST_ACTIONS
+    } else {
+        RESPONSE_ACTIONS
+    };
+    let all = list
+        .iter()
+        .map(|a| format!("'{a}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let hint = match super::best_match(action, list.iter().copied().filter(|a| !a.ends_with("(*)")))
+    {
+        Some(m) if !action.is_empty() => format!(" Did you mean '{m}' maybe ?"),
+        _ => String::new(),
+    };
+    let got = if action.is_empty() {
+        "'' (missing argument)".to_string()
+    } else {
+        format!("'{action}'")
+    };
+    format!(
+        "parsing [{}]: '{kw}' expects {all}, but got {got}.{hint}",
+        line.loc
+    )
+}
+
 /// HAProxy's `proxy_type_str()`: how its rule errors name the proxy.
 pub(super) fn proxy_word(ctx: &ProxyCtx<'_>) -> &'static str {
     match ctx.section {
@@ -348,17 +359,7 @@ fn check_log_format(action: &str, args: &[String]) -> Result<(), Failure> {
         return Ok(());
     }
     for a in args {
-        let mut rest = a.as_str();
-        while let Some(i) = rest.find("%[") {
-            let expr = rest.get(i + 2..).unwrap_or("");
-            let name = super::fetches::fetch_name(expr);
-            if !super::fetches::is_known(name) {
-                return Err(Failure::Rule(format!(
-                    "failed to parse sample expression <{expr}> : unknown fetch method '{name}'"
-                )));
-            }
-            rest = expr;
-        }
+        super::fetches::check_log_format(a).map_err(|(msg, _)| Failure::Rule(msg))?;
     }
     Ok(())
 }
@@ -371,11 +372,18 @@ enum Failure {
     Trailing(String),
 }
 
+/// The `status N` of a reply: present, and read by `atol()` between 200 and 599.
 fn status_arg(v: Option<&String>) -> Result<u16, Failure> {
     let t = v.map(String::as_str).unwrap_or("");
-    match t.parse::<u16>() {
+    if t.is_empty() {
+        return Err(Failure::Rule(
+            "'status' expects <status_code> as argument".into(),
+        ));
+    }
+    let n = crate::config::units::atoi_int(t);
+    match u16::try_from(n) {
         Ok(n) if (200..=599).contains(&n) => Ok(n),
-        _ => Err(Failure::Rule(format!("Unexpected status code '{t}'"))),
+        _ => Err(Failure::Rule(format!("Unexpected status code '{n}'"))),
     }
 }
 
@@ -422,6 +430,37 @@ fn parse_action(
                 (Some(w), _) => return Err(Failure::Trailing(w.to_string())),
             };
             HttpAction::Auth { realm }
+        }
+        "set-status" => {
+            let code = match arg(0) {
+                Some(c) => c,
+                None => {
+                    return Err(Failure::Rule(
+                        "expects 1 argument: <status>; or 3 arguments: <status> reason <fmt>"
+                            .into(),
+                    ))
+                }
+            };
+            if !(100..=999).contains(&crate::config::units::atoi_int(&code)) {
+                return Err(Failure::Rule(
+                    "expects an integer status code between 100 and 999".into(),
+                ));
+            }
+            match args.get(1).map(String::as_str) {
+                None => {}
+                Some("reason") if args.len() == 3 => {}
+                Some("reason") if args.len() == 2 => {
+                    return Err(Failure::Trailing("reason".into()))
+                }
+                Some("reason") => {
+                    return Err(Failure::Trailing(args.get(3).cloned().unwrap_or_default()))
+                }
+                Some(w) => return Err(Failure::Trailing(w.to_string())),
+            }
+            HttpAction::Other {
+                name: action.to_string(),
+                args: args.to_vec(),
+            }
         }
         "set-timeout" => {
             let need_be = matches!(args.first().map(String::as_str), Some("server" | "tunnel"));

@@ -191,9 +191,9 @@ fn cpu_map(line: &Line) -> Result<(), String> {
         Some((p, t)) => (p, Some(t)),
         None => (first, None),
     };
-    process_number(procs.strip_prefix("auto:").unwrap_or(procs))?;
+    process_number(procs.strip_prefix("auto:").unwrap_or(procs), 64)?;
     if let Some(t) = threads {
-        process_number(t)?;
+        process_number(t, 64)?;
     }
     for cpus in line.words.iter().skip(2) {
         if !cpus.starts_with(|c: char| c.is_ascii_digit()) {
@@ -203,8 +203,9 @@ fn cpu_map(line: &Line) -> Result<(), String> {
     Ok(())
 }
 
-/// HAProxy's `parse_process_number()` with 64 as the maximum.
-fn process_number(arg: &str) -> Result<(), String> {
+/// HAProxy's `parse_process_number()`: `all`, `odd`, `even`, `N`, `LOW-HIGH` or `LOW-`,
+/// between 1 and `max`. The error ends with a newline where HAProxy's does.
+pub(super) fn process_number(arg: &str, max: i64) -> Result<(), String> {
     if matches!(arg, "all" | "odd" | "even") {
         return Ok(());
     }
@@ -219,16 +220,16 @@ fn process_number(arg: &str) -> Result<(), String> {
     let atou = |t: &str| crate::config::units::atol(t).max(0);
     let mut low = atou(arg);
     let mut high = match dash {
-        Some(d) if arg.get(d + 1..).is_some_and(str::is_empty) => 64,
+        Some(d) if arg.get(d + 1..).is_some_and(str::is_empty) => max,
         Some(d) => atou(arg.get(d + 1..).unwrap_or("")),
         None => low,
     };
     if high < low {
         std::mem::swap(&mut low, &mut high);
     }
-    if !(1..=64).contains(&low) {
+    if !(1..=max).contains(&low) || high > max {
         return Err(format!(
-            "'{arg}' is not a valid number/range. It supports numbers from 1 to 64.\n"
+            "'{arg}' is not a valid number/range. It supports numbers from 1 to {max}.\n"
         ));
     }
     Ok(())

@@ -113,7 +113,10 @@ fn parse_log(
                 format = Some(f.to_string());
                 i += 2;
             }
-            Some("sample") => i += 2,
+            Some("sample") => {
+                check_sample(line.word(i + 1).unwrap_or(""))?;
+                i += 2;
+            }
             _ => break,
         }
     }
@@ -158,6 +161,34 @@ fn parse_log(
         level: u8::try_from(level).unwrap_or(7),
         min_level,
     }))
+}
+
+/// `sample RANGES:SIZE` of a `log` line: a positive size, ranges `N` or `LOW-HIGH` (from 1,
+/// comma-separated), none above the size.
+fn check_sample(arg: &str) -> Result<(), String> {
+    let Some((ranges, size)) = arg.split_once(':') else {
+        return Err("log : Missing sample size".into());
+    };
+    let sz = match size.parse::<i64>() {
+        Ok(n) if n > 0 => n,
+        _ => {
+            return Err(format!(
+                "log : wrong sample size '{size}' for sample range '{ranges}'"
+            ))
+        }
+    };
+    let mut max = 0;
+    for r in ranges.split(',') {
+        let (lo, hi) = r.split_once('-').unwrap_or((r, r));
+        match (lo.parse::<i64>(), hi.parse::<i64>()) {
+            (Ok(l), Ok(h)) if l >= 1 && h >= l => max = max.max(h),
+            _ => return Err(format!("log : wrong sample range '{r}'")),
+        }
+    }
+    if sz < max {
+        return Err(format!("log : sample size {sz} should be greater or equal to {max} the maximum of the high ranges limits"));
+    }
+    Ok(())
 }
 
 /// HAProxy's `str2sa_range()` checks on an inet log address (read after the facility and

@@ -231,12 +231,17 @@ fn removed_option(ctx: &mut ProxyCtx<'_>, line: &Line, name: &str) {
 fn check_kind_args(name: &str, line: &Line) -> Option<String> {
     let extra = line.word(2);
     match name {
-        "smtpchk" => None,
+        "smtpchk" => line
+            .word(4)
+            .map(|w| format!("'option {name}' cannot handle unexpected argument '{w}'.")),
         "pgsql-check" => match (extra, line.word(3)) {
             (Some("user"), Some(_)) => None,
             _ => Some("'option pgsql-check' expects 'user <username>' as argument.".into()),
         },
         "mysql-check" => match extra {
+            Some("user") if line.word(3).is_none_or(str::is_empty) => {
+                Some("'option mysql-check user' expects <username> as argument.".into())
+            }
             None | Some("user") => None,
             Some(w) => Some(format!(
                 "'option mysql-check' only supports optional values: 'user' (got '{w}')."
@@ -294,6 +299,11 @@ fn set_flag(o: &mut Options, name: &str, on: bool) {
 }
 
 fn log_option(ctx: &mut ProxyCtx<'_>, line: &Line, name: &str) {
+    if let Some(extra) = line.word(3) {
+        let msg = format!("'option {name}' cannot handle unexpected argument '{extra}'.");
+        ctx.alert(line, msg);
+        return;
+    }
     let clf = match (name, line.word(2)) {
         (_, None) | ("httpslog", _) => false,
         ("httplog", Some("clf")) => true,
@@ -363,6 +373,12 @@ fn rest_of(line: &Line) -> String {
 }
 
 fn httpchk(ctx: &mut ProxyCtx<'_>, line: &Line) {
+    // At most method, URI and version.
+    if let Some(extra) = line.word(5) {
+        let msg = format!("'option httpchk' cannot handle unexpected argument '{extra}'.");
+        ctx.alert(line, msg);
+        return;
+    }
     check_cap(ctx, line, "httpchk", Cap::Be);
     let mut chk = ctx.proxy.httpchk.take().unwrap_or_default();
     let args: Vec<&str> = line.words.iter().skip(2).map(String::as_str).collect();
@@ -384,7 +400,6 @@ fn httpchk(ctx: &mut ProxyCtx<'_>, line: &Line) {
                 || ver.contains("\\n")
                 || ver.contains('\r')
                 || ver.contains('\n')
-                || args.len() > 3
             {
                 let msg = format!("parsing [{}]: 'option httpchk' : hiding headers or body at the end of the version string is deprecated. Please, consider to use 'http-check send' directive instead.", line.loc);
                 ctx.diags.global(Level::Warning, msg);

@@ -815,6 +815,18 @@ fn monitor_uri(ctx: &mut ProxyCtx<'_>, line: &Line) {
 }
 
 fn http_reuse(ctx: &mut ProxyCtx<'_>, line: &Line) {
+    let valid = matches!(
+        line.word(1),
+        Some("never" | "safe" | "aggressive" | "always")
+    );
+    if let (true, Some(extra)) = (valid, line.word(2)) {
+        let msg = format!(
+            "'http-reuse {}' cannot handle unexpected argument '{extra}'.",
+            line.word(1).unwrap_or("")
+        );
+        ctx.alert(line, msg);
+        return;
+    }
     ctx.proxy.http_reuse = match line.word(1) {
         Some("never") => HttpReuse::Never,
         Some("safe") => HttpReuse::Safe,
@@ -832,7 +844,10 @@ fn http_reuse(ctx: &mut ProxyCtx<'_>, line: &Line) {
 
 fn log_format(ctx: &mut ProxyCtx<'_>, line: &Line) {
     match line.word(1) {
-        Some(f) => ctx.proxy.log_format = Some(f.to_string()),
+        Some(f) => {
+            ctx.proxy.log_format = Some(f.to_string());
+            ctx.proxy.log_format_loc = Some(line.loc.clone());
+        }
         None => ctx.alert(line, "log-format expects an argument."),
     }
 }

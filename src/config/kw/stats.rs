@@ -128,6 +128,12 @@ fn stats(ctx: &mut ProxyCtx<'_>, line: &Line) {
         }
         "http-request" => {
             let action = line.word(2).unwrap_or("").to_string();
+            if action.is_empty() {
+                let msg = super::http_rules::unknown_action(line, "http-request", "", true);
+                ctx.diags.global(Level::Alert, msg);
+                ctx.abort = true;
+                return;
+            }
             let cond_at = line
                 .words
                 .iter()
