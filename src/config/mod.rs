@@ -200,6 +200,7 @@ pub(crate) fn load_texts_with(
         diags.global(Level::Alert, "Fatal errors found in configuration.");
         return Err(diags);
     }
+    validate::server_state_file(&config, &mut diags);
     Ok(Loaded { config, diags })
 }
 

@@ -104,6 +104,50 @@ fn log_formats(p: &Proxy, diags: &mut Diags) -> bool {
     items
 }
 
+/// What HAProxy's `apply_server_state()` says at startup about the global
+/// `server-state-file` (joined to `server-state-base` unless absolute): a file it cannot
+/// open, or whose first line is not a supported version (1), is a warning. The states
+/// themselves are not applied here.
+pub fn server_state_file(config: &Config, diags: &mut Diags) {
+    let kept = |kw: &str| {
+        config
+            .global
+            .kept
+            .iter()
+            .find(|(k, _)| k == kw)
+            .and_then(|(_, args)| args.first().cloned())
+    };
+    let Some(file) = kept("server-state-file") else {
+        return;
+    };
+    let path = match kept("server-state-base") {
+        Some(base) if !file.starts_with('/') => {
+            let sep = if base.ends_with('/') { "" } else { "/" };
+            format!("{base}{sep}{file}")
+        }
+        _ => file,
+    };
+    let text = match std::fs::read(&path) {
+        Ok(t) => t,
+        Err(e) => {
+            let why = match e.kind() {
+                std::io::ErrorKind::NotFound => "No such file or directory".to_string(),
+                std::io::ErrorKind::PermissionDenied => "Permission denied".to_string(),
+                _ => e.to_string(),
+            };
+            let msg = format!("config: Can't open global server state file '{path}': {why}");
+            diags.global(Level::Warning, msg);
+            return;
+        }
+    };
+    let first = text.split(|&b| b == b'\n').next().unwrap_or(&[]);
+    let complete = text.len() > first.len();
+    if !(complete && first == b"1") {
+        let msg = format!("config: Can't get version of the global server state file '{path}'.");
+        diags.global(Level::Warning, msg);
+    }
+}
+
 /// True if the `crt` paths give at least one file (a directory counts by its entries).
 fn has_certificate(crts: &[std::path::PathBuf]) -> bool {
     crts.iter().any(|c| match std::fs::read_dir(c) {
