@@ -174,6 +174,9 @@ fn bad_value(line: &Line) -> Option<String> {
         "cpu-map" if !v.is_empty() && line.word(2).is_some_and(|w| !w.is_empty()) => {
             cpu_map(line).err().map(|e| format!("cpu-map : {e}"))
         }
+        "h1-case-adjust" if !v.is_empty() && line.word(2).is_none() => {
+            Some("'h1-case-adjust' expects <from> and <to> as argument.".into())
+        }
         "cpu-map" if !v.is_empty() => MISSING_ARG
             .iter()
             .find(|(k, _)| *k == kw)

@@ -318,7 +318,10 @@ fn dispatch(ctx: &mut ProxyCtx<'_>, line: &Line) {
         ctx.alert(line, msg);
         return;
     };
-    if matches!(kw, "log-format" | "unique-id-format") {
+    if matches!(
+        kw,
+        "log-format" | "unique-id-format" | "log-format-sd" | "error-log-format"
+    ) {
         // Checked before any capability warning, unlike the other keywords.
         if let Some(msg) = proxy_extra_arg(line) {
             ctx.alert(line, msg);
@@ -359,7 +362,7 @@ fn proxy_extra_arg(line: &Line) -> Option<String> {
                 "'{kw}' cannot handle unexpected argument '{extra}'."
             ))
         }
-        "log-format" | "unique-id-format" => Some(format!(
+        "log-format" | "unique-id-format" | "log-format-sd" | "error-log-format" => Some(format!(
             "{kw} expects only one argument, don't forget to escape spaces!"
         )),
         _ => None,
@@ -404,10 +407,10 @@ fn misplaced(ctx: &mut ProxyCtx<'_>, line: &Line, allowed: Sections) -> bool {
             ctx.warning(line, msg);
             return false;
         }
-        "retry-on" => {
+        "retry-on" | "use-fcgi-app" => {
             ctx.alert(
                 line,
-                "'retry-on' only available in backend or listen section",
+                format!("'{kw}' only available in backend or listen section"),
             );
             return false;
         }

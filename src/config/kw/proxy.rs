@@ -127,7 +127,7 @@ const MISSING_ARG: &[(&str, bool, &str)] = &[
     ("errorloc302", false, "errorloc302 : expects <status_code> and <url> as arguments."),
     ("errorloc303", false, "errorloc303 : expects <status_code> and <url> as arguments."),
     ("errorfiles", false, "errorfiles : expects <name> as argument."),
-    ("http-error", false, "http-error : expects at least a <status> as arguments."),
+    ("http-error", false, "http-error : expects at least a <status> as arguments.\n"),
     ("external-check", false, "missing argument after 'external-check'."),
     ("http-send-name-header", false, "'http-send-name-header' requires a header string."),
     ("load-server-state-from-file", false, "'load-server-state-from-file' expects 'global', 'local' or 'none'. Got ''"),
@@ -411,19 +411,104 @@ fn keep(ctx: &mut ProxyCtx<'_>, line: &Line) {
             return;
         }
         "tcp-response" | "filter" if line.word(1).is_none() => {
+            let ptype = super::http_rules::proxy_word(ctx);
             let msg = if kw == "filter" {
                 format!(
-                    "parsing [{}] : missing argument for 'filter' in proxy '{}'.",
+                    "parsing [{}] : missing argument for 'filter' in {ptype} '{}'.",
                     line.loc, ctx.proxy.name
                 )
             } else {
                 format!(
-                    "missing argument for 'tcp-response' in proxy '{}'",
+                    "missing argument for 'tcp-response' in {ptype} '{}'",
                     ctx.proxy.name
                 )
             };
             ctx.alert(line, msg);
             return;
+        }
+        "filter" => {
+            if let Err(msg) = filter(line) {
+                ctx.alert(line, msg);
+                return;
+            }
+        }
+        "http-error" if line.word(1).is_some() => {
+            if let Err(msg) = http_error(line) {
+                ctx.alert(line, format!("http-error : {msg}"));
+                return;
+            }
+        }
+        "http-after-response" if line.word(1).is_some() => {
+            const ACTIONS: &[&str] = &[
+                "ot-group",
+                "add-header",
+                "allow",
+                "capture",
+                "del-header",
+                "replace-header",
+                "replace-value",
+                "set-header",
+                "set-status",
+                "strict-mode",
+                "set-var-fmt(*)",
+                "set-var(*)",
+                "unset-var(*)",
+            ];
+            let action = line.word(1).unwrap_or("");
+            let known = ACTIONS.iter().any(|a| match a.strip_suffix("(*)") {
+                Some(p) => action.starts_with(&format!("{p}(")),
+                None => *a == action,
+            });
+            if !known {
+                let all = ACTIONS
+                    .iter()
+                    .map(|a| format!("'{a}'"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let plain = ACTIONS.iter().copied().filter(|a| !a.ends_with("(*)"));
+                let hint = super::best_match(action, plain)
+                    .map(|m| format!(" Did you mean '{m}' maybe ?"))
+                    .unwrap_or_default();
+                let msg = format!(
+                    "parsing [{}]: 'http-after-response' expects {all}, but got '{action}'.{hint}",
+                    line.loc
+                );
+                ctx.diags.global(crate::config::diag::Level::Alert, msg);
+                ctx.abort = true;
+                return;
+            }
+        }
+        "retry-on" if line.word(1).is_some() => {
+            if let Err(msg) = retry_on(line) {
+                ctx.alert(line, msg);
+                return;
+            }
+        }
+        "load-server-state-from-file" if line.word(1).is_some() => {
+            let v = line.word(1).unwrap_or("");
+            if !matches!(v, "global" | "local" | "none") {
+                let msg = format!(
+                    "'load-server-state-from-file' expects 'global', 'local' or 'none'. Got '{v}'"
+                );
+                ctx.alert(line, msg);
+                return;
+            }
+        }
+        "external-check" if line.word(1).is_some() => {
+            let sub = line.word(1).unwrap_or("");
+            let msg = match sub {
+                "command" | "path" if line.word(2).is_none_or(str::is_empty) => {
+                    Some(format!("missing argument after '{sub}'."))
+                }
+                "command" | "path" => None,
+                _ => Some(format!(
+                    "'external-check' only supports 'command' and 'path'. but got '{sub}'."
+                )),
+            };
+            if let Some(msg) = msg {
+                ctx.alert(line, msg);
+                return;
+            }
         }
         "max-session-srv-conns" if line.word(1).is_none() => {
             // HAProxy 2.6 misspells its own prefix here.
@@ -568,6 +653,120 @@ fn keep(ctx: &mut ProxyCtx<'_>, line: &Line) {
         }
     }
     ctx.proxy.other.push(raw(line));
+}
+
+/// `filter NAME [ARGS]`: the filters HAProxy 2.6 (Debian's build) registers, and the
+/// arguments of the ones it checks while reading.
+fn filter(line: &Line) -> Result<(), String> {
+    let name = line.word(1).unwrap_or("");
+    let arg = line.word(2);
+    match name {
+        "cache" | "fcgi-app" => match arg {
+            None => Err(format!("'filter' : '{name} : expects a <name> argument'")),
+            Some(_) => match line.word(3) {
+                Some(extra) => Err(format!("'filter {name}' : unknown keyword '{extra}'.")),
+                None => Ok(()),
+            },
+        },
+        "spoe" if arg.is_none() => Err("'filter' : ''spoe' : missing config file'".into()),
+        "compression" => match arg {
+            Some(extra) => Err(format!("'filter compression' : unknown keyword '{extra}'.")),
+            None => Ok(()),
+        },
+        "trace" => {
+            let words = line.words.get(2..).unwrap_or(&[]);
+            match words.iter().position(|w| w == "name") {
+                Some(p) if words.get(p + 1).is_none() => {
+                    Err("'filter' : ''trace' : 'name' option without value'".into())
+                }
+                _ => Ok(()),
+            }
+        }
+        "spoe" | "opentracing" => Ok(()),
+        _ => Err(format!("'filter' : unknown keyword '{name}'. Registered keywords :\n    [CACHE] cache\n    [COMP] compression\n    [FCGI] fcgi-app\n    [  OT] opentracing\n    [SPOE] spoe\n    [TRACE] trace")),
+    }
+}
+
+/// `http-error status CODE [content-type T] [payload]`, as HAProxy 2.6 reads it.
+fn http_error(line: &Line) -> Result<(), String> {
+    if line.word(1) != Some("status") {
+        return Err("expects at least a <status> as arguments.\n".into());
+    }
+    let code = match line.word(2).filter(|v| !v.is_empty()) {
+        Some(v) => crate::config::units::atoi_int(v),
+        None => return Err("'status' expects <status_code> as argument".into()),
+    };
+    let known = u16::try_from(code).is_ok_and(|c| super::http_rules::ERROR_CODES.contains(&c));
+    if !known {
+        return Err(format!("Unexpected status code '{code}'"));
+    }
+    let (mut ctype, mut payload) = (false, false);
+    let mut i = 3;
+    while let Some(w) = line.word(i) {
+        let v = line.word(i + 1);
+        match w {
+            "content-type" => {
+                if v.is_none() {
+                    return Err("'content-type' expects <ctype> as argument".into());
+                }
+                ctype = true;
+                i += 2;
+            }
+            "errorfile" | "file" | "lf-file" => {
+                let f = v.unwrap_or("");
+                if std::fs::metadata(f).is_err() {
+                    return Err(format!("error opening file '{f}'."));
+                }
+                payload = true;
+                i += 2;
+            }
+            "string" | "lf-string" => {
+                payload = true;
+                i += 2;
+            }
+            "errorfiles" | "hdr" => i += if w == "hdr" { 3 } else { 2 },
+            "default-errorfiles" => i += 1,
+            _ => break,
+        }
+    }
+    if payload && !ctype {
+        return Err("a content type must be defined when non-empty payload is configured".into());
+    }
+    match line.word(i) {
+        Some(w) => Err(format!("unknown keyword '{w}'.")),
+        None => Ok(()),
+    }
+}
+
+/// `retry-on KEYWORD...`: the events HAProxy 2.6 knows, `none` alone.
+fn retry_on(line: &Line) -> Result<(), String> {
+    const KNOWN: &[&str] = &[
+        "none",
+        "conn-failure",
+        "empty-response",
+        "junk-response",
+        "response-timeout",
+        "0rtt-rejected",
+        "all-retryable-errors",
+        "401",
+        "403",
+        "404",
+        "408",
+        "425",
+        "500",
+        "501",
+        "502",
+        "503",
+        "504",
+    ];
+    let words = line.words.get(1..).unwrap_or(&[]);
+    if let Some(w) = words.iter().find(|w| !KNOWN.contains(&w.as_str())) {
+        return Err(format!("'retry-on': unknown keyword '{w}'"));
+    }
+    if words.len() > 1 && words.iter().any(|w| w == "none") {
+        return Err("'retry-on' 'none' keyworld only usable alone".into());
+    }
+    Ok(())
 }
 
 /// `compression algo|type|offload ...` as HAProxy 2.6 (built with libslz) reads it.
