@@ -185,7 +185,7 @@ fn check_numeric_option(opt: &str, a: &str) -> Result<(), String> {
 /// `process P[/T]` (one process in this version, threads 1 to 64) and `thread [G/]T`
 /// (one thread group), checked as HAProxy 2.6 does; the error follows the bind prefix.
 fn check_process_or_thread(opt: &str, a: &str) -> Result<(), String> {
-    use super::kept::process_number;
+    use super::global_kept::process_number;
     if opt == "process" {
         let (procs, threads) = a.split_once('/').map_or((a, None), |(p, t)| (p, Some(t)));
         process_number(procs, 1).map_err(|m| format!("'process' : {m}"))?;
