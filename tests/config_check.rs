@@ -97,12 +97,17 @@ fn deliberate_warnings(
     if under_test_is_real() {
         return warnings;
     }
+    let mut added = false;
     for a in real_alerts {
         if a.contains(NBPROC) && line_of(a).is_some_and(|n| is_nbproc_one(file, n)) {
             warnings.push(a.clone());
+            added = true;
         }
     }
-    warnings.sort_by_key(|w| line_of(w));
+    // Put the moved lines in place; other warnings keep HAProxy's order (some have no line).
+    if added {
+        warnings.sort_by_key(|w| line_of(w));
+    }
     warnings
 }
 

@@ -44,6 +44,10 @@ pub enum Level {
     Notice,
     /// `[WARNING]`.
     Warning,
+    /// `[ALERT]` that does not reject the configuration: HAProxy's `ERR_ALERT` without
+    /// `ERR_FATAL`, as for a global setting given twice ("'maxconn' already specified.
+    /// Continuing."). It does not count as an error, nor towards the 50 fatal lines.
+    AlertContinue,
     /// `[ALERT]`: an error; the configuration is rejected.
     Alert,
 }
@@ -54,7 +58,7 @@ impl Level {
         match self {
             Level::Notice => "[NOTICE]   ",
             Level::Warning => "[WARNING]  ",
-            Level::Alert => "[ALERT]    ",
+            Level::AlertContinue | Level::Alert => "[ALERT]    ",
         }
     }
 }
@@ -136,6 +140,17 @@ impl Diags {
         });
     }
 
+    /// Records an alert about a line that leaves the configuration valid (HAProxy's
+    /// "... already specified. Continuing.").
+    pub fn alert_continue(&mut self, loc: &Loc, keyword: &str, msg: impl Into<String>) {
+        self.list.push(Diag {
+            level: Level::AlertContinue,
+            loc: Some(loc.clone()),
+            keyword: Some(keyword.to_string()),
+            msg: msg.into(),
+        });
+    }
+
     /// Records a warning about a line.
     pub fn warning(&mut self, loc: &Loc, keyword: &str, msg: impl Into<String>) {
         self.list.push(Diag {
@@ -166,7 +181,7 @@ impl Diags {
         });
     }
 
-    /// True if any diagnostic is an alert.
+    /// True if any diagnostic is an alert that rejects the configuration.
     pub fn has_errors(&self) -> bool {
         self.list.iter().any(|d| d.level == Level::Alert)
     }

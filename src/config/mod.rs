@@ -1,7 +1,8 @@
 //! Loading `haproxy.cfg`: text to a typed, validated [`model::Config`].
 //!
 //! ```text
-//!  files (-f FILE|DIR) ──read──▶ lexer::lex ──▶ Vec<Line>   (quotes, escapes, ${ENV}, .if)
+//!  files (-f FILE|DIR) ──read──▶ lexer::lex ──▶ Vec<Line>   (quotes, escapes, ${ENV}, .if,
+//!                                     │                         setenv overlay: lexer::Env)
 //!                                     │
 //!                               section::group ──▶ Vec<Section>   (one file at a time)
 //!                                     │
@@ -50,7 +51,7 @@ pub use validate::has_listeners;
 pub struct Loaded {
     /// The configuration.
     pub config: Config,
-    /// Notices and warnings (no alerts).
+    /// Notices, warnings and the alerts HAProxy continues after (no fatal alert).
     pub diags: Diags,
 }
 
@@ -141,7 +142,9 @@ pub(crate) fn load_texts_with(
     resolve: &dyn Fn(&str, u16) -> Option<SocketAddr>,
 ) -> Result<Loaded, Diags> {
     let mut b = Builder::default();
-    for (name, text) in files {
+    // The `setenv` family of `global` changes this as the files are read.
+    let mut env = lexer::Env::new(env);
+    for (file_no, (name, text)) in files.iter().enumerate() {
         let before = b
             .diags
             .list
@@ -151,15 +154,16 @@ pub(crate) fn load_texts_with(
         // The lexer's messages are held back and interleaved by line number with the
         // keyword parsers' ones, so that the output keeps HAProxy's file order.
         let mut lexer_diags = Diags::new();
-        let lexed = lexer::lex_file(name, text.as_bytes(), env, &mut lexer_diags);
+        let lexed = lexer::lex_file_in(file_no, name, text.as_bytes(), &mut env, &mut lexer_diags);
         b.pending = lexer_diags.list.into();
         let mut group_diags = Diags::new();
         let grouped = section::group_file(lexed.lines, &mut group_diags);
         let first_line = grouped.sections.first().map_or(u32::MAX, |s| s.loc.line);
         flush_pending(&mut b.pending, &mut b.diags, first_line);
         b.diags.extend(group_diags);
+        let env_at = |var: &str, line: u32| env.get_before(var, file_no, line);
         for s in grouped.sections {
-            b.section(s);
+            b.section(s, &env_at);
             if b.aborted || b.stopped {
                 break;
             }
@@ -202,6 +206,7 @@ pub(crate) fn load_texts_with(
         diags.global(Level::Alert, "Fatal errors found in configuration.");
         return Err(diags);
     }
+    validate::server_state_file(&config, &mut diags);
     Ok(Loaded { config, diags })
 }
 
@@ -351,7 +356,8 @@ fn too_many(fatal: &mut usize, diags: &mut Diags, loc: &Loc) -> bool {
 }
 
 impl Builder {
-    fn section(&mut self, s: Section) {
+    /// Parses one section; `env` looks a variable up as a line (its number) of the file sees it.
+    fn section(&mut self, s: Section, env: &dyn Fn(&str, u32) -> Option<String>) {
         flush_pending(&mut self.pending, &mut self.diags, s.loc.line);
         if too_many(&mut self.fatal, &mut self.diags, &s.loc) {
             self.stopped = true;
@@ -362,6 +368,7 @@ impl Builder {
                 let mut ctx = kw::GlobalCtx {
                     global: &mut self.config.global,
                     diags: &mut self.diags,
+                    env,
                     abort: false,
                 };
                 let (pending, fatal) = (&mut self.pending, &mut self.fatal);
@@ -372,7 +379,7 @@ impl Builder {
             | SectionKind::Frontend
             | SectionKind::Backend
             | SectionKind::Listen => {
-                self.proxy_section(&s);
+                self.proxy_section(&s, env);
             }
             SectionKind::Userlist => {
                 if let Some(ul) =
@@ -457,7 +464,7 @@ impl Builder {
         }
     }
 
-    fn proxy_section(&mut self, s: &Section) {
+    fn proxy_section(&mut self, s: &Section, env: &dyn Fn(&str, u32) -> Option<String>) {
         let name = s.name.clone().unwrap_or_default();
         let kind = match s.kind {
             SectionKind::Frontend => ProxyKind::Frontend,
@@ -482,6 +489,7 @@ impl Builder {
             global: &self.config.global,
             others: &self.config.proxies,
             diags: &mut self.diags,
+            env,
             prefix: None,
             abort: false,
             open_failed: false,
@@ -550,6 +558,7 @@ fn inherit(mut d: Proxy, name: &str, kind: ProxyKind, loc: &Loc) -> Proxy {
             .retain(|f| f != "httplog-clf" && f != "httpslog");
         d.options.log_option_loc = None;
         d.log_format = None;
+        d.log_format_loc = None;
         // So are the frontend-only settings.
         d.default_backend = None;
         d.monitor_uri = None;
@@ -721,6 +730,25 @@ mod tests {
             d.list[0].msg,
             "Parsing [t.cfg:2]: backend 'b' has the same name as backend 'b' declared at t.cfg:1."
         );
+    }
+
+    #[test]
+    fn setenv_in_one_file_reaches_the_lines_and_files_after_it() {
+        // As `haproxy -c -f a.cfg -f b.cfg` does (checked with HAProxy 2.6).
+        let files = [
+            ("a.cfg", "global\n setenv B b1\n"),
+            ("b.cfg", "backend \"${B}\"\nbackend \"${B}x\"\n"),
+        ];
+        let l = load_texts(&files, &|_| None).unwrap();
+        let names: Vec<_> = l.config.proxies.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["b1", "b1x"]);
+    }
+
+    #[test]
+    fn setenv_leaves_the_process_environment_alone() {
+        let text = "global\n setenv HAPROXY_RS_SETENV_TEST 1\n";
+        load_texts(&[("a.cfg", text)], &|k| std::env::var(k).ok()).unwrap();
+        assert!(std::env::var("HAPROXY_RS_SETENV_TEST").is_err());
     }
 
     #[test]

@@ -155,6 +155,41 @@ pub fn parse_size(text: &str) -> Result<u64, SizeError> {
     value.checked_mul(factor).ok_or(SizeError::Overflow)
 }
 
+/// HAProxy's `parse_size_err()`: an unsigned 32-bit size with an optional `k`, `m` or `g`
+/// unit (powers of 1024). On refusal, the character HAProxy points at: the first one that
+/// is not a digit nor a single unit, the digit or unit that overflows, or the first
+/// character after the unit.
+pub fn parse_size_err(text: &str) -> Result<u32, char> {
+    let bytes = text.as_bytes();
+    let at = |i: usize| char::from(bytes.get(i).copied().unwrap_or(0));
+    if !at(0).is_ascii_digit() {
+        return Err(at(0));
+    }
+    let mut value: u32 = 0;
+    let mut i = 0;
+    while let Some(d) = at(i).to_digit(10) {
+        value = match value.checked_mul(10).and_then(|v| v.checked_add(d)) {
+            Some(v) => v,
+            None => return Err(at(i)),
+        };
+        i += 1;
+    }
+    let shift = match at(i) {
+        '\0' => return Ok(value),
+        'k' | 'K' => 10,
+        'm' | 'M' => 20,
+        'g' | 'G' => 30,
+        c => return Err(c),
+    };
+    if value > u32::MAX >> shift {
+        return Err(at(i));
+    }
+    if i + 1 < bytes.len() {
+        return Err(at(i + 1));
+    }
+    Ok(value << shift)
+}
+
 /// Parses an integer the way C's `atol` does: leading digits, optional sign, anything
 /// else ignored, 0 when there are no digits. HAProxy uses this for many numeric keywords
 /// (`retries`, `maxconn`, ...) and so accepts `maxconn abc` as 0.
@@ -176,6 +211,17 @@ pub fn atol(text: &str) -> i64 {
         -v
     } else {
         v
+    }
+}
+
+/// HAProxy's `strl2irc()`: a strict C `int`, digits with an optional leading `-` and no
+/// overflow (`-` alone reads as 0); `None` where HAProxy reports an error.
+pub fn strl2irc(text: &str) -> Option<i32> {
+    match text {
+        "" => None,
+        "-" => Some(0),
+        t if t.starts_with('+') => None,
+        t => t.parse().ok(),
     }
 }
 
@@ -241,6 +287,30 @@ mod tests {
         assert_eq!(parse_size("1g"), Ok(1 << 30));
         assert_eq!(parse_size("12"), Ok(12));
         assert_eq!(parse_size("1q"), Err(SizeError::BadChar('q')));
+    }
+
+    #[test]
+    fn strl2irc_is_strict_like_haproxys() {
+        assert_eq!(strl2irc("42"), Some(42));
+        assert_eq!(strl2irc("-7"), Some(-7));
+        assert_eq!(strl2irc("-"), Some(0));
+        assert_eq!(strl2irc("+1"), None);
+        assert_eq!(strl2irc("1/"), None);
+        assert_eq!(strl2irc("2147483648"), None);
+        assert_eq!(strl2irc(""), None);
+    }
+
+    #[test]
+    fn parse_size_err_points_where_haproxy_does() {
+        assert_eq!(parse_size_err("10k"), Ok(10 * 1024));
+        assert_eq!(parse_size_err("3G"), Ok(3 << 30));
+        assert_eq!(parse_size_err("4294967295"), Ok(u32::MAX));
+        assert_eq!(parse_size_err("10x"), Err('x'));
+        assert_eq!(parse_size_err("10kk"), Err('k'));
+        assert_eq!(parse_size_err("10g"), Err('g'));
+        assert_eq!(parse_size_err("-1"), Err('-'));
+        assert_eq!(parse_size_err("5000000000"), Err('0'));
+        assert_eq!(parse_size_err("abc"), Err('a'));
     }
 
     #[test]

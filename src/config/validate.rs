@@ -45,11 +45,15 @@ pub fn validate(config: &mut Config, diags: &mut Diags) {
         switching_targets(config, &p, diags);
         use_server_targets(&p, diags);
         super::kw::stick::check_proxy(config, &mut p, diags);
+        let format_items = log_formats(&p, diags);
         missing_timeouts(&p, diags);
         super::kw::check_rules::warn_late(&p, diags);
         unique_servers(&p, diags);
         errorfiles_sections(config, &mut p, diags);
-        let has_format = p.options.httplog || p.options.tcplog || p.log_format.is_some();
+        let has_format = match &p.log_format {
+            Some(_) => format_items,
+            None => p.options.httplog || p.options.tcplog,
+        };
         let has_logs = !p.logs.is_empty() || (p.log_global && global_logs);
         if has_format && !has_logs && p.cap.frontend {
             let msg = format!(
@@ -75,6 +79,80 @@ pub fn validate(config: &mut Config, diags: &mut Diags) {
     }
     expand_log_global(config);
     assign_ids(config);
+}
+
+/// HAProxy's compilation of a proxy's `log-format` and `unique-id-format` strings (only
+/// the unknown fetches and converters are judged): "Parsing [file:line]: failed to parse
+/// log-format : ...". Returns whether the log-format holds any item (HAProxy keeps those
+/// read before a failure), which decides the "log format ignored" warning.
+fn log_formats(p: &Proxy, diags: &mut Diags) -> bool {
+    let mut items = true;
+    if let (Some(text), Some(loc)) = (&p.log_format, &p.log_format_loc) {
+        if let Err((msg, at)) = crate::config::kw::fetches::check_log_format(text) {
+            let msg = format!("Parsing [{loc}]: failed to parse log-format : {msg}.");
+            diags.global(Level::Alert, msg);
+            items = text
+                .get(..at)
+                .is_some_and(|before| !before.trim().is_empty());
+        }
+    }
+    let last_unique_id = p
+        .other
+        .iter()
+        .rev()
+        .find(|r| r.words.first().map(String::as_str) == Some("unique-id-format"));
+    if let Some(r) = last_unique_id {
+        let text = r.words.get(1).map_or("", String::as_str);
+        if let Err((msg, _)) = crate::config::kw::fetches::check_log_format(text) {
+            let msg = format!("Parsing [{}]: failed to parse unique-id : {msg}.", r.loc);
+            diags.global(Level::Alert, msg);
+        }
+    }
+    items
+}
+
+/// What HAProxy's `apply_server_state()` says at startup about the global
+/// `server-state-file` (joined to `server-state-base` unless absolute): a file it cannot
+/// open, or whose first line is not a supported version (1), is a warning. The states
+/// themselves are not applied here.
+pub fn server_state_file(config: &Config, diags: &mut Diags) {
+    let kept = |kw: &str| {
+        config
+            .global
+            .kept
+            .iter()
+            .find(|(k, _)| k == kw)
+            .and_then(|(_, args)| args.first().cloned())
+    };
+    let Some(file) = kept("server-state-file") else {
+        return;
+    };
+    let path = match kept("server-state-base") {
+        Some(base) if !file.starts_with('/') => {
+            let sep = if base.ends_with('/') { "" } else { "/" };
+            format!("{base}{sep}{file}")
+        }
+        _ => file,
+    };
+    let text = match std::fs::read(&path) {
+        Ok(t) => t,
+        Err(e) => {
+            let why = match e.kind() {
+                std::io::ErrorKind::NotFound => "No such file or directory".to_string(),
+                std::io::ErrorKind::PermissionDenied => "Permission denied".to_string(),
+                _ => e.to_string(),
+            };
+            let msg = format!("config: Can't open global server state file '{path}': {why}");
+            diags.global(Level::Warning, msg);
+            return;
+        }
+    };
+    let first = text.split(|&b| b == b'\n').next().unwrap_or(&[]);
+    let complete = text.len() > first.len();
+    if !(complete && first == b"1") {
+        let msg = format!("config: Can't get version of the global server state file '{path}'.");
+        diags.global(Level::Warning, msg);
+    }
 }
 
 /// True if the `crt` paths give at least one file (a directory counts by its entries).

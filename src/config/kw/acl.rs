@@ -4,6 +4,7 @@
 //! negated with `!`, or an anonymous ACL `{ criterion args }`.
 
 use super::{Keyword, Parse, ProxyCtx, PROXIES};
+use crate::config::diag::Level;
 use crate::config::lexer::Line;
 use crate::config::model::{Acl, AclRef, Cond, CondTerm};
 
@@ -74,17 +75,15 @@ fn acl(ctx: &mut ProxyCtx<'_>, line: &Line) {
         return;
     }
     let args = line.words.get(3..).unwrap_or(&[]);
-    let files = args
-        .windows(2)
-        .filter(|w| w.first().map(String::as_str) == Some("-f"));
-    for f in files.filter_map(|w| w.get(1)) {
-        if std::fs::metadata(f).is_err() {
-            let msg = format!(
-                "error detected while parsing ACL '{name}' : failed to open pattern file <{f}>."
-            );
-            ctx.alert(line, msg);
-            return;
-        }
+    if let Err(msg) = check_acl_args(criterion, args) {
+        ctx.alert(
+            line,
+            format!("error detected while parsing ACL '{name}' : {msg}."),
+        );
+        return;
+    }
+    if let Some(w) = paren_warning(name, criterion, args) {
+        ctx.diags.global(Level::Warning, w);
     }
     if super::stick::is_counter(criterion) {
         if let Err(msg) = super::stick::parse_counter_acl(criterion, args, &ctx.proxy.name) {
@@ -107,13 +106,106 @@ fn acl(ctx: &mut ProxyCtx<'_>, line: &Line) {
     });
 }
 
-/// The pattern files (`-f FILE`) among the words left in an ACL iterator.
-fn inner_files(it: &std::vec::IntoIter<String>) -> Vec<String> {
-    let rest = it.as_slice();
-    rest.windows(2)
-        .filter(|w| w.first().map(String::as_str) == Some("-f"))
-        .filter_map(|w| w.get(1).cloned())
-        .collect()
+/// HAProxy's match methods (`-m`), in its `pat_match_names` order.
+const MATCH_METHODS: &[&str] = &[
+    "found", "bool", "int", "ip", "bin", "len", "str", "beg", "sub", "dir", "dom", "end", "reg",
+    "regm",
+];
+
+/// The ACL keywords of HAProxy 2.6 whose patterns are regular expressions.
+const REGEX_KEYWORDS: &[&str] = &[
+    "base_reg",
+    "cook_reg",
+    "hdr_reg",
+    "path_reg",
+    "scook_reg",
+    "shdr_reg",
+    "url_reg",
+    "urlp_reg",
+    "ssl_fc_sni_reg",
+];
+
+/// The flags and patterns after an ACL's criterion, checked as HAProxy 2.6's
+/// `parse_acl_expr()` does: `-i`, `-n`, `-M`, `-u ID`, `-f FILE` (which must open), `-m
+/// METHOD` (a known method, before any `-f`), `--`, any other word starting with `-` being
+/// refused; then, for a regex match (`-m reg`/`regm` or a `*_reg` keyword), each pattern
+/// must compile (PCRE2's error, see [`super::pcre`]). The error is HAProxy's text, to be
+/// wrapped by the caller.
+pub fn check_acl_args(criterion: &str, args: &[String]) -> Result<(), String> {
+    let mut regex = REGEX_KEYWORDS.contains(&super::fetches::fetch_name(criterion));
+    let mut capture = false;
+    let mut loaded = false;
+    let mut i = 0;
+    while let Some(a) = args.get(i).filter(|a| a.starts_with('-')) {
+        let value = args.get(i + 1).map_or("", String::as_str);
+        match a.as_str() {
+            "-i" | "-n" | "-M" => {}
+            "--" => {
+                i += 1;
+                break;
+            }
+            "-u" => {
+                if !strtol_whole(value) {
+                    return Err("the argument of -u must be an integer".into());
+                }
+                i += 1;
+            }
+            "-f" => {
+                if std::fs::metadata(value).is_err() {
+                    return Err(format!("failed to open pattern file <{value}>"));
+                }
+                loaded = true;
+                i += 1;
+            }
+            "-m" => {
+                if loaded {
+                    return Err("'-m' must only be specified before patterns and files in parsing ACL expression".into());
+                }
+                if !MATCH_METHODS.contains(&value) {
+                    return Err(format!(
+                        "unknown matching method '{value}' when parsing ACL expression"
+                    ));
+                }
+                regex = matches!(value, "reg" | "regm");
+                capture = value == "regm";
+                i += 1;
+            }
+            _ => {
+                return Err(format!("'{a}' is not a valid ACL option. Please use '--' before any pattern beginning with a '-'"));
+            }
+        }
+        i += 1;
+    }
+    if regex {
+        for p in args.get(i..).unwrap_or(&[]) {
+            if let Err((error, offset)) = super::pcre::check(p, capture) {
+                return Err(format!(
+                    "regex '{p}' is invalid (error={error}, erroffset={offset})"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// HAProxy's warning for a first pattern starting with `(` after a criterion without one
+/// (`path_reg (x)`), most likely a misplaced space; `name` is empty for an anonymous ACL.
+fn paren_warning(name: &str, criterion: &str, args: &[String]) -> Option<String> {
+    let first = args.first()?;
+    if criterion.contains('(') || !first.starts_with('(') {
+        return None;
+    }
+    Some(format!(
+        "parsing acl '{name}' :\n  matching '{criterion}' for pattern '{first}' is likely a mistake and probably\n  not what you want. Maybe you need to remove the extraneous space before '('.\n  If you are really sure this is not an error, please insert '--' between the\n  match and the pattern to make this warning message disappear."
+    ))
+}
+
+/// True when C's `strtol(text, &end, 10)` leaves `end` on the terminating NUL: optional
+/// spaces and sign then digits up to the end, or an empty text.
+fn strtol_whole(text: &str) -> bool {
+    let t = text.trim_start_matches(|c: char| c.is_ascii_whitespace());
+    let t = t.strip_prefix(['+', '-']).unwrap_or(t);
+    text.is_empty() || (!t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Checks that an ACL criterion names a fetch HAProxy knows.
@@ -129,15 +221,29 @@ pub fn check_fetch(criterion: &str) -> Result<(), String> {
 
 /// Parses the condition starting at word `at` (which must be `if` or `unless`). Named ACLs
 /// must be declared earlier in the proxy or be predefined; the error is HAProxy's text
-/// (`no such ACL : 'x'`), to be wrapped by the caller.
-pub fn parse_cond(ctx: &ProxyCtx<'_>, line: &Line, at: usize) -> Result<Cond, String> {
-    parse_cond_words(line.words.get(at..).unwrap_or(&[]), &|n| {
-        PREDEFINED.contains(&n) || ctx.proxy.acls.iter().any(|a| a.name == n)
-    })
+/// (`no such ACL : 'x'`), to be wrapped by the caller. HAProxy's warnings about the
+/// anonymous ACLs read before the end or the error are recorded.
+pub fn parse_cond(ctx: &mut ProxyCtx<'_>, line: &Line, at: usize) -> Result<Cond, String> {
+    let mut warnings = Vec::new();
+    let acls = &ctx.proxy.acls;
+    let cond = parse_cond_words(
+        line.words.get(at..).unwrap_or(&[]),
+        &|n| PREDEFINED.contains(&n) || acls.iter().any(|a| a.name == n),
+        &mut warnings,
+    );
+    for w in warnings {
+        ctx.diags.global(Level::Warning, w);
+    }
+    cond
 }
 
-/// Parses `if|unless TERMS...` from `words`, checking named ACLs with `known`.
-pub fn parse_cond_words(words: &[String], known: &dyn Fn(&str) -> bool) -> Result<Cond, String> {
+/// Parses `if|unless TERMS...` from `words`, checking named ACLs with `known`; HAProxy's
+/// warnings about anonymous ACLs go to `warnings`.
+pub fn parse_cond_words(
+    words: &[String],
+    known: &dyn Fn(&str) -> bool,
+    warnings: &mut Vec<String>,
+) -> Result<Cond, String> {
     let unless = words.first().map(String::as_str) == Some("unless");
     let mut any_of: Vec<Vec<CondTerm>> = vec![Vec::new()];
     let mut i = 1;
@@ -178,10 +284,8 @@ pub fn parse_cond_words(words: &[String], known: &dyn Fn(&str) -> bool) -> Resul
                 return Err("missing fetch method in ACL expression ''".into());
             };
             check_fetch(&criterion)?;
-            let files = inner_files(&it);
-            if let Some(f) = files.iter().find(|f| std::fs::metadata(f).is_err()) {
-                return Err(format!("failed to open pattern file <{f}>"));
-            }
+            check_acl_args(&criterion, it.as_slice())?;
+            warnings.extend(paren_warning("", &criterion, it.as_slice()));
             if super::stick::is_counter(&criterion) {
                 super::stick::parse_counter_acl(&criterion, it.as_slice(), "")?;
             }
@@ -213,8 +317,12 @@ mod tests {
 
     #[test]
     fn conditions_keep_or_groups_negations_and_anonymous_acls() {
-        let c =
-            parse_cond_words(&w("if a !b or { path_beg /x } || !{ ssl_fc }"), &|_| true).unwrap();
+        let c = parse_cond_words(
+            &w("if a !b or { path_beg /x } || !{ ssl_fc }"),
+            &|_| true,
+            &mut Vec::new(),
+        )
+        .unwrap();
         assert!(!c.unless);
         assert_eq!(c.any_of.len(), 3);
         assert_eq!(c.any_of[0].len(), 2);
@@ -233,9 +341,13 @@ mod tests {
     fn unknown_acl_names_are_refused_but_predefined_ones_pass() {
         let known = |n: &str| PREDEFINED.contains(&n);
         assert_eq!(
-            parse_cond_words(&w("if foo"), &known),
+            parse_cond_words(&w("if foo"), &known, &mut Vec::new()),
             Err("no such ACL : 'foo'".into())
         );
-        assert!(parse_cond_words(&w("unless TRUE"), &known).unwrap().unless);
+        assert!(
+            parse_cond_words(&w("unless TRUE"), &known, &mut Vec::new())
+                .unwrap()
+                .unless
+        );
     }
 }

@@ -182,6 +182,34 @@ fn check_numeric_option(opt: &str, a: &str) -> Result<(), String> {
     }
 }
 
+/// `process P[/T]` (one process in this version, threads 1 to 64) and `thread [G/]T`
+/// (one thread group), checked as HAProxy 2.6 does; the error follows the bind prefix.
+fn check_process_or_thread(opt: &str, a: &str) -> Result<(), String> {
+    use super::global_kept::process_number;
+    if opt == "process" {
+        let (procs, threads) = a.split_once('/').map_or((a, None), |(p, t)| (p, Some(t)));
+        process_number(procs, 1).map_err(|m| format!("'process' : {m}"))?;
+        if let Some(t) = threads {
+            process_number(t, 64).map_err(|m| format!("'process' : {m}"))?;
+        }
+        return Ok(());
+    }
+    let threads = match a.split_once('/') {
+        Some((group, _)) if !group.bytes().all(|b| b.is_ascii_digit()) => a,
+        Some((group, t)) => {
+            let g = crate::config::units::atoi_int(group);
+            if g != 1 {
+                return Err(format!(
+                    "'{a}' thread-group number must be between 1 and 1 (was {g})"
+                ));
+            }
+            t
+        }
+        None => a,
+    };
+    process_number(threads, 64).map_err(|m| format!("'{a}' : {m}"))
+}
+
 /// An empty bind line at `loc` for the address text `text`.
 fn empty_bind(line: &Line, text: &str) -> Bind {
     Bind::new(line.loc.clone(), text)
@@ -199,10 +227,12 @@ fn bind(ctx: &mut ProxyCtx<'_>, line: &Line) {
         return;
     };
     let mut b = empty_bind(line, text);
-    match parse_bind_addrs(text) {
+    let getenv = ctx.env;
+    let env = |name: &str| getenv(name, line.loc.line);
+    match parse_bind_addrs(text, &env) {
         Ok(a) => b.addrs = a,
         Err(msg) => {
-            ctx.alert(line, format!("'bind' : {msg}"));
+            ctx.alert(line, format!("'bind' : {}", msg.trim_end_matches('\n')));
             return;
         }
     }
@@ -272,6 +302,21 @@ fn bind(ctx: &mut ProxyCtx<'_>, line: &Line) {
                 }
                 b.backlog = u32::try_from(n).ok();
             }
+            "process" | "thread" => {
+                if let Err(tail) = check_process_or_thread(opt, a) {
+                    ctx.alert(line, format!("{prefix} : {}", tail.trim_end_matches('\n')));
+                    return;
+                }
+                if opt == "process" {
+                    let hint = a
+                        .split_once('/')
+                        .map(|(_, t)| format!(" Please use 'thread {t}' instead."))
+                        .unwrap_or_default();
+                    let msg = format!("{prefix} : 'process {a}' on 'bind' lines is deprecated and will be removed in 2.7.{hint}");
+                    ctx.warning(line, msg);
+                }
+                b.other.extend([opt.to_string(), a.to_string()]);
+            }
             "mss" | "id" | "nice" | "tcp-ut" => {
                 if let Err(tail) = check_numeric_option(opt, a) {
                     ctx.alert(line, format!("{prefix} : {tail}"));
@@ -320,12 +365,25 @@ pub fn with_base(path: &str, base: Option<&Path>) -> PathBuf {
     }
 }
 
-/// Parses a comma-separated bind address list, expanding port ranges.
-/// Errors are worded as after HAProxy's `'bind' : ` prefix.
-pub fn parse_bind_addrs(text: &str) -> Result<Vec<BindAddr>, String> {
+/// Parses a comma-separated bind address list, expanding port ranges. As in HAProxy's
+/// `str2listener()`, the list is split first, then each address gets `str2sa_range()`'s
+/// environment expansion ([`crate::config::lexer::env_expand`], with `env`). Errors are
+/// worded as after HAProxy's `'bind' : ` prefix, quoting the address as written, and end
+/// with a newline where `str2sa_range()`'s own text does (`bind` drops it, `stats socket`
+/// prints it).
+pub fn parse_bind_addrs(
+    text: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Vec<BindAddr>, String> {
     let mut out = Vec::new();
-    for item in text.split(',') {
-        out.extend(parse_one(item)?);
+    for written in text.split(',') {
+        let item = crate::config::lexer::env_expand(written, env);
+        if item.is_empty() {
+            return Err(format!(
+                "'{written}' resolves to an empty address (environment variable missing?)\n"
+            ));
+        }
+        out.extend(parse_one(&item, written)?);
     }
     Ok(out)
 }
@@ -341,11 +399,13 @@ pub enum Family {
     V6,
 }
 
-fn parse_one(item: &str) -> Result<Vec<BindAddr>, String> {
+/// One address of a `bind` list: `item` once expanded, `written` as in the file (which
+/// HAProxy's messages quote after "in").
+fn parse_one(item: &str, written: &str) -> Result<Vec<BindAddr>, String> {
     for (prefix, family) in [("quic4@", 2), ("quic6@", 10)] {
         if item.starts_with(prefix) {
             return Err(format!(
-                "unsupported stream protocol for datagram family {family} address '{item}'; QUIC is not compiled in if this is what you were looking for."
+                "unsupported stream protocol for datagram family {family} address '{written}'; QUIC is not compiled in if this is what you were looking for."
             ));
         }
     }
@@ -367,12 +427,12 @@ fn parse_one(item: &str) -> Result<Vec<BindAddr>, String> {
                     Ok(vec![BindAddr::Fd(fd)])
                 } else {
                     Err(format!(
-                        "cannot use file descriptor '{fd}' : Socket operation on non-socket."
+                        "cannot use file descriptor '{fd}' : Socket operation on non-socket.\n"
                     ))
                 }
             }
             _ => Err(format!(
-                "file descriptor '{n}' is not a valid integer in '{item}'"
+                "file descriptor '{n}' is not a valid integer in '{written}'\n"
             )),
         };
     }
@@ -392,50 +452,47 @@ fn parse_one(item: &str) -> Result<Vec<BindAddr>, String> {
         (Family::Any, item)
     };
     let Some(colon) = rest.rfind(':') else {
-        return Err(format!("missing port specification in '{item}'"));
+        return Err(format!("missing port specification in '{written}'"));
     };
     let host = rest.get(..colon).unwrap_or("");
     let ports = rest.get(colon + 1..).unwrap_or("");
-    let (low, high) = parse_port_range(ports, item)?;
+    let (low, high) = parse_port_range(ports, written)?;
     let ip = resolve_host(host, family)
-        .ok_or_else(|| format!("invalid address: '{host}' in '{item}'"))?;
+        .ok_or_else(|| format!("invalid address: '{host}' in '{written}'\n"))?;
     Ok((low..=high)
         .map(|p| BindAddr::Inet(SocketAddr::new(ip, p)))
         .collect())
 }
 
-/// Parses `PORT` or `LOW-HIGH` the way HAProxy's `str2sa_range()` does: the first
-/// number is read like `strtol` (trailing characters ignored), the second like `atoi`.
-fn parse_port_range(ports: &str, item: &str) -> Result<(u16, u16), String> {
+/// Parses `PORT` or `LOW-HIGH` the way HAProxy's `str2sa_range()` does: split at the
+/// first `-`, each side read by `atoi()` (trailing characters ignored), each between 1 and
+/// 65535 (the message quotes that side's text), then `LOW` not above `HIGH` (the message
+/// shows the numbers). `written` is the address as in the file.
+fn parse_port_range(ports: &str, written: &str) -> Result<(u16, u16), String> {
     match ports.chars().next() {
-        None => return Err(format!("missing port specification in '{item}'")),
-        Some('+' | '-') => return Err(format!("port offset not permitted here in '{item}'")),
+        None => return Err(format!("missing port specification in '{written}'")),
+        Some('+' | '-') => return Err(format!("port offset not permitted here in '{written}'")),
         Some(c) if !c.is_ascii_digit() => {
             return Err(format!(
-                "invalid character '{c}' in port number '{ports}' in '{item}'"
+                "invalid character '{c}' in port number '{ports}' in '{written}'\n"
             ))
         }
         Some(_) => {}
     }
-    let digits_end = ports
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(ports.len());
-    let (low_text, tail) = ports.split_at(digits_end);
-    let valid = |text: &str, n: i64| -> Result<u16, String> {
-        match u16::try_from(n) {
-            Ok(p) if p > 0 => Ok(p),
-            _ => Err(format!("invalid port '{text}'")),
-        }
+    let (low_text, high_text) = ports.split_once('-').unwrap_or((ports, ports));
+    let (low, high) = (
+        crate::config::units::atoi_int(low_text),
+        crate::config::units::atoi_int(high_text),
+    );
+    let valid = |text: &str, n: i32| match u16::try_from(n) {
+        Ok(p) if p > 0 => Ok(p),
+        _ => Err(format!("invalid port '{text}'")),
     };
-    let low = valid(low_text, crate::config::units::atol(low_text))?;
-    let high = match tail.strip_prefix('-') {
-        Some(h) => valid(h, crate::config::units::atol(h))?,
-        None => low,
-    };
-    if high < low {
-        return Err(format!("invalid port range '{ports}'"));
+    let (lo, hi) = (valid(low_text, low)?, valid(high_text, high)?);
+    if lo > hi {
+        return Err(format!("invalid port range '{low}-{high}'"));
     }
-    Ok((low, high))
+    Ok((lo, hi))
 }
 
 thread_local! {
@@ -500,32 +557,62 @@ mod tests {
 
     #[test]
     fn every_address_form_is_understood() {
-        assert_eq!(parse_bind_addrs("*:80").unwrap(), vec![inet("0.0.0.0:80")]);
-        assert_eq!(parse_bind_addrs(":80").unwrap(), vec![inet("0.0.0.0:80")]);
         assert_eq!(
-            parse_bind_addrs("127.0.0.1:8080").unwrap(),
-            vec![inet("127.0.0.1:8080")]
-        );
-        assert_eq!(parse_bind_addrs("[::]:80").unwrap(), vec![inet("[::]:80")]);
-        assert_eq!(parse_bind_addrs(":::80").unwrap(), vec![inet("[::]:80")]);
-        assert_eq!(parse_bind_addrs("ipv6@:80").unwrap(), vec![inet("[::]:80")]);
-        assert_eq!(
-            parse_bind_addrs("ipv4@:80").unwrap(),
+            parse_bind_addrs("*:80", &|_| None).unwrap(),
             vec![inet("0.0.0.0:80")]
         );
         assert_eq!(
-            parse_bind_addrs("unix@/tmp/x").unwrap(),
+            parse_bind_addrs(":80", &|_| None).unwrap(),
+            vec![inet("0.0.0.0:80")]
+        );
+        assert_eq!(
+            parse_bind_addrs("127.0.0.1:8080", &|_| None).unwrap(),
+            vec![inet("127.0.0.1:8080")]
+        );
+        assert_eq!(
+            parse_bind_addrs("[::]:80", &|_| None).unwrap(),
+            vec![inet("[::]:80")]
+        );
+        assert_eq!(
+            parse_bind_addrs(":::80", &|_| None).unwrap(),
+            vec![inet("[::]:80")]
+        );
+        assert_eq!(
+            parse_bind_addrs("ipv6@:80", &|_| None).unwrap(),
+            vec![inet("[::]:80")]
+        );
+        assert_eq!(
+            parse_bind_addrs("ipv4@:80", &|_| None).unwrap(),
+            vec![inet("0.0.0.0:80")]
+        );
+        assert_eq!(
+            parse_bind_addrs("unix@/tmp/x", &|_| None).unwrap(),
             vec![BindAddr::Unix("/tmp/x".into())]
         );
         assert_eq!(
-            parse_bind_addrs("/tmp/y").unwrap(),
+            parse_bind_addrs("/tmp/y", &|_| None).unwrap(),
             vec![BindAddr::Unix("/tmp/y".into())]
         );
     }
 
     #[test]
+    fn variables_in_an_unquoted_address_are_expanded_as_of_the_line() {
+        let text = "global\n setenv P 18080\nfrontend f\n bind 127.0.0.1:${P},127.0.0.1:$P\n";
+        let l = crate::config::load_texts(&[("b.cfg", text)], &|_| None).unwrap();
+        let addrs = &l.config.proxies[0].binds[0].addrs;
+        assert_eq!(
+            addrs,
+            &vec![inet("127.0.0.1:18080"), inet("127.0.0.1:18080")]
+        );
+        assert_eq!(
+            parse_bind_addrs(":${NONE}", &|_| None),
+            Err("missing port specification in ':${NONE}'".into())
+        );
+    }
+
+    #[test]
     fn ranges_and_lists_expand() {
-        let a = parse_bind_addrs(":8000-8002,:9000").unwrap();
+        let a = parse_bind_addrs(":8000-8002,:9000", &|_| None).unwrap();
         assert_eq!(
             a,
             vec![
@@ -540,20 +627,20 @@ mod tests {
     #[test]
     fn bad_addresses_are_worded_like_haproxy() {
         assert_eq!(
-            parse_bind_addrs(":99999"),
+            parse_bind_addrs(":99999", &|_| None),
             Err("invalid port '99999'".into())
         );
         assert_eq!(
-            parse_bind_addrs("1.2.3.4"),
+            parse_bind_addrs("1.2.3.4", &|_| None),
             Err("missing port specification in '1.2.3.4'".into())
         );
         assert_eq!(
-            parse_bind_addrs(":9001-9000"),
+            parse_bind_addrs(":9001-9000", &|_| None),
             Err("invalid port range '9001-9000'".into())
         );
         assert_eq!(
-            parse_bind_addrs("no-such-host.invalid:80"),
-            Err("invalid address: 'no-such-host.invalid' in 'no-such-host.invalid:80'".into())
+            parse_bind_addrs("no-such-host.invalid:80", &|_| None),
+            Err("invalid address: 'no-such-host.invalid' in 'no-such-host.invalid:80'\n".into())
         );
     }
 }

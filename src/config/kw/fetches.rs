@@ -539,6 +539,198 @@ pub const ACL_KEYWORDS: &[&str] = &[
     "urlp_sub",
 ];
 
+/// The converters of HAProxy 2.6.12 as built by Debian (`haproxy -dKcnv`), sorted.
+const CONVERTERS: &[&str] = &[
+    "add",
+    "add_item",
+    "aes_gcm_dec",
+    "and",
+    "b64dec",
+    "base64",
+    "be2dec",
+    "be2hex",
+    "bool",
+    "bytes",
+    "capture-req",
+    "capture-res",
+    "concat",
+    "cpl",
+    "crc32",
+    "crc32c",
+    "cut_crlf",
+    "debug",
+    "digest",
+    "div",
+    "djb2",
+    "even",
+    "field",
+    "fix_is_valid",
+    "fix_tag_value",
+    "hex",
+    "hex2i",
+    "hmac",
+    "host_only",
+    "htonl",
+    "http_date",
+    "iif",
+    "in_table",
+    "ipmask",
+    "json",
+    "json_query",
+    "jwt_header_query",
+    "jwt_payload_query",
+    "jwt_verify",
+    "language",
+    "length",
+    "lower",
+    "ltime",
+    "ltrim",
+    "map",
+    "map_beg",
+    "map_beg_int",
+    "map_beg_ip",
+    "map_dir",
+    "map_dir_int",
+    "map_dir_ip",
+    "map_dom",
+    "map_dom_int",
+    "map_dom_ip",
+    "map_end",
+    "map_end_int",
+    "map_end_ip",
+    "map_int",
+    "map_int_int",
+    "map_int_ip",
+    "map_ip",
+    "map_ip_int",
+    "map_ip_ip",
+    "map_reg",
+    "map_reg_int",
+    "map_reg_ip",
+    "map_regm",
+    "map_str",
+    "map_str_int",
+    "map_str_ip",
+    "map_sub",
+    "map_sub_int",
+    "map_sub_ip",
+    "mod",
+    "mqtt_field_value",
+    "mqtt_is_valid",
+    "mul",
+    "nbsrv",
+    "neg",
+    "not",
+    "odd",
+    "or",
+    "port_only",
+    "protobuf",
+    "regsub",
+    "rtrim",
+    "sdbm",
+    "secure_memcmp",
+    "set-var",
+    "sha1",
+    "sha2",
+    "srv_queue",
+    "strcmp",
+    "sub",
+    "table_bytes_in_rate",
+    "table_bytes_out_rate",
+    "table_conn_cnt",
+    "table_conn_cur",
+    "table_conn_rate",
+    "table_expire",
+    "table_gpc",
+    "table_gpc0",
+    "table_gpc0_rate",
+    "table_gpc1",
+    "table_gpc1_rate",
+    "table_gpc_rate",
+    "table_gpt",
+    "table_gpt0",
+    "table_http_err_cnt",
+    "table_http_err_rate",
+    "table_http_fail_cnt",
+    "table_http_fail_rate",
+    "table_http_req_cnt",
+    "table_http_req_rate",
+    "table_idle",
+    "table_kbytes_in",
+    "table_kbytes_out",
+    "table_server_id",
+    "table_sess_cnt",
+    "table_sess_rate",
+    "table_trackers",
+    "ub64dec",
+    "ub64enc",
+    "ungrpc",
+    "unset-var",
+    "upper",
+    "url_dec",
+    "url_enc",
+    "utime",
+    "word",
+    "wt6",
+    "xor",
+    "xxh3",
+    "xxh32",
+    "xxh64",
+];
+
+/// True if `name` is a converter HAProxy 2.6 knows.
+pub fn is_converter(name: &str) -> bool {
+    CONVERTERS.binary_search(&name).is_ok()
+}
+
+/// Checks the `%[...]` sample expressions of a log-format string (`log-format`,
+/// `unique-id-format`, the log-format arguments of rules) for unknown fetches and
+/// converters, as `parse_logformat_string()` reports them: the error text and the byte
+/// offset in `text` of the `%[` that failed. Fetch arguments and the "may not be reliably
+/// used here" checks are not judged.
+pub fn check_log_format(text: &str) -> Result<(), (String, usize)> {
+    let mut from = 0;
+    while let Some(i) = text.get(from..).and_then(|r| r.find("%[")) {
+        let at = from + i;
+        let expr = text.get(at + 2..).unwrap_or("");
+        let fail = |why: String| {
+            Err((
+                format!("failed to parse sample expression <{expr}> : {why}"),
+                at,
+            ))
+        };
+        let name = fetch_name(expr);
+        if FETCHES.binary_search(&name).is_err() {
+            return fail(format!("unknown fetch method '{name}'"));
+        }
+        let mut rest = skip_args(expr.get(name.len()..).unwrap_or(""));
+        loop {
+            rest = rest.trim_start_matches(' ');
+            let Some(after) = rest.strip_prefix(',') else {
+                break;
+            };
+            let end = after.find(['(', ',', ']', ' ']).unwrap_or(after.len());
+            let conv = after.get(..end).unwrap_or("");
+            if !is_converter(conv) {
+                return fail(format!("unknown converter '{conv}'"));
+            }
+            rest = skip_args(after.get(end..).unwrap_or(""));
+        }
+        from = at + 2;
+    }
+    Ok(())
+}
+
+/// Skips a `(...)` argument list at the start of `text`, if any.
+fn skip_args(text: &str) -> &str {
+    match text.strip_prefix('(') {
+        Some(inner) => inner
+            .find(')')
+            .map_or("", |p| inner.get(p + 1..).unwrap_or("")),
+        None => text,
+    }
+}
+
 /// True if `name` is a fetch or ACL keyword HAProxy 2.6 knows.
 pub fn is_known(name: &str) -> bool {
     FETCHES.binary_search(&name).is_ok() || ACL_KEYWORDS.binary_search(&name).is_ok()
@@ -558,6 +750,7 @@ mod tests {
     fn the_tables_are_sorted_for_binary_search() {
         assert!(FETCHES.windows(2).all(|w| w[0] < w[1]));
         assert!(ACL_KEYWORDS.windows(2).all(|w| w[0] < w[1]));
+        assert!(CONVERTERS.windows(2).all(|w| w[0] < w[1]));
     }
 
     #[test]

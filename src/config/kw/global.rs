@@ -1,15 +1,21 @@
 //! `global` section keywords (configuration.txt section 3): `daemon`, `master-worker`,
 //! `maxconn`, `nbthread`, `nbproc`, `pidfile`, `user`, `group`, `uid`, `gid`, `chroot`,
 //! `log-tag`, `log-send-hostname`, `stats socket|timeout|maxconn`, `ca-base`, `crt-base`,
-//! `ssl-default-*`, `tune.*`, `hard-stop-after`, `spread-checks`, `quiet`, `node`,
-//! `description`, and a set of keywords accepted and kept without effect (`ulimit-n`,
-//! `cpu-map`, `setenv`, `lua-load`, ...). The global `log` lives in `kw/log.rs`.
+//! `ssl-default-*`, `hard-stop-after`, `spread-checks`, `quiet`, `node`, `description`.
+//! This table also lists the keywords accepted and kept without effect, whose checks live
+//! in `kw/global_kept.rs` (`ulimit-n`, `cpu-map`, `unix-bind`, `setenv`, `lua-load`, ...).
+//! The global `log` lives in `kw/log.rs`, the `tune.*` keywords in `kw/tune.rs`.
+//!
+//! A setting HAProxy takes only once (`maxconn`, `pidfile`, `user`, `ulimit-n`, ...) given
+//! a second time is HAProxy's "already specified. Continuing." alert, which leaves the
+//! configuration valid ([`crate::config::diag::Level::AlertContinue`]).
 //!
 //! User and group names are resolved by reading `/etc/passwd` and `/etc/group`.
 
 use std::path::PathBuf;
 
-use super::{GlobalCtx, Keyword, Parse, GLOBAL};
+use super::{global_kept, GlobalCtx, Keyword, Parse, GLOBAL};
+use crate::config::diag::Level;
 use crate::config::lexer::Line;
 use crate::config::model::UserSpec;
 use crate::config::units::{parse_time, TimeError};
@@ -45,8 +51,7 @@ pub static KEYWORDS: &[Keyword] = &[
     g!("gid", gid),
     g!("chroot", chroot),
     g!("log-tag", log_tag),
-    g!("log-send-hostname", |c, l| c.global.log_send_hostname =
-        Some(l.word(1).unwrap_or("").to_string())),
+    g!("log-send-hostname", log_send_hostname),
     g!("stats", stats),
     g!("ca-base", |c, l| base(c, l, true)),
     g!("crt-base", |c, l| base(c, l, false)),
@@ -61,266 +66,85 @@ pub static KEYWORDS: &[Keyword] = &[
     g!("node", node),
     g!("description", global_description),
     // Accepted and kept without effect in this implementation.
-    g!("ulimit-n", ignore),
-    g!("cpu-map", ignore),
-    g!("setenv", ignore),
-    g!("presetenv", ignore),
-    g!("unsetenv", ignore),
-    g!("resetenv", ignore),
-    g!("lua-load", lua_load),
-    g!("lua-load-per-thread", lua_load),
-    g!("cluster-secret", ignore),
-    g!("h2-workaround-bogus-websocket-clients", ignore),
-    g!("noevports", ignore),
-    g!("nokqueue", ignore),
-    g!("close-spread-time", ignore),
-    g!("thread-group", ignore),
-    g!("no-memory-trimming", ignore),
-    g!("h1-accept-payload-with-any-method", ignore),
-    g!("mworker-max-reloads", ignore),
-    g!("set-var", ignore),
-    g!("set-var-fmt", ignore),
-    g!("ssl-default-bind-curves", ignore),
-    g!("ssl-propquery", ignore),
-    g!("ssl-provider", ignore),
-    g!("ssl-provider-path", ignore),
-    g!("lua-prepend-path", ignore),
-    g!("server-state-file", ignore),
-    g!("server-state-base", ignore),
-    g!("localpeer", ignore),
-    g!("h1-case-adjust", ignore),
-    g!("h1-case-adjust-file", ignore),
-    g!("insecure-fork-wanted", ignore),
-    g!("insecure-setuid-wanted", ignore),
-    g!("noepoll", ignore),
-    g!("nopoll", ignore),
-    g!("nosplice", ignore),
-    g!("nogetaddrinfo", ignore),
-    g!("noreuseport", ignore),
+    g!("ulimit-n", global_kept::ignore),
+    g!("cpu-map", global_kept::ignore),
+    g!("setenv", global_kept::env_line),
+    g!("presetenv", global_kept::env_line),
+    g!("unsetenv", global_kept::env_line),
+    g!("resetenv", global_kept::env_line),
+    g!("lua-load", global_kept::lua_load),
+    g!("lua-load-per-thread", global_kept::lua_load),
+    g!("cluster-secret", global_kept::ignore),
+    g!("unix-bind", global_kept::unix_bind),
+    g!("h2-workaround-bogus-websocket-clients", global_kept::ignore),
+    g!("noevports", global_kept::ignore),
+    g!("nokqueue", global_kept::ignore),
+    g!("close-spread-time", global_kept::ignore),
+    g!("thread-group", global_kept::ignore),
+    g!("no-memory-trimming", global_kept::ignore),
+    g!("h1-accept-payload-with-any-method", global_kept::ignore),
+    g!("mworker-max-reloads", global_kept::ignore),
+    g!("set-var", global_kept::ignore),
+    g!("set-var-fmt", global_kept::ignore),
+    g!("ssl-default-bind-curves", global_kept::ignore),
+    g!("ssl-propquery", global_kept::ignore),
+    g!("ssl-provider", global_kept::ignore),
+    g!("ssl-provider-path", global_kept::ignore),
+    g!("lua-prepend-path", global_kept::ignore),
+    g!("server-state-file", global_kept::ignore),
+    g!("server-state-base", global_kept::ignore),
+    g!("localpeer", global_kept::ignore),
+    g!("h1-case-adjust", global_kept::ignore),
+    g!("h1-case-adjust-file", global_kept::ignore),
+    g!("insecure-fork-wanted", global_kept::ignore),
+    g!("insecure-setuid-wanted", global_kept::ignore),
+    g!("noepoll", global_kept::ignore),
+    g!("nopoll", global_kept::ignore),
+    g!("nosplice", global_kept::ignore),
+    g!("nogetaddrinfo", global_kept::ignore),
+    g!("noreuseport", global_kept::ignore),
     g!("expose-experimental-directives", |c, _| c
         .global
         .expose_experimental =
         true),
-    g!("busy-polling", ignore),
-    g!("set-dumpable", ignore),
-    g!("strict-limits", ignore),
-    g!("zero-warning", ignore),
-    g!("default-path", ignore),
-    g!("maxsslconn", ignore),
-    g!("maxconnrate", ignore),
-    g!("maxsessrate", ignore),
-    g!("maxsslrate", ignore),
-    g!("maxpipes", ignore),
-    g!("maxcomprate", ignore),
-    g!("maxcompcpuusage", ignore),
-    g!("maxzlibmem", ignore),
-    g!("max-spread-checks", ignore),
-    g!("external-check", ignore),
-    g!("ssl-server-verify", ignore),
-    g!("ssl-dh-param-file", ignore),
-    g!("ssl-mode-async", ignore),
-    g!("ssl-load-extra-files", ignore),
-    g!("ssl-load-extra-del-ext", ignore),
-    g!("ssl-skip-self-issued-ca", ignore),
-    g!("issuers-chain-path", ignore),
-    g!("profiling.tasks", ignore),
-    g!("thread-groups", ignore),
-    g!("numa-cpu-mapping", ignore),
-    g!("unix-bind", ignore),
-    g!("pp2-never-send-local", ignore),
-    g!("grace", ignore),
-    g!("fd-hard-limit", ignore),
-    g!("httpclient.resolvers.id", ignore),
-    g!("httpclient.resolvers.prefer", ignore),
-    g!("httpclient.ssl.verify", ignore),
-    g!("httpclient.ssl.ca-file", ignore),
+    g!("busy-polling", global_kept::ignore),
+    g!("set-dumpable", global_kept::ignore),
+    g!("strict-limits", global_kept::ignore),
+    g!("zero-warning", global_kept::ignore),
+    g!("default-path", global_kept::ignore),
+    g!("maxsslconn", global_kept::ignore),
+    g!("maxconnrate", global_kept::ignore),
+    g!("maxsessrate", global_kept::ignore),
+    g!("maxsslrate", global_kept::ignore),
+    g!("maxpipes", global_kept::ignore),
+    g!("maxcomprate", global_kept::ignore),
+    g!("maxcompcpuusage", global_kept::ignore),
+    g!("maxzlibmem", global_kept::ignore),
+    g!("max-spread-checks", global_kept::ignore),
+    g!("external-check", global_kept::ignore),
+    g!("ssl-server-verify", global_kept::ignore),
+    g!("ssl-dh-param-file", global_kept::ignore),
+    g!("ssl-mode-async", global_kept::ignore),
+    g!("ssl-load-extra-files", global_kept::ignore),
+    g!("ssl-load-extra-del-ext", global_kept::ignore),
+    g!("ssl-skip-self-issued-ca", global_kept::ignore),
+    g!("issuers-chain-path", global_kept::ignore),
+    g!("profiling.tasks", global_kept::ignore),
+    g!("thread-groups", global_kept::ignore),
+    g!("numa-cpu-mapping", global_kept::ignore),
+    g!("pp2-never-send-local", global_kept::ignore),
+    g!("grace", global_kept::ignore),
+    g!("fd-hard-limit", global_kept::ignore),
+    g!("httpclient.resolvers.id", global_kept::ignore),
+    g!("httpclient.resolvers.prefer", global_kept::ignore),
+    g!("httpclient.ssl.verify", global_kept::ignore),
+    g!("httpclient.ssl.ca-file", global_kept::ignore),
 ];
-
-/// What HAProxy says when an accepted-but-ignored keyword lacks its argument.
-const MISSING_ARG: &[(&str, &str)] = &[
-    ("ulimit-n", "'ulimit-n' expects an integer argument."),
-    ("lua-load", "'lua-load' expects a file name as parameter."),
-    ("lua-prepend-path", "'lua-prepend-path' expects to receive a <path> as argument"),
-    ("server-state-file", "'server-state-file' expect one argument: a file path."),
-    ("server-state-base", "'server-state-base' expects one argument: a directory path."),
-    ("localpeer", "'localpeer' expects a name as an argument."),
-    ("h1-case-adjust", "'h1-case-adjust' expects <from> and <to> as argument."),
-    ("h1-case-adjust-file", "'h1-case-adjust-file' expects <file> as argument."),
-    ("maxsslconn", "'maxsslconn' expects an integer argument."),
-    ("maxconnrate", "'maxconnrate' expects an integer argument."),
-    ("maxsessrate", "'maxsessrate' expects an integer argument."),
-    ("maxsslrate", "'maxsslrate' expects an integer argument."),
-    ("maxpipes", "'maxpipes' expects an integer argument."),
-    ("maxcomprate", "'maxcomprate' expects an integer argument in kb/s."),
-    ("maxcompcpuusage", "'maxcompcpuusage' expects an integer argument between 0 and 100."),
-    ("maxzlibmem", "'maxzlibmem' expects an integer argument."),
-    ("ssl-server-verify", "'ssl-server-verify' expects an integer argument."),
-    ("ssl-dh-param-file", "'ssl-dh-param-file' expects a file path as an argument."),
-    ("ssl-load-extra-files", "'ssl-load-extra-files' expects one or multiple arguments (none, all, bundle, sctl, ocsp, issuer)."),
-    ("issuers-chain-path", "global statement 'issuers-chain-path' expects a directory path as an argument.\n"),
-    ("profiling.tasks", "'profiling.tasks' expects either 'on', 'auto', or 'off' but got ''."),
-    ("thread-groups", "'thread-groups' passed a missing or unparsable integer value in ''"),
-    ("grace", "'grace' expects <time> as argument.\n"),
-    ("fd-hard-limit", "'fd-hard-limit' expects an integer argument."),
-    ("cpu-map", "cpu-map expects a process number  ('all', 'odd', 'even', a number from 1 to 64 or a range),  followed by a list of CPU ranges with numbers from 0 to 63."),
-];
-
-/// `lua-load FILE`: Lua is not supported here, but a missing file is still HAProxy's error.
-fn lua_load(ctx: &mut GlobalCtx<'_>, line: &Line) {
-    let Some(path) = line.word(1) else {
-        ctx.alert(line, "'lua-load' expects a file name as parameter.");
-        return;
-    };
-    if std::fs::metadata(path).is_err() {
-        let msg =
-            format!("error in Lua file '{path}': cannot open {path}: No such file or directory");
-        ctx.alert(line, msg);
-    }
-}
-
-/// Keywords accepted and kept without effect; a missing argument gets HAProxy's alert.
-fn ignore(ctx: &mut GlobalCtx<'_>, line: &Line) {
-    if let Some(v) = line.word(1) {
-        let n = crate::config::units::atol(v);
-        match line.keyword() {
-            "maxsslconn" if n < 0 => {
-                ctx.alert(line, "'maxsslconn' expects a positive numeric value.")
-            }
-            "maxcompcpuusage" if !(0..=100).contains(&n) => ctx.alert(
-                line,
-                "'maxcompcpuusage' expects an integer argument between 0 and 100.",
-            ),
-            _ => {}
-        }
-        return;
-    }
-    let kw = line.keyword();
-    if let Some((_, msg)) = MISSING_ARG.iter().find(|(k, _)| *k == kw) {
-        ctx.alert(line, *msg);
-    } else if kw == "httpclient.resolvers.prefer" || kw == "httpclient.ssl.verify" {
-        let what = if kw.ends_with("prefer") {
-            "'ipv4' or 'ipv6'"
-        } else {
-            "'none' or 'required'"
-        };
-        ctx.alert(line, format!("'{kw}' expects {what} as argument."));
-        // HAProxy 2.6 then prints its empty error buffer too.
-        ctx.alert(line, "(null)");
-    } else if matches!(kw, "setenv" | "presetenv" | "unsetenv") {
-        let what = if kw == "unsetenv" {
-            "at least one variable name"
-        } else {
-            "a name and a value"
-        };
-        let msg = format!("parsing [{}]: '{kw}' expects {what}.", line.loc);
-        ctx.diags.global(crate::config::diag::Level::Alert, msg);
-    } else if kw == "max-spread-checks" {
-        let msg = format!(
-            "parsing [{}]: 'max-spread-checks' expects an integer argument (0..50).",
-            line.loc
-        );
-        ctx.diags.global(crate::config::diag::Level::Alert, msg);
-    } else if kw == "default-path" {
-        ctx.alert(line, "missing default-path mode '' for 'default-path', supported modes include 'current', 'config', 'parent', and 'origin'.");
-    }
-}
-
-/// Any `tune.*` keyword: kept verbatim when it is one HAProxy 2.6 knows.
-pub fn tune(ctx: &mut GlobalCtx<'_>, line: &Line) {
-    const KNOWN: &[&str] = &[
-        "tune.bufsize",
-        "tune.maxrewrite",
-        "tune.maxaccept",
-        "tune.maxpollevents",
-        "tune.recv_enough",
-        "tune.runqueue-depth",
-        "tune.idletimer",
-        "tune.http.cookielen",
-        "tune.http.logurilen",
-        "tune.http.maxhdr",
-        "tune.ssl.cachesize",
-        "tune.ssl.lifetime",
-        "tune.ssl.maxrecord",
-        "tune.ssl.default-dh-param",
-        "tune.ssl.force-private-cache",
-        "tune.ssl.ssl-ctx-cache-size",
-        "tune.ssl.capture-buffer-size",
-        "tune.ssl.capture-cipherlist-size",
-        "tune.ssl.keylog",
-        "tune.h2.header-table-size",
-        "tune.h2.initial-window-size",
-        "tune.h2.max-concurrent-streams",
-        "tune.h2.max-frame-size",
-        "tune.pipesize",
-        "tune.rcvbuf.client",
-        "tune.rcvbuf.server",
-        "tune.sndbuf.client",
-        "tune.sndbuf.server",
-        "tune.comp.maxlevel",
-        "tune.zlib.memlevel",
-        "tune.zlib.windowsize",
-        "tune.lua.session-timeout",
-        "tune.lua.task-timeout",
-        "tune.lua.service-timeout",
-        "tune.lua.maxmem",
-        "tune.lua.forced-yield",
-        "tune.vars.global-max-size",
-        "tune.vars.proc-max-size",
-        "tune.vars.reqres-max-size",
-        "tune.vars.sess-max-size",
-        "tune.vars.txn-max-size",
-        "tune.vars.check-max-size",
-        "tune.pattern.cache-size",
-        "tune.fail-alloc",
-        "tune.fd.edge-triggered",
-        "tune.idle-pool.shared",
-        "tune.listener.multi-queue",
-        "tune.pool-high-fd-ratio",
-        "tune.pool-low-fd-ratio",
-        "tune.sched.low-latency",
-        "tune.buffers.limit",
-        "tune.buffers.reserve",
-        "tune.chksize",
-        "tune.peers.max-updates-at-once",
-        "tune.quic.frontend.conn-tx-buffers.limit",
-        "tune.quic.frontend.max-idle-timeout",
-        "tune.quic.frontend.max-streams-bidi",
-        "tune.quic.retry-threshold",
-        "tune.quic.socket-owner",
-        "tune.quic.conn-buf-limit",
-        "tune.quic.max-frame-loss",
-    ];
-    let kw = line.keyword();
-    if !KNOWN.contains(&kw) {
-        let names = super::entries()
-            .filter(|k| super::is_global(k))
-            .map(|k| k.name)
-            .chain(KNOWN.iter().copied());
-        let msg = super::unknown_msg(kw, "global", names);
-        ctx.alert(line, msg);
-        return;
-    }
-    if kw == "tune.http.maxhdr" {
-        let Some(v) = line.word(1) else {
-            ctx.alert(line, "'tune.http.maxhdr' expects an integer argument.");
-            return;
-        };
-        if !(1..=32767).contains(&crate::config::units::atol(v)) {
-            ctx.alert(
-                line,
-                "'tune.http.maxhdr' expects a numeric value between 1 and 32767",
-            );
-            return;
-        }
-    }
-    ctx.global
-        .tunes
-        .push((kw.to_string(), super::rest(line, 1)));
-}
 
 fn maxconn(ctx: &mut GlobalCtx<'_>, line: &Line) {
-    if ctx.global.maxconn.is_some() {
-        ctx.alert(line, "'maxconn' already specified. Continuing.");
+    // HAProxy tests the value, so `maxconn 0` may be followed by another one.
+    if ctx.global.maxconn.is_some_and(|n| n != 0) {
+        ctx.alert_continue(line, "'maxconn' already specified. Continuing.");
         return;
     }
     let Some(v) = line.word(1) else {
@@ -367,7 +191,7 @@ fn nbproc(ctx: &mut GlobalCtx<'_>, line: &Line) {
 
 fn pidfile(ctx: &mut GlobalCtx<'_>, line: &Line) {
     if ctx.global.pidfile.is_some() {
-        ctx.alert(line, "'pidfile' already specified. Continuing.");
+        ctx.alert_continue(line, "'pidfile' already specified. Continuing.");
         return;
     }
     match line.word(1) {
@@ -387,13 +211,19 @@ pub fn lookup_id(db: &str, name: &str) -> Option<u32> {
     })
 }
 
-fn read_db(path: &str) -> String {
+pub(super) fn read_db(path: &str) -> String {
     std::fs::read_to_string(path).unwrap_or_default()
 }
 
+/// HAProxy refuses a second `user`/`uid` only once the uid is non-zero (so `user root`
+/// twice is accepted), and the same for `group`/`gid`.
+fn id_set(id: Option<u32>) -> bool {
+    id.is_some_and(|n| n != 0)
+}
+
 fn user(ctx: &mut GlobalCtx<'_>, line: &Line) {
-    if ctx.global.user.is_some() {
-        ctx.alert(line, "user/uid already specified. Continuing.");
+    if id_set(ctx.global.uid) {
+        ctx.alert_continue(line, "user/uid already specified. Continuing.");
         return;
     }
     let name = line.word(1).unwrap_or("");
@@ -409,8 +239,8 @@ fn user(ctx: &mut GlobalCtx<'_>, line: &Line) {
 }
 
 fn group(ctx: &mut GlobalCtx<'_>, line: &Line) {
-    if ctx.global.group.is_some() {
-        ctx.alert(line, "group/gid already specified. Continuing.");
+    if id_set(ctx.global.gid) {
+        ctx.alert_continue(line, "gid/group was already specified. Continuing.");
         return;
     }
     let name = line.word(1).unwrap_or("");
@@ -425,24 +255,30 @@ fn group(ctx: &mut GlobalCtx<'_>, line: &Line) {
     ctx.global.gid = Some(id);
 }
 
+/// The number of `uid N`/`gid N`, read with HAProxy's `strl2irc()`; a word that is not a
+/// number is a warning and leaves the id unset, as in HAProxy.
 fn numeric_id(ctx: &mut GlobalCtx<'_>, line: &Line, what: &str, hint: &str) -> Option<u32> {
-    let Some(v) = line.word(1) else {
-        ctx.alert(line, format!("'{what}' expects an integer argument."));
-        return None;
+    let v = match line.word(1) {
+        Some(v) if !v.is_empty() => v,
+        _ => {
+            ctx.alert(line, format!("'{what}' expects an integer argument."));
+            return None;
+        }
     };
-    match v.parse::<u32>() {
-        Ok(n) => Some(n),
-        Err(_) => {
+    match crate::config::units::strl2irc(v) {
+        // A negative id is kept as C stores it in a uid_t.
+        Some(n) => Some(u32::from_ne_bytes(n.to_ne_bytes())),
+        None => {
             let msg = format!(" {what}: string '{v}' is not a number.\nYou might want to use the '{hint}' parameter to use a system {hint} name.");
             ctx.warning(line, msg);
-            Some(crate::config::units::atou32(v))
+            None
         }
     }
 }
 
 fn uid(ctx: &mut GlobalCtx<'_>, line: &Line) {
-    if ctx.global.user.is_some() {
-        ctx.alert(line, "user/uid already specified. Continuing.");
+    if id_set(ctx.global.uid) {
+        ctx.alert_continue(line, "user/uid already specified. Continuing.");
         return;
     }
     if let Some(n) = numeric_id(ctx, line, "uid", "user") {
@@ -452,8 +288,8 @@ fn uid(ctx: &mut GlobalCtx<'_>, line: &Line) {
 }
 
 fn gid(ctx: &mut GlobalCtx<'_>, line: &Line) {
-    if ctx.global.group.is_some() {
-        ctx.alert(line, "group/gid already specified. Continuing.");
+    if id_set(ctx.global.gid) {
+        ctx.alert_continue(line, "group/gid already specified. Continuing.");
         return;
     }
     if let Some(n) = numeric_id(ctx, line, "gid", "group") {
@@ -464,13 +300,22 @@ fn gid(ctx: &mut GlobalCtx<'_>, line: &Line) {
 
 fn chroot(ctx: &mut GlobalCtx<'_>, line: &Line) {
     if ctx.global.chroot.is_some() {
-        ctx.alert(line, "'chroot' already specified. Continuing.");
+        ctx.alert_continue(line, "'chroot' already specified. Continuing.");
         return;
     }
     match line.word(1) {
         Some(p) => ctx.global.chroot = Some(PathBuf::from(p)),
         None => ctx.alert(line, "'chroot' expects a directory as an argument."),
     }
+}
+
+/// `log-send-hostname [NAME]` (without a name, the host's name).
+fn log_send_hostname(ctx: &mut GlobalCtx<'_>, line: &Line) {
+    if ctx.global.log_send_hostname.is_some() {
+        ctx.alert_continue(line, "'log-send-hostname' already specified. Continuing.");
+        return;
+    }
+    ctx.global.log_send_hostname = Some(line.word(1).unwrap_or("").to_string());
 }
 
 fn log_tag(ctx: &mut GlobalCtx<'_>, line: &Line) {
@@ -519,8 +364,11 @@ fn stats_socket(ctx: &mut GlobalCtx<'_>, line: &Line) {
         );
         return;
     };
-    if !addr.starts_with('/') && !addr.starts_with("unix@") {
-        if let Err(msg) = super::bind::parse_bind_addrs(addr) {
+    let getenv = ctx.env;
+    let env = |name: &str| getenv(name, line.loc.line);
+    let expanded = crate::config::lexer::env_expand(addr, &env);
+    if expanded.is_empty() || !expanded.starts_with('/') && !expanded.starts_with("unix@") {
+        if let Err(msg) = super::bind::parse_bind_addrs(addr, &env) {
             let msg = format!("parsing [{}] : 'stats socket' : {msg}\n", line.loc);
             ctx.alert(line, msg);
             return;
@@ -544,7 +392,7 @@ fn stats_socket(ctx: &mut GlobalCtx<'_>, line: &Line) {
         .stats_sockets
         .push(crate::config::model::StatsSocket {
             loc: line.loc.clone(),
-            addr: addr.to_string(),
+            addr: expanded,
             options: line
                 .words
                 .get(3..)
@@ -561,8 +409,8 @@ fn base(ctx: &mut GlobalCtx<'_>, line: &Line, ca: bool) {
         &mut ctx.global.crt_base
     };
     if slot.is_some() {
-        let msg = format!("'{kw}' already specified. Continuing.");
-        ctx.alert(line, msg);
+        // Unlike the other global paths, a second one is an error.
+        ctx.alert(line, format!("'{kw}' already specified."));
         return;
     }
     match line.word(1) {
@@ -646,12 +494,20 @@ fn hard_stop_after(ctx: &mut GlobalCtx<'_>, line: &Line) {
 }
 
 fn spread_checks(ctx: &mut GlobalCtx<'_>, line: &Line) {
+    if ctx.global.spread_checks.is_some_and(|n| n != 0) {
+        let msg = format!(
+            "parsing [{}]: spread-checks already specified. Continuing.",
+            line.loc
+        );
+        ctx.diags.global(Level::AlertContinue, msg);
+        return;
+    }
     if line.word(1).is_none() {
         let msg = format!(
             "parsing [{}]: 'spread-checks' expects an integer argument (0..50).",
             line.loc
         );
-        ctx.diags.global(crate::config::diag::Level::Alert, msg);
+        ctx.diags.global(Level::Alert, msg);
         return;
     }
     let v = crate::config::units::atol(line.word(1).unwrap_or(""));
@@ -660,7 +516,7 @@ fn spread_checks(ctx: &mut GlobalCtx<'_>, line: &Line) {
             "parsing [{}]: 'spread-checks' needs a positive value in range 0..50.",
             line.loc
         );
-        ctx.diags.global(crate::config::diag::Level::Alert, msg);
+        ctx.diags.global(Level::Alert, msg);
         return;
     }
     ctx.global.spread_checks = u32::try_from(v).ok();
@@ -672,7 +528,7 @@ fn global_description(ctx: &mut GlobalCtx<'_>, line: &Line) {
             "parsing [{}]: 'description' expects a string argument.",
             line.loc
         );
-        ctx.diags.global(crate::config::diag::Level::Alert, msg);
+        ctx.diags.global(Level::Alert, msg);
         return;
     }
     ctx.global.description = Some(super::rest(line, 1));
@@ -686,7 +542,7 @@ fn node(ctx: &mut GlobalCtx<'_>, line: &Line) {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
     if !ok {
         let msg = format!("parsing [{}]: 'node' requires valid node name - non-empty string with digits(0-9), letters(A-Z, a-z), dot(.), hyphen(-) or underscode(_).", line.loc);
-        ctx.diags.global(crate::config::diag::Level::Alert, msg);
+        ctx.diags.global(Level::Alert, msg);
         return;
     }
     ctx.global.node = Some(name.to_string());
@@ -705,6 +561,7 @@ mod tests {
         let mut ctx = super::GlobalCtx {
             global: &mut g,
             diags: &mut d,
+            env: &|_, _| None,
             abort: false,
         };
         for l in &lines {
@@ -728,6 +585,24 @@ mod tests {
             Some(crate::config::model::UserSpec::Name("root".into()))
         );
         assert_eq!(g.uid, Some(0));
+    }
+
+    #[test]
+    fn a_setting_given_twice_is_an_alert_that_keeps_the_config_valid() {
+        let (g, d) = parse("maxconn 10\nmaxconn 20\n");
+        assert_eq!(g.maxconn, Some(10));
+        assert_eq!(
+            d.render(1),
+            "[ALERT]    (1) : config : parsing [g.cfg:2] : 'maxconn' already specified. Continuing.\n"
+        );
+        assert!(!d.has_errors());
+    }
+
+    #[test]
+    fn a_zero_value_counts_as_unset_like_in_haproxy() {
+        let (g, d) = parse("maxconn 0\nmaxconn 20\nuser root\nuser root\nuid abc\nuid 7\n");
+        assert_eq!((g.maxconn, g.uid), (Some(20), Some(7)));
+        assert!(!d.has_errors(), "{d:?}");
     }
 
     #[test]

@@ -1,19 +1,15 @@
-//! `http-request`, `http-response` and `tcp-request` rules (configuration.txt 4.2
-//! "http-request", "http-response", "tcp-request"). Active actions: `return`, `deny`,
-//! `allow`, `set-header`, `add-header`, `del-header`, `redirect`, `auth`; the other known
-//! actions are kept as `HttpAction::Other`; `track-sc*` is typed by `kw::stick`.
-//! `tcp-request` lines are checked and kept verbatim, their `track-sc*` actions also typed
-//! into `Proxy::stick.tcp_track`. As in HAProxy, an error in an http rule stops the parsing
-//! (`ERR_ABORT`).
+//! `http-request` and `http-response` rules (configuration.txt 4.2 "http-request",
+//! "http-response"). Active actions: `return`, `deny`, `allow`, `set-header`, `add-header`,
+//! `del-header`, `redirect`, `auth`; the other known actions are kept as
+//! `HttpAction::Other`; `track-sc*` is typed by `kw::stick`. As in HAProxy, an error in an http rule stops the parsing
+//! (`ERR_ABORT`). `tcp-request` lives in `kw/tcp_request.rs`.
 
 use super::{Keyword, Parse, ProxyCtx, PROXIES};
 use crate::config::diag::Level;
 use crate::config::lexer::Line;
-use crate::config::model::{
-    HttpAction, HttpRule, RawRule, ReturnBody, TcpStage, TcpTrack, TrackSc,
-};
+use crate::config::model::{HttpAction, HttpRule, ReturnBody};
 
-/// `http-request`, `http-response`, `tcp-request`.
+/// `http-request`, `http-response`.
 pub static KEYWORDS: &[Keyword] = &[
     Keyword {
         name: "http-request",
@@ -24,11 +20,6 @@ pub static KEYWORDS: &[Keyword] = &[
         name: "http-response",
         sections: PROXIES,
         parse: Parse::Proxy(http_response),
-    },
-    Keyword {
-        name: "tcp-request",
-        sections: PROXIES,
-        parse: Parse::Proxy(tcp_request),
     },
 ];
 
@@ -186,21 +177,8 @@ fn http_rule(ctx: &mut ProxyCtx<'_>, line: &Line, request: bool) {
         RESPONSE_ACTIONS
     };
     if !action_known(list, action) {
-        let all = list
-            .iter()
-            .map(|a| format!("'{a}'"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let hint =
-            match super::best_match(action, list.iter().copied().filter(|a| !a.ends_with("(*)"))) {
-                Some(m) if !action.is_empty() => format!(" Did you mean '{m}' maybe ?"),
-                _ => String::new(),
-            };
-        let msg = format!(
-            "parsing [{}]: '{kw}' expects {all}, but got '{action}'.{hint}",
-            line.loc
-        );
-        ctx.diags.global(Level::Alert, msg);
+        ctx.diags
+            .global(Level::Alert, unknown_action(line, kw, action, request));
         ctx.abort = true;
         return;
     }
@@ -283,10 +261,41 @@ fn http_rule(ctx: &mut ProxyCtx<'_>, line: &Line, request: bool) {
     }
 }
 
-fn proxy_word(ctx: &ProxyCtx<'_>) -> &'static str {
+/// HAProxy's message for an unknown or missing `http-request`/`http-response` action
+/// (`kw`), with its `parsing [file:line]: ` prefix.
+pub(super) fn unknown_action(line: &Line, kw: &str, action: &str, request: bool) -> String {
+    let list = if request {
+        REQUEST_ACTIONS
+    } else {
+        RESPONSE_ACTIONS
+    };
+    let all = list
+        .iter()
+        .map(|a| format!("'{a}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let hint = match super::best_match(action, list.iter().copied().filter(|a| !a.ends_with("(*)")))
+    {
+        Some(m) if !action.is_empty() => format!(" Did you mean '{m}' maybe ?"),
+        _ => String::new(),
+    };
+    let got = if action.is_empty() {
+        "'' (missing argument)".to_string()
+    } else {
+        format!("'{action}'")
+    };
+    format!(
+        "parsing [{}]: '{kw}' expects {all}, but got {got}.{hint}",
+        line.loc
+    )
+}
+
+/// HAProxy's `proxy_type_str()`: how its rule errors name the proxy.
+pub(super) fn proxy_word(ctx: &ProxyCtx<'_>) -> &'static str {
     match ctx.section {
         crate::config::section::SectionKind::Frontend => "frontend",
         crate::config::section::SectionKind::Backend => "backend",
+        crate::config::section::SectionKind::Defaults => "defaults",
         _ => "proxy",
     }
 }
@@ -297,12 +306,29 @@ pub fn check_redirect(args: &[String]) -> Result<(), String> {
     let mut typed = false;
     let mut i = 0;
     while let Some(w) = args.get(i) {
+        let value = args
+            .get(i + 1)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty());
         match w.as_str() {
+            "prefix" | "location" | "scheme" | "code" | "set-cookie" | "clear-cookie"
+                if value.is_none() =>
+            {
+                return Err(format!("missing argument for '{w}'"));
+            }
             "prefix" | "location" | "scheme" => {
                 typed = true;
                 i += 2;
             }
-            "code" | "set-cookie" | "clear-cookie" => i += 2,
+            "code" => {
+                let v = value.unwrap_or("");
+                let code = crate::config::units::atol(v);
+                if !matches!(code, 301..=303 | 307 | 308) {
+                    return Err(format!("'code': unsupported HTTP code '{v}' (must be one of 301, 302, 303, 307 or 308)"));
+                }
+                i += 2;
+            }
+            "set-cookie" | "clear-cookie" => i += 2,
             "drop-query" | "append-slash" | "ignore-empty" => i += 1,
             "if" | "unless" => break,
             other => {
@@ -333,17 +359,7 @@ fn check_log_format(action: &str, args: &[String]) -> Result<(), Failure> {
         return Ok(());
     }
     for a in args {
-        let mut rest = a.as_str();
-        while let Some(i) = rest.find("%[") {
-            let expr = rest.get(i + 2..).unwrap_or("");
-            let name = super::fetches::fetch_name(expr);
-            if !super::fetches::is_known(name) {
-                return Err(Failure::Rule(format!(
-                    "failed to parse sample expression <{expr}> : unknown fetch method '{name}'"
-                )));
-            }
-            rest = expr;
-        }
+        super::fetches::check_log_format(a).map_err(|(msg, _)| Failure::Rule(msg))?;
     }
     Ok(())
 }
@@ -356,11 +372,18 @@ enum Failure {
     Trailing(String),
 }
 
+/// The `status N` of a reply: present, and read by `atol()` between 200 and 599.
 fn status_arg(v: Option<&String>) -> Result<u16, Failure> {
     let t = v.map(String::as_str).unwrap_or("");
-    match t.parse::<u16>() {
+    if t.is_empty() {
+        return Err(Failure::Rule(
+            "'status' expects <status_code> as argument".into(),
+        ));
+    }
+    let n = crate::config::units::atoi_int(t);
+    match u16::try_from(n) {
         Ok(n) if (200..=599).contains(&n) => Ok(n),
-        _ => Err(Failure::Rule(format!("Unexpected status code '{t}'"))),
+        _ => Err(Failure::Rule(format!("Unexpected status code '{n}'"))),
     }
 }
 
@@ -407,6 +430,37 @@ fn parse_action(
                 (Some(w), _) => return Err(Failure::Trailing(w.to_string())),
             };
             HttpAction::Auth { realm }
+        }
+        "set-status" => {
+            let code = match arg(0) {
+                Some(c) => c,
+                None => {
+                    return Err(Failure::Rule(
+                        "expects 1 argument: <status>; or 3 arguments: <status> reason <fmt>"
+                            .into(),
+                    ))
+                }
+            };
+            if !(100..=999).contains(&crate::config::units::atoi_int(&code)) {
+                return Err(Failure::Rule(
+                    "expects an integer status code between 100 and 999".into(),
+                ));
+            }
+            match args.get(1).map(String::as_str) {
+                None => {}
+                Some("reason") if args.len() == 3 => {}
+                Some("reason") if args.len() == 2 => {
+                    return Err(Failure::Trailing("reason".into()))
+                }
+                Some("reason") => {
+                    return Err(Failure::Trailing(args.get(3).cloned().unwrap_or_default()))
+                }
+                Some(w) => return Err(Failure::Trailing(w.to_string())),
+            }
+            HttpAction::Other {
+                name: action.to_string(),
+                args: args.to_vec(),
+            }
         }
         "set-timeout" => {
             let need_be = matches!(args.first().map(String::as_str), Some("server" | "tunnel"));
@@ -543,142 +597,6 @@ fn parse_reply(
         body,
         headers,
     })
-}
-
-/// `tcp-request connection` actions of HAProxy 2.6, as its error message lists them.
-const TCP_CONNECTION_MSG: &str = "'accept', 'reject', 'capture', 'expect-proxy', 'expect-netscaler-cip', 'track-sc0' ... 'track-sc2', 'sc-inc-gpc(*)', 'sc-inc-gpc0(*)', 'sc-inc-gpc1(*)', 'sc-set-gpt(*)', 'sc-set-gpt0(*)', 'set-var-fmt(*)', 'set-var(*)', 'unset-var(*)', 'set-dst', 'set-dst-port', 'set-mark', 'set-src', 'set-src-port', 'set-tos', 'silent-drop'";
-
-fn tcp_request(ctx: &mut ProxyCtx<'_>, line: &Line) {
-    let sub = line.word(1).unwrap_or("");
-    if ctx.in_defaults()
-        && !ctx.named_defaults
-        && matches!(sub, "connection" | "session" | "content")
-    {
-        ctx.alert(
-            line,
-            format!("tcp-request {sub} is not allowed in anonymous 'defaults' sections"),
-        );
-        return;
-    }
-    let stage = match sub {
-        "connection" => Some(0),
-        "session" => Some(1),
-        "content" => Some(2),
-        _ => None,
-    };
-    if let Some(stage) = stage {
-        super::warn_misplaced_rule(ctx, line, stage);
-    }
-    match sub {
-        "connection" => {
-            let a = line.word(2).unwrap_or("");
-            let known = matches!(
-                a,
-                "accept"
-                    | "reject"
-                    | "capture"
-                    | "expect-proxy"
-                    | "expect-netscaler-cip"
-                    | "set-dst"
-                    | "set-dst-port"
-                    | "set-mark"
-                    | "set-src"
-                    | "set-src-port"
-                    | "set-tos"
-                    | "silent-drop"
-            ) || [
-                "track-sc",
-                "sc-inc-gpc",
-                "sc-set-gpt",
-                "set-var",
-                "unset-var",
-            ]
-            .iter()
-            .any(|p| a.starts_with(p));
-            if !known {
-                let msg = format!("'tcp-request connection' expects {TCP_CONNECTION_MSG} in proxy '{}' (got '{a}').", ctx.proxy.name);
-                ctx.alert(line, msg);
-                return;
-            }
-        }
-        "content" | "session" | "inspect-delay" => {}
-        _ => {
-            let msg = format!("'tcp-request' expects 'inspect-delay', 'connection', or 'content' in proxy '{}' (got '{sub}')", ctx.proxy.name);
-            ctx.alert(line, msg);
-            return;
-        }
-    }
-    let track = match tcp_track(ctx, line, sub) {
-        Ok(t) => t,
-        Err(msg) => {
-            ctx.alert(line, msg);
-            return;
-        }
-    };
-    let mut cond = None;
-    if let Some(at) = line
-        .words
-        .iter()
-        .skip(2)
-        .position(|w| w == "if" || w == "unless")
-    {
-        let at = at + 2;
-        match super::acl::parse_cond(ctx, line, at) {
-            Ok(c) => cond = Some(c),
-            Err(msg) => {
-                let head = line
-                    .words
-                    .get(..at.min(3))
-                    .map(|w| w.join(" "))
-                    .unwrap_or_default();
-                let word = line.word(at).unwrap_or("if");
-                let msg = format!(
-                "'{head}' : error detected in proxy '{}' while parsing '{word}' condition : {msg}",
-                ctx.proxy.name
-            );
-                ctx.alert(line, msg);
-                return;
-            }
-        }
-    }
-    if let Some((stage, track)) = track {
-        ctx.proxy.stick.tcp_track.push(TcpTrack {
-            rule: ctx.proxy.tcp_request.len(),
-            stage,
-            track,
-            cond,
-        });
-    }
-    ctx.proxy.tcp_request.push(RawRule {
-        loc: line.loc.clone(),
-        words: line.words.clone(),
-    });
-}
-
-/// The typed `track-sc*` action of a `tcp-request connection|session|content` line, if it
-/// has one; HAProxy's message when it is wrong.
-fn tcp_track(
-    ctx: &ProxyCtx<'_>,
-    line: &Line,
-    sub: &str,
-) -> Result<Option<(TcpStage, TrackSc)>, String> {
-    let stage = match sub {
-        "connection" => TcpStage::Connection,
-        "session" => TcpStage::Session,
-        "content" => TcpStage::Content,
-        _ => return Ok(None),
-    };
-    if !line.word(2).is_some_and(|a| a.starts_with("track-sc")) {
-        return Ok(None);
-    }
-    let kind = match ctx.section {
-        crate::config::section::SectionKind::Frontend => "frontend",
-        crate::config::section::SectionKind::Backend => "backend",
-        crate::config::section::SectionKind::Defaults => "defaults",
-        _ => "proxy",
-    };
-    super::stick::tcp_track(&line.words, stage, kind, &ctx.proxy.name)
-        .map(|(t, _)| Some((stage, t)))
 }
 
 #[cfg(test)]

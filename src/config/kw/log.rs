@@ -37,7 +37,8 @@ pub const LEVELS: &[&str] = &[
 ];
 
 fn global_log(ctx: &mut GlobalCtx<'_>, line: &Line) {
-    match parse_log(line, " ") {
+    let getenv = ctx.env;
+    match parse_log(line, &|name| getenv(name, line.loc.line)) {
         Ok(Some(t)) => ctx.global.logs.push(t),
         Ok(None) => ctx.alert(line, "log : expects <address> and <facility>  as arguments"),
         Err(msg) => ctx.alert(line, msg),
@@ -58,7 +59,8 @@ fn proxy_log(ctx: &mut ProxyCtx<'_>, line: &Line) {
         ctx.proxy.log_global = true;
         return;
     }
-    match parse_log(line, " or global ") {
+    let getenv = ctx.env;
+    match parse_log(line, &|name| getenv(name, line.loc.line)) {
         Ok(Some(t)) => ctx.proxy.logs.push(t),
         Ok(None) => ctx.alert(
             line,
@@ -69,7 +71,11 @@ fn proxy_log(ctx: &mut ProxyCtx<'_>, line: &Line) {
 }
 
 /// Parses a `log` line with an address; `Ok(None)` when the address or facility is missing.
-fn parse_log(line: &Line, _hint: &str) -> Result<Option<LogTarget>, String> {
+/// `env` serves the address's own environment expansion (HAProxy's `str2sa_range()`).
+fn parse_log(
+    line: &Line,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<LogTarget>, String> {
     let Some(addr_text) = line.word(1) else {
         return Ok(None);
     };
@@ -107,7 +113,10 @@ fn parse_log(line: &Line, _hint: &str) -> Result<Option<LogTarget>, String> {
                 format = Some(f.to_string());
                 i += 2;
             }
-            Some("sample") => i += 2,
+            Some("sample") => {
+                check_sample(line.word(i + 1).unwrap_or(""))?;
+                i += 2;
+            }
             _ => break,
         }
     }
@@ -132,10 +141,20 @@ fn parse_log(line: &Line, _hint: &str) -> Result<Option<LogTarget>, String> {
             .ok_or_else(|| format!("log : unknown optional minimum log level '{l}'"))?;
         min_level = u8::try_from(m).ok();
     }
-    check_log_addr(addr_text)?;
+    let addr = match addr_text {
+        "stdout" | "stderr" => addr_text.to_string(),
+        _ if addr_text.starts_with("ring@") => addr_text.to_string(),
+        _ => crate::config::lexer::env_expand(addr_text, env),
+    };
+    if addr.is_empty() {
+        return Err(format!(
+            "log : '{addr_text}' resolves to an empty address (environment variable missing?)\n"
+        ));
+    }
+    check_log_addr(&addr, addr_text)?;
     Ok(Some(LogTarget {
         loc: line.loc.clone(),
-        addr: parse_log_addr(addr_text),
+        addr: parse_log_addr(&addr),
         max_len,
         format,
         facility: u8::try_from(facility).unwrap_or(16),
@@ -144,9 +163,38 @@ fn parse_log(line: &Line, _hint: &str) -> Result<Option<LogTarget>, String> {
     }))
 }
 
+/// `sample RANGES:SIZE` of a `log` line: a positive size, ranges `N` or `LOW-HIGH` (from 1,
+/// comma-separated), none above the size.
+fn check_sample(arg: &str) -> Result<(), String> {
+    let Some((ranges, size)) = arg.split_once(':') else {
+        return Err("log : Missing sample size".into());
+    };
+    let sz = match size.parse::<i64>() {
+        Ok(n) if n > 0 => n,
+        _ => {
+            return Err(format!(
+                "log : wrong sample size '{size}' for sample range '{ranges}'"
+            ))
+        }
+    };
+    let mut max = 0;
+    for r in ranges.split(',') {
+        let (lo, hi) = r.split_once('-').unwrap_or((r, r));
+        match (lo.parse::<i64>(), hi.parse::<i64>()) {
+            (Ok(l), Ok(h)) if l >= 1 && h >= l => max = max.max(h),
+            _ => return Err(format!("log : wrong sample range '{r}'")),
+        }
+    }
+    if sz < max {
+        return Err(format!("log : sample size {sz} should be greater or equal to {max} the maximum of the high ranges limits"));
+    }
+    Ok(())
+}
+
 /// HAProxy's `str2sa_range()` checks on an inet log address (read after the facility and
 /// levels): an optional port, no offset, no range, at most 65535; the host must resolve.
-fn check_log_addr(text: &str) -> Result<(), String> {
+/// `text` is the address expanded, `written` as in the file (quoted after "in").
+fn check_log_addr(text: &str, written: &str) -> Result<(), String> {
     if matches!(text, "stdout" | "stderr")
         || text.starts_with('/')
         || ["fd@", "unix@", "ring@", "abns@"]
@@ -179,18 +227,22 @@ fn check_log_addr(text: &str) -> Result<(), String> {
     if let Some(p) = port {
         match p.chars().next() {
             Some('+' | '-') => {
-                return Err(format!("log : port offset not permitted here in '{text}'"))
+                return Err(format!(
+                    "log : port offset not permitted here in '{written}'"
+                ))
             }
             Some(c) if !c.is_ascii_digit() => {
                 return Err(format!(
-                    "log : invalid character '{c}' in port number '{p}' in '{text}'\n"
+                    "log : invalid character '{c}' in port number '{p}' in '{written}'\n"
                 ))
             }
             _ => {}
         }
         let digits = p.find(|c: char| !c.is_ascii_digit()).unwrap_or(p.len());
         if p.get(digits..).is_some_and(|rest| rest.starts_with('-')) {
-            return Err(format!("log : port range not permitted here in '{text}'"));
+            return Err(format!(
+                "log : port range not permitted here in '{written}'"
+            ));
         }
         if crate::config::units::atol(p) > 65535 {
             return Err(format!("log : invalid port '{p}'"));
@@ -202,7 +254,7 @@ fn check_log_addr(text: &str) -> Result<(), String> {
         } else {
             host.to_string()
         };
-        return Err(format!("log : invalid address: '{shown}' in '{text}'\n"));
+        return Err(format!("log : invalid address: '{shown}' in '{written}'\n"));
     }
     Ok(())
 }
@@ -276,7 +328,7 @@ mod tests {
                 .map(String::from)
                 .collect(),
         };
-        let t = parse_log(&line, "").unwrap().unwrap();
+        let t = parse_log(&line, &|_| None).unwrap().unwrap();
         assert_eq!(
             (t.facility, t.level, t.min_level, t.max_len),
             (17, 5, Some(3), Some(2048))
@@ -289,13 +341,13 @@ mod tests {
             loc: crate::config::diag::Loc::new("l.cfg", 1),
             words: vec!["log".into(), "127.0.0.1".into()],
         };
-        assert_eq!(parse_log(&line, ""), Ok(None));
+        assert_eq!(parse_log(&line, &|_| None), Ok(None));
         let line = Line {
             loc: crate::config::diag::Loc::new("l.cfg", 1),
             words: vec!["log".into(), "127.0.0.1".into(), "local9".into()],
         };
         assert_eq!(
-            parse_log(&line, ""),
+            parse_log(&line, &|_| None),
             Err("log : unknown log facility 'local9'".into())
         );
     }

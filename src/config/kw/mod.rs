@@ -8,6 +8,7 @@
 //! `default` prefixes of `option`.
 
 pub mod acl;
+pub mod addr;
 pub mod balance;
 pub mod bind;
 pub mod check;
@@ -17,14 +18,19 @@ pub mod cookie;
 pub mod errorfile;
 pub mod fetches;
 pub mod global;
+pub mod global_kept;
 pub mod http_rules;
 pub mod log;
 pub mod option;
+pub mod pcre;
 pub mod proxy;
+pub mod proxy_kept;
 pub mod server;
 pub mod stats;
 pub mod stick;
+pub mod tcp_request;
 pub mod timeout;
+pub mod tune;
 pub mod userlist;
 
 use super::diag::{Diags, Level};
@@ -95,6 +101,9 @@ pub struct GlobalCtx<'a> {
     pub global: &'a mut Global,
     /// Where messages go.
     pub diags: &'a mut Diags,
+    /// An environment variable as line N of the file sees it (after the `setenv` lines
+    /// before it).
+    pub env: &'a dyn Fn(&str, u32) -> Option<String>,
     /// Set by a parser to stop reading the configuration (HAProxy's `ERR_ABORT`).
     pub abort: bool,
 }
@@ -103,6 +112,10 @@ impl GlobalCtx<'_> {
     /// Records an alert about `line`.
     pub fn alert(&mut self, line: &Line, msg: impl Into<String>) {
         self.diags.alert(&line.loc, line.keyword(), msg);
+    }
+    /// Records an alert about `line` that leaves the configuration valid.
+    pub fn alert_continue(&mut self, line: &Line, msg: impl Into<String>) {
+        self.diags.alert_continue(&line.loc, line.keyword(), msg);
     }
     /// Records a warning about `line`.
     pub fn warning(&mut self, line: &Line, msg: impl Into<String>) {
@@ -124,6 +137,9 @@ pub struct ProxyCtx<'a> {
     pub others: &'a [Proxy],
     /// Where messages go.
     pub diags: &'a mut Diags,
+    /// An environment variable as line N of the file sees it (after the `setenv` lines
+    /// before it).
+    pub env: &'a dyn Fn(&str, u32) -> Option<String>,
     /// `no` or `default` when the line started with it (only `option` accepts them).
     pub prefix: Option<&'static str>,
     /// Set by a parser to stop reading the configuration (HAProxy's `ERR_ABORT`).
@@ -167,7 +183,7 @@ impl ProxyCtx<'_> {
 }
 
 /// Every keyword table.
-pub fn tables() -> [&'static [Keyword]; 16] {
+pub fn tables() -> [&'static [Keyword]; 17] {
     [
         global::KEYWORDS,
         proxy::KEYWORDS,
@@ -182,6 +198,7 @@ pub fn tables() -> [&'static [Keyword]; 16] {
         log::KEYWORDS,
         acl::KEYWORDS,
         http_rules::KEYWORDS,
+        tcp_request::KEYWORDS,
         errorfile::KEYWORDS,
         userlist::KEYWORDS,
         stick::KEYWORDS,
@@ -267,7 +284,7 @@ pub fn parse_global_line(ctx: &mut GlobalCtx<'_>, line: &Line) {
         return;
     }
     if kw.starts_with("tune.") {
-        global::tune(ctx, line);
+        tune::parse(ctx, line);
         return;
     }
     let names = entries().filter(|k| is_global(k)).map(|k| k.name);
@@ -306,7 +323,10 @@ fn dispatch(ctx: &mut ProxyCtx<'_>, line: &Line) {
         ctx.alert(line, msg);
         return;
     };
-    if matches!(kw, "log-format" | "unique-id-format") {
+    if matches!(
+        kw,
+        "log-format" | "unique-id-format" | "log-format-sd" | "error-log-format"
+    ) {
         // Checked before any capability warning, unlike the other keywords.
         if let Some(msg) = proxy_extra_arg(line) {
             ctx.alert(line, msg);
@@ -347,7 +367,7 @@ fn proxy_extra_arg(line: &Line) -> Option<String> {
                 "'{kw}' cannot handle unexpected argument '{extra}'."
             ))
         }
-        "log-format" | "unique-id-format" => Some(format!(
+        "log-format" | "unique-id-format" | "log-format-sd" | "error-log-format" => Some(format!(
             "{kw} expects only one argument, don't forget to escape spaces!"
         )),
         _ => None,
@@ -392,10 +412,10 @@ fn misplaced(ctx: &mut ProxyCtx<'_>, line: &Line, allowed: Sections) -> bool {
             ctx.warning(line, msg);
             return false;
         }
-        "retry-on" => {
+        "retry-on" | "use-fcgi-app" => {
             ctx.alert(
                 line,
-                "'retry-on' only available in backend or listen section",
+                format!("'{kw}' only available in backend or listen section"),
             );
             return false;
         }
@@ -550,6 +570,7 @@ fn global_extra_arg(line: &Line) -> Option<&str> {
         "maxcomprate",
         "maxcompcpuusage",
         "maxzlibmem",
+        "cluster-secret",
         "log-tag",
         "localpeer",
         "fd-hard-limit",

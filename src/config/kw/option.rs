@@ -95,7 +95,8 @@ const SPECIAL: &[&str] = &[
 
 fn option(ctx: &mut ProxyCtx<'_>, line: &Line) {
     let Some(name) = line.word(1) else {
-        ctx.alert(line, "'option' expects an option name.");
+        let msg = format!("parsing [{}]: 'option' expects an option name.", line.loc);
+        ctx.diags.global(crate::config::diag::Level::Alert, msg);
         return;
     };
     let negate = ctx.prefix == Some("no");
@@ -232,12 +233,17 @@ fn removed_option(ctx: &mut ProxyCtx<'_>, line: &Line, name: &str) {
 fn check_kind_args(name: &str, line: &Line) -> Option<String> {
     let extra = line.word(2);
     match name {
-        "smtpchk" => None,
+        "smtpchk" => line
+            .word(4)
+            .map(|w| format!("'option {name}' cannot handle unexpected argument '{w}'.")),
         "pgsql-check" => match (extra, line.word(3)) {
             (Some("user"), Some(_)) => None,
             _ => Some("'option pgsql-check' expects 'user <username>' as argument.".into()),
         },
         "mysql-check" => match extra {
+            Some("user") if line.word(3).is_none_or(str::is_empty) => {
+                Some("'option mysql-check user' expects <username> as argument.".into())
+            }
             None | Some("user") => None,
             Some(w) => Some(format!(
                 "'option mysql-check' only supports optional values: 'user' (got '{w}')."
@@ -295,6 +301,11 @@ fn set_flag(o: &mut Options, name: &str, on: bool) {
 }
 
 fn log_option(ctx: &mut ProxyCtx<'_>, line: &Line, name: &str) {
+    if let Some(extra) = line.word(3) {
+        let msg = format!("'option {name}' cannot handle unexpected argument '{extra}'.");
+        ctx.alert(line, msg);
+        return;
+    }
     let clf = match (name, line.word(2)) {
         (_, None) | ("httpslog", _) => false,
         ("httplog", Some("clf")) => true,
@@ -467,6 +478,7 @@ mod tests {
             global: &g,
             others: &[],
             diags: &mut d,
+            env: &|_, _| None,
             prefix: None,
             abort: false,
             open_failed: false,

@@ -1,8 +1,9 @@
 //! General proxy keywords (configuration.txt 4.2): `mode`, `default_backend`,
 //! `use_backend`, `retries`, `maxconn`, `fullconn`, `disabled`, `enabled`, `description`,
 //! `id`, `monitor-uri`, `http-reuse`, `log-format`, the removed `contimeout`,
-//! `clitimeout` and `srvtimeout`, and keywords that are kept verbatim in `Proxy::other`
-//! without effect yet (`capture`, `compression`, `source`, ...).
+//! `clitimeout` and `srvtimeout`, and the table entries of the keywords kept verbatim in
+//! `Proxy::other` without effect yet (`capture`, `compression`, `source`,
+//! ...), whose checks are in `kw/proxy_kept.rs`.
 
 use super::{Keyword, Parse, ProxyCtx, BE, BE_ONLY, FE, FE_ONLY, NO_DEFAULTS, PROXIES};
 use crate::config::lexer::Line;
@@ -45,49 +46,49 @@ pub static KEYWORDS: &[Keyword] = &[
     p!("srvtimeout", PROXIES, |c, l| removed(c, l, "server")),
     // Kept verbatim, not active yet.
     p!("capture", FE_ONLY, capture),
-    p!("compression", PROXIES, keep),
-    p!("source", BE, keep),
-    p!("http-after-response", PROXIES, keep),
-    p!("tcp-response", BE, keep),
-    p!("filter", NO_DEFAULTS, keep),
-    p!("unique-id-format", PROXIES, keep),
-    p!("unique-id-header", FE, keep),
-    p!("log-format-sd", FE, keep),
-    p!("error-log-format", FE, keep),
-    p!("log-tag", PROXIES, keep),
-    p!("backlog", FE, keep),
+    p!("compression", PROXIES, super::proxy_kept::keep),
+    p!("source", BE, super::proxy_kept::keep),
+    p!("http-after-response", PROXIES, super::proxy_kept::keep),
+    p!("tcp-response", BE, super::proxy_kept::keep),
+    p!("filter", NO_DEFAULTS, super::proxy_kept::keep),
+    p!("unique-id-format", PROXIES, super::proxy_kept::keep),
+    p!("unique-id-header", FE, super::proxy_kept::keep),
+    p!("log-format-sd", FE, super::proxy_kept::keep),
+    p!("error-log-format", FE, super::proxy_kept::keep),
+    p!("log-tag", PROXIES, super::proxy_kept::keep),
+    p!("backlog", FE, super::proxy_kept::keep),
     p!("rate-limit", PROXIES, rate_limit),
     p!("persist", PROXIES, persist),
     p!("force-persist", NO_DEFAULTS, persist_rule),
     p!("ignore-persist", NO_DEFAULTS, persist_rule),
     p!("use-server", super::BE_ONLY, use_server),
-    p!("server-template", super::BE_ONLY, keep),
+    p!("server-template", super::BE_ONLY, super::proxy_kept::keep),
     p!("redirect", NO_DEFAULTS, |c, l| {
         super::warn_misplaced_rule(c, l, 5);
-        keep(c, l)
+        super::proxy_kept::keep(c, l)
     }),
     p!("monitor", FE_ONLY, |c, l| {
         if l.word(1) == Some("fail") {
             super::warn_misplaced_rule(c, l, 3);
         }
-        keep(c, l)
+        super::proxy_kept::keep(c, l)
     }),
-    p!("declare", FE_ONLY, keep),
+    p!("declare", FE_ONLY, super::proxy_kept::keep),
     p!("email-alert", PROXIES, email_alert),
     p!("errorloc", PROXIES, errorloc),
     p!("errorloc302", PROXIES, errorloc),
     p!("errorloc303", PROXIES, errorloc),
-    p!("errorfiles", PROXIES, keep),
-    p!("http-error", PROXIES, keep),
-    p!("external-check", BE, keep),
-    p!("grace", PROXIES, keep),
-    p!("http-send-name-header", BE, keep),
-    p!("load-server-state-from-file", BE, keep),
-    p!("server-state-file-name", BE, keep),
+    p!("errorfiles", PROXIES, super::proxy_kept::keep),
+    p!("http-error", PROXIES, super::proxy_kept::keep),
+    p!("external-check", BE, super::proxy_kept::keep),
+    p!("grace", PROXIES, super::proxy_kept::keep),
+    p!("http-send-name-header", BE, super::proxy_kept::keep),
+    p!("load-server-state-from-file", BE, super::proxy_kept::keep),
+    p!("server-state-file-name", BE, super::proxy_kept::keep),
     p!("max-keep-alive-queue", PROXIES, tcpka),
-    p!("bind-process", PROXIES, keep),
-    p!("dispatch", super::BE_ONLY, keep),
-    p!("max-session-srv-conns", FE, keep),
+    p!("bind-process", PROXIES, super::proxy_kept::keep),
+    p!("dispatch", super::BE_ONLY, super::proxy_kept::keep),
+    p!("max-session-srv-conns", FE, super::proxy_kept::keep),
     p!("retry-on", BE, retry_on),
     p!("clitcpka-cnt", PROXIES, tcpka),
     p!("clitcpka-idle", PROXIES, tcpka),
@@ -95,42 +96,8 @@ pub static KEYWORDS: &[Keyword] = &[
     p!("srvtcpka-cnt", PROXIES, tcpka),
     p!("srvtcpka-idle", PROXIES, tcpka),
     p!("srvtcpka-intvl", PROXIES, tcpka),
-    p!("use-fcgi-app", BE_ONLY, keep),
+    p!("use-fcgi-app", BE_ONLY, super::proxy_kept::keep),
     p!("hash-balance-factor", PROXIES, hash_balance_factor),
-];
-
-/// What HAProxy says when a kept keyword has no argument: (keyword, printed with the
-/// `parsing [f:l]: ` form, message).
-const MISSING_ARG: &[(&str, bool, &str)] = &[
-    ("capture", false, "'capture' expects 'cookie' or 'request header' or 'response header'."),
-    ("compression", false, "'compression' expects 'algo', 'type' or 'offload'"),
-    ("source", false, "'source' expects <addr>[:<port>], and optionally 'usesrc' <addr>, and 'interface' <name>."),
-    ("http-after-response", true, "'http-after-response' expects 'ot-group', 'add-header', 'allow', 'capture', 'del-header', 'replace-header', 'replace-value', 'set-header', 'set-status', 'strict-mode', 'set-var-fmt(*)', 'set-var(*)', 'unset-var(*)', but got '' (missing argument)."),
-    ("unique-id-format", false, "unique-id-format expects an argument."),
-    ("unique-id-header", false, "unique-id-header expects an argument."),
-    ("log-format-sd", false, "log-format-sd expects an argument."),
-    ("error-log-format", false, "error-log-format expects an argument."),
-    ("log-tag", false, "'log-tag' expects a tag for use in syslog."),
-    ("backlog", false, "'backlog' expects an integer argument."),
-    ("force-persist", false, "'force-persist' requires either 'if' or 'unless' followed by a condition."),
-    ("ignore-persist", false, "'ignore-persist' requires either 'if' or 'unless' followed by a condition."),
-    ("use-server", false, "'use-server' expects a server name."),
-    ("server-template", false, "'server-template' expects <prefix> <nb | range> <addr>[:<port>] as arguments."),
-    ("monitor", false, "'monitor' only supports 'fail'."),
-    ("declare", false, "'declare' needs a second keyword that specify the type of declaration ('capture')"),
-    ("email-alert", false, "missing argument after 'email-alert'."),
-    ("errorloc", false, "errorloc : expects <status_code> and <url> as arguments."),
-    ("errorloc302", false, "errorloc302 : expects <status_code> and <url> as arguments."),
-    ("errorloc303", false, "errorloc303 : expects <status_code> and <url> as arguments."),
-    ("errorfiles", false, "errorfiles : expects <name> as argument."),
-    ("http-error", false, "http-error : expects at least a <status> as arguments."),
-    ("external-check", false, "missing argument after 'external-check'."),
-    ("http-send-name-header", false, "'http-send-name-header' requires a header string."),
-    ("load-server-state-from-file", false, "'load-server-state-from-file' expects 'global', 'local' or 'none'. Got ''"),
-    ("dispatch", false, "'dispatch' : '' resolves to an empty address (environment variable missing?)"),
-    ("max-session-srv-conns", false, "'max-session-srv-conns' expects a number. Got no argument"),
-    ("retry-on", false, "'retry-on' needs at least one keyword to specify when to retry"),
-    ("use-fcgi-app", false, "'use-fcgi-app' expects <name> as argument"),
 ];
 
 /// Keywords HAProxy 2.6 still recognises only to refuse them, with its own wording.
@@ -390,7 +357,7 @@ fn rate_limit(ctx: &mut ProxyCtx<'_>, line: &Line) {
         ctx.warning(line, msg);
         return;
     }
-    keep(ctx, line);
+    super::proxy_kept::keep(ctx, line);
 }
 
 /// `persist rdp-cookie[(NAME)]`, the only persist method.
@@ -414,11 +381,11 @@ fn persist(ctx: &mut ProxyCtx<'_>, line: &Line) {
         );
         return;
     }
-    keep(ctx, line);
+    super::proxy_kept::keep(ctx, line);
 }
 
 /// The line kept verbatim.
-fn raw(line: &Line) -> RawRule {
+pub(super) fn raw(line: &Line) -> RawRule {
     RawRule {
         loc: line.loc.clone(),
         words: line.words.clone(),
@@ -426,104 +393,12 @@ fn raw(line: &Line) -> RawRule {
 }
 
 /// HAProxy's `strtol()` check of an integer value (a sign, then digits only).
-fn bad_integer(what: &str, v: &str) -> Option<String> {
+pub(super) fn bad_integer(what: &str, v: &str) -> Option<String> {
     let body = v.strip_prefix(['-', '+']).unwrap_or(v);
     let c = body.chars().find(|c| !c.is_ascii_digit())?;
     Some(format!(
         "'{what}' : unexpected character '{c}' in integer value '{v}'"
     ))
-}
-
-fn keep(ctx: &mut ProxyCtx<'_>, line: &Line) {
-    let kw = line.keyword();
-    match kw {
-        "bind-process" => {
-            let msg = format!("parsing [{}]: 'bind-process' has no effect, is deprecated, and will be removed in version 2.7.", line.loc);
-            ctx.diags.global(crate::config::diag::Level::Warning, msg);
-            return;
-        }
-        "grace" => {
-            let msg = format!("parsing [{}]: the 'grace' keyword is not supported any more since HAProxy version 2.5.", line.loc);
-            ctx.diags.global(crate::config::diag::Level::Alert, msg);
-            return;
-        }
-        "tcp-response" | "filter" if line.word(1).is_none() => {
-            let msg = if kw == "filter" {
-                format!(
-                    "parsing [{}] : missing argument for 'filter' in proxy '{}'.",
-                    line.loc, ctx.proxy.name
-                )
-            } else {
-                format!(
-                    "missing argument for 'tcp-response' in proxy '{}'",
-                    ctx.proxy.name
-                )
-            };
-            ctx.alert(line, msg);
-            return;
-        }
-        "max-session-srv-conns" if line.word(1).is_none() => {
-            // HAProxy 2.6 misspells its own prefix here.
-            let msg = format!(
-                "parsine [{}] : 'max-session-srv-conns' expects a number. Got no argument",
-                line.loc
-            );
-            ctx.diags.global(crate::config::diag::Level::Alert, msg);
-            return;
-        }
-        "server-template" if line.word(1).is_none() => {
-            ctx.alert_bare(
-                line,
-                "'server-template' expects <prefix> <nb | range> <addr>[:<port>] as arguments.",
-            );
-            return;
-        }
-        "http-after-response" if line.word(1).is_none() => {
-            let msg = format!("parsing [{}]: 'http-after-response' expects 'ot-group', 'add-header', 'allow', 'capture', 'del-header', 'replace-header', 'replace-value', 'set-header', 'set-status', 'strict-mode', 'set-var-fmt(*)', 'set-var(*)', 'unset-var(*)', but got '' (missing argument).", line.loc);
-            ctx.diags.global(crate::config::diag::Level::Alert, msg);
-            ctx.abort = true;
-            return;
-        }
-        "redirect" => {
-            if let Err(msg) = super::http_rules::check_redirect(line.words.get(1..).unwrap_or(&[]))
-            {
-                let msg = format!(
-                    "error detected in proxy '{}' while parsing redirect rule : {msg}.",
-                    ctx.proxy.name
-                );
-                ctx.alert(line, msg);
-                return;
-            }
-        }
-        "source" if line.word(1).is_some() => {
-            let addr = line.word(1).unwrap_or("");
-            let (family, rest) = super::bind::family_prefix(addr);
-            let host = match rest.parse::<std::net::IpAddr>() {
-                Ok(_) => rest,
-                Err(_) => rest.rsplit_once(':').map_or(rest, |(h, _)| h),
-            };
-            if super::bind::resolve_host(host, family).is_none() {
-                ctx.alert(
-                    line,
-                    format!("'source {addr}' : invalid address: '{host}' in '{addr}'"),
-                );
-                return;
-            }
-        }
-        _ => {}
-    }
-    if line.word(1).is_none() {
-        if let Some(&(_, bare, msg)) = MISSING_ARG.iter().find(|(k, _, _)| *k == kw) {
-            if bare {
-                let msg = format!("parsing [{}]: {msg}", line.loc);
-                ctx.diags.global(crate::config::diag::Level::Alert, msg);
-            } else {
-                ctx.alert(line, msg);
-            }
-            return;
-        }
-    }
-    ctx.proxy.other.push(raw(line));
 }
 
 fn mode(ctx: &mut ProxyCtx<'_>, line: &Line) {
@@ -597,6 +472,13 @@ fn retries(ctx: &mut ProxyCtx<'_>, line: &Line) {
 fn retry_on(ctx: &mut ProxyCtx<'_>, line: &Line) {
     use crate::config::model::{RetryOn, RETRY_STATUSES};
     let words = line.words.get(1..).unwrap_or(&[]);
+    if words.is_empty() {
+        ctx.alert(
+            line,
+            "'retry-on' needs at least one keyword to specify when to retry",
+        );
+        return;
+    }
     let mut r = RetryOn::none();
     for w in words {
         match w.as_str() {
@@ -711,6 +593,18 @@ fn monitor_uri(ctx: &mut ProxyCtx<'_>, line: &Line) {
 }
 
 fn http_reuse(ctx: &mut ProxyCtx<'_>, line: &Line) {
+    let valid = matches!(
+        line.word(1),
+        Some("never" | "safe" | "aggressive" | "always")
+    );
+    if let (true, Some(extra)) = (valid, line.word(2)) {
+        let msg = format!(
+            "'http-reuse {}' cannot handle unexpected argument '{extra}'.",
+            line.word(1).unwrap_or("")
+        );
+        ctx.alert(line, msg);
+        return;
+    }
     ctx.proxy.http_reuse = match line.word(1) {
         Some("never") => HttpReuse::Never,
         Some("safe") => HttpReuse::Safe,
@@ -728,7 +622,10 @@ fn http_reuse(ctx: &mut ProxyCtx<'_>, line: &Line) {
 
 fn log_format(ctx: &mut ProxyCtx<'_>, line: &Line) {
     match line.word(1) {
-        Some(f) => ctx.proxy.log_format = Some(f.to_string()),
+        Some(f) => {
+            ctx.proxy.log_format = Some(f.to_string());
+            ctx.proxy.log_format_loc = Some(line.loc.clone());
+        }
         None => ctx.alert(line, "log-format expects an argument."),
     }
 }

@@ -128,6 +128,12 @@ fn stats(ctx: &mut ProxyCtx<'_>, line: &Line) {
         }
         "http-request" => {
             let action = line.word(2).unwrap_or("").to_string();
+            if action.is_empty() {
+                let msg = super::http_rules::unknown_action(line, "http-request", "", true);
+                ctx.diags.global(Level::Alert, msg);
+                ctx.abort = true;
+                return;
+            }
             let cond_at = line
                 .words
                 .iter()
@@ -147,6 +153,10 @@ fn stats(ctx: &mut ProxyCtx<'_>, line: &Line) {
                 words: line.words.clone(),
             });
             s.enabled = true;
+        }
+        "" => {
+            let msg = format!("parsing [{}]: missing keyword in 'stats', expects 'admin', 'uri', 'realm', 'auth', 'scope', 'enable', 'hide-version', 'show-node', 'show-desc' or 'show-legends'.", line.loc);
+            ctx.diags.global(crate::config::diag::Level::Alert, msg);
         }
         other => {
             let msg = format!("parsing [{}]: unknown stats parameter '{other}', expects 'admin', 'uri', 'realm', 'auth', 'scope', 'enable', 'hide-version', 'show-node', 'show-desc' or 'show-legends'.", line.loc);

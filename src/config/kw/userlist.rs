@@ -105,6 +105,22 @@ fn group(ul: &mut Userlist, line: &Line, diags: &mut Diags) {
         );
         return;
     };
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | ':')))
+    {
+        let msg = format!("character '{c}' is not permitted in 'group' name '{name}'.");
+        bare(diags, Level::Alert, line, msg);
+        return;
+    }
+    if ul.groups.iter().any(|(g, _)| g == name) {
+        let msg = format!(
+            "ignoring duplicated group '{name}' in userlist '{}'.",
+            ul.name
+        );
+        bare(diags, Level::Warning, line, msg);
+        return;
+    }
     let mut users = Vec::new();
     let mut i = 2;
     while let Some(w) = line.word(i) {

@@ -12,7 +12,9 @@
 //!   pseudo-variables `.FILE`, `.LINE`, `.SECTION`;
 //! - the conditional directives `.if/.elif/.else/.endif` and the messages
 //!   `.notice/.warning/.alert/.diag` (the expression grammar lives in [`super::cond`]);
-//! - `[scope]` lines, and the "Missing LF on last line" check.
+//! - `[scope]` lines, and the "Missing LF on last line" check;
+//! - the `setenv`/`presetenv`/`unsetenv`/`resetenv` lines of `global` sections, applied to
+//!   an overlay of the environment ([`Env`]) as soon as they are read, as HAProxy does.
 //!
 //! Errors are worded exactly like `haproxy -c` words them, including the quoted excerpt and
 //! the caret line. HAProxy prints these with `parsing [file:line]: ` (no space before the
@@ -26,10 +28,12 @@
 //! nom is used for small scanners here and its types stay inside this file. This module
 //! imports nothing outside `config`.
 
+mod env;
 #[cfg(test)]
 mod tests;
 mod tokenize;
 
+pub use env::{directive as env_directive, env_expand, Env, Lookup};
 pub use tokenize::sanitize_for_printing;
 use tokenize::{is_space, report_syntax, tokenize, Ctx, ErrKind};
 
@@ -85,10 +89,24 @@ pub fn lex_file(
     env: &dyn Fn(&str) -> Option<String>,
     diags: &mut Diags,
 ) -> Lexed {
+    lex_file_in(0, file, text, &mut Env::new(env), diags)
+}
+
+/// [`lex_file`] for the file number `file_no` (0 for the first one read) of a load, with the
+/// environment the previous files left; the `setenv` family's lines change `env`.
+pub fn lex_file_in(
+    file_no: usize,
+    file: &str,
+    text: &[u8],
+    env: &mut Env<'_>,
+    diags: &mut Diags,
+) -> Lexed {
     let mut st = FileState {
         file,
+        file_no,
         env,
         section: String::new(),
+        in_global: false,
         cap: 0,
         conds: Vec::new(),
         out: Lexed::default(),
@@ -265,17 +283,20 @@ const SECTIONS: &[&str] = &[
     "ring",
 ];
 
-struct FileState<'a> {
+struct FileState<'a, 'e> {
     file: &'a str,
-    env: &'a dyn Fn(&str) -> Option<String>,
+    file_no: usize,
+    env: &'a mut Env<'e>,
     section: String,
+    /// The current section is a `global` one, where the `setenv` family applies.
+    in_global: bool,
     /// The size of HAProxy's line output buffer (grown in steps of 1024).
     cap: usize,
     conds: Vec<CondState>,
     out: Lexed,
 }
 
-impl FileState<'_> {
+impl FileState<'_, '_> {
     fn line(&mut self, loc: &Loc, raw: &[u8], diags: &mut Diags) -> Step {
         let lead = raw.iter().take_while(|&&b| is_space(b)).count();
         let line = raw.get(lead..).unwrap_or(&[]);
@@ -285,8 +306,10 @@ impl FileState<'_> {
             }
             return Step::Continue;
         }
+        let env: &Env<'_> = self.env;
+        let lookup = |name: &str| env.get(name);
         let ctx = Ctx {
-            env: self.env,
+            env: &lookup,
             file: self.file,
             line: loc.line,
             section: &self.section,
@@ -443,6 +466,9 @@ impl FileState<'_> {
                 Some(name) if !name.is_empty() => name.clone(),
                 _ => kw.to_string(),
             };
+            self.in_global = kw == "global";
+        } else if self.in_global {
+            self.env.apply(self.file_no, loc.line, &words);
         }
         self.out.lines.push(Line {
             loc: loc.clone(),
@@ -508,8 +534,8 @@ impl FileState<'_> {
                 return Step::Continue;
             }
         }
-        let env = self.env;
-        let taken = match cond::eval_expr(&expr, &|name| env(name).is_some()) {
+        let env: &Env<'_> = self.env;
+        let taken = match cond::eval_expr(&expr, &|name| env.get(name).is_some()) {
             CondOutcome::Value(v) => v,
             CondOutcome::Error { msg, pos } => {
                 // `.if ` is 4 wide and the excerpt 76; `.elif ` is 6 wide and 74.

@@ -51,6 +51,9 @@ pub struct Global {
     pub ssl_default_server: Vec<(String, Vec<String>)>,
     /// `tune.*` settings, kept verbatim as (keyword, value).
     pub tunes: Vec<(String, String)>,
+    /// The other keywords accepted without effect yet (`ulimit-n`, `maxconnrate`,
+    /// `cluster-secret`, ...), as (keyword, arguments), in order.
+    pub kept: Vec<(String, Vec<String>)>,
     /// `hard-stop-after`.
     pub hard_stop_after: Option<Duration>,
     /// `spread-checks` (percent).
@@ -79,7 +82,8 @@ pub enum UserSpec {
 pub struct StatsSocket {
     /// Where the line was.
     pub loc: Loc,
-    /// The address, as written (`/run/haproxy/admin.sock`, `ipv4@127.0.0.1:9999`).
+    /// The address, environment variables expanded (`/run/haproxy/admin.sock`,
+    /// `ipv4@127.0.0.1:9999`).
     pub addr: String,
     /// Remaining bind-style options, as written (`mode 660 level admin`).
     pub options: Vec<String>,

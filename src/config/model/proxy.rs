@@ -128,6 +128,8 @@ pub struct Proxy {
     pub log_global: bool,
     /// `log-format`, if set.
     pub log_format: Option<String>,
+    /// Where that `log-format` was written (maybe in a `defaults` section).
+    pub log_format_loc: Option<Loc>,
     /// `errorfile CODE PATH`, loaded at parse time.
     pub errorfiles: Vec<ErrorFile>,
     /// `acl NAME CRITERION [VALUES]`.
@@ -237,6 +239,7 @@ impl Proxy {
             logs: Vec::new(),
             log_global: false,
             log_format: None,
+            log_format_loc: None,
             errorfiles: Vec::new(),
             acls: Vec::new(),
             http_request: Vec::new(),
