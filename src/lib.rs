@@ -26,8 +26,9 @@
 //!
 //! | Keywords | File |
 //! |---|---|
-//! | `global` section (`daemon`, `maxconn`, `nbthread`, `user`, `stats socket`, `tune.*`, ...) | `config/kw/global.rs` |
-//! | `mode`, `default_backend`, `use_backend`, `retries`, `maxconn`, `id`, `monitor-uri`, `http-reuse`, kept ones | `config/kw/proxy.rs` |
+//! | `global` section (`daemon`, `maxconn`, `nbthread`, `user`, `stats socket`, `setenv`, ...) | `config/kw/global.rs`, kept ones `config/kw/global_kept.rs` |
+//! | `tune.*` | `config/kw/tune.rs` |
+//! | `mode`, `default_backend`, `use_backend`, `retries`, `retry-on`, `use-server`, `maxconn`, `fullconn`, `id`, `monitor-uri`, `http-reuse` | `config/kw/proxy.rs`; kept ones `config/kw/proxy_kept.rs` |
 //! | `bind` and its options | `config/kw/bind.rs` |
 //! | `server`, `default-server` and their options | `config/kw/server.rs` |
 //! | `timeout *` | `config/kw/timeout.rs` |
@@ -39,7 +40,8 @@
 //! | `stats *` (proxies) | `config/kw/stats.rs` |
 //! | `log` | `config/kw/log.rs` |
 //! | `acl`, `if`/`unless` conditions | `config/kw/acl.rs` |
-//! | `http-request`, `http-response`, `tcp-request` | `config/kw/http_rules.rs` |
+//! | `http-request`, `http-response` | `config/kw/http_rules.rs` |
+//! | `tcp-request` | `config/kw/tcp_request.rs` |
 //! | `errorfile` | `config/kw/errorfile.rs` |
 //! | `userlist` sections | `config/kw/userlist.rs` |
 //! | `stick-table`, `stick on/match/store-*`, `track-sc*`, `sc_*`/`src_*`/`table_*` ACL fetches | `config/kw/stick/` |
@@ -50,12 +52,16 @@
 //! | Behaviour | File |
 //! |---|---|
 //! | `bind` sockets, `fd@N`, unix sockets, `maxconn` (global, frontend, bind), `accept-proxy` | `proxy/listener.rs`, `proxy/proxy_protocol.rs` |
-//! | `mode tcp`, `timeout tunnel`, `tcp-request` | `proxy/tcp.rs`, `proxy/inspect.rs` |
+//! | `mode tcp`, `timeout tunnel`, `tcp-request` | `proxy/tcp.rs`, `proxy/inspect.rs`, rules in `proxy/frontend.rs` |
 //! | `mode http`, `option httpclose/http-server-close/http-keep-alive/forwardfor`, `http-reuse`, 400/408/502/503/504 | `proxy/http.rs` |
 //! | `http-request` / `http-response` actions | `proxy/http_rules.rs`, conditions in `proxy/acl.rs` |
 //! | `errorfile`, built-in pages | `proxy/errorfile.rs` (pages in `errorfiles/`) |
 //! | `server` `weight`/`maxconn`/`minconn`/`maxqueue`/`backup`/`disabled`/`slowstart`/`track`/`on-marked-*`, `fullconn`, `option allbackups/persist`, the backend and per-server queues, `timeout queue` | `server/farm.rs`, `server/state.rs` |
-//! | `retries`, `option redispatch`, the idle server connection pool | `proxy/backend.rs` |
+//! | `retries`, `retry-on`, `option redispatch [N]`, `option abortonclose`, `option prefer-last-server`, the idle server connection pool | `proxy/backend.rs`, `proxy/http.rs` |
+//! | `use-server`, `force-persist`/`ignore-persist`, the cookie on requests and responses | `proxy/persist.rs` |
+//! | `stick-table`, `stick on/match/store-*`, `track-sc*`, `sc_*`/`src_*`/`table_*` ACLs | `proxy/stick.rs` (tables: `persist/stick/`) |
+//! | checks started per server, `track` links, `slowstart` warm-up | `proxy/health.rs`, `check/scheduler.rs` |
+//! | `observe`, `on-error`, `error-limit`, `on-marked-down`/`on-marked-up` | `server/mod.rs`, `server/farm.rs`, `check/scheduler.rs` |
 //! | `balance roundrobin` / `static-rr` / `leastconn` / `first` / `random` | `balance/{roundrobin,static_rr,leastconn,first,random}.rs` |
 //! | `balance source/uri/url_param/hdr/rdp-cookie/hash`, `hash-type` | `balance/{key,hash,chash}.rs` |
 //! | `nbthread`, signals, `daemon`/`-D`, `pidfile` | `runtime/mod.rs`, `runtime/daemon.rs` |

@@ -172,7 +172,17 @@ fn server(ctx: &mut ProxyCtx<'_>, line: &Line) {
         return;
     }
     let who = format!("'server {}/{name}'", ctx.proxy.name);
-    let addr = match parse_server_addr(addr) {
+    // str2sa_range() expands $VAR and ${VAR} in the address itself, quoted or not.
+    let getenv = ctx.env;
+    let expanded = crate::config::lexer::env_expand(addr, &|n: &str| getenv(n, line.loc.line));
+    if expanded.is_empty() {
+        let msg = format!(
+            "{who} : '{addr}' resolves to an empty address (environment variable missing?)"
+        );
+        ctx.alert_bare(line, msg);
+        return;
+    }
+    let addr = match parse_server_addr(&expanded) {
         Ok(a) => a,
         Err(msg) if msg.is_empty() => {
             ctx.alert_bare(
@@ -596,6 +606,26 @@ pub fn parse_options(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn server_addresses_expand_environment_variables_unquoted() {
+        let text = "backend be\n server a 127.0.0.1:${P}\n server b ${H}:81\n";
+        let env = |n: &str| match n {
+            "P" => Some("8080".to_string()),
+            "H" => Some("127.0.0.2".to_string()),
+            _ => None,
+        };
+        let l = crate::config::load_texts(&[("t.cfg", text)], &env).unwrap();
+        let be = l.config.backend("be").unwrap();
+        assert_eq!(
+            be.servers[0].addr,
+            ServerAddr::Inet("127.0.0.1:8080".parse().unwrap())
+        );
+        assert_eq!(
+            be.servers[1].addr,
+            ServerAddr::Inet("127.0.0.2:81".parse().unwrap())
+        );
+    }
 
     #[test]
     fn server_addresses_take_every_form() {
