@@ -560,3 +560,24 @@ fn observe_layer4_with_on_error_mark_down_takes_a_failing_server_down() {
     );
     assert_eq!(server_sequence(h.addr("fe"), "/", 3), ["s2"; 3]);
 }
+
+#[test]
+fn agent_checks_load_with_a_warning_that_they_are_not_active() {
+    if under_test_is_real() {
+        return; // our own warning
+    }
+    let s1 = Origin::http("s1");
+    let h = backend(
+        "",
+        &format!(
+            "    server s1 {} check inter 100 agent-check agent-port 1\n",
+            s1.addr()
+        ),
+    );
+    assert!(
+        h.wait_stderr("agent checks (agent-check) are not active yet", WAIT),
+        "{}",
+        h.stderr()
+    );
+    assert_eq!(get(h.addr("fe"), "/").status, 200);
+}

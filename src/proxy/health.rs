@@ -59,6 +59,33 @@ pub fn start(config: &Config, backends: &HashMap<String, Arc<Backend>>) -> Vec<J
             }
         }));
     }
+    for p in config
+        .proxies
+        .iter()
+        .filter(|p| p.cap.backend && !p.disabled)
+    {
+        for s in &p.servers {
+            let has = |o: &str| s.params.other.iter().any(|x| x == o);
+            if has("agent-check") {
+                log::event(
+                    Level::Warning,
+                    &format!(
+                        "server {}/{} : agent checks (agent-check) are not active yet; only its health checks run.",
+                        p.name, s.name
+                    ),
+                );
+            }
+            if has("check-via-socks4") {
+                log::event(
+                    Level::Warning,
+                    &format!(
+                        "server {}/{} : 'check-via-socks4' is not active yet; checks connect directly.",
+                        p.name, s.name
+                    ),
+                );
+            }
+        }
+    }
     let mut planned = Vec::new();
     for p in config.proxies.iter() {
         let (Some(be), Ok(Some(plan))) = (backends.get(&p.name), crate::check::plan(p)) else {
