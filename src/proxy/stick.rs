@@ -105,9 +105,11 @@ impl Slots {
         lock(&self.0).get(i).cloned().flatten()
     }
 
-    /// Every tracked entry.
-    fn all(&self) -> Vec<Arc<Track>> {
-        lock(&self.0).iter().flatten().cloned().collect()
+    /// Runs `f` on every tracked entry (under the slots' lock; no allocation).
+    fn each(&self, mut f: impl FnMut(&Track)) {
+        for t in lock(&self.0).iter().flatten() {
+            f(t);
+        }
     }
 
     /// `track-sc<n>`: tracks `key` of `table` in slot `n` unless the slot is taken.
@@ -332,9 +334,9 @@ impl View<'_> {
 
 /// Counts an HTTP request on every counter a session tracks (`tcp-request` tracking).
 pub fn count_request(session: &Slots) {
-    for t in session.all() {
+    session.each(|t| {
         t.table.with(|tb, now| tb.inc_http_req(&t.key, now));
-    }
+    });
 }
 
 /// Counts a response status on every tracked counter: 4xx as `http_err`, 5xx but 501 and
@@ -345,13 +347,15 @@ pub fn count_status(slots: &[&Slots], status: u16) {
     if !err && !fail {
         return;
     }
-    for t in slots.iter().flat_map(|s| s.all()) {
-        t.table.with(|tb, now| {
-            if err {
-                tb.inc_http_err(&t.key, now)
-            } else {
-                tb.inc_http_fail(&t.key, now)
-            }
+    for s in slots {
+        s.each(|t| {
+            t.table.with(|tb, now| {
+                if err {
+                    tb.inc_http_err(&t.key, now)
+                } else {
+                    tb.inc_http_fail(&t.key, now)
+                }
+            });
         });
     }
 }

@@ -200,7 +200,8 @@ impl std::fmt::Debug for Farm {
 pub struct Slot {
     farm: Arc<Farm>,
     server: Arc<Server>,
-    kill: tokio::sync::watch::Receiver<u64>,
+    /// Only for servers whose streams can be shut down ([`Server::killable`]).
+    kill: Option<tokio::sync::watch::Receiver<u64>>,
 }
 
 impl Slot {
@@ -223,9 +224,13 @@ impl Slot {
     /// (`on-marked-down shutdown-sessions`, `on-marked-up shutdown-backup-sessions`).
     /// Never resolves otherwise.
     pub fn killed(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
-        let mut rx = self.kill.clone();
+        let rx = self.kill.clone();
         async move {
-            if rx.changed().await.is_err() {
+            let changed = match rx {
+                Some(mut rx) => rx.changed().await.is_ok(),
+                None => false,
+            };
+            if !changed {
                 std::future::pending::<()>().await;
             }
         }
@@ -417,7 +422,7 @@ impl Farm {
         Ok(Slot {
             farm: Arc::clone(self),
             server: Arc::clone(server),
-            kill: server.kill_signal(),
+            kill: server.killable.then(|| server.kill_signal()),
         })
     }
 
