@@ -197,3 +197,24 @@ fn store_response_learns_the_servers_cookie_and_match_routes_on_it() {
         .collect();
     assert_eq!(seq, ["s2", "s2", "s1", "s2", "s1"]);
 }
+
+#[test]
+fn the_sc_inc_gpc0_and_sc_set_gpt0_actions_mark_a_client() {
+    let (s1, s2) = (Origin::http("s1"), Origin::http("s2"));
+    let h = Haproxy::start(&config(
+        "    stick-table type ip size 100 expire 1m store gpc0,gpt0\n    http-request track-sc0 src\n    http-request sc-inc-gpc0(0) if { path /ban }\n    http-request sc-set-gpt0(0) 7 if { path /mark }\n    http-request deny if { sc0_get_gpc0 gt 0 }\n    http-request deny deny_status 429 if { sc0_get_gpt0 eq 7 }\n",
+        "",
+        &s1,
+        &s2,
+    ));
+    let req = |p: &str| format!("GET {p} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n");
+    let seq = [
+        from(&h, "127.0.0.6", &req("/")).status,
+        from(&h, "127.0.0.6", &req("/ban")).status,
+        from(&h, "127.0.0.6", &req("/")).status,
+        from(&h, "127.0.0.7", &req("/mark")).status,
+        from(&h, "127.0.0.7", &req("/")).status,
+        from(&h, "127.0.0.8", &req("/")).status,
+    ];
+    assert_eq!(seq, [200, 403, 403, 429, 429, 200]);
+}

@@ -87,6 +87,7 @@ pub(super) fn run_rules(
                     return Some(r);
                 }
             }
+            HttpAction::Other { name, args } if view.sc_action(name, args) => {}
             HttpAction::Other { name, args } => {
                 if let Some(r) = other_action(name, args, req, peer, chain) {
                     return Some(r);
@@ -240,6 +241,7 @@ pub(super) fn run_response_rules(
                     view.proxy.track(t, stream, &r, Some(&parts.headers), false);
                 }
             }
+            HttpAction::Other { name, args } if view.sc_action(name, args) => {}
             HttpAction::Other { name, args } if name == "set-status" => {
                 // `set-status CODE [reason TEXT]`
                 if let Some(code) = args.first().and_then(|c| c.parse().ok()) {

@@ -332,6 +332,46 @@ impl View<'_> {
     }
 }
 
+impl View<'_> {
+    /// Runs `sc-inc-gpc0(N)`, `sc-inc-gpc1(N)` or `sc-set-gpt0(N) VALUE` on the entry tracked
+    /// in slot N; returns false when `name` is none of them. An untracked slot does nothing,
+    /// as in HAProxy.
+    pub fn sc_action(&self, name: &str, args: &[String]) -> bool {
+        let Some((verb, rest)) = name.split_once('(') else {
+            return false;
+        };
+        let n = rest
+            .trim_end_matches(')')
+            .trim()
+            .parse::<u32>()
+            .unwrap_or(0);
+        let act = |f: &dyn Fn(&mut Table, &Key, u64)| {
+            if let Some(t) = self.slot(n) {
+                t.table.with(|tb, now| f(tb, &t.key, now));
+            }
+        };
+        match verb {
+            "sc-inc-gpc0" => act(&|tb, k, now| {
+                tb.inc_gpc(k, 0, false, now);
+            }),
+            "sc-inc-gpc1" => act(&|tb, k, now| {
+                tb.inc_gpc(k, 1, false, now);
+            }),
+            "sc-set-gpt0" => {
+                let v = args
+                    .first()
+                    .and_then(|a| a.parse::<i64>().ok())
+                    .unwrap_or(0);
+                act(&|tb, k, now| {
+                    tb.set_gpt0(k, v, now);
+                });
+            }
+            _ => return false,
+        }
+        true
+    }
+}
+
 /// Counts an HTTP request on every counter a session tracks (`tcp-request` tracking).
 pub fn count_request(session: &Slots) {
     session.each(|t| {

@@ -477,6 +477,15 @@ fn parse_action(
                 args: args.to_vec(),
             }
         }
+        a if a.starts_with("sc-set-gpt0(")
+            && args
+                .first()
+                .is_some_and(|v| v.parse::<i64>().is_err() && v != "if" && v != "unless") =>
+        {
+            return Err(Failure::Rule(format!(
+                "'{a}' with a sample expression is not supported by haproxy-rs (an integer is)"
+            )));
+        }
         a if a.starts_with("track-sc") => {
             let request = line.keyword() == "http-request";
             match super::stick::http_track(a, args, request, &ctx.proxy.name) {

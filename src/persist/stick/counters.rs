@@ -180,6 +180,24 @@ impl Table {
         Some(before)
     }
 
+    /// `sc-set-gpt0(N) VALUE` on an existing entry: stores `v` in `gpt0` when the table
+    /// stores it (negative values are stored as 0, values above u32 saturate).
+    pub fn set_gpt0(&mut self, key: &Key, v: i64, now: u64) -> bool {
+        if !self.stores(DataType::Gpt0) {
+            return false;
+        }
+        let Some(e) = self.live_mut(key, now) else {
+            return false;
+        };
+        set(
+            e,
+            DataType::Gpt0,
+            u32::try_from(v.max(0)).unwrap_or(u32::MAX),
+        );
+        self.touch(key, now);
+        true
+    }
+
     /// `src_updt_conn_cnt`: creates the client's entry if needed, counts one connection in
     /// `conn_cnt` and returns it (0 when not stored).
     pub fn updt_conn_cnt(&mut self, key: &Key, now: u64) -> Option<i64> {
