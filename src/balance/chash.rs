@@ -15,7 +15,7 @@ use std::ops::Bound;
 
 use super::hash::full_hash;
 use super::pool::{Pool, Scope};
-use super::{Balancer, Key, ServerId, ServerInfo, BE_WEIGHT_SCALE};
+use super::{Balancer, Key, Room, ServerId, ServerInfo, BE_WEIGHT_SCALE};
 
 /// `SRV_EWGHT_RANGE`.
 const EWGHT_RANGE: u32 = 256 * 16;
@@ -218,7 +218,7 @@ impl Ring {
 
     /// `chash_get_next_server`: walks the ring from the last point, skipping full servers
     /// and `avoid`.
-    pub fn next_rr(&mut self, avoid: Option<ServerId>) -> Option<ServerId> {
+    pub fn next_rr(&mut self, avoid: Option<ServerId>, room: Option<Room<'_>>) -> Option<ServerId> {
         let r = match self.scope_ring() {
             Ok(r) => r,
             Err(i) => return i.and_then(|i| self.id_of(i)),
@@ -242,7 +242,7 @@ impl Ring {
                 stop = node;
             }
             if let Some(s) = self.pool.get(i) {
-                if s.has_room() {
+                if room.map_or(s.has_room(), |f| f(s.id)) {
                     if Some(s.id) != avoid {
                         return Some(s.id);
                     }
@@ -288,8 +288,13 @@ impl Ring {
 
 impl Balancer for Ring {
     /// Without hashing context the ring is walked (`chash_get_next_server`).
-    fn pick(&mut self, _key: &Key<'_>, avoid: Option<ServerId>) -> Option<ServerId> {
-        self.next_rr(avoid)
+    fn pick_room(
+        &mut self,
+        _key: &Key<'_>,
+        avoid: Option<ServerId>,
+        room: Option<Room<'_>>,
+    ) -> Option<ServerId> {
+        self.next_rr(avoid, room)
     }
 
     fn server_up(&mut self, id: ServerId) {
@@ -354,13 +359,13 @@ mod tests {
         let mut r = Ring::new(&infos(&[1, 1], &[]), false);
         let order: Vec<usize> = r.rings[0].values().map(|v| v.0).collect();
         let got: Vec<usize> = (0..32)
-            .map(|_| r.next_rr(None).map(|s| s.0).unwrap())
+            .map(|_| r.next_rr(None, None).map(|s| s.0).unwrap())
             .collect();
         assert_eq!(got, order);
         r.server_down(ServerId(0));
-        assert!((0..10).all(|_| r.next_rr(None) == Some(ServerId(1))));
+        assert!((0..10).all(|_| r.next_rr(None, None) == Some(ServerId(1))));
         r.server_down(ServerId(1));
-        assert_eq!(r.next_rr(None), None);
+        assert_eq!(r.next_rr(None, None), None);
     }
 
     #[test]

@@ -19,7 +19,7 @@ use std::net::IpAddr;
 
 use super::chash::Ring;
 use super::static_rr::Map;
-use super::{Balancer, Key, ServerId, ServerInfo};
+use super::{Balancer, Key, Room, ServerId, ServerInfo};
 use crate::config::model::{HashFunction, HashMethod, HashType};
 
 /// `hash_sdbm`.
@@ -169,10 +169,15 @@ impl Hashed {
 }
 
 impl Balancer for Hashed {
-    fn pick(&mut self, key: &Key<'_>, avoid: Option<ServerId>) -> Option<ServerId> {
+    fn pick_room(
+        &mut self,
+        key: &Key<'_>,
+        avoid: Option<ServerId>,
+        room: Option<Room<'_>>,
+    ) -> Option<ServerId> {
         let single = self.used() == 1;
         let hash = match key {
-            Key::None => return self.inner().pick(key, avoid),
+            Key::None => return self.inner().pick_room(key, avoid, room),
             _ if single => 0,
             Key::Bytes(b) => hash_key(self.hash_type, b),
             Key::Source(a) => hash_source(self.hash_type, *a),
@@ -186,7 +191,7 @@ impl Balancer for Hashed {
                 let s = m.by_hash(hash)?;
                 // HAProxy's map lookup ignores `avoid`; we redispatch by round robin.
                 if Some(s) == avoid && !single {
-                    return m.next_rr(avoid);
+                    return m.next_rr(avoid, room);
                 }
                 Some(s)
             }

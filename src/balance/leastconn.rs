@@ -14,7 +14,7 @@
 use std::collections::BTreeMap;
 
 use super::pool::{Pool, Scope};
-use super::{Balancer, Key, ServerId, ServerInfo, BE_WEIGHT_SCALE};
+use super::{Balancer, Key, Room, ServerId, ServerInfo, BE_WEIGHT_SCALE};
 
 /// `SRV_EWGHT_MAX`.
 const EWGHT_MAX: u64 = 256 * 16;
@@ -128,7 +128,12 @@ impl LeastConn {
 }
 
 impl Balancer for LeastConn {
-    fn pick(&mut self, _key: &Key<'_>, avoid: Option<ServerId>) -> Option<ServerId> {
+    fn pick_room(
+        &mut self,
+        _key: &Key<'_>,
+        avoid: Option<ServerId>,
+        room: Option<Room<'_>>,
+    ) -> Option<ServerId> {
         let tree = match self.pool.scope() {
             Scope::Nothing => return None,
             Scope::FirstBackup(i) => return self.pool.get(i).map(|s| s.id),
@@ -139,7 +144,7 @@ impl Balancer for LeastConn {
         let mut first_full = None;
         for i in tree.values() {
             let Some(s) = self.pool.get(*i) else { continue };
-            if s.has_room() {
+            if room.map_or(s.has_room(), |f| f(s.id)) {
                 if Some(s.id) != avoid {
                     return Some(s.id);
                 }

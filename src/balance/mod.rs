@@ -17,8 +17,12 @@
 //!
 //! Every algorithm uses the backup servers only when no active server is usable, and then only
 //! the first usable one unless `option allbackups` ([`Options`]). A server with weight 0 is
-//! never picked. When every usable server is at its `maxconn`, HAProxy queues the request;
-//! we return a saturated server instead of `None` (`None` always means "no usable server").
+//! never picked. Balancers keep their own ordering (trees, maps, rings) and the view of each
+//! server they are told about by the server room (`server_up`/`server_down`/`set_weight`,
+//! `take_conn`/`drop_conn`); whether a server can take a connection now comes from the server
+//! room too ([`Balancer::pick_room`]). When every usable server is full, HAProxy queues the
+//! request; we return a saturated server instead of `None` (`None` always means "no usable
+//! server") and the server room queues it.
 //!
 //! Must import nothing but `config::model`.
 
@@ -75,7 +79,20 @@ pub enum Key<'a> {
 pub trait Balancer: Send {
     /// Picks a server for `key`, avoiding `avoid` when another one is usable
     /// (used by `option redispatch` on the last retry). `None` when no server is usable.
-    fn pick(&mut self, key: &Key<'_>, avoid: Option<ServerId>) -> Option<ServerId>;
+    /// Servers are full as the balancer's own view says (`maxconn` against its `served`).
+    fn pick(&mut self, key: &Key<'_>, avoid: Option<ServerId>) -> Option<ServerId> {
+        self.pick_room(key, avoid, None)
+    }
+    /// [`Balancer::pick`], with `room` saying which servers can take a connection now
+    /// when given: the server model's answer (dynamic `maxconn`, `minconn`, `slowstart`,
+    /// waiting streams), which the algorithms that skip full servers (`roundrobin`,
+    /// `static-rr`, `leastconn`, `first`, consistent hashing without a key) follow.
+    fn pick_room(
+        &mut self,
+        key: &Key<'_>,
+        avoid: Option<ServerId>,
+        room: Option<Room<'_>>,
+    ) -> Option<ServerId>;
     /// A server became usable (health check up, enabled).
     fn server_up(&mut self, id: ServerId);
     /// A server became unusable.
@@ -87,6 +104,9 @@ pub trait Balancer: Send {
     /// A connection to `id` ended.
     fn drop_conn(&mut self, id: ServerId);
 }
+
+/// Whether a server can take one more connection now (see [`Balancer::pick_room`]).
+pub type Room<'a> = &'a dyn Fn(ServerId) -> bool;
 
 /// `BE_WEIGHT_SCALE`: user weights are multiplied by this to get effective weights.
 pub(crate) const BE_WEIGHT_SCALE: i64 = 16;

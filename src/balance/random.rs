@@ -9,7 +9,7 @@
 //! Must import nothing but `balance`.
 
 use super::chash::Ring;
-use super::{Balancer, Key, ServerId, ServerInfo};
+use super::{Balancer, Key, Room, ServerId, ServerInfo};
 
 /// SplitMix64: a tiny seeded generator (Steele, Lea, Flood 2014).
 #[derive(Debug, Clone)]
@@ -56,7 +56,13 @@ impl Random {
 }
 
 impl Balancer for Random {
-    fn pick(&mut self, _key: &Key<'_>, avoid: Option<ServerId>) -> Option<ServerId> {
+    /// `get_server_rnd` does not skip full servers: `room` is not consulted.
+    fn pick_room(
+        &mut self,
+        _key: &Key<'_>,
+        avoid: Option<ServerId>,
+        _room: Option<Room<'_>>,
+    ) -> Option<ServerId> {
         let mut curr: Option<usize> = None;
         for _ in 0..self.draws {
             let prev = curr;

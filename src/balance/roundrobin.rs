@@ -15,7 +15,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Balancer, Key, ServerId, ServerInfo, BE_WEIGHT_SCALE};
+use super::{Balancer, Key, Room, ServerId, ServerInfo, BE_WEIGHT_SCALE};
 
 /// `SRV_UWGHT_RANGE`: the user weight range, used in the `curr` tree key.
 const UWGHT_RANGE: i64 = 256;
@@ -328,14 +328,15 @@ impl RoundRobin {
         }
     }
 
-    fn has_room(&self, i: usize) -> bool {
-        self.srvs
-            .get(i)
-            .is_some_and(|s| s.maxconn == 0 || s.served < s.maxconn)
+    fn has_room(&self, i: usize, room: Option<Room<'_>>) -> bool {
+        self.srvs.get(i).is_some_and(|s| match room {
+            Some(f) => f(s.id),
+            None => s.maxconn == 0 || s.served < s.maxconn,
+        })
     }
 
     /// `fwrr_get_next_server`.
-    fn next_server(&mut self, avoid: Option<usize>) -> Option<usize> {
+    fn next_server(&mut self, avoid: Option<usize>, room: Option<Room<'_>>) -> Option<usize> {
         let backup = if self.srv_act > 0 {
             false
         } else if let Some(f) = self.fbck {
@@ -380,7 +381,7 @@ impl RoundRobin {
             self.dequeue(srv);
             let g = self.grp(backup);
             g.curr_pos += 1;
-            if self.has_room(srv) {
+            if self.has_room(srv, room) {
                 if Some(srv) != avoid || avoided.is_some() {
                     chosen = Some(srv);
                     break;
@@ -511,9 +512,14 @@ impl RoundRobin {
 }
 
 impl Balancer for RoundRobin {
-    fn pick(&mut self, _key: &Key<'_>, avoid: Option<ServerId>) -> Option<ServerId> {
+    fn pick_room(
+        &mut self,
+        _key: &Key<'_>,
+        avoid: Option<ServerId>,
+        room: Option<Room<'_>>,
+    ) -> Option<ServerId> {
         let avoid = avoid.and_then(|a| self.index(a));
-        let i = self.next_server(avoid)?;
+        let i = self.next_server(avoid, room)?;
         self.srvs.get(i).map(|s| s.id)
     }
 

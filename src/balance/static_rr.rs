@@ -13,7 +13,7 @@
 //! Must import nothing but `balance`.
 
 use super::pool::{Pool, Scope};
-use super::{Balancer, Key, ServerId, ServerInfo};
+use super::{Balancer, Key, Room, ServerId, ServerInfo};
 
 /// The weighted server map of one backend.
 #[derive(Debug, Clone)]
@@ -131,7 +131,7 @@ impl Map {
 
     /// `map_get_server_rr`: the next server in the map with a free slot, avoiding `avoid`
     /// when another one is usable.
-    pub fn next_rr(&mut self, avoid: Option<ServerId>) -> Option<ServerId> {
+    pub fn next_rr(&mut self, avoid: Option<ServerId>, room: Option<Room<'_>>) -> Option<ServerId> {
         self.refresh();
         let tot = self.map.len();
         if tot == 0 {
@@ -148,7 +148,7 @@ impl Map {
             let srv = self.map.get(idx).and_then(|i| self.pool.get(*i));
             idx += 1;
             if let Some(s) = srv {
-                if s.has_room() {
+                if room.map_or(s.has_room(), |f| f(s.id)) {
                     if Some(s.id) != avoid {
                         self.rr_idx = idx;
                         return Some(s.id);
@@ -201,8 +201,13 @@ impl Map {
 }
 
 impl Balancer for Map {
-    fn pick(&mut self, _key: &Key<'_>, avoid: Option<ServerId>) -> Option<ServerId> {
-        self.next_rr(avoid)
+    fn pick_room(
+        &mut self,
+        _key: &Key<'_>,
+        avoid: Option<ServerId>,
+        room: Option<Room<'_>>,
+    ) -> Option<ServerId> {
+        self.next_rr(avoid, room)
     }
 
     fn server_up(&mut self, id: ServerId) {

@@ -461,7 +461,7 @@ impl Farm {
             if self.usable_counts() == (0, 0) {
                 return Err(AcquireError::NoServer);
             }
-            assigned = inner.balancer.pick(&want.key, want.avoid);
+            assigned = inner.balancer.pick_room(&want.key, want.avoid, None);
             if assigned.is_none() {
                 return Err(AcquireError::NoServer);
             }
@@ -501,17 +501,22 @@ impl Farm {
         }
         inner.queue.retain(|p| !p.tx.is_closed());
         if !self.cfg.fair_queue || inner.queue.is_empty() {
-            for _ in 0..self.servers.len().max(1) {
-                let Some(id) = inner.balancer.pick(&want.key, want.avoid) else {
-                    return Err(AcquireError::NoServer);
-                };
-                let Some(s) = self.servers.get(id.0) else {
-                    return Err(AcquireError::NoServer);
-                };
-                if self.has_room(s) {
-                    self.take(&mut inner, s);
-                    return Ok(Ok(id));
-                }
+            // The balancer skips the servers the model says are full (dynamic maxconn,
+            // streams waiting in their queue), as HAProxy's lookups read `struct server`.
+            let room = |id: ServerId| {
+                self.servers
+                    .get(id.0)
+                    .is_some_and(|s| s.queued() == 0 && self.has_room(s))
+            };
+            let Some(id) = inner.balancer.pick_room(&want.key, want.avoid, Some(&room)) else {
+                return Err(AcquireError::NoServer);
+            };
+            let Some(s) = self.servers.get(id.0) else {
+                return Err(AcquireError::NoServer);
+            };
+            if room(id) {
+                self.take(&mut inner, s);
+                return Ok(Ok(id));
             }
         }
         let (tx, rx) = oneshot::channel();

@@ -342,3 +342,21 @@ async fn a_hashing_pick_waits_in_its_servers_queue_under_maxqueue() {
     drop(held);
     assert_eq!(timeout(T, waiter).await.unwrap().unwrap(), Ok(mine));
 }
+
+#[tokio::test]
+async fn the_balancer_skips_a_server_full_under_its_dynamic_limit() {
+    // minconn 1 of maxconn 10 with fullconn 100: while the backend is nearly idle, s1
+    // takes one stream at a time; the balancer passes it by instead of queueing.
+    let mut p = params(10);
+    p.minconn = 1;
+    let mut c = cfg();
+    c.fullconn = 100;
+    let f = farm_with(&[p, params(0)], c);
+    let held = f.acquire(Want::balanced(Key::None)).await.unwrap();
+    assert_eq!(held.id(), ServerId(0));
+    assert_eq!(pick(&f).await, 2);
+    assert_eq!(pick(&f).await, 2);
+    assert_eq!(f.queued(), 0);
+    drop(held);
+    assert_eq!(pick(&f).await, 1);
+}
