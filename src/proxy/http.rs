@@ -14,18 +14,15 @@
 //!
 //! Header values of rules are used as written: log-format tags (`%[...]`) are not expanded.
 
-use std::future::Future;
 use std::net::IpAddr;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::{Bytes, BytesMut};
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::{Request, Response, StatusCode, Version};
-use hyper::body::{Body, Frame, Incoming, SizeHint};
+use hyper::body::{Body, Incoming};
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -50,153 +47,13 @@ const MAX_HEAD: usize = 16 * 1024;
 /// How long a pooled connection may take to become ready again.
 const POOL_READY: Duration = Duration::from_secs(1);
 
-/// The body of a response sent to a client: generated, or streamed from a server.
-#[derive(Debug)]
-pub enum RespBody {
-    /// A body held in memory (errors, `http-request return`).
-    Full(Option<Bytes>),
-    /// A server's body; gives the connection back to the pool and the slot back to the
-    /// backend when it ends.
-    Upstream(UpstreamBody),
-}
-
-impl RespBody {
-    /// A body made of `b`.
-    pub fn full(b: impl Into<Bytes>) -> RespBody {
-        let b = b.into();
-        RespBody::Full(if b.is_empty() { None } else { Some(b) })
-    }
-}
-
-/// A server response body in flight.
-#[derive(Debug)]
-pub struct UpstreamBody {
-    inner: Incoming,
-    conn: Option<PooledConn>,
-    slot: Option<Slot>,
-    /// The backend, whose pool takes the connection back.
-    backend: Arc<Backend>,
-    /// `timeout server` between two chunks of the body, and its running timer.
-    idle: Option<Duration>,
-    /// When the last chunk arrived.
-    last: tokio::time::Instant,
-    /// Created only when the body has to wait, so small bodies never allocate a timer.
-    timer: Option<Pin<Box<tokio::time::Sleep>>>,
-    /// Resolves when the server's streams are shut down (only for killable servers).
-    killed: Option<Killed>,
-}
-
-/// The boxed [`Slot::killed`] future of a response body.
-struct Killed(Pin<Box<dyn std::future::Future<Output = ()> + Send>>);
-
-impl std::fmt::Debug for Killed {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Killed")
-    }
-}
-
-/// The error of a response body sent to a client.
-pub type BodyError = Box<dyn std::error::Error + Send + Sync>;
-
-impl UpstreamBody {
-    fn finish(&mut self) {
-        if let (Some(c), Some(slot)) = (self.conn.take(), self.slot.as_ref()) {
-            if let Some(pool) = self.backend.pool(slot.id()) {
-                pool.put(c);
-            }
-        }
-        self.slot = None;
-    }
-}
-
-impl Drop for UpstreamBody {
-    fn drop(&mut self) {
-        if self.inner.is_end_stream() {
-            self.finish();
-        }
-    }
-}
-
-impl Body for RespBody {
-    type Data = Bytes;
-    type Error = BodyError;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, BodyError>>> {
-        match self.get_mut() {
-            RespBody::Full(b) => Poll::Ready(b.take().map(|b| Ok(Frame::data(b)))),
-            RespBody::Upstream(u) => {
-                let r = Pin::new(&mut u.inner).poll_frame(cx);
-                if let (Poll::Ready(Some(Ok(f))), Some(slot)) = (&r, u.slot.as_ref()) {
-                    if let Some(d) = f.data_ref() {
-                        let n = u64::try_from(d.len()).unwrap_or(u64::MAX);
-                        crate::server::Counters::add(&slot.server().counters.bytes_out, n);
-                        crate::server::Counters::add(&slot.farm().counters.bytes_out, n);
-                    }
-                }
-                match &r {
-                    Poll::Ready(None) => u.finish(),
-                    Poll::Ready(Some(Err(_))) => {
-                        u.conn = None;
-                        u.slot = None;
-                    }
-                    Poll::Ready(Some(Ok(_))) if u.inner.is_end_stream() => u.finish(),
-                    Poll::Ready(Some(Ok(_))) => {
-                        if u.idle.is_some() {
-                            u.last = tokio::time::Instant::now();
-                        }
-                    }
-                    Poll::Pending => {
-                        if u.killed
-                            .as_mut()
-                            .is_some_and(|k| k.0.as_mut().poll(cx).is_ready())
-                        {
-                            u.conn = None;
-                            u.slot = None;
-                            let e = std::io::Error::other("server marked down");
-                            return Poll::Ready(Some(Err(e.into())));
-                        }
-                        if let Some(d) = u.idle {
-                            let deadline = after(u.last, d);
-                            let timer = u.timer.get_or_insert_with(|| {
-                                Box::pin(tokio::time::sleep_until(deadline))
-                            });
-                            if timer.deadline() != deadline {
-                                timer.as_mut().reset(deadline);
-                            }
-                            if timer.as_mut().poll(cx).is_ready() {
-                                u.conn = None;
-                                u.slot = None;
-                                let e = std::io::Error::new(
-                                    std::io::ErrorKind::TimedOut,
-                                    "timeout server",
-                                );
-                                return Poll::Ready(Some(Err(e.into())));
-                            }
-                        }
-                    }
-                }
-                r.map(|o| o.map(|f| f.map_err(BodyError::from)))
-            }
-        }
-    }
-
-    fn is_end_stream(&self) -> bool {
-        match self {
-            RespBody::Full(b) => b.is_none(),
-            RespBody::Upstream(u) => u.inner.is_end_stream(),
-        }
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        match self {
-            RespBody::Full(b) => SizeHint::with_exact(b.as_ref().map_or(0, |b| b.len() as u64)),
-            RespBody::Upstream(u) => u.inner.size_hint(),
-        }
-    }
-}
+#[path = "http_body.rs"]
+mod body;
+#[path = "http_retry.rs"]
+mod retry;
+use body::Killed;
+pub use body::{BodyError, RespBody, UpstreamBody};
+use retry::{bodyless, l7_retry, Replay};
 
 /// Per client connection state shared by its requests.
 #[derive(Debug)]
@@ -1008,54 +865,6 @@ fn prefer_last(be: &Backend, ctl: &ConnCtl) -> Option<crate::server::ServerId> {
     // shared idle pool and the request is balanced.
     let private = be.reuse == HttpReuse::Never || s.send_proxy;
     (private && s.usable() && (s.maxconn == 0 || s.served() < s.maxconn)).then_some(id)
-}
-
-/// A copy of a bodyless request's head, to send it again (`retry-on` layer-7 conditions).
-#[derive(Debug)]
-struct Replay {
-    method: hyper::Method,
-    uri: hyper::Uri,
-    headers: HeaderMap,
-}
-
-impl Replay {
-    fn of<B>(req: &Request<B>) -> Replay {
-        Replay {
-            method: req.method().clone(),
-            uri: req.uri().clone(),
-            headers: req.headers().clone(),
-        }
-    }
-
-    fn request(&self) -> Request<ReqBody> {
-        let mut r = Request::new(ReqBody::Right(http_body_util::Empty::new()));
-        *r.method_mut() = self.method.clone();
-        *r.uri_mut() = self.uri.clone();
-        *r.version_mut() = Version::HTTP_11;
-        *r.headers_mut() = self.headers.clone();
-        r
-    }
-}
-
-/// Whether a request has no body (no `Content-Length` above 0, no `Transfer-Encoding`).
-fn bodyless<B>(req: &Request<B>) -> bool {
-    let h = req.headers();
-    !h.contains_key(header::TRANSFER_ENCODING)
-        && h.get(header::CONTENT_LENGTH)
-            .is_none_or(|v| v.as_bytes() == b"0")
-}
-
-/// A layer-7 retry (`do_l7_retry()`): when `wanted` by `retry-on`, the request can be
-/// replayed and retries are left, counts one and gives the request to send again.
-fn l7_retry(
-    be: &Backend,
-    replay: &Option<Replay>,
-    wanted: bool,
-    tries: &mut u32,
-) -> Option<Request<ReqBody>> {
-    let r = replay.as_ref().filter(|_| wanted && *tries < be.retries)?;
-    *tries += 1;
-    Some(r.request())
 }
 
 /// Runs the HTTP/1.1 handshake on a new server connection and spawns its driver task.

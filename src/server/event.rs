@@ -4,8 +4,53 @@
 //!
 //! Must import nothing but this room.
 
-use super::farm::Change;
 use super::OpState;
+
+/// A state change of one server, with what its log line needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// The backend.
+    pub backend: String,
+    /// `backend`, or `proxy` for a `listen` (HAProxy's `proxy_type_str()`).
+    pub kind: &'static str,
+    /// The server.
+    pub server: String,
+    /// A backup server.
+    pub backup: bool,
+    /// The state before.
+    pub from: OpState,
+    /// The state after.
+    pub to: OpState,
+    /// Why (the check result), or `None` for a change that came through `track`.
+    pub why: Option<Why>,
+    /// `via BACKEND/SERVER` for a tracking server.
+    pub via: Option<(String, String)>,
+    /// Streams moved: requeued to the balancer on DOWN, taken from the backend queue on UP.
+    pub xferred: usize,
+    /// Usable active servers after the change.
+    pub active: usize,
+    /// Usable backup servers after the change.
+    pub backups: usize,
+    /// Streams on the server (`cur_sess`).
+    pub sessions: u32,
+    /// Streams left in the server's queue.
+    pub queued: usize,
+    /// This change left the backend with no usable server.
+    pub backend_down: bool,
+}
+
+/// The reason a check gives for a state change (`srv_append_status()`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Why {
+    /// The check status description ("Layer4 connection problem").
+    pub desc: String,
+    /// The status code shown for layer-5+ results (`code: 200`).
+    pub code: Option<u32>,
+    /// The check's info text, shown in quotes.
+    pub info: String,
+    /// Check duration in ms.
+    pub duration_ms: Option<u64>,
+}
 
 /// `Server be/s is DOWN, reason: ..., info: "...", check duration: 0ms. 1 active and 0
 /// backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue.` and the UP
@@ -74,7 +119,6 @@ fn ascii_encode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::farm::Why;
 
     fn change(to: OpState) -> Change {
         Change {
