@@ -28,7 +28,8 @@ fn node_name(config: &Config) -> String {
 }
 
 /// Links trackers, then spawns one check task per checked server and one `slowstart`
-/// warm-up task per backend that needs it.
+/// warm-up task per backend that needs it. Warns about what is not active yet (agent and
+/// TLS checks, `check-via-socks4`, stick-table `peers`).
 pub fn start(config: &Config, backends: &HashMap<String, Arc<Backend>>) -> Vec<JoinHandle<()>> {
     for p in config.proxies.iter().filter(|p| p.cap.backend) {
         let Some(be) = backends.get(&p.name) else {
@@ -58,6 +59,17 @@ pub fn start(config: &Config, backends: &HashMap<String, Arc<Backend>>) -> Vec<J
                 farm.warm_up();
             }
         }));
+    }
+    for p in config.proxies.iter().filter(|p| !p.disabled) {
+        if let Some(peers) = p.stick.table.as_ref().and_then(|t| t.peers.as_ref()) {
+            log::event(
+                Level::Warning,
+                &format!(
+                    "stick-table of '{}' : 'peers {peers}' is not active yet; entries stay local to this process.",
+                    p.name
+                ),
+            );
+        }
     }
     for p in config
         .proxies
