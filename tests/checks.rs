@@ -581,3 +581,24 @@ fn agent_checks_load_with_a_warning_that_they_are_not_active() {
     );
     assert_eq!(get(h.addr("fe"), "/").status, 200);
 }
+
+#[test]
+fn check_send_proxy_opens_checks_with_a_proxy_line() {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        if let Ok((mut c, _)) = l.accept() {
+            c.set_read_timeout(Some(WAIT)).unwrap();
+            let mut buf = [0u8; 6];
+            let got = c.read_exact(&mut buf).map(|()| buf.to_vec());
+            let _ = tx.send(got.unwrap_or_default());
+        }
+    });
+    let _h = backend(
+        "",
+        &format!("    server s1 {addr} check check-send-proxy inter 100\n"),
+    );
+    let first = rx.recv_timeout(WAIT).unwrap();
+    assert_eq!(first, b"PROXY ");
+}

@@ -155,3 +155,53 @@ fn on_marked_up_shutdown_backup_sessions_closes_the_backups_connections() {
     assert!(h.wait_stderr("Server li/s1 is UP", WAIT), "{}", h.stderr());
     assert!(c.closed_by_peer(), "the backup session was kept");
 }
+
+#[test]
+fn slowstart_lets_a_returning_server_take_one_stream_at_first() {
+    // Just back UP under `slowstart 60s`, maxconn 10 is scaled to max(1, 10 * 0%) = 1.
+    let mut health = Origin::http("health");
+    let port = health.addr().port();
+    let slow = Origin::builder("s1")
+        .delay(Duration::from_millis(500))
+        .start();
+    let h = proxy(
+        "",
+        &[(
+            &slow,
+            &format!("maxconn 10 slowstart 60s check port {port} inter 100 fall 1 rise 1"),
+        )],
+    );
+    health.stop();
+    assert!(
+        h.wait_stderr("Server be/s1 is DOWN", WAIT),
+        "{}",
+        h.stderr()
+    );
+    let _health = Origin::builder("health")
+        .at(std::net::SocketAddr::from(([127, 0, 0, 1], port)))
+        .start();
+    assert!(h.wait_stderr("Server be/s1 is UP", WAIT), "{}", h.stderr());
+    let fe = h.addr("fe");
+    let first = std::thread::spawn(move || get(fe, "/").status);
+    assert!(slow.wait_requests(1));
+    let second = std::thread::spawn(move || get(fe, "/").status);
+    assert!(!slow.wait_requests_within(2, Duration::from_millis(300)));
+    assert_eq!(first.join().unwrap(), 200);
+    assert_eq!(second.join().unwrap(), 200);
+}
+
+#[test]
+fn default_server_gives_every_server_its_check_settings() {
+    let s1 = Origin::http("s1");
+    let dead = closed_addr();
+    let h = Haproxy::start(&format!(
+        "{DEFAULTS}frontend fe\n    bind @@fe\n    default_backend be\nbackend be\n    default-server check inter 100 fall 1 rise 1 on-marked-down shutdown-sessions\n    server s1 {}\n    server s2 {dead}\n",
+        s1.addr()
+    ));
+    assert!(
+        h.wait_stderr("Server be/s2 is DOWN", WAIT),
+        "{}",
+        h.stderr()
+    );
+    assert_eq!(server_sequence(h.addr("fe"), "/", 3), ["s1"; 3]);
+}
