@@ -559,6 +559,25 @@ fn run_all(bin: &Path, cases: &[Case]) -> Vec<Outcome> {
         .collect()
 }
 
+/// What kind of difference `got` is: `verdict` (another status code, number of responses, or
+/// whether and how often the origin was reached), `wording` (same codes, another status line:
+/// version or reason phrase) or `rewrite` (same verdict, other bytes reached the origin).
+fn kind(want: &Outcome, got: &Outcome) -> &'static str {
+    let code = |o: &Outcome| -> Vec<String> {
+        o.responses
+            .iter()
+            .map(|r| r.split(' ').nth(1).unwrap_or("").to_string())
+            .collect()
+    };
+    if code(want) != code(got) || want.origin.len() != got.origin.len() {
+        "verdict"
+    } else if want.responses != got.responses {
+        "wording"
+    } else {
+        "rewrite"
+    }
+}
+
 /// Compares every case with its expectation; prints a table of the mismatches and returns them.
 fn compare(bin: &Path) -> (usize, Vec<String>) {
     let cases = load_cases();
@@ -569,7 +588,7 @@ fn compare(bin: &Path) -> (usize, Vec<String>) {
         if &want != got {
             let mut row = format!(
                 "{:<44} want {}\n{:<44} got  {}",
-                case.name,
+                format!("[{}] {}", kind(&want, got), case.name),
                 want.summary(),
                 "",
                 got.summary()
@@ -594,6 +613,14 @@ fn compare(bin: &Path) -> (usize, Vec<String>) {
         cases.len() - bad.len(),
         cases.len()
     );
+    for k in ["verdict", "wording", "rewrite"] {
+        let n = bad
+            .iter()
+            .filter(|r| r.starts_with(&format!("[{k}]")))
+            .count();
+        eprintln!("  {k}: {n}");
+    }
+    bad.sort();
     for row in &bad {
         eprintln!("{row}");
     }
