@@ -11,6 +11,7 @@
 //! | [`config`] | `haproxy.cfg` to a typed model; diagnostics like `haproxy -c` |
 //! | [`server`] | the runtime servers of each backend: state, weights, slots, queues, counters |
 //! | [`balance`] | `balance` algorithms, pure |
+//! | [`http`] | the HTTP/1 codec: message head, head parser and writer, body framing; pure |
 //! | [`persist`] | `cookie` persistence, stick tables (`persist::stick`, pure) |
 //! | [`check`] | health checks |
 //! | [`proxy`] | listeners, TCP and HTTP streams, errorfiles |
@@ -72,6 +73,7 @@ pub mod balance;
 pub mod check;
 pub mod cli;
 pub mod config;
+pub mod http;
 pub mod log;
 pub mod persist;
 pub mod proxy;

@@ -1,0 +1,336 @@
+//! The neutral message head: a request or response start line and its header fields, kept as
+//! byte ranges into one owned [`Bytes`] buffer (no allocation per header), plus the framing
+//! facts the parser found (HAProxy's `H1_MF_*` flags of `struct h1m`, `include/haproxy/h1.h`).
+//!
+//! HTTP/2 can fill the same type later. Pure: no sockets, no tokio.
+
+use bytes::Bytes;
+
+/// A byte range `[start, end)` into a [`Head`]'s buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Span {
+    /// First byte.
+    pub start: u32,
+    /// One past the last byte.
+    pub end: u32,
+}
+
+impl Span {
+    /// A span from `usize` bounds (heads are far below 4 GiB: the parser caps them).
+    pub fn new(start: usize, end: usize) -> Self {
+        Span {
+            start: u32::try_from(start).unwrap_or(u32::MAX),
+            end: u32::try_from(end).unwrap_or(u32::MAX),
+        }
+    }
+}
+
+/// One header field: name and value ranges (value already trimmed and unfolded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Field {
+    /// The name, as received (case kept).
+    pub name: Span,
+    /// The value, without surrounding blanks.
+    pub value: Span,
+}
+
+/// The start line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartLine {
+    /// `METHOD target HTTP/x.y`.
+    Request {
+        /// The method token.
+        method: Span,
+        /// The request target (URI), as bytes.
+        target: Span,
+        /// The version text (`HTTP/1.1`).
+        version: Span,
+    },
+    /// `HTTP/x.y code reason`.
+    Response {
+        /// The version text.
+        version: Span,
+        /// The status code.
+        status: u16,
+        /// The reason phrase (may be empty).
+        reason: Span,
+    },
+}
+
+/// How the body that follows the head is delimited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyLength {
+    /// No body at all.
+    Empty,
+    /// Exactly this many bytes (`Content-Length`).
+    ContentLength(u64),
+    /// `Transfer-Encoding: chunked`.
+    Chunked,
+    /// Until the connection closes (responses only).
+    CloseDelimited,
+    /// The connection becomes a tunnel (`CONNECT` 2xx, `101 Switching Protocols`).
+    Tunnel,
+}
+
+/// Framing facts found while parsing (after HAProxy's `H1_MF_*` flags).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Flags {
+    /// Version is HTTP/1.1 or above (`H1_MF_VER_11`).
+    pub ver_11: bool,
+    /// A valid `Content-Length` was seen (`H1_MF_CLEN`); cleared when `Transfer-Encoding` wins.
+    pub clen: bool,
+    /// A `Transfer-Encoding` header was seen (`H1_MF_XFER_ENC`).
+    pub xfer_enc: bool,
+    /// `chunked` was seen among the transfer codings (`H1_MF_TE_CHUNKED`).
+    pub te_chunked: bool,
+    /// `chunked` is the last transfer coding (`H1_MF_CHNK`).
+    pub chunked: bool,
+    /// A coding other than `chunked` was seen (`H1_MF_TE_OTHER`).
+    pub te_other: bool,
+    /// `Connection: close` (`H1_MF_CONN_CLO`), also forced by TE+CL and TE in HTTP/1.0.
+    pub conn_close: bool,
+    /// `Connection: keep-alive` (`H1_MF_CONN_KAL`).
+    pub conn_keep_alive: bool,
+    /// `Connection: upgrade` (`H1_MF_CONN_UPG`).
+    pub conn_upgrade: bool,
+    /// `Upgrade: websocket` (`H1_MF_UPG_WEBSOCKET`).
+    pub upgrade_websocket: bool,
+}
+
+/// A parsed HTTP/1 message head.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Head {
+    pub(crate) buf: Bytes,
+    pub(crate) start: StartLine,
+    pub(crate) fields: Vec<Field>,
+    pub(crate) flags: Flags,
+    pub(crate) body_len: u64,
+}
+
+impl Head {
+    /// The bytes of a span (empty if the span is out of range).
+    pub fn slice(&self, s: Span) -> &[u8] {
+        self.buf
+            .get(s.start as usize..s.end as usize)
+            .unwrap_or(&[])
+    }
+
+    /// The owned buffer the spans point into.
+    pub fn buffer(&self) -> &Bytes {
+        &self.buf
+    }
+
+    /// The start line.
+    pub fn start_line(&self) -> StartLine {
+        self.start
+    }
+
+    /// Whether this is a request head.
+    pub fn is_request(&self) -> bool {
+        matches!(self.start, StartLine::Request { .. })
+    }
+
+    /// The request method (empty for a response).
+    pub fn method(&self) -> &[u8] {
+        match self.start {
+            StartLine::Request { method, .. } => self.slice(method),
+            StartLine::Response { .. } => &[],
+        }
+    }
+
+    /// The request target (empty for a response).
+    pub fn target(&self) -> &[u8] {
+        match self.start {
+            StartLine::Request { target, .. } => self.slice(target),
+            StartLine::Response { .. } => &[],
+        }
+    }
+
+    /// The version text as received (`HTTP/1.2` stays `HTTP/1.2`; see [`Flags::ver_11`]).
+    pub fn version(&self) -> &[u8] {
+        match self.start {
+            StartLine::Request { version, .. } | StartLine::Response { version, .. } => {
+                self.slice(version)
+            }
+        }
+    }
+
+    /// The response status (0 for a request).
+    pub fn status(&self) -> u16 {
+        match self.start {
+            StartLine::Response { status, .. } => status,
+            StartLine::Request { .. } => 0,
+        }
+    }
+
+    /// The reason phrase (empty for a request).
+    pub fn reason(&self) -> &[u8] {
+        match self.start {
+            StartLine::Response { reason, .. } => self.slice(reason),
+            StartLine::Request { .. } => &[],
+        }
+    }
+
+    /// The framing flags.
+    pub fn flags(&self) -> Flags {
+        self.flags
+    }
+
+    /// Number of header fields.
+    pub fn len(&self) -> usize {
+        self.fields.len()
+    }
+
+    /// Whether there is no header field.
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
+
+    /// The header fields in order, as `(name, value)` byte slices.
+    pub fn headers(&self) -> impl Iterator<Item = (&[u8], &[u8])> + '_ {
+        self.fields
+            .iter()
+            .map(move |f| (self.slice(f.name), self.slice(f.value)))
+    }
+
+    /// The raw field ranges in order.
+    pub fn fields(&self) -> &[Field] {
+        &self.fields
+    }
+
+    /// The first value of header `name` (case-insensitive).
+    pub fn get(&self, name: &str) -> Option<&[u8]> {
+        self.headers()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name.as_bytes()))
+            .map(|(_, v)| v)
+    }
+
+    /// Every value of header `name` (case-insensitive), in order.
+    pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
+        self.headers()
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name.as_bytes()))
+            .map(|(_, v)| v)
+    }
+
+    /// Whether header `name` is present (case-insensitive).
+    pub fn contains(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    /// The `Content-Length` the parser validated (None when absent or overridden by
+    /// `Transfer-Encoding`).
+    pub fn content_length(&self) -> Option<u64> {
+        self.flags.clen.then_some(self.body_len)
+    }
+
+    /// Body framing of a request (`h1_postparse_req_hdrs`): chunked, length, `CONNECT` tunnel,
+    /// or no body. For a response this assumes a `GET` request; use
+    /// [`Head::response_length`] with the real method.
+    pub fn body_length(&self) -> BodyLength {
+        match self.start {
+            StartLine::Request { .. } => {
+                if self.method() == b"CONNECT" {
+                    BodyLength::Tunnel
+                } else if self.flags.chunked {
+                    BodyLength::Chunked
+                } else if self.flags.clen && self.body_len > 0 {
+                    BodyLength::ContentLength(self.body_len)
+                } else {
+                    BodyLength::Empty
+                }
+            }
+            StartLine::Response { .. } => self.response_length(b"GET"),
+        }
+    }
+
+    /// Body framing of a response to a request with `method` (`h1_postparse_res_hdrs`):
+    /// HEAD, 1xx, 204 and 304 have none; 101 and a 2xx to `CONNECT` become a tunnel; otherwise
+    /// chunked, length, or until close.
+    pub fn response_length(&self, method: &[u8]) -> BodyLength {
+        let status = self.status();
+        if status == 101 || (method == b"CONNECT" && (200..300).contains(&status)) {
+            return BodyLength::Tunnel;
+        }
+        if method == b"HEAD" || (100..200).contains(&status) || status == 204 || status == 304 {
+            return BodyLength::Empty;
+        }
+        if self.flags.chunked {
+            BodyLength::Chunked
+        } else if self.flags.clen {
+            if self.body_len == 0 {
+                BodyLength::Empty
+            } else {
+                BodyLength::ContentLength(self.body_len)
+            }
+        } else {
+            BodyLength::CloseDelimited
+        }
+    }
+
+    /// Whether the connection must close after this message (HTTP/1.0 without keep-alive,
+    /// `Connection: close`, or forced by the parser).
+    pub fn wants_close(&self) -> bool {
+        self.flags.conn_close || (!self.flags.ver_11 && !self.flags.conn_keep_alive)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::parse::{parse_request, parse_response, Limits, Status};
+
+    fn req(raw: &[u8]) -> Head {
+        match parse_request(raw, &Limits::default()) {
+            Status::Complete(h, _) => h,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn lookups_are_case_insensitive_and_keep_order() {
+        let h = req(b"GET / HTTP/1.1\r\nHost: a\r\nX-A: 1\r\nx-a: 2\r\n\r\n");
+        assert_eq!(h.get("x-A"), Some(&b"1"[..]));
+        assert_eq!(
+            h.get_all("X-A").collect::<Vec<_>>(),
+            vec![&b"1"[..], &b"2"[..]]
+        );
+        assert!(h.contains("HOST"));
+        assert_eq!(h.len(), 3);
+    }
+
+    #[test]
+    fn connect_request_is_a_tunnel_and_get_without_length_is_empty() {
+        assert_eq!(
+            req(b"CONNECT a:443 HTTP/1.1\r\n\r\n").body_length(),
+            BodyLength::Tunnel
+        );
+        assert_eq!(
+            req(b"GET / HTTP/1.1\r\n\r\n").body_length(),
+            BodyLength::Empty
+        );
+    }
+
+    #[test]
+    fn response_framing_depends_on_method_and_status() {
+        let r = |raw: &[u8]| match parse_response(raw, &Limits::default()) {
+            Status::Complete(h, _) => h,
+            other => panic!("{other:?}"),
+        };
+        let ok = r(b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n");
+        assert_eq!(ok.response_length(b"GET"), BodyLength::ContentLength(4));
+        assert_eq!(ok.response_length(b"HEAD"), BodyLength::Empty);
+        assert_eq!(ok.response_length(b"CONNECT"), BodyLength::Tunnel);
+        assert_eq!(
+            r(b"HTTP/1.1 304 NM\r\n\r\n").body_length(),
+            BodyLength::Empty
+        );
+        assert_eq!(
+            r(b"HTTP/1.0 200 OK\r\n\r\n").body_length(),
+            BodyLength::CloseDelimited
+        );
+        assert_eq!(
+            r(b"HTTP/1.1 101 SP\r\n\r\n").body_length(),
+            BodyLength::Tunnel
+        );
+    }
+}

@@ -1,0 +1,174 @@
+//! The head writer: a [`Head`] back to HTTP/1 bytes as HAProxy forwards it
+//! (`h1_format_htx_reqline`, `h1_format_htx_stline`, `h1_format_htx_hdr` in `src/h1_htx.c`,
+//! called from `h1_process_mux` in `src/mux_h1.c`):
+//! - a version at or above 1.1 is written `HTTP/1.1` (`HTTP/1.2` leaves as `HTTP/1.1`), any other
+//!   is written as received (an HTTP/1.0 request stays HTTP/1.0 upstream: checked against 2.6.12);
+//! - header names are written in lower case, as HTX stores them (`h1-case-adjust` is the
+//!   caller's [`Edits::keep_case`]); values as parsed (folds already unfolded, blanks trimmed);
+//! - fields are written in order, after removals and replacements, then additions.
+//!
+//! Pure: no sockets, no tokio.
+
+use bytes::{BufMut, BytesMut};
+
+use super::head::{Head, StartLine};
+
+/// Changes applied while writing (the stream's header rewrites, `Connection` handling).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Edits<'a> {
+    /// Names (case-insensitive) of fields not to write.
+    pub remove: &'a [&'a str],
+    /// Fields whose every occurrence is replaced by one field with this value, written where
+    /// the first occurrence was (appended if absent).
+    pub set: &'a [(&'a str, &'a [u8])],
+    /// Fields appended after the others.
+    pub add: &'a [(&'a str, &'a [u8])],
+    /// Write names as received instead of in lower case.
+    pub keep_case: bool,
+}
+
+fn put_name(out: &mut BytesMut, name: &[u8], keep_case: bool) {
+    if keep_case {
+        out.put_slice(name);
+    } else {
+        out.extend(name.iter().map(u8::to_ascii_lowercase));
+    }
+}
+
+fn put_field(out: &mut BytesMut, name: &[u8], value: &[u8], keep_case: bool) {
+    put_name(out, name, keep_case);
+    out.put_slice(b": ");
+    out.put_slice(value);
+    out.put_slice(b"\r\n");
+}
+
+/// The start line as HAProxy writes it.
+pub fn write_start_line(head: &Head, out: &mut BytesMut) {
+    let version: &[u8] = if head.flags().ver_11 {
+        b"HTTP/1.1"
+    } else {
+        head.version()
+    };
+    match head.start_line() {
+        StartLine::Request { .. } => {
+            out.put_slice(head.method());
+            out.put_u8(b' ');
+            out.put_slice(head.target());
+            out.put_u8(b' ');
+            out.put_slice(version);
+        }
+        StartLine::Response { status, .. } => {
+            out.put_slice(version);
+            out.put_u8(b' ');
+            out.put_slice(status.to_string().as_bytes());
+            out.put_u8(b' ');
+            out.put_slice(head.reason());
+        }
+    }
+    out.put_slice(b"\r\n");
+}
+
+/// The whole head: start line, fields, edits, empty line.
+pub fn write_head(head: &Head, edits: &Edits, out: &mut BytesMut) {
+    write_start_line(head, out);
+    let mut set_done = vec![false; edits.set.len()];
+    for (name, value) in head.headers() {
+        if edits
+            .remove
+            .iter()
+            .any(|r| name.eq_ignore_ascii_case(r.as_bytes()))
+        {
+            continue;
+        }
+        if let Some(i) = edits
+            .set
+            .iter()
+            .position(|(n, _)| name.eq_ignore_ascii_case(n.as_bytes()))
+        {
+            if let (Some(done), Some((n, v))) = (set_done.get_mut(i), edits.set.get(i)) {
+                if !*done {
+                    *done = true;
+                    put_field(out, n.as_bytes(), v, edits.keep_case);
+                }
+            }
+            continue;
+        }
+        put_field(out, name, value, edits.keep_case);
+    }
+    for ((n, v), done) in edits.set.iter().zip(set_done) {
+        if !done {
+            put_field(out, n.as_bytes(), v, edits.keep_case);
+        }
+    }
+    for (n, v) in edits.add {
+        put_field(out, n.as_bytes(), v, edits.keep_case);
+    }
+    out.put_slice(b"\r\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::parse::{parse_request, parse_response, Limits, Status};
+
+    fn head(raw: &[u8]) -> Head {
+        let parsed = if raw.starts_with(b"HTTP/") {
+            parse_response(raw, &Limits::default())
+        } else {
+            parse_request(raw, &Limits::default())
+        };
+        match parsed {
+            Status::Complete(h, _) => h,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn written(raw: &[u8], edits: &Edits) -> Vec<u8> {
+        let mut out = BytesMut::new();
+        write_head(&head(raw), edits, &mut out);
+        out.to_vec()
+    }
+
+    #[test]
+    fn http_1_2_is_forwarded_as_1_1_with_unfolded_lowercase_headers() {
+        // Seen on the wire from 2.6.12: "GET /y HTTP/1.1\r\nhost: a\r\nx: a    b\r\n\r\n".
+        let out = written(
+            b"GET /y HTTP/1.2\r\nhost: a\r\nX:  a\r\n  b \r\n\r\n",
+            &Edits::default(),
+        );
+        assert_eq!(out, b"GET /y HTTP/1.1\r\nhost: a\r\nx: a    b\r\n\r\n");
+    }
+
+    #[test]
+    fn http_1_0_request_is_forwarded_as_http_1_0() {
+        let out = written(b"GET /x HTTP/1.0\r\nHost: a\r\n\r\n", &Edits::default());
+        assert_eq!(out, b"GET /x HTTP/1.0\r\nhost: a\r\n\r\n");
+    }
+
+    #[test]
+    fn edits_remove_replace_in_place_and_append() {
+        let edits = Edits {
+            remove: &["x-drop"],
+            set: &[("Host", b"b"), ("X-New", b"1")],
+            add: &[("Connection", b"close")],
+            keep_case: true,
+        };
+        let out = written(
+            b"GET / HTTP/1.1\r\nA: 1\r\nHost: a\r\nX-Drop: z\r\nHost: a\r\n\r\n",
+            &edits,
+        );
+        assert_eq!(
+            out,
+            b"GET / HTTP/1.1\r\nA: 1\r\nHost: b\r\nX-New: 1\r\nConnection: close\r\n\r\n"
+        );
+    }
+
+    #[test]
+    fn status_line_keeps_reason_and_http_1_0() {
+        let out = written(
+            b"HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\n\r\n",
+            &Edits::default(),
+        );
+        assert_eq!(out, b"HTTP/1.0 404 Not Found\r\ncontent-length: 0\r\n\r\n");
+    }
+}
