@@ -4,7 +4,8 @@
 //! An errorfile is a raw HTTP response (status line, headers, blank line, body), sent as is
 //! when the proxy itself answers with that status: 400 bad request, 403 deny, 408 request
 //! timeout, 502 bad server response, 503 no server, 504 server timeout. The lookup order is
-//! the backend's errorfiles, then the frontend's, then the built-in page.
+//! the backend's errorfiles, then the frontend's, then the built-in page. An empty errorfile
+//! (`errorfile 408 /dev/null`) makes HAProxy send nothing and close the connection.
 
 use std::sync::OnceLock;
 
@@ -51,6 +52,8 @@ pub struct ErrorPage {
     pub body: Bytes,
     /// The reason phrase, when it is not the canonical one.
     pub reason: Option<hyper::ext::ReasonPhrase>,
+    /// An empty errorfile (`/dev/null`): nothing is sent, the connection is closed.
+    pub silent: bool,
 }
 
 impl ErrorPage {
@@ -82,7 +85,16 @@ impl ErrorPage {
             headers,
             body,
             reason,
+            silent: false,
         })
+    }
+
+    /// The page of an empty errorfile: HAProxy sends nothing and closes the connection.
+    pub fn silent(status: u16) -> ErrorPage {
+        ErrorPage {
+            silent: true,
+            ..bare(status)
+        }
     }
 
     /// True when the page asks to close the connection (`Connection: close`).
@@ -123,6 +135,11 @@ pub fn builtin_page(status: u16) -> ErrorPage {
     if let Some(p) = pages.iter().find(|p| p.status.as_u16() == status) {
         return p.clone();
     }
+    bare(status)
+}
+
+/// A page with `status` and nothing else.
+fn bare(status: u16) -> ErrorPage {
     let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     ErrorPage {
         raw: Bytes::new(),
@@ -130,6 +147,7 @@ pub fn builtin_page(status: u16) -> ErrorPage {
         headers: Vec::new(),
         body: Bytes::new(),
         reason: None,
+        silent: false,
     }
 }
 
@@ -141,10 +159,15 @@ pub struct ErrorPages {
 
 impl ErrorPages {
     /// Parses a proxy's `errorfile` lines; a file that is not an HTTP response is skipped
-    /// (the config room reports it).
+    /// (the config room reports it), an empty one makes a silent page.
     pub fn new(files: &[ErrorFile]) -> ErrorPages {
         let mut pages: Vec<ErrorPage> = Vec::new();
         for f in files {
+            if f.content.is_empty() {
+                pages.retain(|q| q.status.as_u16() != f.status);
+                pages.push(ErrorPage::silent(f.status));
+                continue;
+            }
             if let Some(mut p) = ErrorPage::parse(&f.content) {
                 // `errorfile 503 x` answers with x even if x says another status.
                 if let Ok(s) = StatusCode::from_u16(f.status) {

@@ -352,7 +352,7 @@ async fn handle(
     deliver(&fe, r).await
 }
 
-/// Sends `r`, or closes the connection for `reject`, or holds a `tarpit` answer for
+/// Sends `r`, or closes the connection for `reject` or an empty errorfile, or holds a `tarpit` answer for
 /// `timeout tarpit` (else `timeout connect`) first.
 async fn deliver(
     fe: &Frontend,

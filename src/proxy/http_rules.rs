@@ -11,8 +11,14 @@ pub(super) fn error_response(chain: &[&ErrorPages], status: u16) -> Response<Res
     page_response(&errorfile::lookup(chain, status))
 }
 
+/// The response for an error page; an empty page (`errorfile CODE /dev/null`) closes the
+/// connection without a word, as HAProxy does.
 pub(super) fn page_response(page: &ErrorPage) -> Response<RespBody> {
-    page.response(RespBody::full(page.body.clone()))
+    let mut r = page.response(RespBody::full(page.body.clone()));
+    if page.silent {
+        r.extensions_mut().insert(Rejected);
+    }
+    r
 }
 
 pub(super) fn ctx_of<'a>(
