@@ -27,6 +27,19 @@ fn start(head: &str, lines: &str) -> Haproxy {
 }
 
 #[test]
+fn a_return_hdr_whose_value_expands_to_nothing_is_omitted() {
+    let h = start(
+        "",
+        "    http-request return status 200 content-type text/plain string ok hdr X-E \"%[req.hdr(nope)]\" hdr X-F \"%[req.hdr(host)]\"\n",
+    );
+    let r = get(h.addr("fe"), "/");
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("x-e"), None);
+    assert!(r.header("x-f").is_some());
+    assert_eq!(r.text(), "ok");
+}
+
+#[test]
 fn an_empty_errorfile_408_closes_silently_on_a_request_timeout() {
     let h = start(
         "    timeout http-request 300ms\n    errorfile 408 /dev/null\n",

@@ -382,9 +382,14 @@ pub(super) fn return_response(
         h.insert(header::CONTENT_TYPE, ct);
     }
     for (n, v) in headers {
+        // HAProxy omits a `hdr` whose value expands to nothing.
+        let value = sample::expand(v, s);
+        if value.is_empty() {
+            continue;
+        }
         if let (Ok(n), Ok(v)) = (
             HeaderName::try_from(n.as_str()),
-            HeaderValue::from_str(&sample::expand(v, s)),
+            HeaderValue::from_str(&value),
         ) {
             h.append(n, v);
         }
