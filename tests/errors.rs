@@ -62,3 +62,86 @@ fn an_empty_errorfile_503_or_403_closes_silently_too() {
         assert_eq!(c.read_to_close(), b"", "{path}");
     }
 }
+
+/// Writes the pages of the `http-errors mine` section (503 and 403) and `f503` into `dir`;
+/// returns the section's text.
+fn section(dir: &TempDir) -> (String, std::path::PathBuf) {
+    let s503 = dir.write("s503.http", &page(503, "Service Unavailable", "section\n"));
+    let s403 = dir.write("s403.http", &page(403, "Forbidden", "sec403\n"));
+    let f503 = dir.write("f503.http", &page(503, "Service Unavailable", "file\n"));
+    let text = format!(
+        "http-errors mine\n    errorfile 503 {}\n    errorfile 403 {}\n",
+        s503.display(),
+        s403.display()
+    );
+    (text, f503)
+}
+
+#[test]
+fn errorfiles_uses_the_pages_of_an_http_errors_section() {
+    let dir = TempDir::new();
+    let (sec, _) = section(&dir);
+    let h = start(
+        &sec,
+        "    errorfiles mine 503\n    http-request deny if { path /deny }\n",
+    );
+    let r = get(h.addr("fe"), "/");
+    assert_eq!((r.status, r.text().as_str()), (503, "section\n"));
+    // Only 503 was taken from the section: deny keeps the built-in 403 page.
+    let r = get(h.addr("fe"), "/deny");
+    assert_eq!(r.status, 403);
+    assert!(r.text().contains("<h1>403 Forbidden</h1>"), "{}", r.text());
+}
+
+#[test]
+fn a_later_errorfile_overrides_an_earlier_errorfiles_and_the_reverse() {
+    let dir = TempDir::new();
+    let (sec, f503) = section(&dir);
+    let file_last = start(
+        &sec,
+        &format!(
+            "    errorfiles mine\n    errorfile 503 {}\n",
+            f503.display()
+        ),
+    );
+    assert_eq!(get(file_last.addr("fe"), "/").text(), "file\n");
+    let section_last = start(
+        &sec,
+        &format!(
+            "    errorfile 503 {}\n    errorfiles mine\n",
+            f503.display()
+        ),
+    );
+    assert_eq!(get(section_last.addr("fe"), "/").text(), "section\n");
+}
+
+#[test]
+fn http_error_builds_the_reply_for_its_status() {
+    let h = start(
+        "",
+        "    http-error status 503 content-type text/plain string hello hdr X-A b\n",
+    );
+    let r = get(h.addr("fe"), "/");
+    assert_eq!(r.status, 503);
+    assert_eq!(r.text(), "hello");
+    assert_eq!(r.header("x-a"), Some("b"));
+    assert_eq!(r.header("content-type"), Some("text/plain"));
+}
+
+#[test]
+fn http_error_errorfiles_and_default_errorfiles_follow_the_order() {
+    let dir = TempDir::new();
+    let (sec, f503) = section(&dir);
+    let h = start(
+        &sec,
+        &format!(
+            "    errorfile 503 {}\n    http-error status 503 errorfiles mine\n    errorfile 403 {}\n    http-error status 403 default-errorfiles\n    http-request deny if {{ path /deny }}\n",
+            f503.display(),
+            f503.display()
+        ),
+    );
+    assert_eq!(get(h.addr("fe"), "/").text(), "section\n");
+    let r = get(h.addr("fe"), "/deny");
+    assert_eq!(r.status, 403);
+    assert!(r.text().contains("<h1>403 Forbidden</h1>"), "{}", r.text());
+}

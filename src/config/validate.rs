@@ -6,7 +6,7 @@
 //! `-c`'s exit code 2.
 
 use super::diag::{Diags, Level};
-use super::model::{Balance, Config, Mode, Proxy, ProxyKind};
+use super::model::{Balance, Config, ErrorRule, Mode, Proxy, ProxyKind};
 
 /// True if at least one enabled proxy with the frontend capability has a `bind` line.
 /// Without one, `haproxy -c` says "Configuration file has no error but will not start
@@ -269,41 +269,48 @@ fn use_server_targets(p: &Proxy, diags: &mut Diags) {
     }
 }
 
-/// `errorfiles NAME [CODE...]`: copies the files of an `http-errors` section.
+/// `errorfile`, `errorfiles NAME [CODE...]` and `http-error` lines, applied in order (a
+/// later line wins, as in HAProxy's `proxy_check_errors`): the pages in `Proxy::errorfiles`.
 fn errorfiles_sections(config: &Config, p: &mut Proxy, diags: &mut Diags) {
-    let refs: Vec<_> = p
-        .other
-        .iter()
-        .filter(|r| r.words.first().map(String::as_str) == Some("errorfiles"))
-        .cloned()
-        .collect();
-    for r in refs {
-        let name = r.words.get(1).map_or("", String::as_str);
+    let rules = std::mem::take(&mut p.error_rules);
+    for r in &rules {
+        let (loc, name, codes) = match r {
+            ErrorRule::File(e) => {
+                p.errorfiles.retain(|x| x.status != e.status);
+                p.errorfiles.push(e.clone());
+                continue;
+            }
+            ErrorRule::Default(status) => {
+                p.errorfiles.retain(|x| x.status != *status);
+                continue;
+            }
+            ErrorRule::Section { loc, name, codes } => (loc, name, codes),
+        };
         let Some((_, files)) = config.http_errors.iter().find(|(n, _)| n == name) else {
             let msg = format!(
-                "proxy '{}': unknown http-errors section '{name}' (at {}).",
-                p.name, r.loc
+                "proxy '{}': unknown http-errors section '{name}' (at {loc}).",
+                p.name
             );
             diags.global(Level::Alert, msg);
             continue;
         };
-        let codes: Vec<&str> = r.words.iter().skip(2).map(String::as_str).collect();
         for e in files {
-            if codes.is_empty() || codes.contains(&e.status.to_string().as_str()) {
+            if codes.is_empty() || codes.contains(&e.status) {
                 p.errorfiles.retain(|x| x.status != e.status);
                 p.errorfiles.push(e.clone());
             }
         }
         for c in codes {
-            if !files.iter().any(|e| e.status.to_string() == c) {
+            if !files.iter().any(|e| e.status == *c) {
                 let msg = format!(
-                    "config: proxy '{}' : status '{c}' not declared in http-errors section '{name}' (at {}).",
-                    p.name, r.loc
+                    "config: proxy '{}' : status '{c}' not declared in http-errors section '{name}' (at {loc}).",
+                    p.name
                 );
                 diags.global(Level::Warning, msg);
             }
         }
     }
+    p.error_rules = rules;
 }
 
 /// HTTP-only settings in a TCP proxy, first part: `cookie`, layer 7 `balance`, `httplog`.

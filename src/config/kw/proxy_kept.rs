@@ -1,7 +1,8 @@
 //! Proxy keywords kept verbatim in `Proxy::other` without effect yet (`compression`,
-//! `stick-table`, `filter`, `retry-on`, `http-error`, `declare`, `monitor`, `redirect`,
+//! `stick-table`, `filter`, `retry-on`, `declare`, `monitor`, `redirect`,
 //! `source`, `dispatch`, `server-template`, ...), with the checks `haproxy -c` makes on them
-//! (configuration.txt 4.2). Their table entries are in `kw/proxy.rs`. Imports nothing
+//! (configuration.txt 4.2), and the argument checks of `errorfiles` and `http-error`, which
+//! `kw/errorfile.rs` then turns into error rules. Their table entries are in `kw/proxy.rs`. Imports nothing
 //! outside `config`.
 
 use super::proxy::raw;
@@ -91,7 +92,9 @@ pub fn keep(ctx: &mut ProxyCtx<'_>, line: &Line) {
                 ctx.alert(line, format!("http-error : {msg}"));
                 return;
             }
+            return super::errorfile::http_error(ctx, line);
         }
+        "errorfiles" if line.word(1).is_some() => return super::errorfile::errorfiles(ctx, line),
         "http-after-response" if line.word(1).is_some() => {
             const ACTIONS: &[&str] = &[
                 "ot-group",
@@ -378,7 +381,14 @@ fn http_error(line: &Line) -> Result<(), String> {
                 payload = true;
                 i += 2;
             }
-            "errorfiles" | "hdr" => i += if w == "hdr" { 3 } else { 2 },
+            "hdr" => {
+                let value = line.word(i + 2).filter(|x| !x.is_empty());
+                if v.filter(|x| !x.is_empty()).is_none() || value.is_none() {
+                    return Err("'hdr' expects <name> and <value> as arguments".into());
+                }
+                i += 3;
+            }
+            "errorfiles" => i += 2,
             "default-errorfiles" => i += 1,
             _ => break,
         }

@@ -1,5 +1,5 @@
 //! Per-proxy settings: `option ...` switches, `http-reuse`, `option forwardfor`, networks,
-//! `cookie`, `stats ...` and `errorfile`
+//! `cookie`, `stats ...`, `errorfile`, `errorfiles` and `http-error`
 //! (configuration.txt 4.2).
 //! Plain data, part of [`super`]; must not import any other room of the crate.
 
@@ -243,4 +243,24 @@ pub struct ErrorFile {
     pub path: PathBuf,
     /// The raw HTTP response (status line, headers, body) sent as is.
     pub content: Vec<u8>,
+}
+
+/// One line that sets a proxy's error pages (`errorfile`, `errorfiles`, `http-error`), kept
+/// in configuration order because a later line overrides an earlier one (HAProxy's
+/// `conf.errors` list). Resolved into `Proxy::errorfiles` by `validate`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ErrorRule {
+    /// `errorfile CODE PATH`, or an `http-error` reply built into a raw response at load.
+    File(ErrorFile),
+    /// `errorfiles NAME [CODE...]`, or `http-error status CODE errorfiles NAME`.
+    Section {
+        /// Where the line was.
+        loc: Loc,
+        /// The `http-errors` section.
+        name: String,
+        /// The statuses taken from it; empty means all of them.
+        codes: Vec<u16>,
+    },
+    /// `http-error status CODE default-errorfiles`: back to the default page.
+    Default(u16),
 }

@@ -130,8 +130,10 @@ pub struct Proxy {
     pub log_format: Option<String>,
     /// Where that `log-format` was written (maybe in a `defaults` section).
     pub log_format_loc: Option<Loc>,
-    /// `errorfile CODE PATH`, loaded at parse time.
+    /// The error pages in effect, one per status: `error_rules` resolved by `validate`.
     pub errorfiles: Vec<ErrorFile>,
+    /// `errorfile`, `errorfiles` and `http-error` lines, in order (defaults' first).
+    pub error_rules: Vec<ErrorRule>,
     /// `acl NAME CRITERION [VALUES]`.
     pub acls: Vec<Acl>,
     /// `http-request ...` rules.
@@ -241,6 +243,7 @@ impl Proxy {
             log_format: None,
             log_format_loc: None,
             errorfiles: Vec::new(),
+            error_rules: Vec::new(),
             acls: Vec::new(),
             http_request: Vec::new(),
             http_response: Vec::new(),
