@@ -43,7 +43,7 @@
 //! | `acl`, `if`/`unless` conditions | `config/kw/acl.rs` |
 //! | `http-request`, `http-response` | `config/kw/http_rules.rs` |
 //! | `tcp-request` | `config/kw/tcp_request.rs` |
-//! | `errorfile` | `config/kw/errorfile.rs` |
+//! | `errorfile`, `errorfiles`, `http-error`, `http-errors` sections | `config/kw/errorfile.rs` (order resolved in `config/validate.rs`) |
 //! | `userlist` sections | `config/kw/userlist.rs` |
 //! | `stick-table`, `stick on/match/store-*`, `track-sc*`, `sc_*`/`src_*`/`table_*` ACL fetches | `config/kw/stick/` |
 //! | cross-checks after parsing | `config/validate.rs` |

@@ -145,3 +145,28 @@ fn http_error_errorfiles_and_default_errorfiles_follow_the_order() {
     assert_eq!(r.status, 403);
     assert!(r.text().contains("<h1>403 Forbidden</h1>"), "{}", r.text());
 }
+
+#[test]
+fn deny_and_return_take_errorfile_and_errorfiles_arguments() {
+    let dir = TempDir::new();
+    let (sec, f503) = section(&dir);
+    let h = start(
+        &sec,
+        &format!(
+            "    http-request deny deny_status 403 errorfiles mine if {{ path /sec }}\n    http-request deny deny_status 404 errorfiles mine if {{ path /miss }}\n    http-request deny errorfile {} if {{ path /ef }}\n    http-request return status 503 errorfiles mine if {{ path /ret }}\n    http-request deny content-type text/plain string denied hdr X-D 1 if {{ path /str }}\n",
+            f503.display()
+        ),
+    );
+    let r = get(h.addr("fe"), "/sec");
+    assert_eq!((r.status, r.text().as_str()), (403, "sec403\n"));
+    // The section has no 404: an empty reply with that status.
+    let r = get(h.addr("fe"), "/miss");
+    assert_eq!((r.status, r.text().as_str()), (404, ""));
+    let r = get(h.addr("fe"), "/ef");
+    assert_eq!((r.status, r.text().as_str()), (503, "file\n"));
+    let r = get(h.addr("fe"), "/ret");
+    assert_eq!((r.status, r.text().as_str()), (503, "section\n"));
+    let r = get(h.addr("fe"), "/str");
+    assert_eq!((r.status, r.text().as_str()), (403, "denied"));
+    assert_eq!(r.header("x-d"), Some("1"));
+}

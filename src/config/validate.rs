@@ -6,7 +6,7 @@
 //! `-c`'s exit code 2.
 
 use super::diag::{Diags, Level};
-use super::model::{Balance, Config, ErrorRule, Mode, Proxy, ProxyKind};
+use super::model::{Balance, Config, ErrorRule, HttpAction, Mode, Proxy, ProxyKind, ReturnBody};
 
 /// True if at least one enabled proxy with the frontend capability has a `bind` line.
 /// Without one, `haproxy -c` says "Configuration file has no error but will not start
@@ -50,6 +50,7 @@ pub fn validate(config: &mut Config, diags: &mut Diags) {
         super::kw::check_rules::warn_late(&p, diags);
         unique_servers(&p, diags);
         errorfiles_sections(config, &mut p, diags);
+        reply_errorfiles(config, &mut p, diags);
         let has_format = match &p.log_format {
             Some(_) => format_items,
             None => p.options.httplog || p.options.tcplog,
@@ -311,6 +312,40 @@ fn errorfiles_sections(config: &Config, p: &mut Proxy, diags: &mut Diags) {
         }
     }
     p.error_rules = rules;
+}
+
+/// `http-request|http-response deny|return ... errorfiles NAME`: the section's page for
+/// the rule's status, or an empty reply with a warning when it has none (HAProxy 2.6).
+fn reply_errorfiles(config: &Config, p: &mut Proxy, diags: &mut Diags) {
+    let who = p.name.clone();
+    for rule in p.http_request.iter_mut().chain(p.http_response.iter_mut()) {
+        let (status, body) = match &mut rule.action {
+            HttpAction::Return { status, body, .. } => (*status, body),
+            HttpAction::Deny {
+                status,
+                reply: Some(r),
+            } => (*status, &mut r.body),
+            _ => continue,
+        };
+        let ReturnBody::Errorfiles(name) = body else {
+            continue;
+        };
+        let Some((_, files)) = config.http_errors.iter().find(|(n, _)| n == name) else {
+            let msg = format!(
+                "Proxy '{who}': unknown http-errors section '{name}' referenced by an http reply ."
+            );
+            diags.global(Level::Alert, msg);
+            continue;
+        };
+        *body = match files.iter().find(|e| e.status == status) {
+            Some(e) => ReturnBody::RawResponse(e.content.clone()),
+            None => {
+                let msg = format!("Proxy '{who}': status '{status}' referenced by an http reply not declared in http-errors section '{name}'.");
+                diags.global(Level::Warning, msg);
+                ReturnBody::Bytes(Vec::new())
+            }
+        };
+    }
 }
 
 /// HTTP-only settings in a TCP proxy, first part: `cookie`, layer 7 `balance`, `httplog`.

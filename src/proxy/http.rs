@@ -28,7 +28,9 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use crate::balance::Key;
-use crate::config::model::{Balance, HttpAction, HttpConnMode, HttpReuse, HttpRule, ReturnBody};
+use crate::config::model::{
+    Balance, HttpAction, HttpConnMode, HttpReuse, HttpRule, Reply, ReturnBody,
+};
 
 use super::acl::{self, Ctx, Regexes};
 use super::backend::{AcquireError, Backend, PooledConn, ReqBody, Slot, Stick, Want};

@@ -78,7 +78,14 @@ pub(super) fn run_rules(
                     &s,
                 ));
             }
-            HttpAction::Deny { status } => return Some(error_response(chain, *status)),
+            HttpAction::Deny { status, reply } => {
+                return Some(deny_response(
+                    chain,
+                    *status,
+                    reply.as_ref(),
+                    &sample_of(req, peer),
+                ));
+            }
             HttpAction::Allow => return None,
             HttpAction::Auth { realm } => {
                 let mut r = error_response(chain, 401);
@@ -235,7 +242,9 @@ pub(super) fn run_response_rules(
                     &sample,
                 ));
             }
-            HttpAction::Deny { status } => return Some(error_response(chain, *status)),
+            HttpAction::Deny { status, reply } => {
+                return Some(deny_response(chain, *status, reply.as_ref(), &sample));
+            }
             HttpAction::Allow => return None,
             HttpAction::TrackSc(t) => {
                 if let Some(stream) = view.stream {
@@ -357,6 +366,22 @@ pub(super) fn redirect(
     Some(r)
 }
 
+/// `deny`: the proxy's error page for `status`, or the reply its arguments built.
+fn deny_response(
+    chain: &[&ErrorPages],
+    status: u16,
+    reply: Option<&Reply>,
+    s: &Sample<'_>,
+) -> Response<RespBody> {
+    match reply {
+        None => error_response(chain, status),
+        Some(r) => {
+            let ctype = r.content_type.as_deref();
+            return_response(status, ctype, &r.body, &r.headers, s)
+        }
+    }
+}
+
 pub(super) fn return_response(
     status: u16,
     content_type: Option<&str>,
@@ -365,7 +390,8 @@ pub(super) fn return_response(
     s: &Sample<'_>,
 ) -> Response<RespBody> {
     let bytes = match body {
-        ReturnBody::Empty => Bytes::new(),
+        // `errorfiles NAME` is resolved at load; one left here has no page.
+        ReturnBody::Empty | ReturnBody::Errorfiles(_) => Bytes::new(),
         ReturnBody::Bytes(b) => Bytes::copy_from_slice(b),
         ReturnBody::LogFormat(f) => Bytes::from(sample::expand(f, s).into_owned()),
         ReturnBody::RawResponse(raw) => {

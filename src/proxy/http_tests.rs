@@ -344,7 +344,10 @@ async fn deny_answers_403_and_use_backend_follows_its_condition() {
         args: vec!["/admin".into()],
     });
     fe.http_request.push(rule(
-        HttpAction::Deny { status: 403 },
+        HttpAction::Deny {
+            status: 403,
+            reply: None,
+        },
         if_named("is_admin", false),
     ));
     fe.http_request.push(rule(

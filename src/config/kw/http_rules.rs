@@ -7,7 +7,7 @@
 use super::{Keyword, Parse, ProxyCtx, PROXIES};
 use crate::config::diag::Level;
 use crate::config::lexer::Line;
-use crate::config::model::{HttpAction, HttpRule, ReturnBody};
+use crate::config::model::{HttpAction, HttpRule, Reply, ReturnBody};
 
 /// `http-request`, `http-response`.
 pub static KEYWORDS: &[Keyword] = &[
@@ -501,7 +501,7 @@ fn parse_action(
     })
 }
 
-/// `deny [deny_status|status N] [content-type T] [string|file|errorfile|lf-string|lf-file X]
+/// `deny [deny_status|status N] [content-type T] [string|file|errorfile|errorfiles|lf-string|lf-file X]
 /// [hdr N V]*` and `return ...` with the same reply arguments.
 fn parse_reply(
     ctx: &mut ProxyCtx<'_>,
@@ -559,6 +559,12 @@ fn parse_reply(
                     };
                 }
             }
+            "errorfiles" => match v {
+                Some(name) => body = ReturnBody::Errorfiles(name.clone()),
+                None => {
+                    return Err(Failure::Rule(format!("'{w}' expects <name> as argument")));
+                }
+            },
             "hdr" => match (v, args.get(i + 2)) {
                 (Some(n), Some(val)) => {
                     headers.push((n.clone(), val.clone()));
@@ -591,14 +597,20 @@ fn parse_reply(
     if let (Some(t), false, false) = (
         &content_type,
         has_payload,
-        matches!(body, ReturnBody::RawResponse(_)),
+        matches!(body, ReturnBody::RawResponse(_) | ReturnBody::Errorfiles(_)),
     ) {
         let msg = format!("content-type '{t}' ignored by the http reply because neither errorfile nor payload defined.");
         ctx.warning(line, msg);
         content_type = None;
     }
     if deny {
-        return Ok(HttpAction::Deny { status });
+        let plain = content_type.is_none() && body == ReturnBody::Empty && headers.is_empty();
+        let reply = (!plain).then_some(Reply {
+            content_type,
+            body,
+            headers,
+        });
+        return Ok(HttpAction::Deny { status, reply });
     }
     Ok(HttpAction::Return {
         status,
@@ -639,7 +651,13 @@ mod tests {
     fn deny_status_and_header_actions_parse() {
         let l = load(" acl a path /x\n http-request deny deny_status 429 if a\n http-request set-header X-A 1\n http-response del-header Server\n").unwrap();
         let p = l.config.frontend("l").unwrap();
-        assert_eq!(p.http_request[0].action, HttpAction::Deny { status: 429 });
+        assert_eq!(
+            p.http_request[0].action,
+            HttpAction::Deny {
+                status: 429,
+                reply: None
+            }
+        );
         assert_eq!(
             p.http_request[1].action,
             HttpAction::SetHeader {

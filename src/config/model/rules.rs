@@ -64,7 +64,8 @@ pub struct HttpRule {
 /// The action of an `http-request`/`http-response` rule.
 #[derive(Debug, Clone, PartialEq)]
 pub enum HttpAction {
-    /// `return [status CODE] [content-type TYPE] [string TEXT | file PATH | errorfile PATH | lf-string TEXT]
+    /// `return [status CODE] [content-type TYPE] [string TEXT | file PATH | errorfile PATH |
+    /// errorfiles NAME | lf-string TEXT]
     /// [hdr NAME VALUE]*`.
     Return {
         /// Status (default 200).
@@ -76,10 +77,12 @@ pub enum HttpAction {
         /// `hdr NAME VALUE` pairs.
         headers: Vec<(String, String)>,
     },
-    /// `deny [deny_status CODE]`.
+    /// `deny [deny_status CODE] [reply arguments as for return]`.
     Deny {
         /// Status (default 403).
         status: u16,
+        /// The reply its arguments build; `None` sends the proxy's error page for `status`.
+        reply: Option<Reply>,
     },
     /// `allow`.
     Allow,
@@ -123,6 +126,17 @@ pub enum HttpAction {
     },
 }
 
+/// The reply of an `http-request deny` given reply arguments.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply {
+    /// `content-type`.
+    pub content_type: Option<String>,
+    /// Body payload.
+    pub body: ReturnBody,
+    /// `hdr NAME VALUE` pairs.
+    pub headers: Vec<(String, String)>,
+}
+
 /// The body of an `http-request return`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum ReturnBody {
@@ -135,6 +149,9 @@ pub enum ReturnBody {
     LogFormat(String),
     /// `errorfile PATH`: a full raw HTTP response.
     RawResponse(Vec<u8>),
+    /// `errorfiles NAME`: the page of that `http-errors` section for the status, replaced by
+    /// `RawResponse` (or an empty body when the section has none) in `validate`.
+    Errorfiles(String),
 }
 
 /// A rule kept verbatim: its keyword and words.
