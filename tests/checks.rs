@@ -575,7 +575,7 @@ fn agent_checks_load_with_a_warning_that_they_are_not_active() {
         ),
     );
     assert!(
-        h.wait_stderr("agent checks (agent-check) are not active yet", WAIT),
+        h.wait_stderr("server option 'agent-check' is not active yet", WAIT),
         "{}",
         h.stderr()
     );

@@ -205,3 +205,20 @@ fn default_server_gives_every_server_its_check_settings() {
     );
     assert_eq!(server_sequence(h.addr("fe"), "/", 3), ["s1"; 3]);
 }
+
+#[test]
+fn a_server_with_ssl_refuses_to_start_rather_than_send_clear_text() {
+    if under_test_is_real() {
+        return; // HAProxy speaks TLS to it; we refuse until server-side TLS exists
+    }
+    let s1 = Origin::http("s1");
+    let r = Haproxy::try_start(&format!(
+        "{DEFAULTS}frontend fe\n    bind @@fe\n    default_backend be\nbackend be\n    server s1 {} ssl verify none\n",
+        s1.addr()
+    ));
+    let err = r.err().expect("started with a TLS server");
+    assert!(
+        err.contains("with 'ssl' (TLS to servers) is not supported yet"),
+        "{err}"
+    );
+}

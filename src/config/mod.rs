@@ -24,6 +24,7 @@
 pub mod cond;
 pub mod diag;
 pub mod dynamic_cookie;
+pub mod inactive;
 pub mod kw;
 pub mod lexer;
 pub mod model;

@@ -28,8 +28,7 @@ fn node_name(config: &Config) -> String {
 }
 
 /// Links trackers, then spawns one check task per checked server and one `slowstart`
-/// warm-up task per backend that needs it. Warns about what is not active yet (agent and
-/// TLS checks, `check-via-socks4`, stick-table `peers`).
+/// warm-up task per backend that needs it. Warns about the servers it cannot check.
 pub fn start(config: &Config, backends: &HashMap<String, Arc<Backend>>) -> Vec<JoinHandle<()>> {
     for p in config.proxies.iter().filter(|p| p.cap.backend) {
         let Some(be) = backends.get(&p.name) else {
@@ -59,44 +58,6 @@ pub fn start(config: &Config, backends: &HashMap<String, Arc<Backend>>) -> Vec<J
                 farm.warm_up();
             }
         }));
-    }
-    for p in config.proxies.iter().filter(|p| !p.disabled) {
-        if let Some(peers) = p.stick.table.as_ref().and_then(|t| t.peers.as_ref()) {
-            log::event(
-                Level::Warning,
-                &format!(
-                    "stick-table of '{}' : 'peers {peers}' is not active yet; entries stay local to this process.",
-                    p.name
-                ),
-            );
-        }
-    }
-    for p in config
-        .proxies
-        .iter()
-        .filter(|p| p.cap.backend && !p.disabled)
-    {
-        for s in &p.servers {
-            let has = |o: &str| s.params.other.iter().any(|x| x == o);
-            if has("agent-check") {
-                log::event(
-                    Level::Warning,
-                    &format!(
-                        "server {}/{} : agent checks (agent-check) are not active yet; only its health checks run.",
-                        p.name, s.name
-                    ),
-                );
-            }
-            if has("check-via-socks4") {
-                log::event(
-                    Level::Warning,
-                    &format!(
-                        "server {}/{} : 'check-via-socks4' is not active yet; checks connect directly.",
-                        p.name, s.name
-                    ),
-                );
-            }
-        }
     }
     let mut planned = Vec::new();
     for p in config.proxies.iter() {

@@ -418,6 +418,14 @@ pub async fn start_with(config: &Config, hooks: &Hooks) -> Result<Started, Proxy
     let mut backends = HashMap::new();
     for (i, p) in config.proxies.iter().enumerate() {
         if p.cap.backend {
+            if let Some(s) = p.servers.iter().find(|s| s.params.ssl) {
+                // Never send clear text where the configuration asked for TLS.
+                return Err(ProxyError::Unsupported {
+                    kind: p.kind.keyword(),
+                    proxy: p.name.clone(),
+                    what: format!("'server {}' with 'ssl' (TLS to servers)", s.name),
+                });
+            }
             let be = Backend::build_with(p, i as u64, fullconn_of(config, p), &tables).await?;
             if p.disabled {
                 // A disabled backend stays addressable but has no usable server (503).

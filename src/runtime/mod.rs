@@ -103,6 +103,10 @@ pub fn run_until(
         .enable_all()
         .build()
         .map_err(RunError::Runtime)?;
+    // What the configuration asks for that is not active yet, so nothing is silently less.
+    for sentence in crate::config::inactive::not_active(&config) {
+        crate::log::event(crate::log::Level::Warning, &sentence);
+    }
     let result = rt.block_on(async {
         let started = listener::start(&config).await?;
         if started.addrs.is_empty() {
