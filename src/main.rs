@@ -83,14 +83,7 @@ fn start() -> u8 {
             return 1;
         }
     }
-    for (flag, on) in [
-        ("-W/-Ws", cli.master_worker),
-        ("-sf/-st", cli.old_pids_action.is_some()),
-    ] {
-        if on {
-            report::warning(quiet, &format!("{flag} is accepted but not implemented yet: staying in the foreground, single process."));
-        }
-    }
+    report::inactive_flags(&cli, quiet);
     let old_pids = cli
         .old_pids
         .iter()

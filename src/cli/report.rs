@@ -90,3 +90,25 @@ pub fn check_verdict(quiet: bool, warnings: bool, listeners: bool) -> u8 {
     say("Configuration file is valid");
     0
 }
+
+/// WARNINGs for the command-line flags that are accepted but not active yet.
+pub fn inactive_flags(cli: &super::Cli, quiet: bool) {
+    for (flag, on) in [
+        ("-W/-Ws", cli.master_worker),
+        ("-sf/-st", cli.old_pids_action.is_some()),
+    ] {
+        if on {
+            warning(quiet, &format!("{flag} is accepted but not implemented yet: staying in the foreground, single process."));
+        }
+    }
+    for (flag, on) in [
+        ("-m", cli.memmax_mb.is_some()),
+        ("-L", cli.localpeer.is_some()),
+        ("-x", cli.unix_socket.is_some()),
+        ("-S", !cli.master_cli.is_empty()),
+    ] {
+        if on {
+            warning(quiet, &format!("{flag} is accepted but not active yet."));
+        }
+    }
+}
