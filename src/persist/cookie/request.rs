@@ -22,7 +22,7 @@ use http::header::{Entry, COOKIE};
 use http::{HeaderMap, HeaderValue};
 
 use super::date::b64tos30;
-use super::scan::{at, cookie_value_end, cut, del_hdr_value, is_spht, shift};
+use super::scan::{at, cookie_value_end, cut, del_hdr_value, is_spht, set_values, shift};
 use super::{CookiePolicy, CookieServer, CookieStatus};
 use crate::balance::ServerId;
 use crate::config::model::CookieMode;
@@ -77,7 +77,7 @@ pub fn on_request(
         assigned: ctx.assigned,
         out: RequestCookie::default(),
     };
-    let Entry::Occupied(mut entry) = headers.entry(COOKIE) else {
+    let Entry::Occupied(entry) = headers.entry(COOKIE) else {
         return st.out;
     };
     let mut kept: Vec<HeaderValue> = Vec::new();
@@ -97,18 +97,7 @@ pub fn on_request(
         }
     }
     if changed {
-        let mut values = kept.into_iter();
-        match values.next() {
-            None => {
-                entry.remove_entry_mult();
-            }
-            Some(first) => {
-                entry.insert(first);
-                for v in values {
-                    entry.append(v);
-                }
-            }
-        }
+        set_values(entry, kept);
     }
     st.out
 }

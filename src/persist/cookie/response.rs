@@ -25,7 +25,8 @@ use http::{HeaderMap, HeaderValue, Method};
 
 use super::date::{s30tob64, units};
 use super::scan::{
-    at, cookie_value_end, cut, del_hdr_value_in_place, hdr_value_end, is_spht, shift, splice,
+    at, cookie_value_end, cut, del_hdr_value_in_place, hdr_value_end, is_spht, set_values, shift,
+    splice,
 };
 use super::{CookiePolicy, CookieServer, RequestCookie, SetCookieStatus};
 use crate::config::model::CookieMode;
@@ -189,7 +190,7 @@ fn server_cookies(
         (SET_COOKIE, false),
         (HeaderName::from_static(SET_COOKIE2), true),
     ] {
-        let Entry::Occupied(mut entry) = headers.entry(name) else {
+        let Entry::Occupied(entry) = headers.entry(name) else {
             continue;
         };
         out.server_set_cookie = true;
@@ -212,18 +213,7 @@ fn server_cookies(
             }
         }
         if changed {
-            let mut values = kept.into_iter();
-            match values.next() {
-                None => {
-                    entry.remove_entry_mult();
-                }
-                Some(first) => {
-                    entry.insert(first);
-                    for v in values {
-                        entry.append(v);
-                    }
-                }
-            }
+            set_values(entry, kept);
         }
     }
 }
