@@ -16,15 +16,18 @@
 //! With `option log-health-checks`, each check is logged by [`health_check`] and the state
 //! change lines carry no reason (`Server be/s1 is DOWN. 0 active and ...`): pass `None`.
 //! Counts (servers left, sessions, requeued, queue) are plain arguments: the server room
-//! knows them. Must not import tokio, the proxy or the server room.
+//! knows them. The lines themselves are the server room's ([`crate::server::event`]), which
+//! also prints them for changes that come from `track`; this file adapts check results to
+//! them. Must not import tokio or the proxy.
 
 use std::time::Duration;
 
 use super::state::CheckState;
 use crate::config::model::CheckStatus;
+use crate::server::event::{no_server_line, state_line, Change as ServerChange, Why};
+use crate::server::OpState;
 
-/// HAProxy keeps at most this many bytes of a check's info (`HCHK_DESC_LEN - 1`).
-pub const INFO_MAX: usize = 127;
+pub use crate::server::event::{encode_info, INFO_MAX};
 
 /// What a finished check reported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,33 +69,20 @@ pub struct Counts {
     pub queue: u32,
 }
 
-/// HAProxy's `chunk_asciiencode()` with `"` as the quote: non-printable bytes, `<`, `>` and
-/// `"` become `<XX>`. The text is first cut to [`INFO_MAX`] bytes.
-pub fn encode_info(info: &str) -> String {
-    let bytes = info.as_bytes();
-    let bytes = bytes.get(..INFO_MAX).unwrap_or(bytes);
-    let mut out = String::with_capacity(bytes.len());
-    for &b in bytes {
-        if (b.is_ascii_graphic() && !matches!(b, b'<' | b'>' | b'"')) || b == b' ' {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("<{b:02X}>"));
-        }
+/// The check result as the server room prints it in a state-change line.
+pub fn why(r: &CheckReport<'_>) -> Why {
+    Why {
+        desc: r.status.desc().to_string(),
+        code: r.status.has_code().then_some(u32::from(r.code)),
+        info: r.info.to_string(),
+        duration_ms: (r.status != CheckStatus::Hana)
+            .then(|| u64::try_from(r.duration.as_millis()).unwrap_or(u64::MAX)),
     }
-    out
 }
 
-/// `, reason: D[, code: N][, info: "I"], check duration: Nms` (`srv_append_status()`).
+/// The reason part of a check line, as the server room words it.
 fn reason(r: &CheckReport<'_>) -> String {
-    let mut s = format!(", reason: {}", r.status.desc());
-    if r.status.has_code() {
-        s.push_str(&format!(", code: {}", r.code));
-    }
-    if !r.info.is_empty() {
-        s.push_str(&format!(", info: \"{}\"", encode_info(r.info)));
-    }
-    s.push_str(&format!(", check duration: {}ms", r.duration.as_millis()));
-    s
+    crate::server::event::reason(&why(r))
 }
 
 fn server_name(backend: &str, server: &str, backup: bool, capital: bool) -> String {
@@ -115,37 +105,34 @@ pub fn server_change(
     report: Option<&CheckReport<'_>>,
     counts: &Counts,
 ) -> String {
-    let what = match change {
-        Change::Down => "DOWN",
-        Change::Up => "UP",
-        Change::Stopping => "stopping",
+    let to = match change {
+        Change::Down => OpState::Stopped,
+        Change::Up => OpState::Running,
+        Change::Stopping => OpState::Stopping,
     };
-    let mut s = format!("{} is {what}", server_name(backend, server, backup, true));
-    if let Some(r) = report {
-        s.push_str(&reason(r));
-    }
-    let on_backup = if counts.backup > 0 && counts.active == 0 {
-        " Running on backup."
-    } else {
-        ""
-    };
-    match change {
-        Change::Down => s.push_str(&format!(
-            ". {} active and {} backup servers left.{on_backup} {} sessions active, {} requeued, {} remaining in queue.",
-            counts.active, counts.backup, counts.sessions, counts.moved, counts.queue
-        )),
-        Change::Up | Change::Stopping => s.push_str(&format!(
-            ". {} active and {} backup servers online.{on_backup} {} sessions requeued, {} total in queue.",
-            counts.active, counts.backup, counts.moved, counts.queue
-        )),
-    }
-    s
+    let n = |v: u32| usize::try_from(v).unwrap_or(usize::MAX);
+    state_line(&ServerChange {
+        backend: backend.to_string(),
+        kind: "backend",
+        server: server.to_string(),
+        backup,
+        from: OpState::Running,
+        to,
+        why: report.map(why),
+        via: None,
+        xferred: n(counts.moved),
+        active: n(counts.active),
+        backups: n(counts.backup),
+        sessions: counts.sessions,
+        queued: n(counts.queue),
+        backend_down: false,
+    })
 }
 
 /// `backend 'be' has no server available!` (an ALERT on stderr); `kind` is `backend` or
 /// `proxy` (a `listen` section), as [`crate::config::validate::type_word`] gives it.
 pub fn no_server_available(kind: &str, backend: &str) -> String {
-    format!("{kind} '{backend}' has no server available!")
+    no_server_line(kind, backend)
 }
 
 /// The same event as sent to the logs (emerg): `backend be has no server available!`.

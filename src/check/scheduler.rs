@@ -26,7 +26,7 @@ use super::ServerPlan;
 use crate::config::model::{CheckResult, CheckStatus, OnError};
 use crate::log::{self, Level};
 use crate::server::event::{no_server_line, state_line};
-use crate::server::farm::{Change, Why};
+use crate::server::farm::Change;
 use crate::server::{Counters, Farm, OpState, Server, Target};
 
 /// What a check task needs besides its server.
@@ -94,13 +94,7 @@ fn apply(farm: &Farm, s: &Server, cs: &mut CheckState, setup: &Setup, o: &probe:
         return;
     }
     // With log-health-checks the check lines carry the reason; state lines do not.
-    let why = (!setup.log_checks).then(|| Why {
-        desc: o.status.desc().to_string(),
-        code: o.status.has_code().then_some(u32::from(o.code)),
-        info: o.info.clone(),
-        duration_ms: (o.status != CheckStatus::Hana)
-            .then(|| u64::try_from(o.duration.as_millis()).unwrap_or(u64::MAX)),
-    });
+    let why = (!setup.log_checks).then(|| event::why(&report));
     let to = match to {
         CheckOp::Stopped => OpState::Stopped,
         CheckOp::Stopping => OpState::Stopping,

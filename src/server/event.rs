@@ -64,17 +64,7 @@ pub fn state_line(c: &Change) -> String {
     };
     let mut s = format!("{backup}Server {}/{} is {verb}", c.backend, c.server);
     if let Some(w) = &c.why {
-        s.push_str(", reason: ");
-        s.push_str(&w.desc);
-        if let Some(code) = w.code {
-            s.push_str(&format!(", code: {code}"));
-        }
-        if !w.info.is_empty() {
-            s.push_str(&format!(", info: \"{}\"", ascii_encode(&w.info)));
-        }
-        if let Some(d) = w.duration_ms {
-            s.push_str(&format!(", check duration: {d}ms"));
-        }
+        s.push_str(&reason(w));
     } else if let Some((b, srv)) = &c.via {
         s.push_str(&format!(" via {b}/{srv}"));
     }
@@ -103,11 +93,33 @@ pub fn no_server_line(kind: &str, backend: &str) -> String {
     format!("{kind} '{backend}' has no server available!")
 }
 
-/// `chunk_asciiencode()` with `"` escaped: non-printable bytes and `"` as `<XX>`.
-fn ascii_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if (0x20..0x7f).contains(&b) && b != b'"' {
+/// `, reason: D[, code: N][, info: "I"][, check duration: Nms]` (`srv_append_status()`),
+/// shared by the state-change lines and the `option log-health-checks` lines.
+pub fn reason(w: &Why) -> String {
+    let mut s = format!(", reason: {}", w.desc);
+    if let Some(code) = w.code {
+        s.push_str(&format!(", code: {code}"));
+    }
+    if !w.info.is_empty() {
+        s.push_str(&format!(", info: \"{}\"", encode_info(&w.info)));
+    }
+    if let Some(d) = w.duration_ms {
+        s.push_str(&format!(", check duration: {d}ms"));
+    }
+    s
+}
+
+/// HAProxy keeps at most this many bytes of a check's info (`HCHK_DESC_LEN - 1`).
+pub const INFO_MAX: usize = 127;
+
+/// HAProxy's `chunk_asciiencode()` with `"` as the quote: non-printable bytes, `<`, `>` and
+/// `"` become `<XX>`. The text is first cut to [`INFO_MAX`] bytes.
+pub fn encode_info(info: &str) -> String {
+    let bytes = info.as_bytes();
+    let bytes = bytes.get(..INFO_MAX).unwrap_or(bytes);
+    let mut out = String::with_capacity(bytes.len());
+    for &b in bytes {
+        if (b.is_ascii_graphic() && !matches!(b, b'<' | b'>' | b'"')) || b == b' ' {
             out.push(char::from(b));
         } else {
             out.push_str(&format!("<{b:02X}>"));
@@ -184,6 +196,6 @@ mod tests {
 
     #[test]
     fn info_quotes_are_encoded() {
-        assert_eq!(ascii_encode("a\"b\n"), "a<22>b<0A>");
+        assert_eq!(encode_info("a\"b\n"), "a<22>b<0A>");
     }
 }
