@@ -120,6 +120,8 @@ struct Inner {
     srv_queues: Vec<VecDeque<Pending>>,
     /// Whether the balancer was last told each server is usable.
     lb_usable: Vec<bool>,
+    /// How many entries of `lb_usable` are true (HAProxy's `tot_weight != 0` test).
+    usable: usize,
     /// The weight the balancer was last given for each server.
     lb_weight: Vec<u32>,
     /// Next queue sequence number (age order across queues).
@@ -240,6 +242,7 @@ impl Farm {
                 queue: VecDeque::new(),
                 srv_queues: (0..n).map(|_| VecDeque::new()).collect(),
                 lb_usable: vec![true; n],
+                usable: n,
                 lb_weight: servers.iter().map(|s| s.weight).collect(),
                 seq: 0,
             }),
@@ -353,8 +356,10 @@ impl Farm {
             Some(u) if *u != usable => {
                 *u = usable;
                 if usable {
+                    inner.usable += 1;
                     inner.balancer.server_up(s.id);
                 } else {
+                    inner.usable = inner.usable.saturating_sub(1);
                     inner.balancer.server_down(s.id);
                 }
             }
@@ -413,7 +418,7 @@ impl Farm {
         let mut inner = lock(&self.inner);
         let mut assigned = want.server;
         if assigned.is_none() && self.cfg.sticky_pick {
-            if self.usable_counts() == (0, 0) {
+            if inner.usable == 0 {
                 return Err(AcquireError::NoServer);
             }
             assigned = inner.balancer.pick_room(&want.key, want.avoid, None);
@@ -450,8 +455,7 @@ impl Farm {
             }
             return Ok(Err(rx));
         }
-        let (act, bck) = self.usable_counts();
-        if act + bck == 0 {
+        if inner.usable == 0 {
             return Err(AcquireError::NoServer);
         }
         inner.queue.retain(|p| !p.tx.is_closed());
