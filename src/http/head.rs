@@ -4,7 +4,7 @@
 //!
 //! HTTP/2 can fill the same type later. Pure: no sockets, no tokio.
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 
 /// A byte range `[start, end)` into a [`Head`]'s buffer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -101,6 +101,8 @@ pub struct Flags {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Head {
     pub(crate) buf: Bytes,
+    /// Bytes written by edits (rules, cookies); spans at or past `buf.len()` point here.
+    pub(crate) extra: BytesMut,
     pub(crate) start: StartLine,
     pub(crate) fields: Vec<Field>,
     pub(crate) flags: Flags,
@@ -110,9 +112,19 @@ pub struct Head {
 impl Head {
     /// The bytes of a span (empty if the span is out of range).
     pub fn slice(&self, s: Span) -> &[u8] {
-        self.buf
-            .get(s.start as usize..s.end as usize)
-            .unwrap_or(&[])
+        let (a, b, base) = (s.start as usize, s.end as usize, self.buf.len());
+        if a < base || (a == b && a == base) {
+            self.buf.get(a..b).unwrap_or(&[])
+        } else {
+            self.extra.get(a - base..b - base).unwrap_or(&[])
+        }
+    }
+
+    /// Stores `bytes` after the parsed ones and returns their span.
+    fn store(&mut self, bytes: &[u8]) -> Span {
+        let start = self.buf.len() + self.extra.len();
+        self.extra.extend_from_slice(bytes);
+        Span::new(start, start + bytes.len())
     }
 
     /// The owned buffer the spans point into.
@@ -267,10 +279,114 @@ impl Head {
         }
     }
 
+    // ---- Edits (HAProxy's `http_add_header`, `http_replace_header_value`, ...) ----
+
+    /// Replaces the method (`http-request set-method`).
+    pub fn set_method(&mut self, method: &[u8]) {
+        let span = self.store(method);
+        if let StartLine::Request { method, .. } = &mut self.start {
+            *method = span;
+        }
+    }
+
+    /// Replaces the request target (`set-uri`, `set-path`, `set-query`).
+    pub fn set_target(&mut self, target: &[u8]) {
+        let span = self.store(target);
+        if let StartLine::Request { target, .. } = &mut self.start {
+            *target = span;
+        }
+    }
+
+    /// Replaces the status code and reason (`http-response set-status`).
+    pub fn set_status(&mut self, code: u16, reason: &[u8]) {
+        let span = self.store(reason);
+        if let StartLine::Response { status, reason, .. } = &mut self.start {
+            *status = code;
+            *reason = span;
+        }
+    }
+
+    /// Appends a header field (`add-header`).
+    pub fn append(&mut self, name: &[u8], value: &[u8]) {
+        let name = self.store(name);
+        let value = self.store(value);
+        self.fields.push(Field { name, value });
+    }
+
+    /// Removes every field named `name` (case-insensitive); returns how many went.
+    pub fn remove(&mut self, name: &str) -> usize {
+        let before = self.fields.len();
+        let (buf, extra) = (&self.buf, &self.extra);
+        let base = buf.len();
+        self.fields.retain(|f| {
+            let n = slice_in(buf, extra, base, f.name);
+            !n.eq_ignore_ascii_case(name.as_bytes())
+        });
+        before - self.fields.len()
+    }
+
+    /// Keeps only the fields for which `keep(name, value)` is true.
+    pub fn retain(&mut self, mut keep: impl FnMut(&[u8], &[u8]) -> bool) {
+        let (buf, extra) = (&self.buf, &self.extra);
+        let base = buf.len();
+        self.fields.retain(|f| {
+            keep(
+                slice_in(buf, extra, base, f.name),
+                slice_in(buf, extra, base, f.value),
+            )
+        });
+    }
+
+    /// Removes every `name` field, then appends one with `value` (`set-header`: HAProxy
+    /// deletes then adds, so the field moves to the end).
+    pub fn set(&mut self, name: &str, value: &[u8]) {
+        self.remove(name);
+        self.append(name.as_bytes(), value);
+    }
+
+    /// Replaces the values of the `name` fields in place, in order: the first value goes
+    /// where the first field was, and so on; fields left over are removed, values left over
+    /// are appended. An empty `values` removes the header.
+    pub fn set_values<'v>(&mut self, name: &str, values: impl IntoIterator<Item = &'v [u8]>) {
+        let mut values = values.into_iter();
+        let mut i = 0;
+        while i < self.fields.len() {
+            let Some(&f) = self.fields.get(i) else { break };
+            if !self.slice(f.name).eq_ignore_ascii_case(name.as_bytes()) {
+                i += 1;
+                continue;
+            }
+            match values.next() {
+                Some(v) => {
+                    let span = self.store(v);
+                    if let Some(f) = self.fields.get_mut(i) {
+                        f.value = span;
+                    }
+                    i += 1;
+                }
+                None => {
+                    self.fields.remove(i);
+                }
+            }
+        }
+        for v in values {
+            self.append(name.as_bytes(), v);
+        }
+    }
+
     /// Whether the connection must close after this message (HTTP/1.0 without keep-alive,
     /// `Connection: close`, or forced by the parser).
     pub fn wants_close(&self) -> bool {
         self.flags.conn_close || (!self.flags.ver_11 && !self.flags.conn_keep_alive)
+    }
+}
+
+fn slice_in<'a>(buf: &'a Bytes, extra: &'a BytesMut, base: usize, s: Span) -> &'a [u8] {
+    let (a, b) = (s.start as usize, s.end as usize);
+    if a < base || (a == b && a == base) {
+        buf.get(a..b).unwrap_or(&[])
+    } else {
+        extra.get(a - base..b - base).unwrap_or(&[])
     }
 }
 
@@ -332,5 +448,33 @@ mod tests {
             r(b"HTTP/1.1 101 SP\r\n\r\n").body_length(),
             BodyLength::Tunnel
         );
+    }
+
+    #[test]
+    fn edits_keep_order_and_read_back() {
+        let mut h =
+            req(b"GET /a HTTP/1.1\r\nHost: a\r\nCookie: x=1\r\nX: 1\r\nCookie: y=2\r\n\r\n");
+        h.set_method(b"POST");
+        h.set_target(b"/b?q");
+        h.append(b"X-Add", b"v");
+        h.set("x", b"2");
+        h.set_values("cookie", [&b"z=3"[..]]);
+        assert_eq!(h.method(), b"POST");
+        assert_eq!(h.target(), b"/b?q");
+        let all: Vec<_> = h.headers().collect();
+        assert_eq!(
+            all,
+            vec![
+                (&b"Host"[..], &b"a"[..]),
+                (&b"Cookie"[..], &b"z=3"[..]),
+                (&b"X-Add"[..], &b"v"[..]),
+                (&b"x"[..], &b"2"[..]),
+            ]
+        );
+        assert_eq!(h.remove("HOST"), 1);
+        h.set_values("cookie", std::iter::empty());
+        assert!(!h.contains("cookie"));
+        h.retain(|n, _| n != b"x");
+        assert_eq!(h.len(), 1);
     }
 }

@@ -420,6 +420,7 @@ fn build(input: &[u8], raw: Raw, limits: &Limits, side: Side) -> Result<(Head, u
     };
     let mut head = Head {
         buf,
+        extra: BytesMut::new(),
         start,
         fields: Vec::with_capacity(raw.fields.len()),
         flags: Flags::default(),
