@@ -158,6 +158,38 @@ impl Head {
         }
     }
 
+    /// The path of the request target, without the query string (HAProxy's `http_get_path()`
+    /// as the `path` fetch uses it): `/p` for `/p?q` and for `http://h/p?q`. None for `*`, an
+    /// authority (`CONNECT h:443`), an absolute URI without path, or a response.
+    pub fn path(&self) -> Option<&[u8]> {
+        let t = self.target();
+        let first = *t.first()?;
+        let rest = if first == b'*' {
+            return None;
+        } else if first.is_ascii_alphabetic() {
+            // A scheme (RFC 3986 3.1), then `://`; an authority-form target has no `//`.
+            let n = t
+                .iter()
+                .position(|&c| !(c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.')))
+                .unwrap_or(t.len());
+            t.get(n..)?.strip_prefix(b"://")?
+        } else {
+            t
+        };
+        let slash = rest.iter().position(|&c| c == b'/')?;
+        let path = rest.get(slash..)?;
+        let end = path.iter().position(|&c| c == b'?').unwrap_or(path.len());
+        path.get(..end)
+    }
+
+    /// What follows the first `?` of the request target (HAProxy's `query` fetch); None
+    /// without `?`.
+    pub fn query(&self) -> Option<&[u8]> {
+        let t = self.target();
+        let q = t.iter().position(|&c| c == b'?')?;
+        t.get(q + 1..)
+    }
+
     /// The version text as received (`HTTP/1.2` stays `HTTP/1.2`; see [`Flags::ver_11`]).
     pub fn version(&self) -> &[u8] {
         match self.start {
@@ -412,6 +444,24 @@ mod tests {
         );
         assert!(h.contains("HOST"));
         assert_eq!(h.len(), 3);
+    }
+
+    #[test]
+    fn path_and_query_follow_haproxys_fetches() {
+        let p = |t: &str| {
+            let h = req(format!("GET {t} HTTP/1.1\r\n\r\n").as_bytes());
+            (h.path().map(<[u8]>::to_vec), h.query().map(<[u8]>::to_vec))
+        };
+        let some = |s: &str| Some(s.as_bytes().to_vec());
+        assert_eq!(p("/a/b?x=1&y"), (some("/a/b"), some("x=1&y")));
+        assert_eq!(p("/a"), (some("/a"), None));
+        assert_eq!(p("/a?"), (some("/a"), some("")));
+        assert_eq!(p("http://h:80/p?q"), (some("/p"), some("q")));
+        assert_eq!(p("https://user@h"), (None, None));
+        assert_eq!(p("*"), (None, None));
+        assert_eq!(p("h:443"), (None, None));
+        let conn = req(b"CONNECT h:443 HTTP/1.1\r\n\r\n");
+        assert_eq!(conn.path(), None);
     }
 
     #[test]

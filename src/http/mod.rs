@@ -16,3 +16,35 @@ mod fuzz;
 
 pub use head::{BodyLength, Field, Flags, Head, Span, StartLine};
 pub use parse::{parse_request, parse_response, Limits, ParseError, Side, Status};
+
+/// Heads for unit tests elsewhere in the crate, parsed from text as a peer would send them.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::{parse_request, parse_response, Head, Limits, Status};
+
+    fn raw(start: &str, headers: &[(&str, &str)]) -> Vec<u8> {
+        let mut b = format!("{start}\r\n");
+        for (n, v) in headers {
+            b.push_str(&format!("{n}: {v}\r\n"));
+        }
+        b.push_str("\r\n");
+        b.into_bytes()
+    }
+
+    /// A request head: `start` is the request line (`GET / HTTP/1.1`).
+    pub(crate) fn request(start: &str, headers: &[(&str, &str)]) -> Head {
+        match parse_request(&raw(start, headers), &Limits::default()) {
+            Status::Complete(h, _) => h,
+            other => panic!("{start}: {other:?}"),
+        }
+    }
+
+    /// A `HTTP/1.1 <status> X` response head.
+    pub(crate) fn response(status: u16, headers: &[(&str, &str)]) -> Head {
+        let start = format!("HTTP/1.1 {status} X");
+        match parse_response(&raw(&start, headers), &Limits::default()) {
+            Status::Complete(h, _) => h,
+            other => panic!("{start}: {other:?}"),
+        }
+    }
+}
