@@ -15,10 +15,10 @@ use common::*;
 
 use haproxy::balance::ServerId;
 use haproxy::config::model::Proxy;
+use haproxy::http::{parse_request, parse_response, Head, Limits, Status};
 use haproxy::persist::cookie::{
     log_flags, on_request, on_response, CookiePolicy, CookieServer, RequestCtx, ResponseCtx,
 };
-use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -275,11 +275,14 @@ fn ours(
     which: Option<usize>,
     now: u64,
 ) -> Seen {
-    let method: Method = r.method.parse().unwrap();
-    let mut req = HeaderMap::new();
+    let mut raw = format!("{} / HTTP/1.1\r\n", r.method);
     for c in r.cookies {
-        req.append("cookie", HeaderValue::from_str(c).unwrap());
+        raw.push_str(&format!("cookie: {c}\r\n"));
     }
+    let mut req = head(parse_request(
+        format!("{raw}\r\n").as_bytes(),
+        &Limits::default(),
+    ));
     let ignore = r.extra.contains("x-ignore");
     let force = r.extra.contains("x-force");
     let ctx = RequestCtx {
@@ -293,26 +296,25 @@ fn ours(
         .unwrap_or_default();
     let to_origin = req
         .get_all("cookie")
-        .iter()
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .map(|v| String::from_utf8_lossy(v).into_owned())
         .collect();
     // The server the real binary used (ours must agree when the cookie chose one).
     let served = which.map(ServerId);
     let direct = rc.server.is_some() && rc.server == served;
-    let mut resp = HeaderMap::new();
+    let mut raw = format!("HTTP/1.1 {}\r\n", s.status_line);
     for l in s.response {
-        let (k, v) = l.split_once(':').unwrap();
-        resp.append(
-            HeaderName::from_bytes(k.trim().as_bytes()).unwrap(),
-            HeaderValue::from_str(v.trim()).unwrap(),
-        );
+        raw.push_str(&format!("{l}\r\n"));
     }
+    let mut resp = head(parse_response(
+        format!("{raw}\r\n").as_bytes(),
+        &Limits::default(),
+    ));
     let status: u16 = s.status_line[..3].parse().unwrap();
     let rctx = ResponseCtx {
         server: served.and_then(|id| servers.get(id.0).copied()),
         direct,
         ignore_persist: ignore,
-        method: &method,
+        method: r.method.as_bytes(),
         status,
         request: rc,
         now,
@@ -320,8 +322,7 @@ fn ours(
     let out = on_response(policy, checkcache, &rctx, &mut resp);
     let list = |name: &str| {
         resp.get_all(name)
-            .iter()
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .map(|v| String::from_utf8_lossy(v).into_owned())
             .collect::<Vec<_>>()
     };
     let (sc, sc2, cc) = if out.block {
@@ -342,6 +343,14 @@ fn ours(
         cache_control: cc,
         blocked: out.block,
         log: flags.iter().collect(),
+    }
+}
+
+/// The head of a parse that must succeed.
+fn head(s: Status) -> Head {
+    match s {
+        Status::Complete(h, _) => h,
+        other => panic!("{other:?}"),
     }
 }
 

@@ -16,7 +16,7 @@
 //!
 //! Pure. Must not import proxy or tokio.
 
-use http::{HeaderMap, Method};
+use crate::http::Head;
 
 /// HAProxy's `TX_CACHEABLE` and `TX_CACHE_COOK`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -27,9 +27,9 @@ pub struct Cacheability {
     pub with_cookies: bool,
 }
 
-/// True for the methods HAProxy treats as cacheable.
-pub fn method_is_cacheable(m: &Method) -> bool {
-    [Method::GET, Method::HEAD, Method::OPTIONS, Method::TRACE].contains(m)
+/// True for the methods HAProxy treats as cacheable (case-sensitive, as methods are).
+pub fn method_is_cacheable(m: &[u8]) -> bool {
+    matches!(m, b"GET" | b"HEAD" | b"OPTIONS" | b"TRACE")
 }
 
 /// True for the statuses cacheable by default (RFC 7231 6.1).
@@ -41,7 +41,7 @@ pub fn status_is_cacheable(status: u16) -> bool {
 }
 
 /// The cacheability of a response with `status` and `headers` to a `method` request.
-pub fn response_cacheability(method: &Method, status: u16, headers: &HeaderMap) -> Cacheability {
+pub fn response_cacheability(method: &[u8], status: u16, headers: &Head) -> Cacheability {
     let ok = method_is_cacheable(method) && status_is_cacheable(status);
     let mut c = Cacheability {
         cacheable: ok,
@@ -50,15 +50,13 @@ pub fn response_cacheability(method: &Method, status: u16, headers: &HeaderMap) 
     if status < 200 {
         return Cacheability::default();
     }
-    let pragma = headers
-        .get(http::header::PRAGMA)
-        .map(|v| trim(v.as_bytes()));
+    let pragma = headers.get("pragma").map(trim);
     if pragma.is_some_and(|p| p.eq_ignore_ascii_case(b"no-cache")) {
         return Cacheability::default();
     }
     let mut fresh = false;
-    for v in headers.get_all(http::header::CACHE_CONTROL) {
-        for d in split_values(v.as_bytes()) {
+    for v in headers.get_all("cache-control") {
+        for d in split_values(v) {
             let eq = |s: &str| d.eq_ignore_ascii_case(s.as_bytes());
             let starts = |s: &str| {
                 d.get(..s.len())
@@ -84,10 +82,9 @@ pub fn response_cacheability(method: &Method, status: u16, headers: &HeaderMap) 
         }
     }
     if !fresh {
-        fresh = headers.contains_key(http::header::EXPIRES);
+        fresh = headers.contains("expires");
     }
-    let validator = headers.contains_key(http::header::ETAG)
-        || headers.contains_key(http::header::LAST_MODIFIED);
+    let validator = headers.contains("etag") || headers.contains("last-modified");
     if !fresh && !validator {
         c.cacheable = false;
     }
@@ -129,12 +126,9 @@ fn split_values(v: &[u8]) -> Vec<&[u8]> {
 mod tests {
     use super::*;
 
-    fn c(method: Method, status: u16, hdrs: &[(&'static str, &'static str)]) -> (bool, bool) {
-        let mut h = HeaderMap::new();
-        for (k, v) in hdrs {
-            h.append(*k, http::HeaderValue::from_static(v));
-        }
-        let r = response_cacheability(&method, status, &h);
+    fn c(method: &str, status: u16, hdrs: &[(&str, &str)]) -> (bool, bool) {
+        let h = crate::http::testing::response(status, hdrs);
+        let r = response_cacheability(method.as_bytes(), status, &h);
         (r.cacheable, r.with_cookies)
     }
 
@@ -144,39 +138,34 @@ mod tests {
     // add `cache-control: private` next to an inserted `nocache` cookie.
     #[test]
     fn freshness_or_a_validator_is_needed() {
-        assert!(!c(Method::GET, 200, &[]).0);
-        assert!(!c(Method::GET, 200, &[("cache-control", "public")]).0);
-        assert!(c(Method::GET, 200, &[EXP]).0);
-        assert!(c(Method::GET, 200, &[("last-modified", "x")]).0);
-        assert!(c(Method::GET, 200, &[("etag", "\"x\"")]).0);
-        assert!(c(Method::GET, 200, &[("cache-control", "max-age=60")]).0);
-        assert!(c(Method::GET, 200, &[("cache-control", "public, max-age=60")]).0);
+        assert!(!c("GET", 200, &[]).0);
+        assert!(!c("GET", 200, &[("cache-control", "public")]).0);
+        assert!(c("GET", 200, &[EXP]).0);
+        assert!(c("GET", 200, &[("last-modified", "x")]).0);
+        assert!(c("GET", 200, &[("etag", "\"x\"")]).0);
+        assert!(c("GET", 200, &[("cache-control", "max-age=60")]).0);
+        assert!(c("GET", 200, &[("cache-control", "public, max-age=60")]).0);
     }
 
     #[test]
     fn methods_statuses_and_directives_follow_haproxy_2_6() {
-        assert!(!c(Method::POST, 200, &[EXP]).0);
-        assert!(!c(Method::DELETE, 200, &[EXP]).0);
-        assert!(c(Method::HEAD, 200, &[EXP]).0);
-        assert!(c(Method::OPTIONS, 200, &[EXP]).0);
-        assert!(!c(Method::GET, 302, &[EXP]).0);
-        assert!(c(Method::GET, 404, &[EXP]).0);
-        assert!(!c(Method::GET, 500, &[EXP]).0);
-        assert!(!c(Method::GET, 200, &[EXP, ("pragma", "no-cache")]).0);
-        assert!(!c(Method::GET, 200, &[("cache-control", "private")]).0);
+        assert!(!c("POST", 200, &[EXP]).0);
+        assert!(!c("DELETE", 200, &[EXP]).0);
+        assert!(c("HEAD", 200, &[EXP]).0);
+        assert!(c("OPTIONS", 200, &[EXP]).0);
+        assert!(!c("GET", 302, &[EXP]).0);
+        assert!(c("GET", 404, &[EXP]).0);
+        assert!(!c("GET", 500, &[EXP]).0);
+        assert!(!c("GET", 200, &[EXP, ("pragma", "no-cache")]).0);
+        assert!(!c("GET", 200, &[EXP, ("pragma", " No-Cache ")]).0);
+        assert!(!c("get", 200, &[EXP]).0);
+        assert!(!c("GET", 200, &[("cache-control", "private")]).0);
         // 2.6.12 does not let s-maxage override max-age=0 (fixed in 2.9).
-        assert!(
-            !c(
-                Method::GET,
-                200,
-                &[("cache-control", "max-age=0, s-maxage=60")]
-            )
-            .0
-        );
+        assert!(!c("GET", 200, &[("cache-control", "max-age=0, s-maxage=60")]).0);
         // Only the exact word `private` counts.
         assert!(
             c(
-                Method::GET,
+                "GET",
                 200,
                 &[("cache-control", "private=\"x\", max-age=60")]
             )
@@ -184,7 +173,7 @@ mod tests {
         );
         assert_eq!(
             c(
-                Method::GET,
+                "GET",
                 200,
                 &[("cache-control", "no-cache=\"set-cookie\", max-age=60")]
             ),
@@ -192,7 +181,7 @@ mod tests {
         );
         assert_eq!(
             c(
-                Method::GET,
+                "GET",
                 200,
                 &[EXP, ("cache-control", "no-cache=\"set-cookie\"")]
             ),

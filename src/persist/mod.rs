@@ -7,8 +7,9 @@
 //! | [`cache`] | whether a response is cacheable (`nocache`, `option checkcache`) |
 //! | [`stick`] | stick tables (`stick-table`, `stick on`, `track-sc*`): keys, expiry, counters |
 //!
-//! Pure functions over `http::HeaderMap`: no sockets, no tokio, no clock (callers pass
-//! `now`). The proxy room calls them; they must not import proxy or tokio.
+//! Pure functions over the codec's [`crate::http::Head`] (the request or response head the
+//! stream parsed, edited in place): no sockets, no tokio, no clock (callers pass `now`). The
+//! proxy room calls them; they must not import proxy or tokio (`crate::http` is pure).
 
 pub mod cache;
 pub mod cookie;

@@ -16,27 +16,20 @@ use regex_automata::meta::Regex;
 
 use super::inspect::Payload;
 
-use http::{HeaderMap, Method, Uri, Version};
-
 use crate::config::model::{Acl, AclRef, Cond, CondTerm, IpNet};
+use crate::http::Head;
 
 /// What a condition can look at.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Ctx<'a> {
     /// The client address (none for unix sockets).
     pub src: Option<IpAddr>,
-    /// The request method (HTTP only).
-    pub method: Option<&'a Method>,
-    /// The request URI (HTTP only).
-    pub uri: Option<&'a Uri>,
-    /// The request version (HTTP only).
-    pub version: Option<Version>,
-    /// The request headers (HTTP only).
-    pub headers: Option<&'a HeaderMap>,
+    /// The request head (HTTP only): method, target, version and headers.
+    pub req: Option<&'a Head>,
     /// The response status (`http-response` rules only).
     pub status: Option<u16>,
-    /// The response headers (`http-response` rules only).
-    pub res_headers: Option<&'a HeaderMap>,
+    /// The response head (`http-response` rules only).
+    pub res: Option<&'a Head>,
     /// The compiled regexes of the proxy whose rules are evaluated.
     pub regexes: Option<&'a Regexes>,
     /// The inspected first bytes of a TCP stream (`tcp-request inspect-delay`).
@@ -75,30 +68,36 @@ fn named(name: &str, acls: &[Acl], ctx: &Ctx<'_>) -> bool {
 }
 
 fn predefined(name: &str, ctx: &Ctx<'_>) -> bool {
-    let meth = |m: &Method| ctx.method == Some(m);
+    let meth = |m: &[u8]| ctx.req.is_some_and(|r| r.method() == m);
+    let target = ctx.req.map_or(&[][..], Head::target);
     match name {
         "TRUE" => true,
         "FALSE" => false,
-        "HTTP" => ctx.method.is_some(),
-        "HTTP_1.0" => ctx.version == Some(Version::HTTP_10),
-        "HTTP_1.1" => ctx.version == Some(Version::HTTP_11),
-        "METH_GET" => meth(&Method::GET) || meth(&Method::HEAD),
-        "METH_HEAD" => meth(&Method::HEAD),
-        "METH_POST" => meth(&Method::POST),
-        "METH_PUT" => meth(&Method::PUT),
-        "METH_DELETE" => meth(&Method::DELETE),
-        "METH_OPTIONS" => meth(&Method::OPTIONS),
-        "METH_CONNECT" => meth(&Method::CONNECT),
-        "METH_TRACE" => meth(&Method::TRACE),
+        "HTTP" => ctx.req.is_some(),
+        "HTTP_1.0" => ctx.req.is_some_and(|r| r.version() == b"HTTP/1.0"),
+        "HTTP_1.1" => ctx.req.is_some_and(|r| r.version() == b"HTTP/1.1"),
+        "METH_GET" => meth(b"GET") || meth(b"HEAD"),
+        "METH_HEAD" => meth(b"HEAD"),
+        "METH_POST" => meth(b"POST"),
+        "METH_PUT" => meth(b"PUT"),
+        "METH_DELETE" => meth(b"DELETE"),
+        "METH_OPTIONS" => meth(b"OPTIONS"),
+        "METH_CONNECT" => meth(b"CONNECT"),
+        "METH_TRACE" => meth(b"TRACE"),
         "LOCALHOST" => ctx.src.is_some_and(|ip| ip.is_loopback()),
-        "HTTP_URL_SLASH" => ctx
-            .uri
-            .is_some_and(|u| u.scheme().is_none() && u.path().starts_with('/')),
-        "HTTP_URL_ABS" => ctx.uri.is_some_and(|u| u.scheme().is_some()),
+        // `url_beg /`
+        "HTTP_URL_SLASH" => target.starts_with(b"/"),
+        // `url_reg ^[^/:]*://`
+        "HTTP_URL_ABS" => target
+            .iter()
+            .position(|&c| c == b'/' || c == b':')
+            .and_then(|i| target.get(i..))
+            .is_some_and(|t| t.starts_with(b"://")),
+        // `hdr_val(content-length) gt 0`
         "HTTP_CONTENT" => ctx
-            .headers
-            .and_then(|h| h.get(http::header::CONTENT_LENGTH))
-            .and_then(|v| v.to_str().ok())
+            .req
+            .and_then(|r| r.get("content-length"))
+            .and_then(|v| std::str::from_utf8(v).ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
             .is_some_and(|n| n > 0),
         _ => false,
@@ -308,23 +307,15 @@ fn matches(criterion: &str, args: &[String], ctx: &Ctx<'_>) -> bool {
         None => false,
     };
     match base {
-        "path" => one(ctx.uri.map(|u| u.path().as_bytes())),
-        "url" => one(ctx.uri.map(|u| {
-            u.path_and_query()
-                .map_or(u.path(), |p| p.as_str())
-                .as_bytes()
-        })),
-        "method" => one(ctx.method.map(|m| m.as_str().as_bytes())),
+        "path" => one(ctx.req.and_then(Head::path)),
+        "url" => one(ctx.req.map(Head::target)),
+        "method" => one(ctx.req.map(Head::method)),
         "req_ssl_sni" | "ssl_sni" => one(ctx
             .payload
             .and_then(|p| p.sni.as_deref())
             .map(str::as_bytes)),
-        "hdr" | "shdr" => match if base == "hdr" {
-            ctx.headers
-        } else {
-            ctx.res_headers
-        } {
-            Some(h) if !arg.is_empty() => h.get_all(arg).iter().any(|v| one(Some(v.as_bytes()))),
+        "hdr" | "shdr" => match if base == "hdr" { ctx.req } else { ctx.res } {
+            Some(h) if !arg.is_empty() => h.get_all(arg).any(|v| one(Some(v))),
             _ => false,
         },
         _ => false,
@@ -476,6 +467,7 @@ pub fn parse_words(words: &[String]) -> Option<Cond> {
 mod tests {
     use super::*;
     use crate::config::model::{CondTerm, Loc};
+    use crate::http::testing::{request, response};
 
     fn cond(unless: bool, terms: &[(bool, &str)]) -> Cond {
         Cond {
@@ -516,13 +508,9 @@ mod tests {
 
     #[test]
     fn path_beg_and_host_header_acls_match_the_request() {
-        let uri: Uri = "/api/v1?x=1".parse().unwrap();
-        let mut h = HeaderMap::new();
-        h.insert("host", "Example.com".parse().unwrap());
+        let h = request("GET /api/v1?x=1 HTTP/1.1", &[("host", "Example.com")]);
         let ctx = Ctx {
-            uri: Some(&uri),
-            headers: Some(&h),
-            method: Some(&Method::GET),
+            req: Some(&h),
             ..Ctx::default()
         };
         let acls = vec![
@@ -568,12 +556,9 @@ mod tests {
 
     #[test]
     fn match_flags_and_double_dash_values_are_honoured() {
-        let uri: Uri = "/abc".parse().unwrap();
-        let mut h = HeaderMap::new();
-        h.insert("x", "-i".parse().unwrap());
+        let h = request("GET /abc HTTP/1.1", &[("x", "-i")]);
         let ctx = Ctx {
-            uri: Some(&uri),
-            headers: Some(&h),
+            req: Some(&h),
             ..Ctx::default()
         };
         let acls = vec![
@@ -594,11 +579,10 @@ mod tests {
 
     #[test]
     fn status_and_response_header_acls_match_in_http_response_rules() {
-        let mut h = HeaderMap::new();
-        h.insert("content-type", "text/html".parse().unwrap());
+        let h = response(404, &[("content-type", "text/html")]);
         let ctx = Ctx {
             status: Some(404),
-            res_headers: Some(&h),
+            res: Some(&h),
             ..Ctx::default()
         };
         let acls = vec![
@@ -616,24 +600,66 @@ mod tests {
 
     #[test]
     fn regex_acls_match_once_compiled_and_never_without_their_set() {
-        let uri: Uri = "/img/a.PNG".parse().unwrap();
+        let h = request("GET /img/a.PNG HTTP/1.1", &[]);
         let acls = vec![
             acl("img", "path_reg", &["-i", "\\.png$"]),
             acl("n", "path", &["-m", "reg", "^/x"]),
         ];
         let re = Regexes::compile(&acls, []);
         let ctx = Ctx {
-            uri: Some(&uri),
+            req: Some(&h),
             regexes: Some(&re),
             ..Ctx::default()
         };
         assert!(holds(Some(&cond(false, &[(false, "img")])), &acls, &ctx));
         assert!(!holds(Some(&cond(false, &[(false, "n")])), &acls, &ctx));
         let bare = Ctx {
-            uri: Some(&uri),
+            req: Some(&h),
             ..Ctx::default()
         };
         assert!(!holds(Some(&cond(false, &[(false, "img")])), &acls, &bare));
+    }
+
+    #[test]
+    fn predefined_acls_read_method_version_target_and_length_bytes() {
+        let acls = [];
+        let is = |h: &Head, name: &str| {
+            let ctx = Ctx {
+                req: Some(h),
+                ..Ctx::default()
+            };
+            holds(Some(&cond(false, &[(false, name)])), &acls, &ctx)
+        };
+        let head = request("HEAD /x HTTP/1.0", &[]);
+        assert!(is(&head, "METH_GET") && is(&head, "METH_HEAD") && !is(&head, "METH_POST"));
+        assert!(is(&head, "HTTP") && is(&head, "HTTP_1.0") && !is(&head, "HTTP_1.1"));
+        assert!(is(&head, "HTTP_URL_SLASH") && !is(&head, "HTTP_URL_ABS"));
+        assert!(!is(&head, "HTTP_CONTENT"));
+        let post = request("POST /x HTTP/1.0", &[("content-length", "3")]);
+        assert!(is(&post, "METH_POST") && !is(&post, "METH_GET"));
+        assert!(is(&post, "HTTP_CONTENT"));
+        let abs = request("get http://h/p?q HTTP/1.1", &[("host", "h")]);
+        assert!(!is(&abs, "METH_GET") && is(&abs, "HTTP_1.1"));
+        assert!(is(&abs, "HTTP_URL_ABS") && !is(&abs, "HTTP_URL_SLASH"));
+        assert!(!is(&abs, "HTTP_CONTENT"));
+        let a = [
+            acl("p", "path", &["/p"]),
+            acl("u", "url", &["http://h/p?q"]),
+        ];
+        let ctx = Ctx {
+            req: Some(&abs),
+            ..Ctx::default()
+        };
+        assert!(holds(
+            Some(&cond(false, &[(false, "p"), (false, "u")])),
+            &a,
+            &ctx
+        ));
+        assert!(!holds(
+            Some(&cond(false, &[(false, "HTTP")])),
+            &a,
+            &Ctx::default()
+        ));
     }
 
     #[test]

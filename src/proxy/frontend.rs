@@ -237,8 +237,7 @@ impl Frontend {
                 TcpAction::Track(t) => {
                     let req = super::stick::Request {
                         src: ctx.src,
-                        uri: None,
-                        headers: None,
+                        req: ctx.req,
                     };
                     self.stick.track(t, session, &req, None, false);
                 }

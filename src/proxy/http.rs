@@ -405,9 +405,10 @@ async fn route(
         tr.term = PROXY_REQUEST;
         return finish_response(r, fe.conn_mode);
     }
+    let head = rules::head_of_request(&req);
     let Some(be) = fe.select(
-        &ctx_of(&req, src, &fe.regexes, Some(&fe_view)),
-        &rules::sample_of(&req, peer),
+        &ctx_of(head.as_ref(), src, &fe.regexes, Some(&fe_view)),
+        &rules::sample_of(head.as_ref(), peer),
     ) else {
         tr.term = PROXY_REQUEST;
         return finish_response(error_response(&[&fe.errors], 503), fe.conn_mode);
@@ -538,20 +539,23 @@ async fn forward(
     strip_hop_by_hop(req.headers_mut());
     // force-persist/ignore-persist, use-server and the persistence cookie.
     let src = peer.src.map(|a| a.ip());
+    let mut head = rules::head_of_request(&req);
     let mut assigned = persist::rules(
         be,
-        &ctx_of(&req, src, &be.regexes, Some(&be_view)),
-        &rules::sample_of(&req, peer),
+        &ctx_of(head.as_ref(), src, &be.regexes, Some(&be_view)),
+        &rules::sample_of(head.as_ref(), peer),
     );
-    persist::request_cookie(be, &mut assigned, req.headers_mut());
+    if let (Some(_), Some(h)) = (&be.cookie, head.as_mut()) {
+        persist::request_cookie(be, &mut assigned, h);
+        rules::write_back(h, req.headers_mut());
+    }
     let stick_req = stick::Request {
         src,
-        uri: Some(req.uri()),
-        headers: Some(req.headers()),
+        req: head.as_ref(),
     };
     let mut pending = persist::stick_rules(
         be,
-        &ctx_of(&req, src, &be.regexes, Some(&be_view)),
+        &ctx_of(head.as_ref(), src, &be.regexes, Some(&be_view)),
         &stick_req,
         &mut assigned,
     );
@@ -589,7 +593,8 @@ async fn forward(
         let hashed = match &be.balance {
             Balance::Hash { expr } => {
                 let fmt = format!("%[{expr}]");
-                Some(sample::expand(&fmt, &rules::sample_of(&req, peer)).into_owned())
+                let head = rules::head_of_request(&req);
+                Some(sample::expand(&fmt, &rules::sample_of(head.as_ref(), peer)).into_owned())
             }
             _ => None,
         };
@@ -731,14 +736,21 @@ async fn forward(
             Ok(mut resp) => {
                 // The persistence cookie and `option checkcache` on the server's answer.
                 let status = resp.status().as_u16();
-                let cookie = persist::response_cookie(
-                    be,
-                    slot.server(),
-                    &assigned,
-                    &method,
-                    status,
-                    resp.headers_mut(),
-                );
+                let mut res_head = rules::head_of_response(resp.status(), resp.headers());
+                let mut cookie = crate::persist::cookie::ResponseCookie::default();
+                if let Some(h) = res_head.as_mut() {
+                    cookie = persist::response_cookie(
+                        be,
+                        slot.server(),
+                        &assigned,
+                        method.as_str().as_bytes(),
+                        status,
+                        h,
+                    );
+                    if be.cookie.is_some() || be.checkcache {
+                        rules::write_back(h, resp.headers_mut());
+                    }
+                }
                 if cookie.block {
                     tr.term = term(Side::Proxy, false, Phase::Headers);
                     return chain_errors(status);
@@ -747,22 +759,20 @@ async fn forward(
                 let res_ctx = Ctx {
                     src,
                     status: Some(status),
-                    res_headers: Some(resp.headers()),
+                    res: res_head.as_ref(),
                     regexes: Some(&be.regexes),
                     stick: Some(&be_view),
                     ..Ctx::default()
                 };
-                let no_req = stick::Request {
-                    src,
-                    uri: None,
-                    headers: None,
-                };
-                be.stick.response_rules(
-                    |rule| acl::holds(rule.cond.as_ref(), &be.acls, &res_ctx),
-                    &no_req,
-                    resp.headers(),
-                    &mut pending,
-                );
+                let no_req = stick::Request { src, req: None };
+                if let Some(h) = &res_head {
+                    be.stick.response_rules(
+                        |rule| acl::holds(rule.cond.as_ref(), &be.acls, &res_ctx),
+                        &no_req,
+                        h,
+                        &mut pending,
+                    );
+                }
                 std::mem::take(&mut pending).commit(slot.server());
                 if resp.status() == StatusCode::SWITCHING_PROTOCOLS {
                     if let Some(client_up) = client_upgrade.take() {

@@ -21,8 +21,92 @@ pub(super) fn page_response(page: &ErrorPage) -> Response<RespBody> {
     r
 }
 
+// Throwaway: goes with the hyper path (issue 6).
+/// The codec's head of a hyper request (method, target, version, headers), which the rules,
+/// samples and persistence read. Built by writing the head out and parsing it back.
+pub(super) fn head_of_request<B>(req: &Request<B>) -> Option<crate::http::Head> {
+    let version = if req.version() == Version::HTTP_10 {
+        "HTTP/1.0"
+    } else {
+        "HTTP/1.1"
+    };
+    let start = format!("{} {} {version}", req.method(), req.uri());
+    reparse(&start, req.headers(), crate::http::parse_request)
+}
+
+// Throwaway: goes with the hyper path (issue 6).
+/// The codec's head of a hyper response's status and headers.
+pub(super) fn head_of_response(
+    status: StatusCode,
+    headers: &HeaderMap,
+) -> Option<crate::http::Head> {
+    let reason = status.canonical_reason().unwrap_or("Unknown");
+    let start = format!("HTTP/1.1 {} {reason}", status.as_u16());
+    reparse(&start, headers, crate::http::parse_response)
+}
+
+// Throwaway: goes with the hyper path (issue 6).
+/// Fields hyper accepts where the codec may refuse them (framing, a `Host` that disagrees
+/// with an absolute target): left out of the head when it does not parse with them.
+const FRAGILE: [HeaderName; 3] = [
+    header::CONTENT_LENGTH,
+    header::TRANSFER_ENCODING,
+    header::HOST,
+];
+
+// Throwaway: goes with the hyper path (issue 6).
+fn reparse(
+    start: &str,
+    headers: &HeaderMap,
+    parse: fn(&[u8], &crate::http::Limits) -> crate::http::Status,
+) -> Option<crate::http::Head> {
+    let limits = crate::http::Limits {
+        max_headers: usize::MAX,
+        max_head: 1 << 26,
+    };
+    let raw = |skip: &[HeaderName], all: bool| {
+        let mut b = Vec::with_capacity(start.len() + 64 * headers.len());
+        b.extend_from_slice(start.as_bytes());
+        b.extend_from_slice(b"\r\n");
+        for (n, v) in headers.iter().filter(|(n, _)| !all && !skip.contains(n)) {
+            b.extend_from_slice(n.as_str().as_bytes());
+            b.extend_from_slice(b": ");
+            b.extend_from_slice(v.as_bytes());
+            b.extend_from_slice(b"\r\n");
+        }
+        b.extend_from_slice(b"\r\n");
+        b
+    };
+    [(&[][..], false), (&FRAGILE[..], false), (&[][..], true)]
+        .into_iter()
+        .find_map(|(skip, all)| match parse(&raw(skip, all), &limits) {
+            crate::http::Status::Complete(h, _) => Some(h),
+            _ => None,
+        })
+}
+
+// Throwaway: goes with the hyper path (issue 6).
+/// Replaces the fields of `h` by those of `head` (edited by the persistence cookie), in
+/// order; the [`FRAGILE`] fields a head could not hold stay as they were.
+pub(super) fn write_back(head: &crate::http::Head, h: &mut HeaderMap) {
+    let mut out = HeaderMap::with_capacity(head.len());
+    for (n, v) in head.headers() {
+        if let (Ok(n), Ok(v)) = (HeaderName::from_bytes(n), HeaderValue::from_bytes(v)) {
+            out.append(n, v);
+        }
+    }
+    for n in FRAGILE {
+        if !head.contains(n.as_str()) {
+            for v in h.get_all(&n) {
+                out.append(n.clone(), v.clone());
+            }
+        }
+    }
+    *h = out;
+}
+
 pub(super) fn ctx_of<'a>(
-    req: &'a Request<Incoming>,
+    req: Option<&'a crate::http::Head>,
     src: Option<IpAddr>,
     re: &'a Regexes,
     stick: Option<&'a View<'a>>,
@@ -31,10 +115,7 @@ pub(super) fn ctx_of<'a>(
         src,
         regexes: Some(re),
         stick,
-        method: Some(req.method()),
-        uri: Some(req.uri()),
-        version: Some(req.version()),
-        headers: Some(req.headers()),
+        req,
         ..Ctx::default()
     }
 }
@@ -49,7 +130,9 @@ pub(super) fn run_rules(
 ) -> Option<Response<RespBody>> {
     let src = peer.src.map(|a| a.ip());
     for rule in rules {
-        if !acl::holds(rule.cond.as_ref(), acls, &ctx_of(req, src, re, Some(view))) {
+        let head = head_of_request(req);
+        let ctx = ctx_of(head.as_ref(), src, re, Some(view));
+        if !acl::holds(rule.cond.as_ref(), acls, &ctx) {
             continue;
         }
         match &rule.action {
@@ -57,8 +140,7 @@ pub(super) fn run_rules(
                 if let Some(stream) = view.stream {
                     let r = StickRequest {
                         src,
-                        uri: Some(req.uri()),
-                        headers: Some(req.headers()),
+                        req: head.as_ref(),
                     };
                     view.proxy.track(t, stream, &r, None, true);
                 }
@@ -69,7 +151,7 @@ pub(super) fn run_rules(
                 body,
                 headers,
             } => {
-                let s = sample_of(req, peer);
+                let s = sample_of(head.as_ref(), peer);
                 return Some(return_response(
                     *status,
                     content_type.as_deref(),
@@ -83,7 +165,7 @@ pub(super) fn run_rules(
                     chain,
                     *status,
                     reply.as_ref(),
-                    &sample_of(req, peer),
+                    &sample_of(head.as_ref(), peer),
                 ));
             }
             HttpAction::Allow => return None,
@@ -107,7 +189,7 @@ pub(super) fn run_rules(
                 }
             }
             action => {
-                let value = header_value(action, &sample_of(req, peer));
+                let value = header_value(action, &sample_of(head.as_ref(), peer));
                 edit_headers(req.headers_mut(), action, value);
             }
         }
@@ -115,14 +197,11 @@ pub(super) fn run_rules(
     None
 }
 
-pub(super) fn sample_of(req: &Request<Incoming>, peer: Peer) -> Sample<'_> {
+pub(super) fn sample_of(req: Option<&crate::http::Head>, peer: Peer) -> Sample<'_> {
     Sample {
         src: peer.src,
         dst: peer.dst,
-        method: Some(req.method()),
-        uri: Some(req.uri()),
-        version: Some(req.version()),
-        headers: Some(req.headers()),
+        req,
     }
 }
 
@@ -167,7 +246,8 @@ pub(super) fn other_action(
         _ => {}
     }
     let fmt = args.first()?;
-    let value = sample::expand(fmt, &sample_of(req, peer)).into_owned();
+    let head = head_of_request(req);
+    let value = sample::expand(fmt, &sample_of(head.as_ref(), peer)).into_owned();
     let uri = req.uri();
     let (path, query) = (uri.path(), uri.query());
     let new_target = match name {
@@ -216,10 +296,11 @@ pub(super) fn run_response_rules(
         ..Sample::default()
     };
     for rule in rules {
+        let head = head_of_response(parts.status, &parts.headers);
         let ctx = Ctx {
             src: peer.src.map(|a| a.ip()),
             status: Some(parts.status.as_u16()),
-            res_headers: Some(&parts.headers),
+            res: head.as_ref(),
             regexes: Some(re),
             stick: Some(view),
             ..Ctx::default()
@@ -250,10 +331,9 @@ pub(super) fn run_response_rules(
                 if let Some(stream) = view.stream {
                     let r = StickRequest {
                         src: peer.src.map(|a| a.ip()),
-                        uri: None,
-                        headers: None,
+                        req: None,
                     };
-                    view.proxy.track(t, stream, &r, Some(&parts.headers), false);
+                    view.proxy.track(t, stream, &r, head.as_ref(), false);
                 }
             }
             HttpAction::Other { name, args } if view.sc_action(name, args) => {}
@@ -321,7 +401,8 @@ pub(super) fn redirect(
     peer: Peer,
 ) -> Option<Response<RespBody>> {
     let kind = args.first()?.as_str();
-    let s = sample_of(req, peer);
+    let head = head_of_request(req);
+    let s = sample_of(head.as_ref(), peer);
     let target = sample::expand(args.get(1)?, &s);
     let mut code = 302u16;
     let mut drop_query = false;

@@ -13,9 +13,8 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use hyper::HeaderMap;
-
 use crate::config::model::PersistKind;
+use crate::http::Head;
 use crate::persist::cookie::{self, CookieServer, RequestCookie, RequestCtx};
 use crate::server::{OpState, Server, ServerId};
 
@@ -91,7 +90,7 @@ pub fn rules(be: &Backend, ctx: &Ctx<'_>, smp: &Sample<'_>) -> Assignment {
 
 /// Reads the request's persistence cookie, rewrites the `Cookie` headers for the server,
 /// and assigns its server when no `use-server` rule did.
-pub fn request_cookie(be: &Backend, a: &mut Assignment, headers: &mut HeaderMap) {
+pub fn request_cookie(be: &Backend, a: &mut Assignment, headers: &mut Head) {
     if let Some(policy) = &be.cookie {
         let servers: Vec<CookieServer<'_>> =
             be.servers().iter().map(|s| cookie_server(s)).collect();
@@ -117,9 +116,9 @@ pub fn response_cookie(
     be: &Backend,
     server: &Server,
     a: &Assignment,
-    method: &hyper::Method,
+    method: &[u8],
     status: u16,
-    headers: &mut HeaderMap,
+    headers: &mut Head,
 ) -> cookie::ResponseCookie {
     if be.cookie.is_none() && !be.checkcache {
         return cookie::ResponseCookie::default();

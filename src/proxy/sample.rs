@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::net::SocketAddr;
 
-use http::{HeaderMap, Method, Uri, Version};
+use crate::http::Head;
 
 /// What a log-format string can look at.
 #[derive(Debug, Clone, Copy, Default)]
@@ -20,14 +20,8 @@ pub struct Sample<'a> {
     pub src: Option<SocketAddr>,
     /// Address the client connected to.
     pub dst: Option<SocketAddr>,
-    /// Request method.
-    pub method: Option<&'a Method>,
-    /// Request target.
-    pub uri: Option<&'a Uri>,
-    /// Request version.
-    pub version: Option<Version>,
-    /// Request headers.
-    pub headers: Option<&'a HeaderMap>,
+    /// The request head: method, target, version, headers.
+    pub req: Option<&'a Head>,
 }
 
 /// Expands `fmt`; strings without `%` are returned as they are, without copying.
@@ -97,6 +91,11 @@ fn fetch_expr(expr: &str, s: &Sample<'_>, out: &mut String) {
     }
 }
 
+/// Appends header or start-line bytes (not UTF-8 checked by the parser: lossy).
+fn push_bytes(out: &mut String, b: &[u8]) {
+    out.push_str(&String::from_utf8_lossy(b));
+}
+
 fn fetch_one(fetch: &str, s: &Sample<'_>, out: &mut String) {
     let (name, arg) = match fetch.split_once('(') {
         Some((n, a)) => (n, a.strip_suffix(')').unwrap_or(a)),
@@ -107,40 +106,30 @@ fn fetch_one(fetch: &str, s: &Sample<'_>, out: &mut String) {
         "src_port" => push_port(out, s.src),
         "dst" => push_ip(out, s.dst),
         "dst_port" => push_port(out, s.dst),
-        "method" => out.push_str(s.method.map_or("", |m| m.as_str())),
-        "path" => out.push_str(s.uri.map_or("", |u| u.path())),
-        "query" => out.push_str(s.uri.and_then(|u| u.query()).unwrap_or_default()),
-        "url" => {
-            if let Some(u) = s.uri {
-                out.push_str(u.path_and_query().map_or(u.path(), |p| p.as_str()));
-            }
-        }
+        "method" => push_bytes(out, s.req.map_or(&[][..], Head::method)),
+        "path" => push_bytes(out, s.req.and_then(Head::path).unwrap_or_default()),
+        "query" => push_bytes(out, s.req.and_then(Head::query).unwrap_or_default()),
+        "url" => push_bytes(out, s.req.map_or(&[][..], Head::target)),
         "base" => {
-            if let Some(h) = s
-                .headers
-                .and_then(|h| h.get(http::header::HOST))
-                .and_then(|v| v.to_str().ok())
-            {
-                out.push_str(h);
+            if let Some(h) = s.req.and_then(|r| r.get("host")) {
+                push_bytes(out, h);
             }
-            out.push_str(s.uri.map_or("", |u| u.path()));
+            push_bytes(out, s.req.and_then(Head::path).unwrap_or_default());
         }
-        "req.ver" => out.push_str(match s.version {
-            Some(Version::HTTP_10) => "1.0",
-            Some(Version::HTTP_11) => "1.1",
-            _ => "",
-        }),
+        "req.ver" => {
+            let v = s.req.map_or(&[][..], Head::version);
+            push_bytes(out, v.strip_prefix(b"HTTP/").unwrap_or_default());
+        }
         "req.hdr" | "hdr" | "req.fhdr" => {
             let arg = arg.split(',').next().unwrap_or_default().trim();
-            if let Some(v) = s.headers.and_then(|h| h.get_all(arg).iter().next_back()) {
-                let v = v.to_str().unwrap_or_default();
+            if let Some(v) = s.req.and_then(|h| h.get_all(arg).last()) {
                 // `hdr` returns the last comma-separated value, `fhdr` the full line.
                 let v = if name == "req.fhdr" {
                     v
                 } else {
-                    v.rsplit(',').next().unwrap_or(v).trim()
+                    v.rsplit(|&c| c == b',').next().unwrap_or(v).trim_ascii()
                 };
-                out.push_str(v);
+                push_bytes(out, v);
             }
         }
         "ssl_fc" => out.push('0'),
@@ -161,16 +150,14 @@ mod tests {
 
     #[test]
     fn fetches_and_converters_expand_from_the_request() {
-        let uri: Uri = "/a/b?x=1".parse().unwrap();
-        let mut h = HeaderMap::new();
-        h.insert("host", "Example.COM".parse().unwrap());
+        let h = crate::http::testing::request(
+            "GET /a/b?x=1 HTTP/1.1",
+            &[("host", "Example.COM"), ("x-l", "a, b "), ("x-l", "c, d")],
+        );
         let s = Sample {
             src: Some("10.0.0.7:5555".parse().unwrap()),
             dst: Some("10.0.0.1:80".parse().unwrap()),
-            method: Some(&Method::GET),
-            uri: Some(&uri),
-            version: Some(Version::HTTP_11),
-            headers: Some(&h),
+            req: Some(&h),
         };
         assert_eq!(expand("%[src]:%[src_port]", &s), "10.0.0.7:5555");
         assert_eq!(expand("%ci -> %fi:%fp", &s), "10.0.0.7 -> 10.0.0.1:80");
@@ -180,5 +167,20 @@ mod tests {
         );
         assert_eq!(expand("[%[hdr(x-missing)]]", &s), "[]");
         assert_eq!(expand("%[path] %[query] %[method]", &s), "/a/b x=1 GET");
+        assert_eq!(expand("%[base] %[req.ver]", &s), "Example.COM/a/b 1.1");
+        assert_eq!(expand("%[hdr(x-l)]|%[req.fhdr(x-l)]", &s), "d|c, d");
+    }
+
+    #[test]
+    fn an_absolute_target_keeps_its_whole_url_and_gives_its_path() {
+        let h = crate::http::testing::request("GET http://h/p?q HTTP/1.0", &[]);
+        let s = Sample {
+            req: Some(&h),
+            ..Sample::default()
+        };
+        assert_eq!(
+            expand("%[url] %[path] %[query] %[req.ver] [%[base]]", &s),
+            "http://h/p?q /p q 1.0 [/p]"
+        );
     }
 }

@@ -15,12 +15,11 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
-use http::{HeaderMap, Uri};
-
 use crate::config::model::{
     Config, CounterAcl, CounterData, CounterFetch, CounterOf, ProxyStick, Side, StickKey,
     StickRule, TcpTrack, TrackSc,
 };
+use crate::http::Head;
 use crate::persist::stick::{eval_counter, int_match, Key, Table};
 use crate::server::{Server, ServerId};
 
@@ -138,19 +137,16 @@ impl Slots {
 pub struct Request<'a> {
     /// The client address.
     pub src: Option<IpAddr>,
-    /// The request URI (HTTP).
-    pub uri: Option<&'a Uri>,
-    /// The request headers (HTTP).
-    pub headers: Option<&'a HeaderMap>,
+    /// The request head (HTTP).
+    pub req: Option<&'a Head>,
 }
 
 /// The last comma-separated value of the last `name` header (`req.hdr(name)` as a sample),
 /// or the `occ`-th (1-based; negative from the end).
-fn hdr_value(h: &HeaderMap, name: &str, occ: Option<i64>) -> Option<Vec<u8>> {
+fn hdr_value(h: &Head, name: &str, occ: Option<i64>) -> Option<Vec<u8>> {
     let values: Vec<&[u8]> = h
         .get_all(name)
-        .iter()
-        .flat_map(|v| v.as_bytes().split(|b| *b == b','))
+        .flat_map(|v| v.split(|b| *b == b','))
         .map(|v| v.trim_ascii())
         .collect();
     let n = i64::try_from(values.len()).ok()?;
@@ -164,11 +160,10 @@ fn hdr_value(h: &HeaderMap, name: &str, occ: Option<i64>) -> Option<Vec<u8>> {
 
 /// The last value of cookie `name` in the `Cookie` headers (`req.cook`), or in the
 /// `Set-Cookie` headers (`res.cook`).
-fn cookie_value(h: &HeaderMap, name: &str, response: bool) -> Option<Vec<u8>> {
+fn cookie_value(h: &Head, name: &str, response: bool) -> Option<Vec<u8>> {
     let header = if response { "set-cookie" } else { "cookie" };
     let mut found = None;
     for v in h.get_all(header) {
-        let v = v.as_bytes();
         // A Set-Cookie carries one cookie, its attributes after the first ';'.
         let pairs: Vec<&[u8]> = if response {
             v.split(|b| *b == b';').take(1).collect()
@@ -188,12 +183,11 @@ fn cookie_value(h: &HeaderMap, name: &str, response: bool) -> Option<Vec<u8>> {
     found
 }
 
-/// The first value of query parameter `name` (`url_param`).
-fn url_param(uri: &Uri, name: &str, delim: Option<&str>) -> Option<Vec<u8>> {
-    let q = uri.query()?;
+/// The first value of query parameter `name` (`url_param`) in the request target.
+fn url_param(req: &Head, name: &str, delim: Option<&str>) -> Option<Vec<u8>> {
+    let q = req.query()?;
     let d = delim.and_then(|d| d.bytes().next()).unwrap_or(b'&');
-    q.as_bytes()
-        .split(|b| *b == d)
+    q.split(|b| *b == d)
         .find_map(|kv| {
             let eq = kv.iter().position(|b| *b == b'=')?;
             (kv.get(..eq) == Some(name.as_bytes())).then(|| kv.get(eq + 1..).map(<[u8]>::to_vec))
@@ -202,22 +196,22 @@ fn url_param(uri: &Uri, name: &str, delim: Option<&str>) -> Option<Vec<u8>> {
 }
 
 /// The key `k` yields in `table` for a request, or on the response headers `res`.
-fn key_of(table: &TableRt, k: &StickKey, r: &Request<'_>, res: Option<&HeaderMap>) -> Option<Key> {
+fn key_of(table: &TableRt, k: &StickKey, r: &Request<'_>, res: Option<&Head>) -> Option<Key> {
     let bytes = match k {
         StickKey::Src => return table.with(|t, _| r.src.and_then(|ip| t.key_from_ip(ip))),
         StickKey::Hdr { side, name, occ } => {
             let h = match side {
-                Side::Request => r.headers?,
+                Side::Request => r.req?,
                 Side::Response => res?,
             };
             hdr_value(h, name, *occ)?
         }
         StickKey::Cookie { side, name } => match side {
-            Side::Request => cookie_value(r.headers?, name, false)?,
+            Side::Request => cookie_value(r.req?, name, false)?,
             Side::Response => cookie_value(res?, name, true)?,
         },
-        StickKey::UrlParam { name, delim } => url_param(r.uri?, name, delim.as_deref())?,
-        StickKey::Path => r.uri?.path().as_bytes().to_vec(),
+        StickKey::UrlParam { name, delim } => url_param(r.req?, name, delim.as_deref())?,
+        StickKey::Path => r.req?.path()?.to_vec(),
     };
     table.with(|t, _| t.key_from_bytes(&bytes))
 }
@@ -256,7 +250,7 @@ impl ProxyStickRt {
         t: &TrackSc,
         slots: &Slots,
         r: &Request<'_>,
-        res: Option<&HeaderMap>,
+        res: Option<&Head>,
         http: bool,
     ) {
         let Some(table) = self.tables.get(&t.table) else {
@@ -465,7 +459,7 @@ impl ProxyStickRt {
         &self,
         holds: impl Fn(&StickRule) -> bool,
         r: &Request<'_>,
-        res: &HeaderMap,
+        res: &Head,
         pending: &mut Pending,
     ) {
         for rule in &self.rules {
@@ -512,13 +506,11 @@ impl Pending {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use http::HeaderValue;
+    use crate::http::testing::{request, response};
 
     #[test]
     fn hdr_samples_take_the_last_value_unless_told() {
-        let mut h = HeaderMap::new();
-        h.append("x", HeaderValue::from_static("a, b"));
-        h.append("x", HeaderValue::from_static("c"));
+        let h = request("GET / HTTP/1.1", &[("x", "a, b"), ("y-", "z"), ("x", "c")]);
         assert_eq!(hdr_value(&h, "x", None), Some(b"c".to_vec()));
         assert_eq!(hdr_value(&h, "x", Some(1)), Some(b"a".to_vec()));
         assert_eq!(hdr_value(&h, "x", Some(-2)), Some(b"b".to_vec()));
@@ -527,19 +519,20 @@ mod tests {
 
     #[test]
     fn cookies_are_read_from_both_sides() {
-        let mut h = HeaderMap::new();
-        h.append("cookie", HeaderValue::from_static("a=1; sid=x; sid=y"));
+        let h = request("GET / HTTP/1.1", &[("cookie", "a=1; sid=x; sid=y")]);
         assert_eq!(cookie_value(&h, "sid", false), Some(b"y".to_vec()));
-        let mut r = HeaderMap::new();
-        r.append("set-cookie", HeaderValue::from_static("sid=z; path=/"));
+        let r = response(200, &[("set-cookie", "sid=z; path=/")]);
         assert_eq!(cookie_value(&r, "sid", true), Some(b"z".to_vec()));
         assert_eq!(cookie_value(&r, "path", true), None);
     }
 
     #[test]
     fn url_params_are_found() {
-        let u: Uri = "/p?a=1&user=bob&user=al".parse().unwrap();
+        let u = request("GET /p?a=1&user=bob&user=al HTTP/1.1", &[]);
         assert_eq!(url_param(&u, "user", None), Some(b"bob".to_vec()));
         assert_eq!(url_param(&u, "none", None), None);
+        let abs = request("GET http://h/p?a=1;user=x HTTP/1.1", &[("host", "h")]);
+        assert_eq!(url_param(&abs, "user", Some(";")), Some(b"x".to_vec()));
+        assert_eq!(url_param(&request("GET /p HTTP/1.1", &[]), "a", None), None);
     }
 }

@@ -169,8 +169,7 @@ async fn route<C>(
     let mut assigned = super::persist::rules(&be, &be_ctx, &sample);
     let stick_req = super::stick::Request {
         src: peer.src.map(|a| a.ip()),
-        uri: None,
-        headers: None,
+        req: None,
     };
     let pending = super::persist::stick_rules(&be, &be_ctx, &stick_req, &mut assigned);
     let want = Want {

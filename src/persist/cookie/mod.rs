@@ -1,6 +1,6 @@
 //! Cookie persistence (configuration.txt 4.2 "cookie", "option persist", "force-persist",
-//! "ignore-persist", "option checkcache", 5.2 server "cookie"): pure functions over
-//! `http::HeaderMap`, ported from HAProxy 2.6's `http_manage_client_side_cookies()`,
+//! "ignore-persist", "option checkcache", 5.2 server "cookie"): pure functions over the
+//! codec's [`crate::http::Head`] (header edits in place, no copy of the other fields), ported from HAProxy 2.6's `http_manage_client_side_cookies()`,
 //! `http_manage_server_side_cookies()` and the Set-Cookie insertion of
 //! `http_process_res_common()` (`http_ana.c`), and pinned by bytes read from the real binary
 //! (see `tests/cookie_bytes.rs`).

@@ -18,14 +18,12 @@
 //!
 //! Pure: no I/O, no clock. Must not import proxy or tokio.
 
-use http::header::{Entry, COOKIE};
-use http::{HeaderMap, HeaderValue};
-
 use super::date::b64tos30;
-use super::scan::{at, cookie_value_end, cut, del_hdr_value, is_spht, set_values, shift};
+use super::scan::{at, cookie_value_end, cut, del_hdr_value, is_spht, shift};
 use super::{CookiePolicy, CookieServer, CookieStatus};
 use crate::balance::ServerId;
 use crate::config::model::CookieMode;
+use crate::http::Head;
 
 /// What the stream knows before the cookie is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -68,7 +66,7 @@ pub fn on_request(
     policy: &CookiePolicy,
     servers: &[CookieServer<'_>],
     ctx: &RequestCtx,
-    headers: &mut HeaderMap,
+    headers: &mut Head,
 ) -> RequestCookie {
     let mut st = State {
         policy,
@@ -77,27 +75,22 @@ pub fn on_request(
         assigned: ctx.assigned,
         out: RequestCookie::default(),
     };
-    let Entry::Occupied(entry) = headers.entry(COOKIE) else {
-        return st.out;
-    };
-    let mut kept: Vec<HeaderValue> = Vec::new();
+    let mut kept: Vec<Vec<u8>> = Vec::new();
     let mut changed = false;
-    for v in entry.iter() {
-        let raw = v.as_bytes();
-        let mut buf = trim(raw).to_vec();
+    for v in headers.get_all("cookie") {
+        let mut buf = trim(v).to_vec();
         let len = buf.len();
         let keep = scan(&mut buf, &mut st);
         if !keep {
             changed = true;
-        } else if buf.len() != len {
-            changed = true;
-            kept.push(HeaderValue::from_bytes(&buf).unwrap_or_else(|_| v.clone()));
         } else {
-            kept.push(v.clone());
+            changed |= buf.len() != len;
+            kept.push(buf);
         }
     }
     if changed {
-        set_values(entry, kept);
+        // An emptied header goes away (HAProxy's `http_remove_header`).
+        headers.set_values("cookie", kept.iter().map(Vec::as_slice));
     }
     st.out
 }

@@ -16,20 +16,17 @@
 //!   `Cache-control: private` (a new header line, after the others);
 //! - `option checkcache` blocks a cacheable response whose server sent any `Set-Cookie`.
 //!
-//! Added headers are appended after the existing ones, as HAProxy does; header names are
-//! lower case on the wire in both (HTX and hyper). Pure: no I/O, no clock. Must not import
-//! proxy or tokio.
-
-use http::header::{Entry, HeaderName, CACHE_CONTROL, SET_COOKIE};
-use http::{HeaderMap, HeaderValue, Method};
+//! Added headers are appended after all the others, in lower case as HTX stores them (the
+//! inserted `set-cookie`, then `cache-control: private`). Pure: no I/O, no clock. Must not
+//! import proxy or tokio.
 
 use super::date::{s30tob64, units};
 use super::scan::{
-    at, cookie_value_end, cut, del_hdr_value_in_place, hdr_value_end, is_spht, set_values, shift,
-    splice,
+    at, cookie_value_end, cut, del_hdr_value_in_place, hdr_value_end, is_spht, shift, splice,
 };
 use super::{CookiePolicy, CookieServer, RequestCookie, SetCookieStatus};
 use crate::config::model::CookieMode;
+use crate::http::Head;
 use crate::persist::cache::{response_cacheability, Cacheability};
 
 /// What the stream knows when the server's response head arrives.
@@ -43,7 +40,7 @@ pub struct ResponseCtx<'a> {
     /// An `ignore-persist` rule matched.
     pub ignore_persist: bool,
     /// The request method.
-    pub method: &'a Method,
+    pub method: &'a [u8],
     /// The response status.
     pub status: u16,
     /// What [`super::on_request`] returned (its dates), or the default when it did not run.
@@ -78,8 +75,6 @@ pub fn checkcache_alert(backend: &str, server: Option<&str>) -> String {
     )
 }
 
-const SET_COOKIE2: &str = "set-cookie2";
-
 /// Handles the response headers of a server for the backend's `policy` (None without a
 /// `cookie` line) and `option checkcache`. Call it for responses with status >= 200 or 101
 /// that come from a server; it does nothing for other 1xx.
@@ -87,7 +82,7 @@ pub fn on_response(
     policy: Option<&CookiePolicy>,
     checkcache: bool,
     ctx: &ResponseCtx<'_>,
-    headers: &mut HeaderMap,
+    headers: &mut Head,
 ) -> ResponseCookie {
     let mut out = ResponseCookie::default();
     if ctx.status < 200 && ctx.status != 101 {
@@ -103,17 +98,15 @@ pub fn on_response(
     if let (Some(p), Some(srv)) = (policy, ctx.server) {
         if must_insert(p, ctx, out.status) {
             let value = set_cookie_value(p, srv.cookie, &ctx.request, ctx.now);
-            if let Ok(v) = HeaderValue::from_str(&value) {
-                headers.append(SET_COOKIE, v);
-                out.status = if srv.cookie.is_some() && ctx.direct {
-                    SetCookieStatus::Updated
-                } else {
-                    SetCookieStatus::Inserted
-                };
-                if p.nocache && cache.cacheable {
-                    cache = Cacheability::default();
-                    headers.append(CACHE_CONTROL, HeaderValue::from_static("private"));
-                }
+            headers.append(b"set-cookie", value.as_bytes());
+            out.status = if srv.cookie.is_some() && ctx.direct {
+                SetCookieStatus::Updated
+            } else {
+                SetCookieStatus::Inserted
+            };
+            if p.nocache && cache.cacheable {
+                cache = Cacheability::default();
+                headers.append(b"cache-control", b"private");
             }
         }
     }
@@ -130,7 +123,7 @@ fn must_insert(p: &CookiePolicy, ctx: &ResponseCtx<'_>, status: SetCookieStatus)
     if status == SetCookieStatus::Found && p.preserve {
         return false;
     }
-    if p.postonly && *ctx.method != Method::POST {
+    if p.postonly && ctx.method != b"POST" {
         return false;
     }
     let (last, first) = (ctx.request.last_date, ctx.request.first_date);
@@ -183,37 +176,33 @@ fn date_text(v: u32) -> String {
 fn server_cookies(
     policy: Option<&CookiePolicy>,
     ctx: &ResponseCtx<'_>,
-    headers: &mut HeaderMap,
+    headers: &mut Head,
     out: &mut ResponseCookie,
 ) {
-    for (name, is2) in [
-        (SET_COOKIE, false),
-        (HeaderName::from_static(SET_COOKIE2), true),
-    ] {
-        let Entry::Occupied(entry) = headers.entry(name) else {
+    for (name, is2) in [("set-cookie", false), ("set-cookie2", true)] {
+        if !headers.contains(name) {
             continue;
-        };
+        }
         out.server_set_cookie = true;
         let Some(p) = policy else {
             return;
         };
-        let mut kept: Vec<HeaderValue> = Vec::new();
+        let mut kept: Vec<Vec<u8>> = Vec::new();
         let mut changed = false;
-        for v in entry.iter() {
-            let mut buf = v.as_bytes().to_vec();
-            let (s, e) = trim_len(&buf);
-            let before = buf.get(s..e).unwrap_or(&[]).to_vec();
+        for v in headers.get_all(name) {
+            let mut buf = v.to_vec();
+            let (s, e) = trim_len(v);
+            let before = v.get(s..e).unwrap_or(&[]);
             if !one_header(&mut buf, is2, p, ctx, &mut out.status) {
                 changed = true;
-            } else if buf != before {
-                changed = true;
-                kept.push(HeaderValue::from_bytes(&buf).unwrap_or_else(|_| v.clone()));
             } else {
-                kept.push(v.clone());
+                changed |= buf != before;
+                kept.push(buf);
             }
         }
         if changed {
-            set_values(entry, kept);
+            // An emptied header goes away (HAProxy's `http_remove_header`).
+            headers.set_values(name, kept.iter().map(Vec::as_slice));
         }
     }
 }

@@ -4,26 +4,6 @@
 //! re-joins its neighbours with the original delimiter. Positions are indices into the
 //! value being edited; nothing here panics on any input. Must not import proxy or tokio.
 
-/// Replaces every value of a header by `kept`, in order; removes the header when none is
-/// left (an emptied `Cookie` or `Set-Cookie` goes away, as in HAProxy).
-pub(super) fn set_values(
-    mut entry: http::header::OccupiedEntry<'_, http::HeaderValue>,
-    kept: Vec<http::HeaderValue>,
-) {
-    let mut values = kept.into_iter();
-    match values.next() {
-        None => {
-            entry.remove_entry_mult();
-        }
-        Some(first) => {
-            entry.insert(first);
-            for v in values {
-                entry.append(v);
-            }
-        }
-    }
-}
-
 /// Space or horizontal tab (HAProxy's `HTTP_IS_SPHT`).
 pub(super) fn is_spht(b: u8) -> bool {
     b == b' ' || b == b'\t'
