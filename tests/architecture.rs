@@ -121,6 +121,15 @@ fn the_check_room_reaches_neither_the_proxy_nor_the_runtime() {
 }
 
 #[test]
+fn the_http1_path_uses_our_codec_not_hyper() {
+    // Issue 6: the stream pipeline and the codec own HTTP/1; hyper serves only test origins.
+    for room in ["proxy", "http", "persist", "check"] {
+        let hits = offenders(room, &["hyper", "http_body_util", "use http::"]);
+        assert!(hits.is_empty(), "{}", hits.join("\n"));
+    }
+}
+
+#[test]
 fn no_fixed_sleep_is_used_in_the_test_suite() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
     let mut hits = Vec::new();

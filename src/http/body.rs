@@ -300,7 +300,7 @@ pub fn encode_chunk(data: &[u8], out: &mut BytesMut) {
     if data.is_empty() {
         return;
     }
-    out.put_slice(format!("{:x}\r\n", data.len()).as_bytes());
+    out.put_slice(format!("{:X}\r\n", data.len()).as_bytes());
     out.put_slice(data);
     out.put_slice(b"\r\n");
 }

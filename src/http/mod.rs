@@ -18,6 +18,19 @@ pub use head::{BodyLength, Field, Flags, Head, Span, StartLine};
 pub use parse::{parse_request, parse_response, Limits, ParseError, Side, Status};
 
 /// Heads for unit tests elsewhere in the crate, parsed from text as a peer would send them.
+/// `s` without leading and trailing blanks (spaces, tabs, CR, LF).
+pub fn trim(s: &[u8]) -> &[u8] {
+    let start = s
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(s.len());
+    let end = s
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(start, |e| e + 1);
+    s.get(start..end).unwrap_or_default()
+}
+
 #[cfg(test)]
 pub(crate) mod testing {
     use super::{parse_request, parse_response, Head, Limits, Status};

@@ -13,9 +13,6 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use hyper::body::Incoming;
-use hyper::client::conn::http1::SendRequest;
-
 use crate::balance::{self, Key, ServerId};
 use crate::config::model::{
     Acl, Balance, ForwardFor, HttpConnMode, HttpReuse, HttpRule, Mode, PersistRule, Proxy, RetryOn,
@@ -36,11 +33,8 @@ use tokio::io::AsyncWriteExt;
 /// When neither `timeout queue` nor `timeout connect` is set, how long a stream may queue.
 const DEFAULT_QUEUE_TIMEOUT: Duration = Duration::from_secs(3600);
 
-/// The body of a request sent to a server: the client's, or none for a replayed request.
-pub type ReqBody = http_body_util::Either<Incoming, http_body_util::Empty<bytes::Bytes>>;
-
 /// A pooled idle connection to a server, ready for the next request.
-pub type PooledConn = SendRequest<ReqBody>;
+pub type PooledConn = Socket;
 
 /// How long an idle server connection is kept (HAProxy's `pool-purge-delay` default).
 const POOL_PURGE: Duration = Duration::from_secs(5);
@@ -59,7 +53,7 @@ impl ConnPool {
         purge(&mut pool);
         // Most recently used first: it is the most likely to still be open.
         while let Some((_, c)) = pool.pop_back() {
-            if !c.is_closed() {
+            if c.is_idle_open() {
                 return Some(c);
             }
         }
@@ -68,9 +62,6 @@ impl ConnPool {
 
     /// Returns a connection to the idle pool.
     pub fn put(&self, c: PooledConn) {
-        if c.is_closed() {
-            return;
-        }
         let mut pool = lock(&self.0);
         purge(&mut pool);
         if pool.len() < POOL_MAX {
@@ -120,6 +111,8 @@ pub struct Backend {
     pub retry_on: RetryOn,
     /// `option abortonclose`: a client that closes while queued or connecting is dropped.
     pub abortonclose: bool,
+    /// `option http-buffer-request` of this backend.
+    pub buffer_request: bool,
     /// `cookie`, compiled.
     pub cookie: Option<CookiePolicy>,
     /// `option persist`.
@@ -274,6 +267,7 @@ impl Backend {
             redispatch_interval: p.redispatch_interval,
             retry_on: p.retry_on,
             abortonclose: p.options.abortonclose,
+            buffer_request: p.options.http_buffer_request,
             cookie: CookiePolicy::from_proxy(p),
             option_persist: p.options.persist,
             checkcache: p.options.checkcache,

@@ -10,7 +10,6 @@
 use std::sync::OnceLock;
 
 use bytes::Bytes;
-use http::{HeaderName, HeaderValue, Response, StatusCode};
 
 use crate::config::model::ErrorFile;
 
@@ -39,19 +38,15 @@ pub fn builtin(status: u16) -> Option<&'static [u8]> {
     Some(raw)
 }
 
-/// A parsed error page, ready to be turned into a response or written raw.
+/// A parsed error page, written raw by the stream's reply stage.
 #[derive(Debug, Clone)]
 pub struct ErrorPage {
     /// The raw response, as written on the wire.
     pub raw: Bytes,
     /// Its status.
-    pub status: StatusCode,
-    /// Its headers, without `Content-Length` (recomputed from the body).
-    pub headers: Vec<(HeaderName, HeaderValue)>,
+    pub status: u16,
     /// Its body.
     pub body: Bytes,
-    /// The reason phrase, when it is not the canonical one.
-    pub reason: Option<hyper::ext::ReasonPhrase>,
     /// An empty errorfile (`/dev/null`): nothing is sent, the connection is closed.
     pub silent: bool,
 }
@@ -59,32 +54,14 @@ pub struct ErrorPage {
 impl ErrorPage {
     /// Parses a raw HTTP response. `None` when it is not one.
     pub fn parse(raw: &[u8]) -> Option<ErrorPage> {
-        let mut hdrs = [httparse::EMPTY_HEADER; 64];
-        let mut resp = httparse::Response::new(&mut hdrs);
-        let n = match resp.parse(raw) {
-            Ok(httparse::Status::Complete(n)) => n,
+        let (head, used) = match crate::http::parse_response(raw, &crate::http::Limits::default()) {
+            crate::http::Status::Complete(h, n) => (h, n),
             _ => return None,
         };
-        let status = StatusCode::from_u16(resp.code?).ok()?;
-        let mut headers = Vec::with_capacity(resp.headers.len());
-        for h in resp.headers.iter() {
-            let name = HeaderName::from_bytes(h.name.as_bytes()).ok()?;
-            if name == http::header::CONTENT_LENGTH {
-                continue;
-            }
-            headers.push((name, HeaderValue::from_bytes(h.value).ok()?));
-        }
-        let body = Bytes::copy_from_slice(raw.get(n..).unwrap_or_default());
-        let reason = resp
-            .reason
-            .filter(|r| status.canonical_reason() != Some(*r))
-            .and_then(|r| hyper::ext::ReasonPhrase::try_from(r.as_bytes().to_vec()).ok());
         Some(ErrorPage {
             raw: Bytes::copy_from_slice(raw),
-            status,
-            headers,
-            body,
-            reason,
+            status: head.status(),
+            body: Bytes::copy_from_slice(raw.get(used..).unwrap_or_default()),
             silent: false,
         })
     }
@@ -95,27 +72,6 @@ impl ErrorPage {
             silent: true,
             ..bare(status)
         }
-    }
-
-    /// True when the page asks to close the connection (`Connection: close`).
-    pub fn closes(&self) -> bool {
-        self.headers.iter().any(|(n, v)| {
-            n == http::header::CONNECTION && v.as_bytes().eq_ignore_ascii_case(b"close")
-        })
-    }
-
-    /// Builds the response head with `body` as its body.
-    pub fn response<B>(&self, body: B) -> Response<B> {
-        let mut resp = Response::new(body);
-        *resp.status_mut() = self.status;
-        let h = resp.headers_mut();
-        for (n, v) in &self.headers {
-            h.append(n.clone(), v.clone());
-        }
-        if let Some(r) = &self.reason {
-            resp.extensions_mut().insert(r.clone());
-        }
-        resp
     }
 }
 
@@ -132,21 +88,19 @@ fn builtins() -> &'static [ErrorPage] {
 /// The built-in page for `status`, or the 500 page, or a bare page as last resort.
 pub fn builtin_page(status: u16) -> ErrorPage {
     let pages = builtins();
-    if let Some(p) = pages.iter().find(|p| p.status.as_u16() == status) {
+    if let Some(p) = pages.iter().find(|p| p.status == status) {
         return p.clone();
     }
     bare(status)
 }
 
-/// A page with `status` and nothing else.
+/// A page with `status`, an empty body and nothing else.
 fn bare(status: u16) -> ErrorPage {
-    let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let raw = format!("HTTP/1.1 {status} \r\ncontent-length: 0\r\n\r\n");
     ErrorPage {
-        raw: Bytes::new(),
-        status: code,
-        headers: Vec::new(),
+        raw: Bytes::from(raw),
+        status,
         body: Bytes::new(),
-        reason: None,
         silent: false,
     }
 }
@@ -164,17 +118,13 @@ impl ErrorPages {
         let mut pages: Vec<ErrorPage> = Vec::new();
         for f in files {
             if f.content.is_empty() {
-                pages.retain(|q| q.status.as_u16() != f.status);
+                pages.retain(|q| q.status != f.status);
                 pages.push(ErrorPage::silent(f.status));
                 continue;
             }
             if let Some(mut p) = ErrorPage::parse(&f.content) {
                 // `errorfile 503 x` answers with x even if x says another status.
-                if let Ok(s) = StatusCode::from_u16(f.status) {
-                    if p.status != s {
-                        p.status = s;
-                    }
-                }
+                p.status = f.status;
                 pages.retain(|q| q.status != p.status);
                 pages.push(p);
             }
@@ -184,7 +134,7 @@ impl ErrorPages {
 
     /// This proxy's page for `status`, if configured.
     pub fn get(&self, status: u16) -> Option<&ErrorPage> {
-        self.pages.iter().find(|p| p.status.as_u16() == status)
+        self.pages.iter().find(|p| p.status == status)
     }
 }
 
@@ -207,7 +157,7 @@ mod tests {
         for s in [400u16, 403, 408, 500, 502, 503, 504] {
             let raw = builtin(s).unwrap();
             let p = ErrorPage::parse(raw).unwrap();
-            assert_eq!(p.status.as_u16(), s);
+            assert_eq!(p.status, s);
             let text = std::str::from_utf8(raw).unwrap();
             let len: usize = text
                 .lines()

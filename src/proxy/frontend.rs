@@ -81,6 +81,8 @@ pub struct Frontend {
     pub nolinger: bool,
     /// `option http-ignore-probes`.
     pub ignore_probes: bool,
+    /// `option http-buffer-request`: the request body is waited for before the backend.
+    pub buffer_request: bool,
     /// `errorfile` pages.
     pub errors: ErrorPages,
     /// `tcp-request inspect-delay`, when `use_backend` rules need the stream's first bytes
@@ -181,6 +183,7 @@ impl Frontend {
             originalto: p.options.originalto.clone(),
             conn_mode: p.options.http_conn_mode,
             ignore_probes: p.options.http_ignore_probes,
+            buffer_request: p.options.http_buffer_request,
             tcpka: p.options.tcpka_client,
             nolinger: p.options.nolinger,
             errors: ErrorPages::new(&p.errorfiles),

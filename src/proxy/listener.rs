@@ -25,7 +25,7 @@ use super::backend::Backend;
 use super::frontend::Frontend;
 use super::socket::{Peer, Rewind, Socket};
 use super::stream::LogHook;
-use super::{http, proxy_protocol, tcp, ProxyError};
+use super::{proxy_protocol, tcp, ProxyError};
 
 /// Default `backlog` when neither `backlog` nor `maxconn` is set.
 const DEFAULT_BACKLOG: u32 = 1024;
@@ -296,11 +296,11 @@ pub async fn accept_loop(
 
 async fn serve<C>(fe: Arc<Frontend>, sock: C, peer: Peer, session: Arc<super::stick::Slots>)
 where
-    C: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    C: super::stream::io::ClientIo,
 {
     match fe.mode {
         Mode::Tcp => tcp::serve_session(fe, sock, peer, &session).await,
-        Mode::Http => http::serve_session(fe, sock, peer, session).await,
+        Mode::Http => super::stream::serve(fe, sock, peer, session).await,
     }
 }
 

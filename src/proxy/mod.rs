@@ -22,7 +22,7 @@ pub mod backend;
 pub mod errorfile;
 pub mod frontend;
 pub mod health;
-pub mod http;
+
 pub mod inspect;
 pub mod listener;
 pub mod persist;

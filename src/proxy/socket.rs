@@ -44,6 +44,17 @@ impl Socket {
         }
     }
 
+    /// Whether an idle connection is still open with nothing to read (a pooled server
+    /// connection the server did not close).
+    pub fn is_idle_open(&self) -> bool {
+        let mut probe = [0u8; 1];
+        let r = match self {
+            Socket::Tcp(s) => s.try_read(&mut probe),
+            Socket::Unix(s) => s.try_read(&mut probe),
+        };
+        matches!(r, Err(e) if e.kind() == io::ErrorKind::WouldBlock)
+    }
+
     /// Connects to a unix stream socket.
     pub async fn connect_unix(path: &Path) -> io::Result<Socket> {
         Ok(Socket::Unix(UnixStream::connect(path).await?))
@@ -108,6 +119,16 @@ impl<S> Rewind<S> {
     /// Wraps `inner`, replaying `pre` before reading from it.
     pub fn new(pre: Bytes, inner: S) -> Self {
         Rewind { pre, inner }
+    }
+
+    /// Whether replayed bytes are still waiting to be read.
+    pub fn has_pending(&self) -> bool {
+        self.pre.has_remaining()
+    }
+
+    /// The wrapped stream.
+    pub fn inner(&self) -> &S {
+        &self.inner
     }
 }
 
@@ -228,6 +249,21 @@ impl<S> IdleIo<S> {
             last: now,
             timer: Box::pin(tokio::time::sleep_until(deadline)),
         }
+    }
+
+    /// The wrapped stream.
+    pub fn inner(&self) -> &S {
+        &self.inner
+    }
+
+    /// Changes the inactivity limit (a tunnel switches to `timeout tunnel`).
+    pub fn set_limit(&self, d: std::time::Duration) {
+        self.limit.set(d);
+    }
+
+    /// Unwraps the stream.
+    pub fn into_inner(self) -> S {
+        self.inner
     }
 
     fn touch(&mut self) {

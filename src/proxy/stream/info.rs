@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use super::Side;
+use crate::proxy::Side;
 
 /// Called once per stream with its summary. Must not block.
 pub type LogHook = Arc<dyn Fn(&StreamInfo) + Send + Sync>;

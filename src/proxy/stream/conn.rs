@@ -1,0 +1,107 @@
+//! One client connection of a `mode http` frontend: the keep-alive loop around streams.
+//!
+//! Keywords: `timeout http-request` (the first head), `timeout http-keep-alive` (between
+//! requests), `timeout client` (any silence), `option http-ignore-probes`, `tcp-request
+//! content` rules (run once per connection here, before the first request).
+//!
+//! Between requests the connection holds no buffer and no stream state: the loop waits for
+//! readiness, then runs one boxed [`super::txn::run`] per request. Pipelined requests stay in
+//! [`Client::buf`] and start the next stream without waiting.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::BytesMut;
+use tokio::io::AsyncWriteExt;
+
+use super::io::{self, ClientIo};
+use super::txn::{self, Next};
+use crate::proxy::acl::Ctx;
+use crate::proxy::frontend::Frontend;
+use crate::proxy::socket::{IdleIo, IdleLimit, Peer};
+use crate::proxy::stick::{Slots, View};
+
+/// The client side of a connection, shared by its streams.
+pub struct Client<C> {
+    /// The socket, with `timeout client` as its inactivity limit.
+    pub io: IdleIo<C>,
+    /// Bytes read and not yet used (a pipelined request); empty and unallocated when idle.
+    pub buf: BytesMut,
+    /// The frontend.
+    pub fe: Arc<Frontend>,
+    /// Addresses.
+    pub peer: Peer,
+    /// Counters tracked by `tcp-request ... track-sc*`.
+    pub session: Arc<Slots>,
+    /// Streams started so far on this connection.
+    pub served: u32,
+    /// The backend and server of the previous stream (`option prefer-last-server`).
+    pub last_server: Option<(String, crate::server::ServerId)>,
+    /// The inactivity limit of `io` (switched to `timeout tunnel` by a tunnel).
+    pub idle: IdleLimit,
+}
+
+/// Serves one client connection of a `mode http` frontend until it closes.
+pub async fn serve<C: ClientIo>(fe: Arc<Frontend>, sock: C, peer: Peer, session: Arc<Slots>) {
+    if !fe.tcp_rules.is_empty() && !content_rules_accept(&fe, peer, &session) {
+        return;
+    }
+    let idle = IdleLimit::new(fe.client_timeout.unwrap_or(Duration::MAX));
+    let mut cl = Client {
+        io: IdleIo::with_limit(sock, idle.clone()),
+        buf: BytesMut::new(),
+        fe,
+        peer,
+        session,
+        served: 0,
+        last_server: None,
+        idle,
+    };
+    loop {
+        if cl.buf.is_empty() && !wait_for_request(&mut cl).await {
+            break;
+        }
+        // Boxed: an idle connection keeps only this loop, not a stream's state.
+        let next = Box::pin(txn::run(&mut cl)).await;
+        cl.served = cl.served.saturating_add(1);
+        if next == Next::Close {
+            break;
+        }
+        if cl.buf.is_empty() {
+            io::give(&mut cl.buf);
+        }
+    }
+    let _ = cl.io.shutdown().await;
+}
+
+/// Waits for the first byte of the next request. The first request of a connection waits
+/// up to `timeout http-request` (then the stream itself answers 408); later ones up to
+/// `timeout http-keep-alive` (else `http-request`), then the connection closes silently.
+async fn wait_for_request<C: ClientIo>(cl: &mut Client<C>) -> bool {
+    let fe = &cl.fe;
+    let limit = if cl.served == 0 {
+        // The stream reports the timeout (408) itself.
+        return true;
+    } else {
+        fe.http_keep_alive_timeout
+            .or(fe.http_request_timeout)
+            .or(fe.client_timeout)
+    };
+    matches!(io::readable(&cl.io, limit).await, Ok(true))
+}
+
+/// `tcp-request content` rules, evaluated once when the connection starts.
+fn content_rules_accept(fe: &Frontend, peer: Peer, session: &Slots) -> bool {
+    let view = View {
+        proxy: &fe.stick,
+        stream: None,
+        session: Some(session),
+    };
+    let ctx = Ctx {
+        src: peer.src.map(|a| a.ip()),
+        regexes: Some(&fe.regexes),
+        stick: Some(&view),
+        ..Ctx::default()
+    };
+    fe.tcp_accepts(true, &ctx, session)
+}
