@@ -26,6 +26,7 @@ pub fn builtin(status: u16) -> Option<&'static [u8]> {
         408 => include_bytes!("../../errorfiles/408.http"),
         410 => include_bytes!("../../errorfiles/410.http"),
         413 => include_bytes!("../../errorfiles/413.http"),
+        422 => include_bytes!("../../errorfiles/422.http"),
         425 => include_bytes!("../../errorfiles/425.http"),
         429 => include_bytes!("../../errorfiles/429.http"),
         500 => include_bytes!("../../errorfiles/500.http"),

@@ -91,6 +91,29 @@ where
     }
 }
 
+/// Walks the body bytes already buffered with a fresh decoder, as HAProxy's H1 demux parses
+/// whatever arrived with the head: `Ok(true)` when the whole body is there, `Ok(false)` when
+/// more is needed, the framing error otherwise (so a bad first chunk is refused before any
+/// server is contacted, or before a response head is forwarded).
+pub fn scan(buf: &[u8], len: BodyLength) -> Result<bool, BodyError> {
+    let mut dec = Decoder::new(len);
+    let mut at = 0usize;
+    while let Some(rest) = buf.get(at..) {
+        if dec.is_done() {
+            return Ok(true);
+        }
+        let step = dec.step(rest)?;
+        if matches!(step.event, Some(Event::Done)) || dec.is_done() {
+            return Ok(true);
+        }
+        if step.consumed == 0 {
+            break;
+        }
+        at += step.consumed;
+    }
+    Ok(dec.is_done())
+}
+
 /// The last chunk and the trailers, names in lower case (HTX stores them so).
 fn finish_chunks(trailers: &[Vec<u8>], out: &mut BytesMut) {
     let pairs: Vec<(&[u8], &[u8])> = trailers

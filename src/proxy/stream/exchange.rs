@@ -407,6 +407,17 @@ async fn send_body<C: ClientIo>(
         }
         Err(RelayError::SenderTimeout) => {
             txn.client_close = true;
+            // The server's read timer runs from the moment the request head left: when
+            // `timeout server` is not longer than `timeout client`, it strikes first (504).
+            let be = txn.tr.backend.as_ref();
+            let client_t = cl.fe.client_timeout;
+            if be
+                .and_then(|b| b.server_timeout)
+                .is_some_and(|s| client_t.is_none_or(|c| s <= c))
+            {
+                txn.tr.ended(Side::Server, true, Phase::Headers);
+                return Err(Failed::Reply(Reply::page(chain, 504)));
+            }
             txn.tr.ended(Side::Client, true, Phase::Data);
             Err(Failed::Reply(Reply::page(chain, 408)))
         }

@@ -39,7 +39,7 @@ pub fn strip_tokens(head: &mut Head) {
 /// The header to add to a request sent to a server (`close` says the server connection
 /// ends after this exchange).
 pub fn request_connection(req: &Head, close: bool) -> Added {
-    if req.flags().conn_upgrade {
+    if req.flags().conn_upgrade || req.method() == b"CONNECT" {
         return None;
     }
     match (close, req.flags().ver_11) {

@@ -40,6 +40,9 @@ pub async fn read<C: ClientIo>(cl: &mut Client<C>) -> Result<Head, ReadFail> {
             match parse_request(&cl.buf, &limits) {
                 Status::Complete(head, used) => {
                     cl.buf.advance(used);
+                    let mut head = head;
+                    check(&head, &cl.buf)?;
+                    normalize(&mut head);
                     return Ok(head);
                 }
                 Status::Error(e) => return Err(ReadFail::Status(e.status(Side::Request))),
@@ -68,7 +71,6 @@ pub async fn read<C: ClientIo>(cl: &mut Client<C>) -> Result<Head, ReadFail> {
 /// whole body is buffered, or a buffer is full, before the request goes to a server;
 /// `timeout http-request` gives 408 and the server is never contacted.
 pub async fn buffer_body<C: ClientIo>(cl: &mut Client<C>, req: &Head) -> Result<(), ReadFail> {
-    use crate::http::body::{Decoder, Event};
     let len = req.body_length();
     if matches!(
         len,
@@ -79,22 +81,10 @@ pub async fn buffer_body<C: ClientIo>(cl: &mut Client<C>, req: &Head) -> Result<
     let fe = &cl.fe;
     let deadline = io::deadline(fe.http_request_timeout.or(fe.client_timeout));
     loop {
-        // Walk the buffered bytes with a fresh decoder: done, or how far it got.
-        let mut dec = Decoder::new(len);
-        let mut at = 0usize;
-        while let Some(rest) = cl.buf.get(at..) {
-            match dec.step(rest) {
-                Ok(step) => {
-                    if matches!(step.event, Some(Event::Done)) || dec.is_done() {
-                        return Ok(());
-                    }
-                    if step.consumed == 0 {
-                        break;
-                    }
-                    at += step.consumed;
-                }
-                Err(e) => return Err(ReadFail::Status(e.status(Side::Request))),
-            }
+        match super::body::scan(&cl.buf, len) {
+            Ok(true) => return Ok(()),
+            Ok(false) => {}
+            Err(e) => return Err(ReadFail::Status(e.status(Side::Request))),
         }
         if cl.buf.len() >= io::BUFSIZE {
             return Ok(());
@@ -104,5 +94,45 @@ pub async fn buffer_body<C: ClientIo>(cl: &mut Client<C>, req: &Head) -> Result<
             Err(IoEnd::Timeout) => return Err(ReadFail::Status(408)),
             Err(_) => return Err(ReadFail::Silent),
         }
+    }
+}
+
+/// What HAProxy's H1 demux refuses once the head is parsed: a `CONNECT` target without a
+/// port, a WebSocket upgrade without `Sec-WebSocket-Key` (`h1_process_input`), and a bad
+/// framing in the body bytes that came with the head (all 400).
+fn check(head: &Head, buffered: &[u8]) -> Result<(), ReadFail> {
+    if head.method() == b"CONNECT" {
+        let t = head.target();
+        let port = t
+            .iter()
+            .rposition(|&b| b == b':')
+            .and_then(|i| t.get(i + 1..));
+        if !port.is_some_and(|p| !p.is_empty() && p.iter().all(u8::is_ascii_digit)) {
+            return Err(ReadFail::Status(400));
+        }
+    }
+    let f = head.flags();
+    if f.conn_upgrade && f.upgrade_websocket && !head.contains("sec-websocket-key") {
+        return Err(ReadFail::Status(400));
+    }
+    match super::body::scan(buffered, head.body_length()) {
+        Err(e) => Err(ReadFail::Status(e.status(Side::Request))),
+        Ok(_) => Ok(()),
+    }
+}
+
+/// HAProxy 2.6.12 forwards a `CONNECT`'s `Host` without the default port (`host:443` leaves as
+/// `host`; seen on the wire, tests/h1 `connect-host-port`).
+fn normalize(head: &mut Head) {
+    if head.method() != b"CONNECT" {
+        return;
+    }
+    let Some(host) = head.get("host") else { return };
+    let bare = host
+        .strip_suffix(b":443")
+        .or_else(|| host.strip_suffix(b":80"))
+        .map(<[u8]>::to_vec);
+    if let Some(b) = bare {
+        head.set_values("host", [&b[..]]);
     }
 }

@@ -118,6 +118,19 @@ async fn forward<C: ClientIo>(
 ) -> Next {
     let len = ex.res.response_length(txn.req.method());
     let tunnel = len == BodyLength::Tunnel;
+    // Body bytes that came with the head are parsed before the head leaves (a bad first
+    // chunk gives 502, as HAProxy's H1 demux does).
+    if !tunnel && body::scan(&ex.conn.buf, len).is_err() {
+        Counters::inc(&ex.slot.server().counters.resp_errors);
+        txn.tr.ended(Side::Server, false, Phase::Headers);
+        let fe = Arc::clone(&cl.fe);
+        return answer(
+            cl,
+            txn,
+            super::reply::Reply::page(&[&be.errors, &fe.errors], 502),
+        )
+        .await;
+    }
     if len == BodyLength::CloseDelimited || ex.body_left {
         txn.client_close = true;
     }
