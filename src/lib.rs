@@ -36,6 +36,7 @@
 //! | `balance`, `hash-type` | `config/kw/balance.rs` |
 //! | `option *`, `no option *` | `config/kw/option.rs` |
 //! | `cookie` | `config/kw/cookie.rs` |
+//! | `compression algo/type/offload` (the `filter compression` checks in `config/validate.rs`) | `config/kw/compression.rs` |
 //! | `dynamic-cookie-key` (and the dynamic server cookies), `force-persist`, `ignore-persist` | `config/kw/proxy.rs`, `config/dynamic_cookie.rs` |
 //! | `http-check`, `tcp-check` (with `option httpchk` / `option tcp-check`); their `expect` | `config/kw/check.rs`, `config/kw/check_expect.rs`; post-parse rules in `config/kw/check_rules.rs` |
 //! | `stats *` (proxies) | `config/kw/stats.rs` |

@@ -119,6 +119,12 @@ fn proxy(p: &Proxy, out: &mut Vec<String>) {
             "{who} : the stats page ('stats ...') is not active yet."
         ));
     }
+    if let Some(c) = &p.compression {
+        out.push(format!(
+            "parsing [{}] : 'compression' is not active yet.",
+            c.loc
+        ));
+    }
     for r in &p.other {
         let kw = r.words.first().map_or("", String::as_str);
         out.push(format!("parsing [{}] : '{kw}' is not active yet.", r.loc));

@@ -42,7 +42,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use diag::{Diags, Level, Loc};
-use model::{Config, Proxy, ProxyKind, RawRule, RawSection, ServerAddr};
+use model::{Compression, Config, Proxy, ProxyKind, RawRule, RawSection, ServerAddr};
 use section::{Section, SectionKind};
 
 pub use validate::has_listeners;
@@ -565,6 +565,7 @@ fn inherit(mut d: Proxy, name: &str, kind: ProxyKind, loc: &Loc) -> Proxy {
         d.monitor_uri = None;
     }
     d.checks = d.checks.inherited();
+    d.compression = d.compression.as_ref().map(Compression::inherited);
     Proxy {
         name: fresh.name,
         loc: fresh.loc,

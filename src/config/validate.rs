@@ -51,6 +51,7 @@ pub fn validate(config: &mut Config, diags: &mut Diags) {
         unique_servers(&p, diags);
         errorfiles_sections(config, &mut p, diags);
         reply_errorfiles(config, &mut p, diags);
+        compression_filter(&p, diags);
         let has_format = match &p.log_format {
             Some(_) => format_items,
             None => p.options.httplog || p.options.tcplog,
@@ -444,6 +445,44 @@ fn tcp_mode_fallbacks_late(p: &mut Proxy, diags: &mut Diags) {
             );
             diags.global(Level::Warning, msg);
         }
+    }
+}
+
+/// HAProxy 2.6's `check_implicit_http_comp_flt` (`src/flt_http_comp.c`): a proxy with
+/// `compression` settings and other `filter` lines must declare `filter compression`
+/// itself, after any `filter cache` (`fcgi-app` filters do not count).
+fn compression_filter(p: &Proxy, diags: &mut Diags) {
+    if p.compression.is_none() {
+        return;
+    }
+    let (mut comp, mut explicit) = (false, false);
+    let filters = p
+        .other
+        .iter()
+        .filter(|r| r.words.first().is_some_and(|w| w == "filter"));
+    for r in filters {
+        match r.words.get(1).map_or("", String::as_str) {
+            "compression" => comp = true,
+            "cache" if comp => {
+                let msg = format!(
+                    "config: {} '{}': unable to enable the compression filter before any cache filter.",
+                    type_word(p),
+                    p.name
+                );
+                diags.global(Level::Alert, msg);
+                return;
+            }
+            "cache" | "fcgi-app" => {}
+            _ => explicit = true,
+        }
+    }
+    if explicit && !comp {
+        let msg = format!(
+            "config: {} '{}': require an explicit filter declaration to use HTTP compression",
+            type_word(p),
+            p.name
+        );
+        diags.global(Level::Alert, msg);
     }
 }
 

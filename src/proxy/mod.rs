@@ -12,6 +12,7 @@
 //! | `use_backend`, `default_backend` | frontend.rs |
 //! | `acl`, `if`/`unless` | acl.rs |
 //! | `errorfile` | errorfile.rs |
+//! | `compression` (the HTTP response filter, pure; not wired yet) | compression.rs |
 //! | log-format values (`%[src]`, `%ci`, ...) | sample.rs |
 //! | PROXY protocol v1/v2 | proxy_protocol.rs |
 //!
@@ -19,6 +20,7 @@
 
 pub mod acl;
 pub mod backend;
+pub mod compression;
 pub mod errorfile;
 pub mod frontend;
 pub mod health;

@@ -1,5 +1,5 @@
 //! Test origins on `127.0.0.1:0`: `Origin::http(name)` (hyper HTTP/1.1; answers 200 with its
-//! name as body and `x-server`, `x-conn` (connection number) and `x-echo-<header>` for every
+//! name (or the builder's `body`) as body and `x-server`, `x-conn` (connection number) and `x-echo-<header>` for every
 //! request header; records requests; builder options delay / garbage / close without answer)
 //! and `Origin::tcp_echo()` (echo with half-close, counts open connections).
 #![allow(dead_code, clippy::unwrap_used, clippy::panic, clippy::print_stderr)]
@@ -56,6 +56,7 @@ impl SeenRequest {
 struct OriginState {
     name: String,
     extra: Mutex<Vec<(String, String)>>,
+    body: Mutex<Option<Vec<u8>>>,
     behaviour: Behaviour,
     delay: Duration,
     status: AtomicUsize,
@@ -70,6 +71,7 @@ impl OriginState {
         Arc::new(OriginState {
             name: name.to_string(),
             extra: Mutex::new(Vec::new()),
+            body: Mutex::new(None),
             behaviour,
             delay,
             status: AtomicUsize::new(200),
@@ -105,6 +107,7 @@ pub struct OriginBuilder {
     delay: Duration,
     status: u16,
     at: Option<SocketAddr>,
+    body: Option<Vec<u8>>,
 }
 
 impl OriginBuilder {
@@ -128,6 +131,11 @@ impl OriginBuilder {
         self.status = s;
         self
     }
+    /// Answers with this body instead of the origin's name (sent with `Content-Length`).
+    pub fn body(mut self, b: impl Into<Vec<u8>>) -> Self {
+        self.body = Some(b.into());
+        self
+    }
     /// Sends garbage instead of an HTTP response.
     pub fn garbage(mut self) -> Self {
         self.behaviour = Behaviour::Garbage;
@@ -145,6 +153,7 @@ impl OriginBuilder {
             .status
             .store(usize::from(self.status), Ordering::SeqCst);
         *state.extra.lock().unwrap() = self.headers;
+        *state.body.lock().unwrap() = self.body;
         Origin::serve_at(self.at, state, |st, sock, n| {
             tokio::spawn(serve_http(st, sock, n))
         })
@@ -228,7 +237,9 @@ async fn serve_http(st: Arc<OriginState>, mut sock: tokio::net::TcpStream, conn:
                         if !st.delay.is_zero() {
                             tokio::time::sleep(st.delay).await;
                         }
-                        let body = http_body_util::Full::new(bytes::Bytes::from(st.name.clone()));
+                        let body = st.body.lock().unwrap().clone();
+                        let body = body.unwrap_or_else(|| st.name.clone().into_bytes());
+                        let body = http_body_util::Full::new(bytes::Bytes::from(body));
                         Ok::<_, std::convert::Infallible>(resp.body(body).unwrap())
                     }
                 });
@@ -278,6 +289,7 @@ impl Origin {
             delay: Duration::ZERO,
             status: 200,
             at: None,
+            body: None,
         }
     }
     /// Starts a TCP echo origin: echoes bytes back, and shuts its write side when the client does.

@@ -14,6 +14,7 @@ pub mod bind;
 pub mod check;
 pub mod check_expect;
 pub mod check_rules;
+pub mod compression;
 pub mod cookie;
 pub mod errorfile;
 pub mod fetches;
@@ -183,7 +184,7 @@ impl ProxyCtx<'_> {
 }
 
 /// Every keyword table.
-pub fn tables() -> [&'static [Keyword]; 17] {
+pub fn tables() -> [&'static [Keyword]; 18] {
     [
         global::KEYWORDS,
         proxy::KEYWORDS,
@@ -202,6 +203,7 @@ pub fn tables() -> [&'static [Keyword]; 17] {
         errorfile::KEYWORDS,
         userlist::KEYWORDS,
         stick::KEYWORDS,
+        compression::KEYWORDS,
     ]
 }
 

@@ -2,7 +2,7 @@
 //! `use_backend`, `retries`, `maxconn`, `fullconn`, `disabled`, `enabled`, `description`,
 //! `id`, `monitor-uri`, `http-reuse`, `log-format`, the removed `contimeout`,
 //! `clitimeout` and `srvtimeout`, and the table entries of the keywords kept verbatim in
-//! `Proxy::other` without effect yet (`capture`, `compression`, `source`,
+//! `Proxy::other` without effect yet (`capture`, `source`,
 //! ...), whose checks are in `kw/proxy_kept.rs`.
 
 use super::{Keyword, Parse, ProxyCtx, BE, BE_ONLY, FE, FE_ONLY, NO_DEFAULTS, PROXIES};
@@ -46,7 +46,6 @@ pub static KEYWORDS: &[Keyword] = &[
     p!("srvtimeout", PROXIES, |c, l| removed(c, l, "server")),
     // Kept verbatim, not active yet.
     p!("capture", FE_ONLY, capture),
-    p!("compression", PROXIES, super::proxy_kept::keep),
     p!("source", BE, super::proxy_kept::keep),
     p!("http-after-response", PROXIES, super::proxy_kept::keep),
     p!("tcp-response", BE, super::proxy_kept::keep),

@@ -1,8 +1,8 @@
-//! Proxy keywords kept verbatim in `Proxy::other` without effect yet (`compression`,
-//! `stick-table`, `filter`, `retry-on`, `declare`, `monitor`, `redirect`,
-//! `source`, `dispatch`, `server-template`, ...), with the checks `haproxy -c` makes on them
-//! (configuration.txt 4.2), and the argument checks of `errorfiles` and `http-error`, which
-//! `kw/errorfile.rs` then turns into error rules. Their table entries are in `kw/proxy.rs`. Imports nothing
+//! Proxy keywords kept verbatim in `Proxy::other` without effect yet (`stick-table`,
+//! `filter`, `retry-on`, `declare`, `monitor`, `redirect`, `source`, `dispatch`,
+//! `server-template`, ...), with the checks `haproxy -c` makes on them (configuration.txt
+//! 4.2), and the argument checks of `errorfiles` and `http-error`, which `kw/errorfile.rs`
+//! then turns into error rules. Their table entries are in `kw/proxy.rs`. Imports nothing
 //! outside `config`.
 
 use super::proxy::raw;
@@ -13,7 +13,6 @@ use crate::config::lexer::Line;
 /// `parsing [f:l]: ` form, message).
 const MISSING_ARG: &[(&str, bool, &str)] = &[
     ("capture", false, "'capture' expects 'cookie' or 'request header' or 'response header'."),
-    ("compression", false, "'compression' expects 'algo', 'type' or 'offload'"),
     ("stick-table", false, "stick-table: missing size."),
     ("stick", false, "'stick' expects 'on', 'match', or 'store'."),
     ("source", false, "'source' expects <addr>[:<port>], and optionally 'usesrc' <addr>, and 'interface' <name>."),
@@ -225,12 +224,6 @@ pub fn keep(ctx: &mut ProxyCtx<'_>, line: &Line) {
                 return;
             }
         }
-        "compression" if line.word(1).is_some() => {
-            if let Err(msg) = compression(line) {
-                ctx.alert(line, msg);
-                return;
-            }
-        }
         "declare" if line.word(1).is_some() => {
             if let Err(msg) = declare(line) {
                 ctx.alert(line, msg);
@@ -431,31 +424,6 @@ fn retry_on(line: &Line) -> Result<(), String> {
         return Err("'retry-on' 'none' keyworld only usable alone".into());
     }
     Ok(())
-}
-
-/// `compression algo|type|offload ...` as HAProxy 2.6 (built with libslz) reads it.
-fn compression(line: &Line) -> Result<(), String> {
-    const ALGOS: &[&str] = &["identity", "deflate", "raw-deflate", "gzip"];
-    match line.word(1).unwrap_or("") {
-        "algo" => {
-            let algos = line.words.get(2..).unwrap_or(&[]);
-            if algos.is_empty() {
-                return Err(format!(
-                    "parsing [{}] : 'compression' expects <algorithm>.",
-                    line.loc
-                ));
-            }
-            match algos.iter().find(|a| !ALGOS.contains(&a.as_str())) {
-                Some(a) => Err(format!(
-                    "'compression' : '{a}' is not a supported algorithm."
-                )),
-                None => Ok(()),
-            }
-        }
-        "type" if line.word(2).is_none() => Err("'compression' expects <type>.".into()),
-        "type" | "offload" => Ok(()),
-        _ => Err("'compression' expects 'algo', 'type' or 'offload'".into()),
-    }
 }
 
 /// `declare capture request|response len N`.

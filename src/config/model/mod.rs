@@ -16,6 +16,7 @@ pub use super::diag::Loc;
 
 mod balance;
 mod check;
+mod compression;
 mod global;
 mod options;
 mod proxy;
@@ -26,6 +27,7 @@ mod stick;
 
 pub use balance::*;
 pub use check::*;
+pub use compression::*;
 pub use global::*;
 pub use options::*;
 pub use proxy::*;

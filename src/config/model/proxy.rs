@@ -148,12 +148,15 @@ pub struct Proxy {
     pub monitor_uri: Option<String>,
     /// `http-reuse`.
     pub http_reuse: HttpReuse,
+    /// `compression algo|type|offload`, own or inherited (HTTP filter in
+    /// `proxy::compression`).
+    pub compression: Option<Compression>,
     /// `description`.
     pub description: Option<String>,
     /// `id` (numeric proxy id, auto-assigned from 1 when absent... see validate).
     pub id: Option<u32>,
-    /// Keywords accepted and kept verbatim without effect yet (`capture`, `compression`,
-    /// `source`, `http-after-response`, ...).
+    /// Keywords accepted and kept verbatim without effect yet (`capture`, `source`,
+    /// `http-after-response`, ...).
     pub other: Vec<RawRule>,
 }
 
@@ -251,6 +254,7 @@ impl Proxy {
             stick: ProxyStick::default(),
             monitor_uri: None,
             http_reuse: HttpReuse::Safe,
+            compression: None,
             description: None,
             id: None,
             other: Vec::new(),
