@@ -89,7 +89,6 @@ fn assert_plain(r: &Response) {
 }
 
 #[test]
-#[ignore = "issue 6: compression not wired into the stream pipeline yet"]
 fn gzip_is_used_when_the_client_asks_and_the_body_becomes_chunked() {
     let o = origin(&[]);
     let h = proxy("", "    compression algo gzip\n", "", &o);
@@ -108,7 +107,6 @@ fn gzip_is_used_when_the_client_asks_and_the_body_becomes_chunked() {
 }
 
 #[test]
-#[ignore = "issue 6: compression not wired into the stream pipeline yet"]
 fn deflate_is_the_zlib_format() {
     let o = origin(&[]);
     let h = proxy("", "    compression algo deflate\n", "", &o);
@@ -122,7 +120,6 @@ fn deflate_is_the_zlib_format() {
 }
 
 #[test]
-#[ignore = "issue 6: compression not wired into the stream pipeline yet"]
 fn raw_deflate_is_announced_as_deflate_and_has_no_zlib_header() {
     let o = origin(&[]);
     let h = proxy("", "    compression algo raw-deflate\n", "", &o);
@@ -136,7 +133,6 @@ fn raw_deflate_is_announced_as_deflate_and_has_no_zlib_header() {
 }
 
 #[test]
-#[ignore = "issue 6: compression not wired into the stream pipeline yet"]
 fn the_highest_q_value_wins_and_q_zero_refuses() {
     let o = origin(&[]);
     let h = proxy("", "    compression algo gzip deflate\n", "", &o);
@@ -150,7 +146,6 @@ fn the_highest_q_value_wins_and_q_zero_refuses() {
 }
 
 #[test]
-#[ignore = "issue 6: compression not wired into the stream pipeline yet"]
 fn nothing_is_compressed_without_accept_encoding() {
     let o = origin(&[]);
     let h = proxy("", "    compression algo gzip\n", "", &o);
@@ -159,7 +154,6 @@ fn nothing_is_compressed_without_accept_encoding() {
 }
 
 #[test]
-#[ignore = "issue 6: compression not wired into the stream pipeline yet"]
 fn an_already_encoded_body_is_left_alone() {
     let o = origin(&[("Content-Encoding", "br")]);
     let h = proxy("", "    compression algo gzip\n", "", &o);
@@ -170,7 +164,6 @@ fn an_already_encoded_body_is_left_alone() {
 }
 
 #[test]
-#[ignore = "issue 6: compression not wired into the stream pipeline yet"]
 fn cache_control_no_transform_is_respected() {
     let o = origin(&[("Cache-Control", "max-age=60, no-transform")]);
     let h = proxy("", "    compression algo gzip\n", "", &o);
@@ -178,7 +171,6 @@ fn cache_control_no_transform_is_respected() {
 }
 
 #[test]
-#[ignore = "issue 6: compression not wired into the stream pipeline yet"]
 fn only_the_listed_content_types_are_compressed() {
     let o = origin(&[]);
     let h = proxy(
@@ -201,7 +193,6 @@ fn only_the_listed_content_types_are_compressed() {
 }
 
 #[test]
-#[ignore = "issue 6: compression not wired into the stream pipeline yet"]
 fn a_404_is_not_compressed() {
     let o = Origin::builder("s1")
         .status(404)
@@ -216,7 +207,6 @@ fn a_404_is_not_compressed() {
 }
 
 #[test]
-#[ignore = "issue 6: compression not wired into the stream pipeline yet"]
 fn an_http_1_0_client_gets_no_compression() {
     let o = origin(&[]);
     let h = proxy("", "    compression algo gzip\n", "", &o);
@@ -227,7 +217,6 @@ fn an_http_1_0_client_gets_no_compression() {
 }
 
 #[test]
-#[ignore = "issue 6: compression not wired into the stream pipeline yet"]
 fn a_head_request_gets_no_compression_headers() {
     let o = origin(&[]);
     let h = proxy("", "    compression algo gzip\n", "", &o);
@@ -238,7 +227,6 @@ fn a_head_request_gets_no_compression_headers() {
 }
 
 #[test]
-#[ignore = "issue 6: compression not wired into the stream pipeline yet"]
 fn a_strong_etag_becomes_weak_and_a_weak_one_stays() {
     let o = origin(&[("ETag", "\"v1\"")]);
     let h = proxy("", "    compression algo gzip\n", "", &o);
@@ -252,7 +240,6 @@ fn a_strong_etag_becomes_weak_and_a_weak_one_stays() {
 }
 
 #[test]
-#[ignore = "issue 6: compression not wired into the stream pipeline yet"]
 fn a_malformed_etag_prevents_compression() {
     let o = origin(&[("ETag", "v1")]);
     let h = proxy("", "    compression algo gzip\n", "", &o);
@@ -262,7 +249,6 @@ fn a_malformed_etag_prevents_compression() {
 }
 
 #[test]
-#[ignore = "issue 6: compression not wired into the stream pipeline yet"]
 fn vary_accept_encoding_is_added_beside_an_existing_vary() {
     let o = origin(&[("Vary", "Cookie")]);
     let h = proxy("", "    compression algo gzip\n", "", &o);
@@ -272,7 +258,6 @@ fn vary_accept_encoding_is_added_beside_an_existing_vary() {
 }
 
 #[test]
-#[ignore = "issue 6: compression not wired into the stream pipeline yet"]
 fn implicit_identity_chunks_the_body_and_adds_vary_without_encoding() {
     let o = origin(&[]);
     let h = proxy("", "    compression algo identity gzip\n", "", &o);
@@ -285,7 +270,6 @@ fn implicit_identity_chunks_the_body_and_adds_vary_without_encoding() {
 }
 
 #[test]
-#[ignore = "issue 6: compression not wired into the stream pipeline yet"]
 fn defaults_settings_apply_and_the_backend_algorithms_win() {
     let o = origin(&[]);
     let h = proxy(
@@ -310,7 +294,6 @@ fn defaults_settings_apply_and_the_backend_algorithms_win() {
 }
 
 #[test]
-#[ignore = "issue 6: compression not wired into the stream pipeline yet"]
 fn offload_hides_accept_encoding_from_the_server() {
     let o = origin(&[]);
     let h = proxy(

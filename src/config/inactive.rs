@@ -119,12 +119,6 @@ fn proxy(p: &Proxy, out: &mut Vec<String>) {
             "{who} : the stats page ('stats ...') is not active yet."
         ));
     }
-    if let Some(c) = &p.compression {
-        out.push(format!(
-            "parsing [{}] : 'compression' is not active yet.",
-            c.loc
-        ));
-    }
     for r in &p.other {
         let kw = r.words.first().map_or("", String::as_str);
         out.push(format!("parsing [{}] : '{kw}' is not active yet.", r.loc));
@@ -233,7 +227,6 @@ mod tests {
             "'stats socket' (the runtime API) is not active yet",
             "'chroot' is not active yet",
             "frontend 'fe' : the stats page",
-            "parsing [t.cfg:15] : 'compression' is not active yet.",
             "parsing [t.cfg:16] : action 'set-var(txn.x)' is not active yet.",
             "'resolvers dns' section is not active yet.",
             "server option 'resolvers' is not active yet.",

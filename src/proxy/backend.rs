@@ -113,6 +113,8 @@ pub struct Backend {
     pub abortonclose: bool,
     /// `option http-buffer-request` of this backend.
     pub buffer_request: bool,
+    /// `compression algo|type|offload`.
+    pub compression: Option<crate::config::model::Compression>,
     /// `cookie`, compiled.
     pub cookie: Option<CookiePolicy>,
     /// `option persist`.
@@ -268,6 +270,7 @@ impl Backend {
             retry_on: p.retry_on,
             abortonclose: p.options.abortonclose,
             buffer_request: p.options.http_buffer_request,
+            compression: p.compression.clone(),
             cookie: CookiePolicy::from_proxy(p),
             option_persist: p.options.persist,
             checkcache: p.options.checkcache,

@@ -83,6 +83,8 @@ pub struct Frontend {
     pub ignore_probes: bool,
     /// `option http-buffer-request`: the request body is waited for before the backend.
     pub buffer_request: bool,
+    /// `compression algo|type|offload`.
+    pub compression: Option<crate::config::model::Compression>,
     /// `errorfile` pages.
     pub errors: ErrorPages,
     /// `tcp-request inspect-delay`, when `use_backend` rules need the stream's first bytes
@@ -184,6 +186,7 @@ impl Frontend {
             conn_mode: p.options.http_conn_mode,
             ignore_probes: p.options.http_ignore_probes,
             buffer_request: p.options.http_buffer_request,
+            compression: p.compression.clone(),
             tcpka: p.options.tcpka_client,
             nolinger: p.options.nolinger,
             errors: ErrorPages::new(&p.errorfiles),

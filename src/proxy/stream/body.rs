@@ -11,6 +11,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use super::io::{self, IoEnd};
 use crate::http::body::{encode_chunk, encode_last, BodyError, Decoder, Event};
 use crate::http::BodyLength;
+use crate::proxy::compression::Encoder;
 
 /// Why a body did not reach its end.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,16 +24,20 @@ pub enum RelayError {
     SenderTimeout,
     /// The receiver failed or timed out.
     Receiver(IoEnd),
+    /// The compression stream failed.
+    Encoder,
 }
 
 /// Relays one body of framing `len` from `src` (bytes already read in `buf`) to `dst`.
-/// `chunked_out` re-encodes the payload as chunks. Returns the payload bytes moved.
+/// `chunked_out` re-encodes the payload as chunks; `encoder` (HTTP compression) transforms
+/// it first. Returns the payload bytes moved (before compression).
 pub async fn relay<R, W>(
     src: &mut R,
     buf: &mut BytesMut,
     dst: &mut W,
     len: BodyLength,
     chunked_out: bool,
+    mut encoder: Option<Encoder>,
 ) -> Result<u64, RelayError>
 where
     R: AsyncRead + Unpin,
@@ -49,7 +54,11 @@ where
                 Some(Event::Data(r)) => {
                     let data = buf.get(r.clone()).unwrap_or_default();
                     moved += data.len() as u64;
-                    if chunked_out {
+                    if let Some(enc) = encoder.as_mut() {
+                        let mut z = BytesMut::new();
+                        enc.push(data, &mut z).map_err(|_| RelayError::Encoder)?;
+                        encode_chunk(&z, &mut out);
+                    } else if chunked_out {
                         encode_chunk(data, &mut out);
                     } else if out.is_empty() {
                         io::write(dst, data).await.map_err(RelayError::Receiver)?;
@@ -68,6 +77,11 @@ where
             buf.advance(step.consumed);
         }
         if dec.is_done() {
+            if let Some(enc) = encoder.take() {
+                let mut z = BytesMut::new();
+                enc.finish(&mut z).map_err(|_| RelayError::Encoder)?;
+                encode_chunk(&z, &mut out);
+            }
             if chunked_out {
                 finish_chunks(&trailers, &mut out);
             }
@@ -140,7 +154,7 @@ mod tests {
         let (mut a, mut b) = tokio::io::duplex(1 << 16);
         let mut src: &[u8] = &[];
         let mut buf = BytesMut::from(input);
-        let r = relay(&mut src, &mut buf, &mut a, len, chunked).await;
+        let r = relay(&mut src, &mut buf, &mut a, len, chunked, None).await;
         drop(a);
         let mut got = Vec::new();
         b.read_to_end(&mut got).await.unwrap();

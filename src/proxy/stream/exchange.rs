@@ -48,6 +48,8 @@ pub struct Exchange {
     pub server_close: bool,
     /// The request body was not (all) sent: the client connection must close.
     pub body_left: bool,
+    /// The compression the request accepts (`compression algo`), if any.
+    pub comp: Option<crate::config::model::CompAlgo>,
 }
 
 /// Why an attempt failed after the connection was made.
@@ -93,6 +95,11 @@ pub async fn run<C: ClientIo>(
         &ctx_of(&txn.req, peer, &be.regexes, Some(&view)),
         &sreq,
         &mut assigned,
+    );
+    let comp = crate::proxy::compression::request_edits(
+        chain_fe.compression.as_ref(),
+        be.compression.as_ref(),
+        &mut txn.req,
     );
     let req_len = txn.req.body_length();
     let tunnel = req_len == BodyLength::Tunnel || txn.req.flags().conn_upgrade;
@@ -140,6 +147,7 @@ pub async fn run<C: ClientIo>(
         pending,
         server_close,
         body_left,
+        comp,
     })
 }
 
@@ -387,7 +395,7 @@ async fn send_body<C: ClientIo>(
     chain: &[&crate::proxy::errorfile::ErrorPages],
 ) -> Result<(), Failed> {
     let chunked = len == BodyLength::Chunked;
-    match body::relay(&mut cl.io, &mut cl.buf, &mut conn.io, len, chunked).await {
+    match body::relay(&mut cl.io, &mut cl.buf, &mut conn.io, len, chunked, None).await {
         Ok(n) => {
             txn.tr.bytes_in = n;
             Ok(())
@@ -421,7 +429,7 @@ async fn send_body<C: ClientIo>(
             txn.tr.ended(Side::Client, true, Phase::Data);
             Err(Failed::Reply(Reply::page(chain, 408)))
         }
-        Err(RelayError::Receiver(_)) => Err(Failed::Server {
+        Err(RelayError::Receiver(_) | RelayError::Encoder) => Err(Failed::Server {
             status: 502,
             retry: false,
             analyze: Analyze::HttpBrokenPipe,

@@ -18,6 +18,7 @@ use crate::http::write::{write_head, Edits};
 use crate::http::BodyLength;
 use crate::proxy::acl::{self, Ctx};
 use crate::proxy::backend::Backend;
+use crate::proxy::compression;
 use crate::proxy::persist;
 use crate::proxy::stick::{self, View};
 use crate::proxy::stream::Phase;
@@ -137,6 +138,21 @@ async fn forward<C: ClientIo>(
     if !ex.res.flags().conn_upgrade && !tunnel {
         outgoing::strip_tokens(&mut ex.res);
     }
+    let fe = Arc::clone(&cl.fe);
+    let encoder = ex
+        .comp
+        .filter(|_| {
+            compression::response_allows(
+                fe.compression.as_ref(),
+                be.compression.as_ref(),
+                &txn.req,
+                &ex.res,
+            )
+        })
+        .map(|algo| {
+            compression::edit_response(&mut ex.res, algo);
+            compression::Encoder::new(algo)
+        });
     let add = outgoing::response_connection(&ex.res, Some(&txn.req), txn.client_close);
     let mut out = io::take();
     write_head(
@@ -159,12 +175,14 @@ async fn forward<C: ClientIo>(
         return super::tunnel::run(cl, txn, be, ex).await;
     }
     let killed = ex.slot.server().killable.then(|| ex.slot.killed());
+    let chunked_out = len == BodyLength::Chunked || encoder.is_some();
     let relay = body::relay(
         &mut ex.conn.io,
         &mut ex.conn.buf,
         &mut cl.io,
         len,
-        len == BodyLength::Chunked,
+        chunked_out,
+        encoder,
     );
     let moved = match killed {
         Some(k) => tokio::select! {
@@ -185,6 +203,7 @@ async fn forward<C: ClientIo>(
                 RelayError::Receiver(_) => (Side::Client, false),
                 RelayError::SenderTimeout => (Side::Server, true),
                 RelayError::Bad(_) | RelayError::Truncated => (Side::Server, false),
+                RelayError::Encoder => (Side::Internal, false),
             };
             txn.tr.ended(side, timeout, Phase::Data);
             return Next::Close;
