@@ -29,15 +29,35 @@ pub enum RelayError {
 }
 
 /// Relays one body of framing `len` from `src` (bytes already read in `buf`) to `dst`.
-/// `chunked_out` re-encodes the payload as chunks; `encoder` (HTTP compression) transforms
-/// it first. Returns the payload bytes moved (before compression).
+/// `out` holds bytes to send first (the message head), so that a head and the body bytes
+/// read with it leave in one write. `chunked_out` re-encodes the payload as chunks;
+/// `encoder` (HTTP compression) transforms it first. Returns the payload bytes moved
+/// (before compression).
 pub async fn relay<R, W>(
     src: &mut R,
     buf: &mut BytesMut,
     dst: &mut W,
-    len: BodyLength,
-    chunked_out: bool,
+    (len, chunked_out): (BodyLength, bool),
     mut encoder: Option<Encoder>,
+    mut out: BytesMut,
+) -> Result<u64, RelayError>
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
+    let r = relay_with(src, buf, dst, (len, chunked_out), &mut encoder, &mut out).await;
+    out.clear();
+    io::give(&mut out);
+    r
+}
+
+async fn relay_with<R, W>(
+    src: &mut R,
+    buf: &mut BytesMut,
+    dst: &mut W,
+    (len, chunked_out): (BodyLength, bool),
+    encoder: &mut Option<Encoder>,
+    out: &mut BytesMut,
 ) -> Result<u64, RelayError>
 where
     R: AsyncRead + Unpin,
@@ -45,7 +65,6 @@ where
 {
     let mut dec = Decoder::new(len);
     let mut moved = 0u64;
-    let mut out = BytesMut::new();
     let mut trailers: Vec<Vec<u8>> = Vec::new();
     loop {
         while !dec.is_done() && !buf.is_empty() {
@@ -57,9 +76,9 @@ where
                     if let Some(enc) = encoder.as_mut() {
                         let mut z = BytesMut::new();
                         enc.push(data, &mut z).map_err(|_| RelayError::Encoder)?;
-                        encode_chunk(&z, &mut out);
+                        encode_chunk(&z, out);
                     } else if chunked_out {
-                        encode_chunk(data, &mut out);
+                        encode_chunk(data, out);
                     } else if out.is_empty() {
                         io::write(dst, data).await.map_err(RelayError::Receiver)?;
                     } else {
@@ -80,18 +99,18 @@ where
             if let Some(enc) = encoder.take() {
                 let mut z = BytesMut::new();
                 enc.finish(&mut z).map_err(|_| RelayError::Encoder)?;
-                encode_chunk(&z, &mut out);
+                encode_chunk(&z, out);
             }
             if chunked_out {
-                finish_chunks(&trailers, &mut out);
+                finish_chunks(&trailers, out);
             }
             if !out.is_empty() {
-                io::write(dst, &out).await.map_err(RelayError::Receiver)?;
+                io::write(dst, out).await.map_err(RelayError::Receiver)?;
             }
             return Ok(moved);
         }
         if !out.is_empty() {
-            io::write(dst, &out).await.map_err(RelayError::Receiver)?;
+            io::write(dst, out).await.map_err(RelayError::Receiver)?;
             out.clear();
         }
         match io::read_more(src, buf, None).await {
@@ -154,7 +173,15 @@ mod tests {
         let (mut a, mut b) = tokio::io::duplex(1 << 16);
         let mut src: &[u8] = &[];
         let mut buf = BytesMut::from(input);
-        let r = relay(&mut src, &mut buf, &mut a, len, chunked, None).await;
+        let r = relay(
+            &mut src,
+            &mut buf,
+            &mut a,
+            (len, chunked),
+            None,
+            BytesMut::new(),
+        )
+        .await;
         drop(a);
         let mut got = Vec::new();
         b.read_to_end(&mut got).await.unwrap();

@@ -348,7 +348,19 @@ async fn exchange<C: ClientIo>(
 ) -> Result<(Head, bool), Failed> {
     let be = txn.tr.backend.clone();
     let retry_on = be.as_ref().map(|b| b.retry_on).unwrap_or_default();
-    if io::write(&mut conn.io, head).await.is_err() {
+    let len = txn.req.body_length();
+    let has_body = !matches!(len, BodyLength::Empty | BodyLength::Tunnel);
+    let expect = has_body
+        && txn
+            .req
+            .get("expect")
+            .is_some_and(|v| v.eq_ignore_ascii_case(b"100-continue"));
+    let mut body_sent = !has_body;
+    if has_body && !expect {
+        // The head leaves with the first body bytes, in one write.
+        send_body(cl, txn, conn, len, head, chain).await?;
+        body_sent = true;
+    } else if io::write(&mut conn.io, head).await.is_err() {
         return Err(if conn.reused {
             Failed::Stale
         } else {
@@ -359,25 +371,13 @@ async fn exchange<C: ClientIo>(
             }
         });
     }
-    let len = txn.req.body_length();
-    let has_body = !matches!(len, BodyLength::Empty | BodyLength::Tunnel);
-    let expect = has_body
-        && txn
-            .req
-            .get("expect")
-            .is_some_and(|v| v.eq_ignore_ascii_case(b"100-continue"));
-    let mut body_sent = !has_body;
-    if has_body && !expect {
-        send_body(cl, txn, conn, len, chain).await?;
-        body_sent = true;
-    }
     loop {
         let res = read_head(conn, &retry_on).await?;
         let status = res.status();
         if (100..200).contains(&status) && status != 101 {
             relay_interim(cl, &res).await;
             if status == 100 && !body_sent {
-                send_body(cl, txn, conn, len, chain).await?;
+                send_body(cl, txn, conn, len, &Bytes::new(), chain).await?;
                 body_sent = true;
             }
             continue;
@@ -392,10 +392,21 @@ async fn send_body<C: ClientIo>(
     txn: &mut Txn,
     conn: &mut ServerConn,
     len: BodyLength,
+    head: &Bytes,
     chain: &[&crate::proxy::errorfile::ErrorPages],
 ) -> Result<(), Failed> {
     let chunked = len == BodyLength::Chunked;
-    match body::relay(&mut cl.io, &mut cl.buf, &mut conn.io, len, chunked, None).await {
+    let mut first = io::take();
+    first.extend_from_slice(head);
+    let relay = body::relay(
+        &mut cl.io,
+        &mut cl.buf,
+        &mut conn.io,
+        (len, chunked),
+        None,
+        first,
+    );
+    match relay.await {
         Ok(n) => {
             txn.tr.bytes_in = n;
             Ok(())

@@ -165,24 +165,25 @@ async fn forward<C: ClientIo>(
     );
     let head_len = out.len() as u64;
     txn.tr.status = Some(ex.res.status());
-    if io::write(&mut cl.io, &out).await.is_err() {
-        txn.tr.ended(Side::Client, false, Phase::Data);
-        return Next::Close;
-    }
-    out.clear();
-    io::give(&mut out);
     if tunnel {
+        if io::write(&mut cl.io, &out).await.is_err() {
+            txn.tr.ended(Side::Client, false, Phase::Data);
+            return Next::Close;
+        }
+        out.clear();
+        io::give(&mut out);
         return super::tunnel::run(cl, txn, be, ex).await;
     }
     let killed = ex.slot.server().killable.then(|| ex.slot.killed());
     let chunked_out = len == BodyLength::Chunked || encoder.is_some();
+    // The head leaves with the first body bytes, in one write.
     let relay = body::relay(
         &mut ex.conn.io,
         &mut ex.conn.buf,
         &mut cl.io,
-        len,
-        chunked_out,
+        (len, chunked_out),
         encoder,
+        out,
     );
     let moved = match killed {
         Some(k) => tokio::select! {
