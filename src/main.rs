@@ -6,6 +6,11 @@
 
 use std::process::ExitCode;
 
+/// mimalloc: per-thread size classes make the per-stream allocations (the stream state,
+/// message heads) cheap, where glibc's malloc walked its bins for every request.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use haproxy::cli::{self, report};
 use haproxy::config::{self, cond, validate};
 use haproxy::runtime::{self, RunOptions};

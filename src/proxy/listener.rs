@@ -283,10 +283,12 @@ pub async fn accept_loop(
         tokio::spawn(async move {
             let _permits = (p0, p1, p2, guard);
             if accept_proxy {
-                let Some((peer, sock)) = read_proxy_header(&fe, sock, peer).await else {
+                // Boxed, like the TCP path: an idle HTTP connection's task stays small.
+                let read = Box::pin(read_proxy_header(&fe, sock, peer));
+                let Some((peer, sock)) = read.await else {
                     return;
                 };
-                serve(fe, sock, peer, session).await;
+                Box::pin(serve(fe, sock, peer, session)).await;
             } else {
                 serve(fe, sock, peer, session).await;
             }
@@ -299,7 +301,8 @@ where
     C: super::stream::io::ClientIo,
 {
     match fe.mode {
-        Mode::Tcp => tcp::serve_session(fe, sock, peer, &session).await,
+        // Boxed: the task of an idle HTTP connection then holds only the small HTTP loop.
+        Mode::Tcp => Box::pin(tcp::serve_session(fe, sock, peer, &session)).await,
         Mode::Http => super::stream::serve(fe, sock, peer, session).await,
     }
 }

@@ -396,7 +396,7 @@ async fn send_body<C: ClientIo>(
     chain: &[&crate::proxy::errorfile::ErrorPages],
 ) -> Result<(), Failed> {
     let chunked = len == BodyLength::Chunked;
-    let mut first = io::take();
+    let mut first = io::out_buffer(head.len(), cl.buf.len());
     first.extend_from_slice(head);
     let relay = body::relay(
         &mut cl.io,

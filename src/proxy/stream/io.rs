@@ -31,6 +31,13 @@ pub fn take() -> BytesMut {
         .unwrap_or_else(|| BytesMut::with_capacity(BUFSIZE))
 }
 
+/// An output buffer for a message head and the body bytes already read with it: sized to
+/// what it will hold, not a whole `tune.bufsize` buffer (many streams in flight then cost
+/// less memory).
+pub fn out_buffer(head: usize, body: usize) -> BytesMut {
+    BytesMut::with_capacity(head + body.min(BUFSIZE) + 64)
+}
+
 /// Gives `buf` back to the pool once it is empty; a buffer still holding bytes (pipelined
 /// requests) must be kept by its owner instead.
 pub fn give(buf: &mut BytesMut) {
@@ -39,7 +46,7 @@ pub fn give(buf: &mut BytesMut) {
     }
     let mut b = std::mem::take(buf);
     b.clear();
-    if b.capacity() < BUFSIZE / 2 {
+    if b.capacity() < BUFSIZE {
         return;
     }
     POOL.with(|p| {

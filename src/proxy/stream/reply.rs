@@ -207,7 +207,7 @@ pub async fn send<C: ClientIo>(
     let unframed = head.content_length().is_none() && !head.flags().chunked;
     let close = close || unframed || head.wants_close() || req.is_none_or(Head::wants_close);
     let conn = outgoing::response_connection(head, req, close);
-    let mut out = io::take();
+    let mut out = io::out_buffer(head.buffer().len() + 64, reply.body.len());
     let edits = Edits {
         remove: &["connection"],
         add: conn.as_slice(),

@@ -154,7 +154,7 @@ async fn forward<C: ClientIo>(
             compression::Encoder::new(algo)
         });
     let add = outgoing::response_connection(&ex.res, Some(&txn.req), txn.client_close);
-    let mut out = io::take();
+    let mut out = io::out_buffer(ex.res.buffer().len() + 64, ex.conn.buf.len());
     write_head(
         &ex.res,
         &Edits {
