@@ -195,54 +195,22 @@ pub fn after(t: tokio::time::Instant, d: std::time::Duration) -> tokio::time::In
         .unwrap_or(t)
 }
 
-/// A shared, adjustable inactivity limit in milliseconds: an upgraded HTTP connection
-/// switches its client side from `timeout client` to `timeout tunnel`.
-#[derive(Debug, Clone)]
-pub struct IdleLimit(std::sync::Arc<std::sync::atomic::AtomicU64>);
-
-impl IdleLimit {
-    /// A limit of `d`.
-    pub fn new(d: std::time::Duration) -> Self {
-        IdleLimit(std::sync::Arc::new(std::sync::atomic::AtomicU64::new(
-            millis(d),
-        )))
-    }
-    /// Changes the limit; takes effect at the next check.
-    pub fn set(&self, d: std::time::Duration) {
-        self.0
-            .store(millis(d), std::sync::atomic::Ordering::Relaxed);
-    }
-    /// The current limit.
-    pub fn get(&self) -> std::time::Duration {
-        std::time::Duration::from_millis(self.0.load(std::sync::atomic::Ordering::Relaxed))
-    }
-}
-
-fn millis(d: std::time::Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
-}
-
 /// A stream that fails with `TimedOut` once no byte moved in either direction for its
 /// limit (`timeout client` on the client side of an HTTP connection, `timeout server` on a
 /// server connection). The timer is only re-armed when it fires, so I/O costs one clock read.
 #[derive(Debug)]
 pub struct IdleIo<S> {
     inner: S,
-    limit: IdleLimit,
+    limit: std::time::Duration,
     last: tokio::time::Instant,
     timer: Pin<Box<tokio::time::Sleep>>,
 }
 
 impl<S> IdleIo<S> {
     /// Wraps `inner` with an inactivity limit of `idle`.
-    pub fn new(inner: S, idle: std::time::Duration) -> Self {
-        Self::with_limit(inner, IdleLimit::new(idle))
-    }
-
-    /// Wraps `inner` with a shared, adjustable limit.
-    pub fn with_limit(inner: S, limit: IdleLimit) -> Self {
+    pub fn new(inner: S, limit: std::time::Duration) -> Self {
         let now = tokio::time::Instant::now();
-        let deadline = after(now, limit.get());
+        let deadline = after(now, limit);
         IdleIo {
             inner,
             limit,
@@ -257,8 +225,30 @@ impl<S> IdleIo<S> {
     }
 
     /// Changes the inactivity limit (a tunnel switches to `timeout tunnel`).
-    pub fn set_limit(&self, d: std::time::Duration) {
-        self.limit.set(d);
+    pub fn set_limit(&mut self, d: std::time::Duration) {
+        self.limit = d;
+    }
+
+    /// Polls `ready` (the inner stream's readiness) with `limit` as the inactivity limit
+    /// meanwhile: `Err(TimedOut)` once nothing moved for that long (HAProxy's `timeout
+    /// http-keep-alive` between requests). Uses the stream's own timer: waiting costs no
+    /// other allocation.
+    pub fn poll_ready_within(
+        &mut self,
+        cx: &mut Context<'_>,
+        limit: std::time::Duration,
+        ready: impl FnOnce(&S, &mut Context<'_>) -> Poll<io::Result<()>>,
+    ) -> Poll<io::Result<()>> {
+        if let Poll::Ready(r) = ready(&self.inner, cx) {
+            return Poll::Ready(r);
+        }
+        let saved = std::mem::replace(&mut self.limit, limit);
+        let r = self.check(cx);
+        self.limit = saved;
+        match r {
+            Ok(()) => Poll::Pending,
+            Err(e) => Poll::Ready(Err(e)),
+        }
     }
 
     /// Unwraps the stream.
@@ -273,7 +263,7 @@ impl<S> IdleIo<S> {
     /// Called when the inner I/O is pending: `Err(TimedOut)` once the stream was idle too long.
     fn check(&mut self, cx: &mut Context<'_>) -> io::Result<()> {
         loop {
-            let deadline = after(self.last, self.limit.get());
+            let deadline = after(self.last, self.limit);
             if self.timer.deadline() != deadline {
                 if tokio::time::Instant::now() >= deadline {
                     return Err(io::Error::new(io::ErrorKind::TimedOut, "idle timeout"));
@@ -282,7 +272,7 @@ impl<S> IdleIo<S> {
             }
             match self.timer.as_mut().poll(cx) {
                 Poll::Pending => return Ok(()),
-                Poll::Ready(()) if after(self.last, self.limit.get()) <= self.timer.deadline() => {
+                Poll::Ready(()) if after(self.last, self.limit) <= self.timer.deadline() => {
                     return Err(io::Error::new(io::ErrorKind::TimedOut, "idle timeout"));
                 }
                 Poll::Ready(()) => {}

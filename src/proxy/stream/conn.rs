@@ -18,7 +18,7 @@ use super::io::{self, ClientIo};
 use super::txn::{self, Next};
 use crate::proxy::acl::Ctx;
 use crate::proxy::frontend::Frontend;
-use crate::proxy::socket::{IdleIo, IdleLimit, Peer};
+use crate::proxy::socket::{IdleIo, Peer};
 use crate::proxy::stick::{Slots, View};
 
 /// The client side of a connection, shared by its streams.
@@ -37,8 +37,6 @@ pub struct Client<C> {
     pub served: u32,
     /// The backend and server of the previous stream (`option prefer-last-server`).
     pub last_server: Option<(String, crate::server::ServerId)>,
-    /// The inactivity limit of `io` (switched to `timeout tunnel` by a tunnel).
-    pub idle: IdleLimit,
 }
 
 /// Serves one client connection of a `mode http` frontend until it closes.
@@ -46,16 +44,14 @@ pub async fn serve<C: ClientIo>(fe: Arc<Frontend>, sock: C, peer: Peer, session:
     if !fe.tcp_rules.is_empty() && !content_rules_accept(&fe, peer, &session) {
         return;
     }
-    let idle = IdleLimit::new(fe.client_timeout.unwrap_or(Duration::MAX));
     let mut cl = Client {
-        io: IdleIo::with_limit(sock, idle.clone()),
+        io: IdleIo::new(sock, fe.client_timeout.unwrap_or(Duration::MAX)),
         buf: BytesMut::new(),
         fe,
         peer,
         session,
         served: 0,
         last_server: None,
-        idle,
     };
     loop {
         if cl.buf.is_empty() && !wait_for_request(&mut cl).await {
@@ -87,7 +83,12 @@ async fn wait_for_request<C: ClientIo>(cl: &mut Client<C>) -> bool {
             .or(fe.http_request_timeout)
             .or(fe.client_timeout)
     };
-    matches!(io::readable(&cl.io, limit).await, Ok(true))
+    let limit = limit.unwrap_or(Duration::MAX);
+    let ready = std::future::poll_fn(|cx| {
+        cl.io
+            .poll_ready_within(cx, limit, |s, cx| s.poll_read_ready(cx))
+    });
+    ready.await.is_ok()
 }
 
 /// `tcp-request content` rules, evaluated once when the connection starts.

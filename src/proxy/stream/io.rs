@@ -6,7 +6,6 @@
 //! with `tune.bufsize` buffers in `pool_head_buffer` and releases them when a stream is idle.
 
 use std::cell::RefCell;
-use std::future::poll_fn;
 use std::io;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -85,21 +84,6 @@ impl<S: ClientIo> ClientIo for Rewind<S> {
 impl<S: ClientIo> ClientIo for IdleIo<S> {
     fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         self.inner().poll_read_ready(cx)
-    }
-}
-
-/// Waits until `io` is readable, for at most `limit`. `Ok(false)` when the limit passed.
-pub async fn readable<C: ClientIo>(io: &C, limit: Option<Duration>) -> io::Result<bool> {
-    let ready = poll_fn(|cx| io.poll_read_ready(cx));
-    match limit {
-        Some(d) => {
-            let deadline = after(tokio::time::Instant::now(), d);
-            match tokio::time::timeout_at(deadline, ready).await {
-                Ok(r) => r.map(|()| true),
-                Err(_) => Ok(false),
-            }
-        }
-        None => ready.await.map(|()| true),
     }
 }
 

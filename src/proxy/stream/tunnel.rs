@@ -32,7 +32,7 @@ pub async fn run<C: ClientIo>(
     io::give(&mut cl.buf);
     let tunnel_t = be.tunnel_timeout.or(cl.fe.tunnel_timeout);
     if let Some(t) = tunnel_t {
-        cl.idle.set(t);
+        cl.io.set_limit(t);
         ex.conn.io.set_limit(t);
     }
     let idle = tunnel_t.or(be.server_timeout);
