@@ -319,3 +319,56 @@ fn acl_routing_is_identical() {
         ],
     );
 }
+
+/// Issue 6: after `http-request set-method HEAD`, the server's answer is framed as the answer
+/// to a HEAD (head only, announced length kept), so the next request on the connection is
+/// served normally (the hyper path waited for the body and answered 504). Same bytes as 2.6.12.
+#[test]
+fn a_request_turned_into_head_leaves_the_connection_usable() {
+    use std::io::{Read, Write};
+    let s1 = Origin::http("s1");
+    let cfg = format!(
+        "defaults\n    mode http\n    timeout connect 2s\n    timeout client 5s\n    timeout server 5s\nfrontend fe\n    bind @@fe\n    http-request set-method HEAD if {{ path /h }}\n    default_backend be\nbackend be\n    server s1 {}\n",
+        s1.addr()
+    );
+    let h = Haproxy::start(&cfg);
+    let mut c = std::net::TcpStream::connect(h.addr("fe")).unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut got = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let mut read_until = |c: &mut std::net::TcpStream, got: &mut Vec<u8>, n: usize| {
+        while got.windows(4).filter(|w| w == b"\r\n\r\n").count() < n {
+            let k = c.read(&mut chunk).unwrap();
+            assert!(k > 0, "closed early: {}", String::from_utf8_lossy(got));
+            got.extend_from_slice(&chunk[..k]);
+        }
+    };
+    c.write_all(b"GET /h HTTP/1.1\r\nHost: test\r\n\r\n")
+        .unwrap();
+    read_until(&mut c, &mut got, 1);
+    c.write_all(b"GET / HTTP/1.1\r\nHost: test\r\n\r\n")
+        .unwrap();
+    read_until(&mut c, &mut got, 2);
+    let text = String::from_utf8_lossy(&got).to_string();
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    let second = &text[text.find("\r\n\r\n").unwrap() + 4..];
+    assert!(second.starts_with("HTTP/1.1 200"), "{text}");
+    let methods: Vec<String> = s1.requests().iter().map(|r| r.method.clone()).collect();
+    assert_eq!(methods, ["HEAD", "GET"]);
+}
+
+/// Issue 6: `option http-buffer-request` waits for the whole body before choosing a server; a
+/// body that never comes gets 408 after `timeout http-request`, and no server is contacted.
+#[test]
+fn http_buffer_request_answers_408_without_contacting_a_server() {
+    let s1 = Origin::http("s1");
+    let cfg = format!(
+        "defaults\n    mode http\n    timeout connect 2s\n    timeout client 5s\n    timeout server 5s\n    timeout http-request 300ms\n    option http-buffer-request\nfrontend fe\n    bind @@fe\n    default_backend be\nbackend be\n    server s1 {}\n",
+        s1.addr()
+    );
+    let h = Haproxy::start(&cfg);
+    let mut c = Client::connect(h.addr("fe"));
+    let r = c.request("POST / HTTP/1.1\r\nHost: test\r\nContent-Length: 10\r\n\r\nabc");
+    assert_eq!(r.status, 408);
+    assert!(s1.requests().is_empty());
+}

@@ -30,9 +30,6 @@ impl std::fmt::Debug for Frontend {
 pub struct Frontend {
     /// The proxy name.
     pub name: String,
-    /// Every backend it reaches has `option abortonclose`: a client closing its side drops
-    /// its pending request.
-    pub abort_on_close: bool,
     /// Stick tables: `tcp-request` tracking, counter ACLs.
     pub stick: super::stick::ProxyStickRt,
     /// `frontend` or `listen`.
@@ -137,27 +134,7 @@ impl Frontend {
         };
         let t = &p.timeouts;
         let tcp = tcp_rules(p);
-        let reachable: Vec<&Arc<Backend>> = default_backend
-            .iter()
-            .chain(use_backends.iter().filter_map(|(_, t)| match t {
-                UseTarget::Static(b) => Some(b),
-                UseTarget::Dynamic(_) => None,
-            }))
-            .collect();
-        let aborting = reachable.iter().filter(|b| b.abortonclose).count();
-        let abort_on_close = !dynamic && aborting > 0 && aborting == reachable.len();
-        if aborting > 0 && !abort_on_close {
-            crate::log::event(
-                crate::log::Level::Warning,
-                &format!(
-                    "{} '{}' : 'option abortonclose' of its backends is not honoured for requests coming through it, as it also reaches backends without it (not supported yet).",
-                    p.kind.keyword(),
-                    p.name
-                ),
-            );
-        }
         Ok(Frontend {
-            abort_on_close,
             stick: super::stick::ProxyStickRt::new(&p.name, &p.stick, tables),
             name: p.name.clone(),
             kind: p.kind,
