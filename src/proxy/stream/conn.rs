@@ -37,6 +37,8 @@ pub struct Client<C> {
     pub served: u32,
     /// The backend and server of the previous stream (`option prefer-last-server`).
     pub last_server: Option<(String, crate::server::ServerId)>,
+    /// A server connection private to this client (`http-reuse never`, `send-proxy`).
+    pub private: Option<Box<super::server::Private>>,
 }
 
 /// Serves one client connection of a `mode http` frontend until it closes.
@@ -52,6 +54,7 @@ pub async fn serve<C: ClientIo>(fe: Arc<Frontend>, sock: C, peer: Peer, session:
         session,
         served: 0,
         last_server: None,
+        private: None,
     };
     loop {
         if cl.buf.is_empty() && !wait_for_request(&mut cl).await {

@@ -104,7 +104,6 @@ pub async fn run<C: ClientIo>(
     let req_len = txn.req.body_length();
     let tunnel = req_len == BodyLength::Tunnel || txn.req.flags().conn_upgrade;
     let server_close = txn.mode != HttpConnMode::KeepAlive
-        || be.reuse == HttpReuse::Never
         || tunnel
         || txn.req.flags().conn_close && !txn.req.flags().ver_11;
     let head_bytes = request_bytes(&mut txn.req, server_close);
@@ -271,10 +270,16 @@ async fn attempts<C: ClientIo>(
     let mut tries = 0u32;
     let private_first = cl.served == 0 && be.reuse == HttpReuse::Safe;
     loop {
-        let pooled_ok = !server_close && !private_first && !slot.server().send_proxy;
+        let shared = be.reuse != HttpReuse::Never && !slot.server().send_proxy;
+        let pooled_ok = !server_close && !private_first && shared;
         txn.tr.server = Some(Arc::clone(slot.server()));
         let connect_at = Instant::now();
-        let Some(mut conn) = server::obtain(be, &slot, &cl.peer, pooled_ok).await else {
+        let private = server::take_private(cl, be, slot.id());
+        let conn = match private {
+            Some(c) => Some(c),
+            None => server::obtain(be, &slot, &cl.peer, pooled_ok).await,
+        };
+        let Some(mut conn) = conn else {
             txn.tr.ended(Side::Server, false, Phase::Connect);
             tries += 1;
             if tries > be.retries || !be.retry_on.conn_failure {

@@ -220,9 +220,7 @@ async fn forward<C: ClientIo>(
         && len != BodyLength::CloseDelimited
         && !ex.body_left;
     if reusable {
-        let id = ex.slot.id();
-        drop(ex.slot);
-        server::release(be, id, ex.conn);
+        server::keep(cl, be, &ex.slot, ex.conn);
     }
     if txn.client_close {
         Next::Close

@@ -2,10 +2,12 @@
 //! one from the server's pool (`http-reuse`), wrapped with `timeout server` as inactivity
 //! limit; given back to the pool when an exchange ends cleanly in keep-alive mode.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::BytesMut;
 
+use super::conn::Client;
 use crate::config::model::HttpReuse;
 use crate::proxy::backend::{Backend, Slot};
 use crate::proxy::socket::{IdleIo, Peer, Socket};
@@ -39,6 +41,43 @@ pub async fn obtain(be: &Backend, slot: &Slot, peer: &Peer, pooled: bool) -> Opt
         buf: BytesMut::new(),
         reused: false,
     })
+}
+
+/// A server connection kept for its client's next request: `http-reuse never` and
+/// `send-proxy` servers never share a connection (HAProxy keeps it attached to the session).
+pub struct Private {
+    /// Its backend.
+    pub be: Arc<Backend>,
+    /// Its server.
+    pub id: ServerId,
+    /// The connection.
+    pub conn: ServerConn,
+}
+
+/// The client's private connection to server `id` of `be`, if it has one still open; any
+/// other private connection is closed (the request goes elsewhere).
+pub fn take_private<C>(cl: &mut Client<C>, be: &Arc<Backend>, id: ServerId) -> Option<ServerConn> {
+    let p = cl.private.take()?;
+    let open = p.conn.buf.is_empty() && p.conn.io.inner().is_idle_open();
+    (Arc::ptr_eq(&p.be, be) && p.id == id && open).then(|| {
+        let mut conn = p.conn;
+        conn.reused = true;
+        conn
+    })
+}
+
+/// Where a connection whose exchange ended cleanly goes: kept private to the client
+/// (`http-reuse never`, `send-proxy`), or back to its server's idle pool.
+pub fn keep<C>(cl: &mut Client<C>, be: &Arc<Backend>, slot: &Slot, conn: ServerConn) {
+    if be.reuse == HttpReuse::Never || slot.server().send_proxy {
+        cl.private = Some(Box::new(Private {
+            be: Arc::clone(be),
+            id: slot.id(),
+            conn,
+        }));
+    } else {
+        release(be, slot.id(), conn);
+    }
 }
 
 /// Gives a connection whose exchange ended cleanly back to its server's idle pool.

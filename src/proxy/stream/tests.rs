@@ -555,6 +555,27 @@ async fn http_reuse_safe_gives_a_new_client_its_own_server_connection_and_always
 }
 
 #[tokio::test]
+async fn http_reuse_never_keeps_one_private_server_connection_per_client() {
+    use crate::config::model::HttpReuse;
+    let o = Origin::start(Behaviour::Echo("s1")).await;
+    let mut p = listen("l", Mode::Http, &[o.addr]);
+    p.http_reuse = HttpReuse::Never;
+    let (_p, addr) = run(vec![p], "l").await;
+    // Two clients, three requests each: one server connection per client, kept between
+    // its requests and never lent to the other (HAProxy attaches it to the session).
+    let mut a = TcpStream::connect(addr).await.unwrap();
+    let mut b = TcpStream::connect(addr).await.unwrap();
+    for _ in 0..3 {
+        for c in [&mut a, &mut b] {
+            let r = get(c, &mut Vec::new(), "/").await;
+            assert_eq!(r.status, 200);
+        }
+    }
+    assert_eq!(o.reqs.load(Ordering::SeqCst), 6);
+    assert_eq!(o.conns.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
 async fn an_upgraded_connection_idles_up_to_timeout_tunnel_not_timeout_client() {
     use tokio::io::AsyncReadExt;
     let o = Origin::start(Behaviour::Upgrade).await;
