@@ -280,6 +280,13 @@ pub async fn accept_loop(
         sock.tune(fe.tcpka, fe.nolinger);
         let fe = Arc::clone(&fe);
         let guard = active.enter();
+        if !accept_proxy && fe.mode == Mode::Http {
+            // The task is the HTTP connection loop itself, holding the permits: an idle
+            // keep-alive connection costs this one small future and nothing else.
+            let hold = (p0, p1, p2, guard);
+            tokio::spawn(super::stream::serve_holding(fe, sock, peer, session, hold));
+            continue;
+        }
         tokio::spawn(async move {
             let _permits = (p0, p1, p2, guard);
             if accept_proxy {

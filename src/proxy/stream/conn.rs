@@ -43,6 +43,18 @@ pub struct Client<C> {
 
 /// Serves one client connection of a `mode http` frontend until it closes.
 pub async fn serve<C: ClientIo>(fe: Arc<Frontend>, sock: C, peer: Peer, session: Arc<Slots>) {
+    serve_holding(fe, sock, peer, session, ()).await;
+}
+
+/// [`serve`], keeping `hold` (the listener's `maxconn` permits) until the connection ends.
+pub async fn serve_holding<C: ClientIo, H: Send + 'static>(
+    fe: Arc<Frontend>,
+    sock: C,
+    peer: Peer,
+    session: Arc<Slots>,
+    hold: H,
+) {
+    let _hold = hold;
     if !fe.tcp_rules.is_empty() && !content_rules_accept(&fe, peer, &session) {
         return;
     }

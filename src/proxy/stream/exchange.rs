@@ -376,6 +376,11 @@ async fn exchange<C: ClientIo>(
             }
         });
     }
+    // The request is out: its buffer goes back to the pool before the response is read,
+    // so a stream in flight holds one buffer, not two.
+    if body_sent && cl.buf.is_empty() {
+        io::give(&mut cl.buf);
+    }
     loop {
         let res = read_head(conn, &retry_on).await?;
         let status = res.status();

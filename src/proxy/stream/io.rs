@@ -18,7 +18,7 @@ use crate::proxy::socket::{after, IdleIo, Rewind, Socket};
 /// `tune.bufsize` default: the size of one I/O buffer.
 pub const BUFSIZE: usize = 16384;
 /// Buffers kept per thread for reuse.
-const POOL_KEEP: usize = 64;
+const POOL_KEEP: usize = 16;
 
 thread_local! {
     static POOL: RefCell<Vec<BytesMut>> = const { RefCell::new(Vec::new()) };
@@ -45,6 +45,9 @@ pub fn give(buf: &mut BytesMut) {
     }
     let mut b = std::mem::take(buf);
     b.clear();
+    // A buffer read from has moved its start: reserving on the empty, unshared buffer takes
+    // back its whole allocation without copying (bytes' `reserve` reclaims in place).
+    b.reserve(BUFSIZE);
     if b.capacity() < BUFSIZE {
         return;
     }

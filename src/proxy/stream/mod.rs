@@ -33,7 +33,7 @@ pub mod server;
 pub mod tunnel;
 pub mod txn;
 
-pub use conn::serve;
+pub use conn::{serve, serve_holding};
 pub use info::*;
 #[cfg(test)]
 mod tests;
