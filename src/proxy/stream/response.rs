@@ -172,7 +172,8 @@ async fn forward<C: ClientIo>(
         }
         out.clear();
         io::give(&mut out);
-        return super::tunnel::run(cl, txn, be, ex).await;
+        // Boxed: tunnels are rare, their state would weigh on every stream.
+        return Box::pin(super::tunnel::run(cl, txn, be, ex)).await;
     }
     let killed = ex.slot.server().killable.then(|| ex.slot.killed());
     let chunked_out = len == BodyLength::Chunked || encoder.is_some();

@@ -132,19 +132,25 @@ pub async fn run<C: ClientIo>(cl: &mut Client<C>) -> Next {
     stick::count_request(&cl.session);
     let next = match route::run(cl, &mut txn) {
         Route::Reply(r) => answer(cl, &mut txn, r).await,
-        Route::Backend(be) => match buffered(cl, &mut txn, &be).await {
-            Some(r) => answer(cl, &mut txn, r).await,
-            None => match exchange::run(cl, &mut txn, &be).await {
-                Ok(ex) => response::run(cl, &mut txn, &be, ex).await,
-                Err(r) => answer(cl, &mut txn, r).await,
-            },
-        },
+        Route::Backend(be) => backend(cl, &mut txn, &be).await,
     };
     if let Some(s) = txn.tr.status {
         stick::count_status(&[&txn.slots, &cl.session], s);
     }
     end::log(cl, &txn.tr);
     next
+}
+
+/// The backend stages: the buffered body if asked, the exchange with a server, the response.
+async fn backend<C: ClientIo>(cl: &mut Client<C>, txn: &mut Txn, be: &Arc<Backend>) -> Next {
+    if let Some(r) = buffered(cl, txn, be).await {
+        return answer(cl, txn, r).await;
+    }
+    let ex = match exchange::run(cl, txn, be).await {
+        Ok(ex) => ex,
+        Err(r) => return answer(cl, txn, r).await,
+    };
+    response::run(cl, txn, be, ex).await
 }
 
 /// `option http-buffer-request` on the frontend or the backend: the body first.
