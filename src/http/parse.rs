@@ -29,6 +29,12 @@ pub struct Limits {
     /// request head with no header passes at 15281 bytes and is refused (400) at 15282, so
     /// this default is up to ~80 bytes more lenient; a head that does not fit is refused.
     pub max_head: usize,
+    /// `option accept-invalid-http-request` (requests) or `accept-invalid-http-response`
+    /// (responses): HAProxy's `err_pos = -1` mode, where the parser lets through non-token
+    /// bytes in header names (not `:` nor LF), non-ASCII bytes and `#` in the request target,
+    /// a `Host` that disagrees with the target's authority, any version string made of
+    /// version characters, and HTTP/0.9 `GET` requests (taken as HTTP/1.0 without headers).
+    pub accept_invalid: bool,
 }
 
 impl Default for Limits {
@@ -36,6 +42,7 @@ impl Default for Limits {
         Limits {
             max_headers: 101,
             max_head: 16384 - 1024,
+            accept_invalid: false,
         }
     }
 }
@@ -161,9 +168,9 @@ fn is_token(c: u8) -> bool {
     c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&c)
 }
 
-/// `HTTP_IS_VER_TOKEN`: the characters of `HTTP/1.1`.
+/// `HTTP_IS_VER_TOKEN`: digits, upper-case letters, `/` and `.` (`http_char_classes`).
 fn is_ver_token(c: u8) -> bool {
-    c.is_ascii_digit() || matches!(c, b'H' | b'T' | b'P' | b'/' | b'.')
+    c.is_ascii_digit() || c.is_ascii_uppercase() || matches!(c, b'/' | b'.')
 }
 
 fn is_spht(c: u8) -> bool {
@@ -235,18 +242,32 @@ fn scan(b: &[u8], limits: &Limits, side: Side) -> R<Raw> {
     }
     let skip = c.p;
     let start = match side {
-        Side::Request => request_line(&mut c)?,
+        Side::Request => request_line(&mut c, limits.accept_invalid)?,
         Side::Response => status_line(&mut c)?,
     };
     let mut fields = Vec::new();
     let mut folds = Vec::new();
+    if let StartLine::Request { version, .. } = start {
+        if version.start == version.end {
+            // HTTP/0.9 (only reached under accept-invalid): the request ends with its line.
+            return Ok(Raw {
+                skip,
+                start,
+                fields,
+                folds,
+                end: c.p,
+            });
+        }
+    }
+    // Under accept-invalid, any byte but `:` and LF is taken into a name (err_pos = -1).
+    let name_byte = |ch: u8| is_token(ch) || (limits.accept_invalid && ch != b':' && ch != b'\n');
     loop {
         let line = c.p;
         if is_crlf(c.peek()?) {
             c.eol()?;
             break;
         }
-        while is_token(c.peek()?) {
+        while name_byte(c.peek()?) {
             c.p += 1;
         }
         if c.peek()? != b':' || c.p == line {
@@ -286,7 +307,8 @@ fn scan(b: &[u8], limits: &Limits, side: Side) -> R<Raw> {
 }
 
 /// H1_MSG_RQMETH .. H1_MSG_RQLINE_END. Offsets are made relative to `skip` by the caller.
-fn request_line(c: &mut Cur) -> R<StartLine> {
+/// `relaxed` is accept-invalid-http-request; an HTTP/0.9 line then gets an empty version.
+fn request_line(c: &mut Cur, relaxed: bool) -> R<StartLine> {
     let m0 = c.p;
     while is_token(c.peek()?) {
         c.p += 1;
@@ -305,13 +327,15 @@ fn request_line(c: &mut Cur) -> R<StartLine> {
     let u0 = c.p;
     loop {
         let ch = c.peek()?;
-        if (33..=126).contains(&ch) {
-            if ch == b'#' {
+        if (33..=126).contains(&ch) || (relaxed && ch >= 128) {
+            if ch == b'#' && !relaxed {
                 return Err(Stop::Bad(ParseError::Fragment { pos: c.p }));
             }
             c.p += 1;
         } else if is_spht(ch) {
             break;
+        } else if is_crlf(ch) && relaxed && c.p > u0 {
+            return http09(c, m0, m1, u0, c.p);
         } else if is_crlf(ch) {
             return Err(Stop::Bad(ParseError::Version));
         } else {
@@ -326,6 +350,9 @@ fn request_line(c: &mut Cur) -> R<StartLine> {
         c.p += 1;
     }
     let v1 = c.p;
+    if v0 == v1 && relaxed && is_crlf(c.peek()?) {
+        return http09(c, m0, m1, u0, u1);
+    }
     if v0 == v1 {
         return Err(Stop::Bad(ParseError::Version));
     }
@@ -337,6 +364,20 @@ fn request_line(c: &mut Cur) -> R<StartLine> {
         method: Span::new(m0, m1),
         target: Span::new(u0, u1),
         version: Span::new(v0, v1),
+    })
+}
+
+/// An HTTP/0.9 request line (`h1_process_req_vsn` under accept-invalid-http-request): only a
+/// `GET` with a target passes; its version is left empty, and the head ends with the line.
+fn http09(c: &mut Cur, m0: usize, m1: usize, u0: usize, u1: usize) -> R<StartLine> {
+    if c.b.get(m0..m1) != Some(b"GET".as_slice()) {
+        return Err(Stop::Bad(ParseError::Version));
+    }
+    c.eol()?;
+    Ok(StartLine::Request {
+        method: Span::new(m0, m1),
+        target: Span::new(u0, u1),
+        version: Span::new(c.p, c.p),
     })
 }
 
@@ -453,7 +494,10 @@ fn build(input: &[u8], raw: Raw, limits: &Limits, side: Side) -> Result<(Head, u
             match host {
                 None => {
                     let auth = authority(head.target());
-                    if !auth.is_empty() && !auth.eq_ignore_ascii_case(head.slice(value)) {
+                    if !auth.is_empty()
+                        && !limits.accept_invalid
+                        && !auth.eq_ignore_ascii_case(head.slice(value))
+                    {
                         return Err(ParseError::Host);
                     }
                     host = Some(value);
@@ -472,19 +516,27 @@ fn build(input: &[u8], raw: Raw, limits: &Limits, side: Side) -> Result<(Head, u
     if head.fields.len() >= limits.max_headers {
         return Err(ParseError::TooManyHeaders);
     }
+    if head.version().is_empty() {
+        // HTTP/0.9, converted to HTTP/1.0 (h1_process_req_vsn).
+        let v = head.store(b"HTTP/1.0");
+        if let StartLine::Request { version, .. } = &mut head.start {
+            *version = v;
+        }
+    }
     let version = head.version();
-    let ok_version = match side {
-        Side::Request => version.len() == 8 && version.starts_with(b"HTTP/"),
-        Side::Response => version.len() == 8 && version.get(4) == Some(&b'/'),
-    } && version.get(5).is_some_and(u8::is_ascii_digit)
-        && version.get(6) == Some(&b'.')
-        && version.get(7).is_some_and(u8::is_ascii_digit);
+    let ok_version = limits.accept_invalid
+        || match side {
+            Side::Request => version.len() == 8 && version.starts_with(b"HTTP/"),
+            Side::Response => version.len() == 8 && version.get(4) == Some(&b'/'),
+        } && version.get(5).is_some_and(u8::is_ascii_digit)
+            && version.get(6) == Some(&b'.')
+            && version.get(7).is_some_and(u8::is_ascii_digit);
     if !ok_version {
         return Err(ParseError::Version);
     }
     let major = version.get(5).copied().unwrap_or(b'0');
     let minor = version.get(7).copied().unwrap_or(b'0');
-    head.flags.ver_11 = major > b'1' || (major == b'1' && minor >= b'1');
+    head.flags.ver_11 = version.len() == 8 && (major > b'1' || (major == b'1' && minor >= b'1'));
     if head.flags.xfer_enc {
         if head.flags.clen {
             // T-E + C-L: T-E wins, C-L is removed and the connection will close.

@@ -113,6 +113,9 @@ pub struct Backend {
     pub abortonclose: bool,
     /// `option http-buffer-request` of this backend.
     pub buffer_request: bool,
+    /// The response parser's limits (`tune.bufsize`, `tune.maxrewrite`,
+    /// `tune.http.maxhdr`) and `option accept-invalid-http-response`.
+    pub limits: crate::http::Limits,
     /// `compression algo|type|offload`.
     pub compression: Option<crate::config::model::Compression>,
     /// `cookie`, compiled.
@@ -270,6 +273,7 @@ impl Backend {
             retry_on: p.retry_on,
             abortonclose: p.options.abortonclose,
             buffer_request: p.options.http_buffer_request,
+            limits: super::stream::request::limits(p.options.accept_invalid_http_response),
             compression: p.compression.clone(),
             cookie: CookiePolicy::from_proxy(p),
             option_persist: p.options.persist,

@@ -83,6 +83,9 @@ pub struct Frontend {
     pub ignore_probes: bool,
     /// `option http-buffer-request`: the request body is waited for before the backend.
     pub buffer_request: bool,
+    /// The request parser's limits (`tune.bufsize`, `tune.maxrewrite`, `tune.http.maxhdr`)
+    /// and `option accept-invalid-http-request`.
+    pub limits: crate::http::Limits,
     /// `compression algo|type|offload`.
     pub compression: Option<crate::config::model::Compression>,
     /// `errorfile` pages.
@@ -186,6 +189,7 @@ impl Frontend {
             conn_mode: p.options.http_conn_mode,
             ignore_probes: p.options.http_ignore_probes,
             buffer_request: p.options.http_buffer_request,
+            limits: super::stream::request::limits(p.options.accept_invalid_http_request),
             compression: p.compression.clone(),
             tcpka: p.options.tcpka_client,
             nolinger: p.options.nolinger,

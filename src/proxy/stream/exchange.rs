@@ -23,7 +23,7 @@ use super::txn::Txn;
 use crate::balance::Key;
 use crate::config::model::{Balance, HttpConnMode, HttpReuse};
 use crate::http::write::{write_head, Edits};
-use crate::http::{parse_response, BodyLength, Head, Side as MsgSide, Status};
+use crate::http::{parse_response, BodyLength, Head, Limits, Side as MsgSide, Status};
 use crate::proxy::backend::{AcquireError, Backend, Slot, Stick, Want};
 use crate::proxy::persist::{self, Assignment};
 use crate::proxy::sample;
@@ -348,6 +348,7 @@ async fn exchange<C: ClientIo>(
 ) -> Result<(Head, bool), Failed> {
     let be = txn.tr.backend.clone();
     let retry_on = be.as_ref().map(|b| b.retry_on).unwrap_or_default();
+    let limits = be.as_ref().map(|b| b.limits).unwrap_or_default();
     let len = txn.req.body_length();
     let has_body = !matches!(len, BodyLength::Empty | BodyLength::Tunnel);
     let expect = has_body
@@ -372,7 +373,7 @@ async fn exchange<C: ClientIo>(
         });
     }
     loop {
-        let res = read_head(conn, &retry_on).await?;
+        let res = read_head(conn, &retry_on, &limits).await?;
         let status = res.status();
         if (100..200).contains(&status) && status != 101 {
             relay_interim(cl, &res).await;
@@ -452,11 +453,11 @@ async fn send_body<C: ClientIo>(
 async fn read_head(
     conn: &mut ServerConn,
     retry_on: &crate::config::model::RetryOn,
+    limits: &Limits,
 ) -> Result<Head, Failed> {
-    let limits = super::request::limits();
     loop {
         if !conn.buf.is_empty() {
-            match parse_response(&conn.buf, &limits) {
+            match parse_response(&conn.buf, limits) {
                 Status::Complete(h, used) => {
                     conn.buf.advance(used);
                     return Ok(h);

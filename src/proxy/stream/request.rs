@@ -24,9 +24,14 @@ pub enum ReadFail {
     Status(u16),
 }
 
-/// The parser limits of a frontend (`tune.bufsize`, `tune.http.maxhdr`).
-pub fn limits() -> Limits {
-    Limits::default()
+/// The parser limits of a frontend's requests or a backend's responses: `relaxed` is
+/// `option accept-invalid-http-request` (frontend) or `accept-invalid-http-response`
+/// (backend).
+pub fn limits(relaxed: bool) -> Limits {
+    Limits {
+        accept_invalid: relaxed,
+        ..Limits::default()
+    }
 }
 
 /// Reads until a whole request head is buffered; its bytes leave `cl.buf`, the body's stay.
@@ -34,7 +39,7 @@ pub async fn read<C: ClientIo>(cl: &mut Client<C>) -> Result<Head, ReadFail> {
     let fe = &cl.fe;
     let limit = fe.http_request_timeout.or(fe.client_timeout);
     let deadline = io::deadline(limit);
-    let limits = limits();
+    let limits = fe.limits;
     loop {
         if !cl.buf.is_empty() {
             match parse_request(&cl.buf, &limits) {
