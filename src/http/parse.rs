@@ -24,11 +24,16 @@ pub struct Limits {
     /// `tune.http.maxhdr` (default 101): the header slots, one of which the end-of-headers
     /// marker takes, so at most 100 header fields.
     pub max_headers: usize,
-    /// The largest head accepted, in bytes: `tune.bufsize` minus `tune.maxrewrite`
-    /// (16384 - 1024). HAProxy's exact cut also counts its HTX overhead per header: on 2.6.12 a
-    /// request head with no header passes at 15281 bytes and is refused (400) at 15282, so
-    /// this default is up to ~80 bytes more lenient; a head that does not fit is refused.
+    /// The room for the parsed head, `tune.bufsize` minus `tune.maxrewrite` (16384 - 1024):
+    /// HAProxy converts the head to HTX there, where it takes [`HTX_HEAD_OVERHEAD`] bytes plus
+    /// the start line's words plus, per field, its name, its value and [`HTX_FIELD_OVERHEAD`].
+    /// On 2.6.12 a request head with no header passes at 15281 bytes and is refused (400) at
+    /// 15282; each `Xn: y` header lowers that by 4.
     pub max_head: usize,
+    /// The largest raw head, blanks and folds included: `tune.bufsize` minus 64 (the H1
+    /// demux's input buffer; measured on 2.6.12 with 16384 and 4096). A head still
+    /// incomplete at this size is refused.
+    pub max_raw: usize,
     /// `option accept-invalid-http-request` (requests) or `accept-invalid-http-response`
     /// (responses): HAProxy's `err_pos = -1` mode, where the parser lets through non-token
     /// bytes in header names (not `:` nor LF), non-ASCII bytes and `#` in the request target,
@@ -42,10 +47,18 @@ impl Default for Limits {
         Limits {
             max_headers: 101,
             max_head: 16384 - 1024,
+            max_raw: 16384 - 64,
             accept_invalid: false,
         }
     }
 }
+
+/// What an HTX message head costs besides its words (the message and start-line blocks and the
+/// end-of-headers block), as measured on 2.6.12: the `max_head` budget minus 85 is left for
+/// the start line's words and the fields.
+pub const HTX_HEAD_OVERHEAD: usize = 85;
+/// What one header field costs in HTX besides its name and value (its block).
+pub const HTX_FIELD_OVERHEAD: usize = 8;
 
 /// Which side a message came from: decides the status an error maps to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -144,16 +157,47 @@ pub fn parse_response(input: &[u8], limits: &Limits) -> Status {
 }
 
 fn parse(input: &[u8], limits: &Limits, side: Side) -> Status {
-    let capped = input.get(..limits.max_head).unwrap_or(input);
+    let capped = input.get(..limits.max_raw).unwrap_or(input);
     match scan(capped, limits, side) {
         Ok(raw) => match build(capped, raw, limits, side) {
+            Ok((head, _)) if htx_size(&head) > limits.max_head => {
+                Status::Error(ParseError::TooLarge)
+            }
             Ok((head, used)) => Status::Complete(head, used),
             Err(e) => Status::Error(e),
         },
-        Err(Stop::More) if input.len() >= limits.max_head => Status::Error(ParseError::TooLarge),
+        Err(Stop::More) if input.len() >= limits.max_raw => Status::Error(ParseError::TooLarge),
         Err(Stop::More) => Status::Incomplete,
         Err(Stop::Bad(e)) => Status::Error(e),
     }
+}
+
+/// The room `head` takes once converted to HTX (`h1_eval_htx_size` plus the blocks).
+fn htx_size(head: &Head) -> usize {
+    let words = match head.start {
+        StartLine::Request {
+            method,
+            target,
+            version,
+        } => [method, target, version],
+        StartLine::Response {
+            version, reason, ..
+        } => [version, Span::new(0, 3), reason],
+    };
+    let line: usize = words
+        .iter()
+        .map(|s| s.end.saturating_sub(s.start) as usize)
+        .sum();
+    let fields: usize = head
+        .fields
+        .iter()
+        .map(|f| {
+            (f.name.end.saturating_sub(f.name.start) + f.value.end.saturating_sub(f.value.start))
+                as usize
+                + HTX_FIELD_OVERHEAD
+        })
+        .sum();
+    HTX_HEAD_OVERHEAD + line + fields
 }
 
 enum Stop {

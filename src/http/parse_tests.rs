@@ -421,3 +421,31 @@ fn a_response_version_may_use_any_upper_case_letters() {
     let r = parse_response(b"XTTP/1.1 200 OK\r\n\r\n", &Limits::default());
     assert!(matches!(r, Status::Complete(..)), "{r:?}");
 }
+
+#[test]
+fn the_head_budget_counts_htx_blocks_not_raw_bytes() {
+    // tune.bufsize 16384 - tune.maxrewrite 1024, measured on 2.6.12: 15281 bytes pass with
+    // no header, 15277 with one `X0: y`; blanks only count against the raw 16320.
+    let get = |pad: usize, hdrs: &str| {
+        let mut raw = b"GET /".to_vec();
+        raw.extend(std::iter::repeat_n(b'a', pad));
+        raw.extend_from_slice(format!(" HTTP/1.1\r\n{hdrs}\r\n").as_bytes());
+        raw
+    };
+    assert_eq!(get(15281 - 18, "").len(), 15281);
+    assert!(matches!(req(&get(15281 - 18, "")), Status::Complete(..)));
+    assert_eq!(err(&get(15282 - 18, "")), 400);
+    assert!(matches!(
+        req(&get(15277 - 25, "X0: y\r\n")),
+        Status::Complete(..)
+    ));
+    assert_eq!(err(&get(15278 - 25, "X0: y\r\n")), 400);
+    let blanks = |n: usize| {
+        let mut raw = b"GET / HTTP/1.1\r\nX: ".to_vec();
+        raw.extend(std::iter::repeat_n(b' ', n));
+        raw.extend_from_slice(b"y\r\n\r\n");
+        raw
+    };
+    assert!(matches!(req(&blanks(16320 - 24)), Status::Complete(..)));
+    assert_eq!(err(&blanks(16321 - 24)), 400);
+}

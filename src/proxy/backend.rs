@@ -273,7 +273,10 @@ impl Backend {
             retry_on: p.retry_on,
             abortonclose: p.options.abortonclose,
             buffer_request: p.options.http_buffer_request,
-            limits: super::stream::request::limits(p.options.accept_invalid_http_response),
+            limits: super::stream::request::limits(
+                &crate::config::model::Tune::default(),
+                p.options.accept_invalid_http_response,
+            ),
             compression: p.compression.clone(),
             cookie: CookiePolicy::from_proxy(p),
             option_persist: p.options.persist,

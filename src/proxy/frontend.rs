@@ -189,7 +189,10 @@ impl Frontend {
             conn_mode: p.options.http_conn_mode,
             ignore_probes: p.options.http_ignore_probes,
             buffer_request: p.options.http_buffer_request,
-            limits: super::stream::request::limits(p.options.accept_invalid_http_request),
+            limits: super::stream::request::limits(
+                &crate::config::model::Tune::default(),
+                p.options.accept_invalid_http_request,
+            ),
             compression: p.compression.clone(),
             tcpka: p.options.tcpka_client,
             nolinger: p.options.nolinger,
