@@ -113,6 +113,9 @@ pub struct Backend {
     pub abortonclose: bool,
     /// `option http-buffer-request` of this backend.
     pub buffer_request: bool,
+    /// `option http-pretend-keepalive`: no `connection: close` to the server even when the
+    /// connection will close after the response.
+    pub pretend_keepalive: bool,
     /// The response parser's limits (`tune.bufsize`, `tune.maxrewrite`,
     /// `tune.http.maxhdr`) and `option accept-invalid-http-response`.
     pub limits: crate::http::Limits,
@@ -273,6 +276,7 @@ impl Backend {
             retry_on: p.retry_on,
             abortonclose: p.options.abortonclose,
             buffer_request: p.options.http_buffer_request,
+            pretend_keepalive: p.options.http_pretend_keepalive,
             limits: super::stream::request::limits(
                 &crate::config::model::Tune::default(),
                 p.options.accept_invalid_http_response,

@@ -289,6 +289,7 @@ fn set_flag(o: &mut Options, name: &str, on: bool) {
         "log-health-checks" => &mut o.log_health_checks,
         "socket-stats" => &mut o.socket_stats,
         "independent-streams" => &mut o.independent_streams,
+        "http-pretend-keepalive" => &mut o.http_pretend_keepalive,
         _ => {
             o.flags.retain(|f| f != name);
             if on {

@@ -54,6 +54,8 @@ pub struct Options {
     pub accept_invalid_http_request: bool,
     /// `option accept-invalid-http-response`.
     pub accept_invalid_http_response: bool,
+    /// `option http-pretend-keepalive`.
+    pub http_pretend_keepalive: bool,
     /// `option originalto`.
     pub originalto: Option<ForwardFor>,
     /// `option checkcache`.

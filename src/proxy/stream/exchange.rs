@@ -107,7 +107,8 @@ pub async fn run<C: ClientIo>(
         || be.reuse == HttpReuse::Never
         || tunnel
         || txn.req.flags().conn_close && !txn.req.flags().ver_11;
-    let head_bytes = request_bytes(&mut txn.req, server_close);
+    // option http-pretend-keepalive: the server is told keep-alive even when it will not be.
+    let head_bytes = request_bytes(&mut txn.req, server_close && !be.pretend_keepalive);
     let slot = acquire(cl, txn, be, &assigned).await.map_err(|e| {
         txn.tr.ended(
             Side::Server,

@@ -5,7 +5,10 @@
 //! would not say it. Messages that upgrade or open a tunnel are left alone.
 //!
 //! Keywords: `option httpclose`, `option http-server-close`, `option http-keep-alive`
-//! (configuration.txt 4 "HTTP connection modes").
+//! (configuration.txt 4 "HTTP connection modes"), `option http-pretend-keepalive` (the
+//! caller passes `close = false` to [`request_connection`] under it, as `PR_O2_FAKE_KA` does
+//! in `h1_update_req_conn_value`: an HTTP/1.0 request then gets `connection: keep-alive`, an
+//! HTTP/1.1 one no header, though the server connection still closes after the response).
 
 use crate::config::model::HttpConnMode;
 use crate::http::Head;
