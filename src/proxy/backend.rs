@@ -119,6 +119,8 @@ pub struct Backend {
     /// The response parser's limits (`tune.bufsize`, `tune.maxrewrite`,
     /// `tune.http.maxhdr`) and `option accept-invalid-http-response`.
     pub limits: crate::http::Limits,
+    /// `h1-case-adjust` for requests to servers, under `option h1-case-adjust-bogus-server`.
+    pub case_adjust: Option<Arc<crate::http::write::CaseMap>>,
     /// `compression algo|type|offload`.
     pub compression: Option<crate::config::model::Compression>,
     /// `cookie`, compiled.
@@ -277,6 +279,7 @@ impl Backend {
             abortonclose: p.options.abortonclose,
             buffer_request: p.options.http_buffer_request,
             pretend_keepalive: p.options.http_pretend_keepalive,
+            case_adjust: None,
             limits: super::stream::request::limits(
                 &crate::config::model::Tune::default(),
                 p.options.accept_invalid_http_response,

@@ -420,6 +420,8 @@ pub async fn start_with(config: &Config, hooks: &Hooks) -> Result<Started, Proxy
     let tables = super::stick::Tables::build(config);
     let tune = &config.global.tune;
     super::stream::io::set_bufsize(tune.bufsize);
+    let case_map = super::stream::outgoing::case_map(&config.global.h1_case_adjust);
+    let case_for = |on: bool| case_map.clone().filter(|_| on);
     let mut backends = HashMap::new();
     for (i, p) in config.proxies.iter().enumerate() {
         if p.cap.backend {
@@ -434,6 +436,7 @@ pub async fn start_with(config: &Config, hooks: &Hooks) -> Result<Started, Proxy
             let mut be = Backend::build_with(p, i as u64, fullconn_of(config, p), &tables).await?;
             be.limits =
                 super::stream::request::limits(tune, p.options.accept_invalid_http_response);
+            be.case_adjust = case_for(p.options.h1_case_adjust_bogus_server);
             if p.disabled {
                 // A disabled backend stays addressable but has no usable server (503).
                 let maint = crate::server::Admin {
@@ -465,6 +468,7 @@ pub async fn start_with(config: &Config, hooks: &Hooks) -> Result<Started, Proxy
         let mut fe = Frontend::build(p, &backends, &tables)?;
         fe.log_hook = hooks.log.clone();
         fe.limits = super::stream::request::limits(tune, p.options.accept_invalid_http_request);
+        fe.case_adjust = case_for(p.options.h1_case_adjust_bogus_client);
         let fe = Arc::new(fe);
         let fe_sem = sem(p.maxconn);
         for b in &p.binds {

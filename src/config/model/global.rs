@@ -51,6 +51,11 @@ pub struct Global {
     pub ssl_default_server: Vec<(String, Vec<String>)>,
     /// `tune.*` settings, kept verbatim as (keyword, value).
     pub tunes: Vec<(String, String)>,
+    /// `h1-case-adjust` entries (`<from>`, `<to>`) in order, then those of the
+    /// `h1-case-adjust-file`.
+    pub h1_case_adjust: Vec<(String, String)>,
+    /// `h1-case-adjust-file` (the last one given).
+    pub h1_case_adjust_file: Option<String>,
     /// The active buffer tunables (`tune.bufsize`, `tune.maxrewrite`, `tune.http.maxhdr`).
     pub tune: Tune,
     /// The other keywords accepted without effect yet (`ulimit-n`, `maxconnrate`,

@@ -108,7 +108,11 @@ pub async fn run<C: ClientIo>(
         || tunnel
         || txn.req.flags().conn_close && !txn.req.flags().ver_11;
     // option http-pretend-keepalive: the server is told keep-alive even when it will not be.
-    let head_bytes = request_bytes(&mut txn.req, server_close && !be.pretend_keepalive);
+    let head_bytes = request_bytes(
+        &mut txn.req,
+        server_close && !be.pretend_keepalive,
+        be.case_adjust.as_deref(),
+    );
     let slot = acquire(cl, txn, be, &assigned).await.map_err(|e| {
         txn.tr.ended(
             Side::Server,
@@ -153,7 +157,11 @@ pub async fn run<C: ClientIo>(
 }
 
 /// The request head as sent to the server: `Connection` handled as the H1 mux does.
-fn request_bytes(req: &mut Head, server_close: bool) -> Bytes {
+fn request_bytes(
+    req: &mut Head,
+    server_close: bool,
+    case: Option<&crate::http::write::CaseMap>,
+) -> Bytes {
     if !req.flags().conn_upgrade {
         outgoing::strip_tokens(req);
     }
@@ -161,6 +169,7 @@ fn request_bytes(req: &mut Head, server_close: bool) -> Bytes {
     let mut out = BytesMut::with_capacity(req.buffer().len() + 64);
     let edits = Edits {
         add: add.as_slice(),
+        case,
         ..Edits::default()
     };
     write_head(req, &edits, &mut out);
@@ -504,6 +513,10 @@ async fn read_head(
 /// Forwards an interim `1xx` response (HAProxy relays the server's `100 Continue`).
 async fn relay_interim<C: ClientIo>(cl: &mut Client<C>, res: &Head) {
     let mut out = BytesMut::with_capacity(64);
-    write_head(res, &Edits::default(), &mut out);
+    let edits = Edits {
+        case: cl.fe.case_adjust.as_deref(),
+        ..Edits::default()
+    };
+    write_head(res, &edits, &mut out);
     let _ = io::write(&mut cl.io, &out).await;
 }

@@ -11,7 +11,21 @@
 //! HTTP/1.1 one no header, though the server connection still closes after the response).
 
 use crate::config::model::HttpConnMode;
+use crate::http::write::CaseMap;
 use crate::http::Head;
+
+/// The `h1-case-adjust` map, shared by the frontends and backends that use it; none when the
+/// configuration has no entry.
+pub fn case_map(entries: &[(String, String)]) -> Option<std::sync::Arc<CaseMap>> {
+    (!entries.is_empty()).then(|| {
+        std::sync::Arc::new(
+            entries
+                .iter()
+                .map(|(f, t)| (f.as_bytes().to_vec(), t.as_bytes().to_vec()))
+                .collect(),
+        )
+    })
+}
 
 /// A header to append.
 pub type Added = Option<(&'static str, &'static [u8])>;
