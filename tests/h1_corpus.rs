@@ -112,6 +112,8 @@ struct Case {
     /// What the origin sends (response cases).
     response: Vec<u8>,
     expected: PathBuf,
+    /// Lines of `NAME.cfg`: `global|frontend|backend LINE`, added to that section.
+    cfg: Vec<(String, String)>,
 }
 
 /// What one run produced.
@@ -217,12 +219,26 @@ fn load_cases() -> Vec<Case> {
                     (request, raw(&f))
                 }
             };
+            let cfg = std::fs::read_to_string(dir.join(format!("{stem}.cfg")))
+                .unwrap_or_default()
+                .lines()
+                .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+                .map(|l| {
+                    let (sec, line) = l.split_once(' ').unwrap_or((l, ""));
+                    assert!(
+                        matches!(sec, "global" | "frontend" | "backend"),
+                        "{stem}.cfg: {l}"
+                    );
+                    (sec.to_string(), line.to_string())
+                })
+                .collect();
             cases.push(Case {
                 name: format!("{sub}/{stem}"),
                 side,
                 request,
                 response,
                 expected: dir.join(format!("{stem}.expected")),
+                cfg,
             });
         }
     }
@@ -517,12 +533,28 @@ fn status_lines(mut rest: &[u8]) -> Vec<String> {
     out
 }
 
-const CONFIG: &str = "defaults\n    mode http\n    timeout connect 2s\n    timeout client 2s\n    timeout server 2s\n    timeout http-request 1s\nfrontend fe\n    bind @@fe\n    default_backend be\nbackend be\n";
+/// The case's configuration: fixed timeouts, one frontend and one backend, plus the lines of
+/// the case's `NAME.cfg` in their sections.
+fn config(case: &Case, origin: SocketAddr) -> String {
+    let lines = |sec: &str| -> String {
+        case.cfg
+            .iter()
+            .filter(|(s, _)| s == sec)
+            .map(|(_, l)| format!("    {l}\n"))
+            .collect()
+    };
+    format!(
+        "global\n{}defaults\n    mode http\n    timeout connect 2s\n    timeout client 2s\n    timeout server 2s\n    timeout http-request 1s\nfrontend fe\n    bind @@fe\n{}    default_backend be\nbackend be\n{}    server s1 {origin}\n",
+        lines("global"),
+        lines("frontend"),
+        lines("backend")
+    )
+}
 
 /// Runs one case through `bin`.
 fn run_case(bin: &Path, case: &Case) -> Outcome {
     let origin = RawOrigin::start((case.side == Side::Response).then(|| case.response.clone()));
-    let cfg = format!("{CONFIG}    server s1 {}\n", origin.addr);
+    let cfg = config(case, origin.addr);
     let h = Haproxy::start_bin(bin, &cfg).unwrap_or_else(|e| panic!("{}: {e}", case.name));
     let got = exchange(h.addr("fe"), &case.request);
     drop(h);

@@ -490,3 +490,27 @@ fn a_backup_server_is_used_only_when_no_active_server_is_usable() {
     assert_eq!(server_sequence(h.addr("fe"), "/", 4), ["s1"; 4]);
     assert!(b.requests().is_empty());
 }
+
+/// `h1-case-adjust` with `option h1-case-adjust-bogus-client`: header names of responses to
+/// clients, the server's and HAProxy's own (`Connection`, a `deny` page), are written as
+/// mapped when their lower-case name is a `<from>`; a `<from>` with upper case never matches.
+#[test]
+fn h1_case_adjust_rewrites_names_sent_to_bogus_clients() {
+    let s1 = Origin::http("s1");
+    let cfg = format!(
+        "global\n    h1-case-adjust x-server X-SERVER\n    h1-case-adjust connection Connection\n    h1-case-adjust content-type Content-Type\n    h1-case-adjust X-Conn x-CONN\n{DEFAULTS}frontend fe\n    bind @@fe\n    option h1-case-adjust-bogus-client\n    http-request deny if {{ path /d }}\n    default_backend be\nbackend be\n    server s1 {}\n",
+        s1.addr()
+    );
+    let h = Haproxy::start(&cfg);
+    let mut c = Client::connect(h.addr("fe"));
+    c.send(b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+    let raw = String::from_utf8_lossy(&c.read_to_close()).into_owned();
+    assert!(raw.contains("\r\nX-SERVER: s1\r\n"), "{raw}");
+    assert!(raw.contains("\r\nConnection: close\r\n"), "{raw}");
+    assert!(raw.contains("\r\nx-conn: "), "{raw}");
+    let mut c = Client::connect(h.addr("fe"));
+    c.send(b"GET /d HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+    let raw = String::from_utf8_lossy(&c.read_to_close()).into_owned();
+    assert!(raw.starts_with("HTTP/1.1 403"), "{raw}");
+    assert!(raw.contains("\r\nContent-Type: text/html\r\n"), "{raw}");
+}

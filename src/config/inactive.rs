@@ -23,6 +23,9 @@ const ACTIVE_OTHER_ACTIONS: &[&str] = &[
     "set-status",
 ];
 
+/// `tune.*` keywords the HTTP/1 layer uses (`Global::tune`).
+const ACTIVE_TUNES: &[&str] = &["tune.bufsize", "tune.maxrewrite", "tune.http.maxhdr"];
+
 /// `sc-*` actions the stick tables run (with their `(N)` suffix).
 const ACTIVE_SC_ACTIONS: &[&str] = &["sc-inc-gpc0(", "sc-inc-gpc1(", "sc-set-gpt0("];
 
@@ -87,7 +90,12 @@ pub fn not_active(c: &Config) -> Vec<String> {
     for (kw, _) in &c.global.kept {
         out.push(format!("global '{kw}' is not active yet."));
     }
-    for (kw, _) in &c.global.tunes {
+    for (kw, _) in c
+        .global
+        .tunes
+        .iter()
+        .filter(|(k, _)| !ACTIVE_TUNES.contains(&k.as_str()))
+    {
         out.push(format!("global '{kw}' is not active yet."));
     }
     for p in c.proxies.iter().filter(|p| !p.disabled) {
@@ -241,6 +249,18 @@ mod tests {
     fn an_active_configuration_gets_no_sentence() {
         let c = load("defaults\n mode http\n timeout client 1s\n timeout server 1s\n timeout connect 1s\nfrontend fe\n bind :80\n http-request deny if { path /x }\n default_backend be\nbackend be\n balance roundrobin\n cookie SRV insert indirect nocache\n option httpchk GET /\n server s1 127.0.0.1:80 check cookie a maxconn 10\n");
         assert_eq!(not_active(&c), Vec::<String>::new());
+    }
+
+    #[test]
+    fn the_buffer_tunables_act_and_the_other_tunes_still_warn() {
+        let c = load("global\n tune.bufsize 4090\n tune.maxrewrite 3000\n tune.http.maxhdr 50\n tune.maxaccept 10\ndefaults\n mode http\n timeout client 1s\n timeout server 1s\n timeout connect 1s\nfrontend fe\n bind :80\n default_backend be\nbackend be\n server s1 127.0.0.1:80\n");
+        assert_eq!(c.global.tune.bufsize, 4096);
+        assert_eq!(c.global.tune.maxrewrite(), 2048);
+        assert_eq!(c.global.tune.http_maxhdr, 50);
+        assert_eq!(
+            not_active(&c),
+            vec!["global 'tune.maxaccept' is not active yet.".to_string()]
+        );
     }
 
     #[test]

@@ -23,6 +23,7 @@ pub fn has_listeners(config: &Config) -> bool {
 /// Runs every check, pushing HAProxy's messages into `diags` and completing the model.
 /// Proxies are checked one by one in declaration order, each check in HAProxy's order.
 pub fn validate(config: &mut Config, diags: &mut Diags) {
+    super::kw::h1_case::load_file(&mut config.global, diags);
     for i in 0..config.proxies.len() {
         let Some(p) = config.proxies.get(i) else {
             continue;

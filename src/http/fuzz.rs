@@ -53,6 +53,8 @@ fn mutated_heads_never_panic_and_complete_heads_round_trip() {
     let limits = Limits {
         max_headers: 8,
         max_head: 200,
+        max_raw: 200,
+        ..Limits::default()
     };
     for i in 0..6000 {
         let input = mutate(&mut rng, seeds[i % seeds.len()]);

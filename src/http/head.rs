@@ -121,7 +121,7 @@ impl Head {
     }
 
     /// Stores `bytes` after the parsed ones and returns their span.
-    fn store(&mut self, bytes: &[u8]) -> Span {
+    pub(crate) fn store(&mut self, bytes: &[u8]) -> Span {
         let start = self.buf.len() + self.extra.len();
         self.extra.extend_from_slice(bytes);
         Span::new(start, start + bytes.len())

@@ -24,11 +24,22 @@ pub struct Limits {
     /// `tune.http.maxhdr` (default 101): the header slots, one of which the end-of-headers
     /// marker takes, so at most 100 header fields.
     pub max_headers: usize,
-    /// The largest head accepted, in bytes: `tune.bufsize` minus `tune.maxrewrite`
-    /// (16384 - 1024). HAProxy's exact cut also counts its HTX overhead per header: on 2.6.12 a
-    /// request head with no header passes at 15281 bytes and is refused (400) at 15282, so
-    /// this default is up to ~80 bytes more lenient; a head that does not fit is refused.
+    /// The room for the parsed head, `tune.bufsize` minus `tune.maxrewrite` (16384 - 1024):
+    /// HAProxy converts the head to HTX there, where it takes [`HTX_HEAD_OVERHEAD`] bytes plus
+    /// the start line's words plus, per field, its name, its value and [`HTX_FIELD_OVERHEAD`].
+    /// On 2.6.12 a request head with no header passes at 15281 bytes and is refused (400) at
+    /// 15282; each `Xn: y` header lowers that by 4.
     pub max_head: usize,
+    /// The largest raw head, blanks and folds included: `tune.bufsize` minus 64 (the H1
+    /// demux's input buffer; measured on 2.6.12 with 16384 and 4096). A head still
+    /// incomplete at this size is refused.
+    pub max_raw: usize,
+    /// `option accept-invalid-http-request` (requests) or `accept-invalid-http-response`
+    /// (responses): HAProxy's `err_pos = -1` mode, where the parser lets through non-token
+    /// bytes in header names (not `:` nor LF), non-ASCII bytes and `#` in the request target,
+    /// a `Host` that disagrees with the target's authority, any version string made of
+    /// version characters, and HTTP/0.9 `GET` requests (taken as HTTP/1.0 without headers).
+    pub accept_invalid: bool,
 }
 
 impl Default for Limits {
@@ -36,9 +47,18 @@ impl Default for Limits {
         Limits {
             max_headers: 101,
             max_head: 16384 - 1024,
+            max_raw: 16384 - 64,
+            accept_invalid: false,
         }
     }
 }
+
+/// What an HTX message head costs besides its words (the message and start-line blocks and the
+/// end-of-headers block), as measured on 2.6.12: the `max_head` budget minus 85 is left for
+/// the start line's words and the fields.
+pub const HTX_HEAD_OVERHEAD: usize = 85;
+/// What one header field costs in HTX besides its name and value (its block).
+pub const HTX_FIELD_OVERHEAD: usize = 8;
 
 /// Which side a message came from: decides the status an error maps to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,16 +157,47 @@ pub fn parse_response(input: &[u8], limits: &Limits) -> Status {
 }
 
 fn parse(input: &[u8], limits: &Limits, side: Side) -> Status {
-    let capped = input.get(..limits.max_head).unwrap_or(input);
+    let capped = input.get(..limits.max_raw).unwrap_or(input);
     match scan(capped, limits, side) {
         Ok(raw) => match build(capped, raw, limits, side) {
+            Ok((head, _)) if htx_size(&head) > limits.max_head => {
+                Status::Error(ParseError::TooLarge)
+            }
             Ok((head, used)) => Status::Complete(head, used),
             Err(e) => Status::Error(e),
         },
-        Err(Stop::More) if input.len() >= limits.max_head => Status::Error(ParseError::TooLarge),
+        Err(Stop::More) if input.len() >= limits.max_raw => Status::Error(ParseError::TooLarge),
         Err(Stop::More) => Status::Incomplete,
         Err(Stop::Bad(e)) => Status::Error(e),
     }
+}
+
+/// The room `head` takes once converted to HTX (`h1_eval_htx_size` plus the blocks).
+fn htx_size(head: &Head) -> usize {
+    let words = match head.start {
+        StartLine::Request {
+            method,
+            target,
+            version,
+        } => [method, target, version],
+        StartLine::Response {
+            version, reason, ..
+        } => [version, Span::new(0, 3), reason],
+    };
+    let line: usize = words
+        .iter()
+        .map(|s| s.end.saturating_sub(s.start) as usize)
+        .sum();
+    let fields: usize = head
+        .fields
+        .iter()
+        .map(|f| {
+            (f.name.end.saturating_sub(f.name.start) + f.value.end.saturating_sub(f.value.start))
+                as usize
+                + HTX_FIELD_OVERHEAD
+        })
+        .sum();
+    HTX_HEAD_OVERHEAD + line + fields
 }
 
 enum Stop {
@@ -161,9 +212,9 @@ fn is_token(c: u8) -> bool {
     c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&c)
 }
 
-/// `HTTP_IS_VER_TOKEN`: the characters of `HTTP/1.1`.
+/// `HTTP_IS_VER_TOKEN`: digits, upper-case letters, `/` and `.` (`http_char_classes`).
 fn is_ver_token(c: u8) -> bool {
-    c.is_ascii_digit() || matches!(c, b'H' | b'T' | b'P' | b'/' | b'.')
+    c.is_ascii_digit() || c.is_ascii_uppercase() || matches!(c, b'/' | b'.')
 }
 
 fn is_spht(c: u8) -> bool {
@@ -235,18 +286,32 @@ fn scan(b: &[u8], limits: &Limits, side: Side) -> R<Raw> {
     }
     let skip = c.p;
     let start = match side {
-        Side::Request => request_line(&mut c)?,
+        Side::Request => request_line(&mut c, limits.accept_invalid)?,
         Side::Response => status_line(&mut c)?,
     };
     let mut fields = Vec::new();
     let mut folds = Vec::new();
+    if let StartLine::Request { version, .. } = start {
+        if version.start == version.end {
+            // HTTP/0.9 (only reached under accept-invalid): the request ends with its line.
+            return Ok(Raw {
+                skip,
+                start,
+                fields,
+                folds,
+                end: c.p,
+            });
+        }
+    }
+    // Under accept-invalid, any byte but `:` and LF is taken into a name (err_pos = -1).
+    let name_byte = |ch: u8| is_token(ch) || (limits.accept_invalid && ch != b':' && ch != b'\n');
     loop {
         let line = c.p;
         if is_crlf(c.peek()?) {
             c.eol()?;
             break;
         }
-        while is_token(c.peek()?) {
+        while name_byte(c.peek()?) {
             c.p += 1;
         }
         if c.peek()? != b':' || c.p == line {
@@ -286,7 +351,8 @@ fn scan(b: &[u8], limits: &Limits, side: Side) -> R<Raw> {
 }
 
 /// H1_MSG_RQMETH .. H1_MSG_RQLINE_END. Offsets are made relative to `skip` by the caller.
-fn request_line(c: &mut Cur) -> R<StartLine> {
+/// `relaxed` is accept-invalid-http-request; an HTTP/0.9 line then gets an empty version.
+fn request_line(c: &mut Cur, relaxed: bool) -> R<StartLine> {
     let m0 = c.p;
     while is_token(c.peek()?) {
         c.p += 1;
@@ -305,13 +371,15 @@ fn request_line(c: &mut Cur) -> R<StartLine> {
     let u0 = c.p;
     loop {
         let ch = c.peek()?;
-        if (33..=126).contains(&ch) {
-            if ch == b'#' {
+        if (33..=126).contains(&ch) || (relaxed && ch >= 128) {
+            if ch == b'#' && !relaxed {
                 return Err(Stop::Bad(ParseError::Fragment { pos: c.p }));
             }
             c.p += 1;
         } else if is_spht(ch) {
             break;
+        } else if is_crlf(ch) && relaxed && c.p > u0 {
+            return http09(c, m0, m1, u0, c.p);
         } else if is_crlf(ch) {
             return Err(Stop::Bad(ParseError::Version));
         } else {
@@ -326,6 +394,9 @@ fn request_line(c: &mut Cur) -> R<StartLine> {
         c.p += 1;
     }
     let v1 = c.p;
+    if v0 == v1 && relaxed && is_crlf(c.peek()?) {
+        return http09(c, m0, m1, u0, u1);
+    }
     if v0 == v1 {
         return Err(Stop::Bad(ParseError::Version));
     }
@@ -337,6 +408,20 @@ fn request_line(c: &mut Cur) -> R<StartLine> {
         method: Span::new(m0, m1),
         target: Span::new(u0, u1),
         version: Span::new(v0, v1),
+    })
+}
+
+/// An HTTP/0.9 request line (`h1_process_req_vsn` under accept-invalid-http-request): only a
+/// `GET` with a target passes; its version is left empty, and the head ends with the line.
+fn http09(c: &mut Cur, m0: usize, m1: usize, u0: usize, u1: usize) -> R<StartLine> {
+    if c.b.get(m0..m1) != Some(b"GET".as_slice()) {
+        return Err(Stop::Bad(ParseError::Version));
+    }
+    c.eol()?;
+    Ok(StartLine::Request {
+        method: Span::new(m0, m1),
+        target: Span::new(u0, u1),
+        version: Span::new(c.p, c.p),
     })
 }
 
@@ -453,7 +538,10 @@ fn build(input: &[u8], raw: Raw, limits: &Limits, side: Side) -> Result<(Head, u
             match host {
                 None => {
                     let auth = authority(head.target());
-                    if !auth.is_empty() && !auth.eq_ignore_ascii_case(head.slice(value)) {
+                    if !auth.is_empty()
+                        && !limits.accept_invalid
+                        && !auth.eq_ignore_ascii_case(head.slice(value))
+                    {
                         return Err(ParseError::Host);
                     }
                     host = Some(value);
@@ -472,19 +560,27 @@ fn build(input: &[u8], raw: Raw, limits: &Limits, side: Side) -> Result<(Head, u
     if head.fields.len() >= limits.max_headers {
         return Err(ParseError::TooManyHeaders);
     }
+    if head.version().is_empty() {
+        // HTTP/0.9, converted to HTTP/1.0 (h1_process_req_vsn).
+        let v = head.store(b"HTTP/1.0");
+        if let StartLine::Request { version, .. } = &mut head.start {
+            *version = v;
+        }
+    }
     let version = head.version();
-    let ok_version = match side {
-        Side::Request => version.len() == 8 && version.starts_with(b"HTTP/"),
-        Side::Response => version.len() == 8 && version.get(4) == Some(&b'/'),
-    } && version.get(5).is_some_and(u8::is_ascii_digit)
-        && version.get(6) == Some(&b'.')
-        && version.get(7).is_some_and(u8::is_ascii_digit);
+    let ok_version = limits.accept_invalid
+        || match side {
+            Side::Request => version.len() == 8 && version.starts_with(b"HTTP/"),
+            Side::Response => version.len() == 8 && version.get(4) == Some(&b'/'),
+        } && version.get(5).is_some_and(u8::is_ascii_digit)
+            && version.get(6) == Some(&b'.')
+            && version.get(7).is_some_and(u8::is_ascii_digit);
     if !ok_version {
         return Err(ParseError::Version);
     }
     let major = version.get(5).copied().unwrap_or(b'0');
     let minor = version.get(7).copied().unwrap_or(b'0');
-    head.flags.ver_11 = major > b'1' || (major == b'1' && minor >= b'1');
+    head.flags.ver_11 = version.len() == 8 && (major > b'1' || (major == b'1' && minor >= b'1'));
     if head.flags.xfer_enc {
         if head.flags.clen {
             // T-E + C-L: T-E wins, C-L is removed and the connection will close.

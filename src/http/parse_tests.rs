@@ -303,3 +303,149 @@ fn connection_and_upgrade_headers_set_flags() {
     let f = h.flags();
     assert!(f.conn_keep_alive && f.conn_upgrade && f.upgrade_websocket && !f.conn_close);
 }
+
+fn relaxed(raw: &[u8], side: Side) -> Status {
+    let limits = Limits {
+        accept_invalid: true,
+        ..Limits::default()
+    };
+    match side {
+        Side::Request => parse_request(raw, &limits),
+        Side::Response => parse_response(raw, &limits),
+    }
+}
+
+fn relaxed_ok(raw: &[u8], side: Side) -> Head {
+    match relaxed(raw, side) {
+        Status::Complete(h, _) => h,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn accept_invalid_lets_non_token_header_names_through_but_not_empty_or_colonless_ones() {
+    // h1_headers_to_hdr_list, H1_MSG_HDR_NAME with err_pos == -1.
+    for raw in [
+        &b"GET / HTTP/1.1\r\nX(Y): z\r\n\r\n"[..],
+        b"GET / HTTP/1.1\r\nX Y: z\r\n\r\n",
+        b"GET / HTTP/1.1\r\nX\xe9: z\r\n\r\n",
+    ] {
+        assert_eq!(err(raw), 400);
+        let h = relaxed_ok(raw, Side::Request);
+        assert_eq!(h.fields().len(), 1);
+    }
+    assert!(matches!(
+        relaxed(b"GET / HTTP/1.1\r\n: z\r\n\r\n", Side::Request),
+        Status::Error(_)
+    ));
+    assert!(matches!(
+        relaxed(b"GET / HTTP/1.1\r\nnocolon\r\n\r\n", Side::Request),
+        Status::Error(_)
+    ));
+    let h = relaxed_ok(b"HTTP/1.1 200 OK\r\nX(Y): z\r\n\r\n", Side::Response);
+    assert_eq!(h.get("x(y)"), Some(&b"z"[..]));
+}
+
+#[test]
+fn accept_invalid_lets_non_ascii_and_fragments_into_the_target_but_not_controls() {
+    assert_eq!(
+        relaxed_ok(b"GET /\xe9 HTTP/1.1\r\n\r\n", Side::Request).target(),
+        b"/\xe9"
+    );
+    assert_eq!(
+        relaxed_ok(b"GET /a#b HTTP/1.1\r\n\r\n", Side::Request).target(),
+        b"/a#b"
+    );
+    assert!(matches!(
+        relaxed(b"GET /a\x01b HTTP/1.1\r\n\r\n", Side::Request),
+        Status::Error(_)
+    ));
+}
+
+#[test]
+fn accept_invalid_skips_the_version_format_and_host_authority_checks() {
+    // h1_process_req_vsn / h1_process_res_vsn with err_pos != -2.
+    let h = relaxed_ok(b"GET / HTTP/1.10\r\n\r\n", Side::Request);
+    assert_eq!(h.version(), b"HTTP/1.10");
+    assert!(!h.flags().ver_11);
+    assert!(
+        relaxed_ok(b"GET / HTTX/1.1\r\n\r\n", Side::Request)
+            .flags()
+            .ver_11
+    );
+    assert!(
+        relaxed_ok(b"HTTPS1.1 200 OK\r\n\r\n", Side::Response)
+            .flags()
+            .ver_11
+    );
+    assert_eq!(err(b"GET / HTTX/1.1\r\n\r\n"), 400);
+    relaxed_ok(b"GET http://b/ HTTP/1.1\r\nHost: a\r\n\r\n", Side::Request);
+    assert!(matches!(
+        relaxed(
+            b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+            Side::Request
+        ),
+        Status::Error(_)
+    ));
+}
+
+#[test]
+fn accept_invalid_takes_an_http_0_9_get_as_http_1_0_without_headers() {
+    let raw = b"GET /x\r\nHost: a\r\n\r\n";
+    assert_eq!(err(raw), 400);
+    match relaxed(raw, Side::Request) {
+        Status::Complete(h, used) => {
+            assert_eq!(used, 8);
+            assert_eq!(h.version(), b"HTTP/1.0");
+            assert!(h.fields().is_empty());
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        relaxed(b"GET /x \r\n", Side::Request),
+        Status::Complete(..)
+    ));
+    assert!(matches!(
+        relaxed(b"POST /x\r\n\r\n", Side::Request),
+        Status::Error(_)
+    ));
+    assert!(matches!(
+        relaxed(b"GET \r\n\r\n", Side::Request),
+        Status::Error(_)
+    ));
+}
+
+#[test]
+fn a_response_version_may_use_any_upper_case_letters() {
+    // HTTP_IS_VER_TOKEN, then only the `/` at offset 4 is checked.
+    let r = parse_response(b"XTTP/1.1 200 OK\r\n\r\n", &Limits::default());
+    assert!(matches!(r, Status::Complete(..)), "{r:?}");
+}
+
+#[test]
+fn the_head_budget_counts_htx_blocks_not_raw_bytes() {
+    // tune.bufsize 16384 - tune.maxrewrite 1024, measured on 2.6.12: 15281 bytes pass with
+    // no header, 15277 with one `X0: y`; blanks only count against the raw 16320.
+    let get = |pad: usize, hdrs: &str| {
+        let mut raw = b"GET /".to_vec();
+        raw.extend(std::iter::repeat_n(b'a', pad));
+        raw.extend_from_slice(format!(" HTTP/1.1\r\n{hdrs}\r\n").as_bytes());
+        raw
+    };
+    assert_eq!(get(15281 - 18, "").len(), 15281);
+    assert!(matches!(req(&get(15281 - 18, "")), Status::Complete(..)));
+    assert_eq!(err(&get(15282 - 18, "")), 400);
+    assert!(matches!(
+        req(&get(15277 - 25, "X0: y\r\n")),
+        Status::Complete(..)
+    ));
+    assert_eq!(err(&get(15278 - 25, "X0: y\r\n")), 400);
+    let blanks = |n: usize| {
+        let mut raw = b"GET / HTTP/1.1\r\nX: ".to_vec();
+        raw.extend(std::iter::repeat_n(b' ', n));
+        raw.extend_from_slice(b"y\r\n\r\n");
+        raw
+    };
+    assert!(matches!(req(&blanks(16320 - 24)), Status::Complete(..)));
+    assert_eq!(err(&blanks(16321 - 24)), 400);
+}

@@ -3,15 +3,21 @@
 //! called from `h1_process_mux` in `src/mux_h1.c`):
 //! - a version at or above 1.1 is written `HTTP/1.1` (`HTTP/1.2` leaves as `HTTP/1.1`), any other
 //!   is written as received (an HTTP/1.0 request stays HTTP/1.0 upstream: checked against 2.6.12);
-//! - header names are written in lower case, as HTX stores them (`h1-case-adjust` is the
-//!   caller's [`Edits::keep_case`]); values as parsed (folds already unfolded, blanks trimmed);
+//! - header names are written in lower case, as HTX stores them, unless [`Edits::case`] (the
+//!   `h1-case-adjust` map) has an entry for the lower-case name, as `h1_adjust_case_outgoing_hdr`
+//!   does, added fields included; values as parsed (folds already unfolded, blanks trimmed);
 //! - fields are written in order, after removals and replacements, then additions.
 //!
 //! Pure: no sockets, no tokio.
 
+use std::collections::HashMap;
+
 use bytes::{BufMut, BytesMut};
 
 use super::head::{Head, StartLine};
+
+/// `h1-case-adjust`: the name to write for a lower-case name.
+pub type CaseMap = HashMap<Vec<u8>, Vec<u8>>;
 
 /// Changes applied while writing (the stream's header rewrites, `Connection` handling).
 #[derive(Debug, Clone, Copy, Default)]
@@ -25,18 +31,29 @@ pub struct Edits<'a> {
     pub add: &'a [(&'a str, &'a [u8])],
     /// Write names as received instead of in lower case.
     pub keep_case: bool,
+    /// `h1-case-adjust` towards this peer (`option h1-case-adjust-bogus-client/-server`).
+    pub case: Option<&'a CaseMap>,
 }
 
-fn put_name(out: &mut BytesMut, name: &[u8], keep_case: bool) {
-    if keep_case {
+fn put_name(out: &mut BytesMut, name: &[u8], edits: &Edits) {
+    if edits.keep_case {
         out.put_slice(name);
-    } else {
-        out.extend(name.iter().map(u8::to_ascii_lowercase));
+        return;
     }
+    if let Some(map) = edits.case {
+        let lower = name.to_ascii_lowercase();
+        if let Some(to) = map.get(&lower) {
+            out.put_slice(to);
+        } else {
+            out.put_slice(&lower);
+        }
+        return;
+    }
+    out.extend(name.iter().map(u8::to_ascii_lowercase));
 }
 
-fn put_field(out: &mut BytesMut, name: &[u8], value: &[u8], keep_case: bool) {
-    put_name(out, name, keep_case);
+fn put_field(out: &mut BytesMut, name: &[u8], value: &[u8], edits: &Edits) {
+    put_name(out, name, edits);
     out.put_slice(b": ");
     out.put_slice(value);
     out.put_slice(b"\r\n");
@@ -88,20 +105,20 @@ pub fn write_head(head: &Head, edits: &Edits, out: &mut BytesMut) {
             if let (Some(done), Some((n, v))) = (set_done.get_mut(i), edits.set.get(i)) {
                 if !*done {
                     *done = true;
-                    put_field(out, n.as_bytes(), v, edits.keep_case);
+                    put_field(out, n.as_bytes(), v, edits);
                 }
             }
             continue;
         }
-        put_field(out, name, value, edits.keep_case);
+        put_field(out, name, value, edits);
     }
     for ((n, v), done) in edits.set.iter().zip(set_done) {
         if !done {
-            put_field(out, n.as_bytes(), v, edits.keep_case);
+            put_field(out, n.as_bytes(), v, edits);
         }
     }
     for (n, v) in edits.add {
-        put_field(out, n.as_bytes(), v, edits.keep_case);
+        put_field(out, n.as_bytes(), v, edits);
     }
     out.put_slice(b"\r\n");
 }
@@ -152,6 +169,7 @@ mod tests {
             set: &[("Host", b"b"), ("X-New", b"1")],
             add: &[("Connection", b"close")],
             keep_case: true,
+            case: None,
         };
         let out = written(
             b"GET / HTTP/1.1\r\nA: 1\r\nHost: a\r\nX-Drop: z\r\nHost: a\r\n\r\n",
@@ -170,5 +188,28 @@ mod tests {
             &Edits::default(),
         );
         assert_eq!(out, b"HTTP/1.0 404 Not Found\r\ncontent-length: 0\r\n\r\n");
+    }
+
+    #[test]
+    fn h1_case_adjust_rewrites_lower_case_names_added_ones_included() {
+        let map: CaseMap = [
+            (b"content-type".to_vec(), b"Content-Type".to_vec()),
+            (b"connection".to_vec(), b"CONNECTION".to_vec()),
+            (b"X-Up".to_vec(), b"x-up".to_vec()),
+        ]
+        .into_iter()
+        .collect();
+        let out = written(
+            b"HTTP/1.1 200 OK\r\nCONTENT-TYPE: a\r\nX-Up: b\r\n\r\n",
+            &Edits {
+                add: &[("connection", b"close")],
+                case: Some(&map),
+                ..Edits::default()
+            },
+        );
+        assert_eq!(
+            out,
+            b"HTTP/1.1 200 OK\r\nContent-Type: a\r\nx-up: b\r\nCONNECTION: close\r\n\r\n"
+        );
     }
 }

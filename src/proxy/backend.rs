@@ -113,6 +113,14 @@ pub struct Backend {
     pub abortonclose: bool,
     /// `option http-buffer-request` of this backend.
     pub buffer_request: bool,
+    /// `option http-pretend-keepalive`: no `connection: close` to the server even when the
+    /// connection will close after the response.
+    pub pretend_keepalive: bool,
+    /// The response parser's limits (`tune.bufsize`, `tune.maxrewrite`,
+    /// `tune.http.maxhdr`) and `option accept-invalid-http-response`.
+    pub limits: crate::http::Limits,
+    /// `h1-case-adjust` for requests to servers, under `option h1-case-adjust-bogus-server`.
+    pub case_adjust: Option<Arc<crate::http::write::CaseMap>>,
     /// `compression algo|type|offload`.
     pub compression: Option<crate::config::model::Compression>,
     /// `cookie`, compiled.
@@ -270,6 +278,12 @@ impl Backend {
             retry_on: p.retry_on,
             abortonclose: p.options.abortonclose,
             buffer_request: p.options.http_buffer_request,
+            pretend_keepalive: p.options.http_pretend_keepalive,
+            case_adjust: None,
+            limits: super::stream::request::limits(
+                &crate::config::model::Tune::default(),
+                p.options.accept_invalid_http_response,
+            ),
             compression: p.compression.clone(),
             cookie: CookiePolicy::from_proxy(p),
             option_persist: p.options.persist,

@@ -80,6 +80,11 @@ pub struct Frontend {
     pub ignore_probes: bool,
     /// `option http-buffer-request`: the request body is waited for before the backend.
     pub buffer_request: bool,
+    /// The request parser's limits (`tune.bufsize`, `tune.maxrewrite`, `tune.http.maxhdr`)
+    /// and `option accept-invalid-http-request`.
+    pub limits: crate::http::Limits,
+    /// `h1-case-adjust` for responses to clients, under `option h1-case-adjust-bogus-client`.
+    pub case_adjust: Option<Arc<crate::http::write::CaseMap>>,
     /// `compression algo|type|offload`.
     pub compression: Option<crate::config::model::Compression>,
     /// `errorfile` pages.
@@ -163,6 +168,11 @@ impl Frontend {
             conn_mode: p.options.http_conn_mode,
             ignore_probes: p.options.http_ignore_probes,
             buffer_request: p.options.http_buffer_request,
+            case_adjust: None,
+            limits: super::stream::request::limits(
+                &crate::config::model::Tune::default(),
+                p.options.accept_invalid_http_request,
+            ),
             compression: p.compression.clone(),
             tcpka: p.options.tcpka_client,
             nolinger: p.options.nolinger,

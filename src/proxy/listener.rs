@@ -425,6 +425,10 @@ pub fn fullconn_of(config: &Config, be: &Proxy) -> u32 {
 /// [`start`] with hooks installed in every frontend.
 pub async fn start_with(config: &Config, hooks: &Hooks) -> Result<Started, ProxyError> {
     let tables = super::stick::Tables::build(config);
+    let tune = &config.global.tune;
+    super::stream::io::set_bufsize(tune.bufsize);
+    let case_map = super::stream::outgoing::case_map(&config.global.h1_case_adjust);
+    let case_for = |on: bool| case_map.clone().filter(|_| on);
     let mut backends = HashMap::new();
     for (i, p) in config.proxies.iter().enumerate() {
         if p.cap.backend {
@@ -436,7 +440,10 @@ pub async fn start_with(config: &Config, hooks: &Hooks) -> Result<Started, Proxy
                     what: format!("'server {}' with 'ssl' (TLS to servers)", s.name),
                 });
             }
-            let be = Backend::build_with(p, i as u64, fullconn_of(config, p), &tables).await?;
+            let mut be = Backend::build_with(p, i as u64, fullconn_of(config, p), &tables).await?;
+            be.limits =
+                super::stream::request::limits(tune, p.options.accept_invalid_http_response);
+            be.case_adjust = case_for(p.options.h1_case_adjust_bogus_server);
             if p.disabled {
                 // A disabled backend stays addressable but has no usable server (503).
                 let maint = crate::server::Admin {
@@ -467,6 +474,8 @@ pub async fn start_with(config: &Config, hooks: &Hooks) -> Result<Started, Proxy
     {
         let mut fe = Frontend::build(p, &backends, &tables)?;
         fe.log_hook = hooks.log.clone();
+        fe.limits = super::stream::request::limits(tune, p.options.accept_invalid_http_request);
+        fe.case_adjust = case_for(p.options.h1_case_adjust_bogus_client);
         let fe = Arc::new(fe);
         let fe_sem = sem(p.maxconn);
         for b in &p.binds {

@@ -17,8 +17,6 @@ const MISSING_ARG: &[(&str, &str)] = &[
     ("server-state-file", "'server-state-file' expect one argument: a file path."),
     ("server-state-base", "'server-state-base' expects one argument: a directory path."),
     ("localpeer", "'localpeer' expects a name as an argument."),
-    ("h1-case-adjust", "'h1-case-adjust' expects <from> and <to> as argument."),
-    ("h1-case-adjust-file", "'h1-case-adjust-file' expects <file> as argument."),
     ("maxsslconn", "'maxsslconn' expects an integer argument."),
     ("maxconnrate", "'maxconnrate' expects an integer argument."),
     ("maxsessrate", "'maxsessrate' expects an integer argument."),
@@ -173,9 +171,6 @@ fn bad_value(line: &Line) -> Option<String> {
         },
         "cpu-map" if !v.is_empty() && line.word(2).is_some_and(|w| !w.is_empty()) => {
             cpu_map(line).err().map(|e| format!("cpu-map : {e}"))
-        }
-        "h1-case-adjust" if !v.is_empty() && line.word(2).is_none() => {
-            Some("'h1-case-adjust' expects <from> and <to> as argument.".into())
         }
         "cpu-map" if !v.is_empty() => MISSING_ARG
             .iter()

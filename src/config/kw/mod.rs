@@ -20,6 +20,7 @@ pub mod errorfile;
 pub mod fetches;
 pub mod global;
 pub mod global_kept;
+pub mod h1_case;
 pub mod http_rules;
 pub mod log;
 pub mod option;

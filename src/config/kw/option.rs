@@ -289,6 +289,9 @@ fn set_flag(o: &mut Options, name: &str, on: bool) {
         "log-health-checks" => &mut o.log_health_checks,
         "socket-stats" => &mut o.socket_stats,
         "independent-streams" => &mut o.independent_streams,
+        "http-pretend-keepalive" => &mut o.http_pretend_keepalive,
+        "h1-case-adjust-bogus-client" => &mut o.h1_case_adjust_bogus_client,
+        "h1-case-adjust-bogus-server" => &mut o.h1_case_adjust_bogus_server,
         _ => {
             o.flags.retain(|f| f != name);
             if on {

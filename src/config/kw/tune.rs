@@ -1,6 +1,8 @@
 //! `tune.*` keywords of the `global` section (configuration.txt 3.2 "Performance tuning"):
-//! the names HAProxy 2.6 knows, kept verbatim in `Global::tunes` without effect yet, and
-//! the checks `haproxy -c` makes on their values.
+//! the names HAProxy 2.6 knows, kept verbatim in `Global::tunes`, and the checks
+//! `haproxy -c` makes on their values. `tune.bufsize`, `tune.maxrewrite` and
+//! `tune.http.maxhdr` also land in `Global::tune`, which the HTTP/1 layer uses; the others
+//! have no effect yet (`config/inactive.rs` says so).
 
 use super::GlobalCtx;
 use crate::config::diag::Level;
@@ -321,6 +323,14 @@ pub fn parse(ctx: &mut GlobalCtx<'_>, line: &Line) {
     if SET_ONCE.contains(&kw) && set_before(ctx.global, kw) {
         ctx.alert_continue(line, format!("'{kw}' already specified. Continuing."));
         return;
+    }
+    let n = usize::try_from(atol(line.word(1).unwrap_or(""))).unwrap_or(0);
+    match kw {
+        // cfgparse-global.c rounds the size up to twice a pointer's size.
+        "tune.bufsize" => ctx.global.tune.bufsize = n.saturating_add(15) & !15,
+        "tune.maxrewrite" => ctx.global.tune.maxrewrite = n,
+        "tune.http.maxhdr" => ctx.global.tune.http_maxhdr = n,
+        _ => {}
     }
     ctx.global
         .tunes

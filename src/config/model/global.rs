@@ -51,6 +51,13 @@ pub struct Global {
     pub ssl_default_server: Vec<(String, Vec<String>)>,
     /// `tune.*` settings, kept verbatim as (keyword, value).
     pub tunes: Vec<(String, String)>,
+    /// `h1-case-adjust` entries (`<from>`, `<to>`) in order, then those of the
+    /// `h1-case-adjust-file`.
+    pub h1_case_adjust: Vec<(String, String)>,
+    /// `h1-case-adjust-file` (the last one given).
+    pub h1_case_adjust_file: Option<String>,
+    /// The active buffer tunables (`tune.bufsize`, `tune.maxrewrite`, `tune.http.maxhdr`).
+    pub tune: Tune,
     /// The other keywords accepted without effect yet (`ulimit-n`, `maxconnrate`,
     /// `cluster-secret`, ...), as (keyword, arguments), in order.
     pub kept: Vec<(String, Vec<String>)>,
@@ -144,4 +151,38 @@ pub enum LogAddr {
     /// The address as written, when it could not be resolved at parse time
     /// (a host name); resolved at startup.
     Named(String),
+}
+
+/// The buffer tunables the HTTP/1 layer uses (configuration.txt 3.2), as HAProxy 2.6 holds
+/// them after parsing: `tune.bufsize` rounded up to a multiple of 16.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tune {
+    /// `tune.bufsize` (default 16384).
+    pub bufsize: usize,
+    /// `tune.maxrewrite` as written (default 1024); see [`Tune::maxrewrite`].
+    pub maxrewrite: usize,
+    /// `tune.http.maxhdr` (default 101).
+    pub http_maxhdr: usize,
+}
+
+impl Default for Tune {
+    fn default() -> Self {
+        Tune {
+            bufsize: 16384,
+            maxrewrite: 1024,
+            http_maxhdr: 101,
+        }
+    }
+}
+
+impl Tune {
+    /// The reserve actually kept: HAProxy halves it to `bufsize / 2` when it is not smaller
+    /// (`haproxy.c`, at start-up).
+    pub fn maxrewrite(&self) -> usize {
+        if self.maxrewrite >= self.bufsize / 2 {
+            self.bufsize / 2
+        } else {
+            self.maxrewrite
+        }
+    }
 }

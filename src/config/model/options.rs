@@ -54,6 +54,12 @@ pub struct Options {
     pub accept_invalid_http_request: bool,
     /// `option accept-invalid-http-response`.
     pub accept_invalid_http_response: bool,
+    /// `option http-pretend-keepalive`.
+    pub http_pretend_keepalive: bool,
+    /// `option h1-case-adjust-bogus-client`.
+    pub h1_case_adjust_bogus_client: bool,
+    /// `option h1-case-adjust-bogus-server`.
+    pub h1_case_adjust_bogus_server: bool,
     /// `option originalto`.
     pub originalto: Option<ForwardFor>,
     /// `option checkcache`.

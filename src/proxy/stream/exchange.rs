@@ -23,7 +23,7 @@ use super::txn::Txn;
 use crate::balance::Key;
 use crate::config::model::{Balance, HttpConnMode, HttpReuse};
 use crate::http::write::{write_head, Edits};
-use crate::http::{parse_response, BodyLength, Head, Side as MsgSide, Status};
+use crate::http::{parse_response, BodyLength, Head, Limits, Side as MsgSide, Status};
 use crate::proxy::backend::{AcquireError, Backend, Slot, Stick, Want};
 use crate::proxy::persist::{self, Assignment};
 use crate::proxy::sample;
@@ -106,7 +106,12 @@ pub async fn run<C: ClientIo>(
     let server_close = txn.mode != HttpConnMode::KeepAlive
         || tunnel
         || txn.req.flags().conn_close && !txn.req.flags().ver_11;
-    let head_bytes = request_bytes(&mut txn.req, server_close);
+    // option http-pretend-keepalive: the server is told keep-alive even when it will not be.
+    let head_bytes = request_bytes(
+        &mut txn.req,
+        server_close && !be.pretend_keepalive,
+        be.case_adjust.as_deref(),
+    );
     let slot = acquire(cl, txn, be, &assigned).await.map_err(|e| {
         txn.tr.ended(
             Side::Server,
@@ -151,7 +156,11 @@ pub async fn run<C: ClientIo>(
 }
 
 /// The request head as sent to the server: `Connection` handled as the H1 mux does.
-fn request_bytes(req: &mut Head, server_close: bool) -> Bytes {
+fn request_bytes(
+    req: &mut Head,
+    server_close: bool,
+    case: Option<&crate::http::write::CaseMap>,
+) -> Bytes {
     if !req.flags().conn_upgrade {
         outgoing::strip_tokens(req);
     }
@@ -159,6 +168,7 @@ fn request_bytes(req: &mut Head, server_close: bool) -> Bytes {
     let mut out = BytesMut::with_capacity(req.buffer().len() + 64);
     let edits = Edits {
         add: add.as_slice(),
+        case,
         ..Edits::default()
     };
     write_head(req, &edits, &mut out);
@@ -353,6 +363,7 @@ async fn exchange<C: ClientIo>(
 ) -> Result<(Head, bool), Failed> {
     let be = txn.tr.backend.clone();
     let retry_on = be.as_ref().map(|b| b.retry_on).unwrap_or_default();
+    let limits = be.as_ref().map(|b| b.limits).unwrap_or_default();
     let len = txn.req.body_length();
     let has_body = !matches!(len, BodyLength::Empty | BodyLength::Tunnel);
     let expect = has_body
@@ -382,7 +393,7 @@ async fn exchange<C: ClientIo>(
         io::give(&mut cl.buf);
     }
     loop {
-        let res = read_head(conn, &retry_on).await?;
+        let res = read_head(conn, &retry_on, &limits).await?;
         let status = res.status();
         if (100..200).contains(&status) && status != 101 {
             relay_interim(cl, &res).await;
@@ -462,11 +473,11 @@ async fn send_body<C: ClientIo>(
 async fn read_head(
     conn: &mut ServerConn,
     retry_on: &crate::config::model::RetryOn,
+    limits: &Limits,
 ) -> Result<Head, Failed> {
-    let limits = super::request::limits();
     loop {
         if !conn.buf.is_empty() {
-            match parse_response(&conn.buf, &limits) {
+            match parse_response(&conn.buf, limits) {
                 Status::Complete(h, used) => {
                     conn.buf.advance(used);
                     return Ok(h);
@@ -512,6 +523,10 @@ async fn read_head(
 /// Forwards an interim `1xx` response (HAProxy relays the server's `100 Continue`).
 async fn relay_interim<C: ClientIo>(cl: &mut Client<C>, res: &Head) {
     let mut out = BytesMut::with_capacity(64);
-    write_head(res, &Edits::default(), &mut out);
+    let edits = Edits {
+        case: cl.fe.case_adjust.as_deref(),
+        ..Edits::default()
+    };
+    write_head(res, &edits, &mut out);
     let _ = io::write(&mut cl.io, &out).await;
 }

@@ -7,6 +7,7 @@
 
 use std::cell::RefCell;
 use std::io;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -15,8 +16,18 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use crate::proxy::socket::{after, IdleIo, Rewind, Socket};
 
-/// `tune.bufsize` default: the size of one I/O buffer.
-pub const BUFSIZE: usize = 16384;
+/// `tune.bufsize`: the size of one I/O buffer, set once at start-up ([`set_bufsize`]).
+static BUFSIZE: AtomicUsize = AtomicUsize::new(16384);
+
+/// Sets `tune.bufsize` for the buffers taken from now on (at start-up and on reload).
+pub fn set_bufsize(n: usize) {
+    BUFSIZE.store(n.max(1024), Ordering::Relaxed);
+}
+
+/// The current `tune.bufsize`.
+pub fn bufsize() -> usize {
+    BUFSIZE.load(Ordering::Relaxed)
+}
 /// Buffers kept per thread for reuse.
 const POOL_KEEP: usize = 16;
 
@@ -27,14 +38,14 @@ thread_local! {
 /// A buffer from the per-thread pool (or a new one).
 pub fn take() -> BytesMut {
     POOL.with(|p| p.borrow_mut().pop())
-        .unwrap_or_else(|| BytesMut::with_capacity(BUFSIZE))
+        .unwrap_or_else(|| BytesMut::with_capacity(bufsize()))
 }
 
 /// An output buffer for a message head and the body bytes already read with it: sized to
 /// what it will hold, not a whole `tune.bufsize` buffer (many streams in flight then cost
 /// less memory).
 pub fn out_buffer(head: usize, body: usize) -> BytesMut {
-    BytesMut::with_capacity(head + body.min(BUFSIZE) + 64)
+    BytesMut::with_capacity(head + body.min(bufsize()) + 64)
 }
 
 /// Gives `buf` back to the pool once it is empty; a buffer still holding bytes (pipelined
@@ -47,8 +58,9 @@ pub fn give(buf: &mut BytesMut) {
     b.clear();
     // A buffer read from has moved its start: reserving on the empty, unshared buffer takes
     // back its whole allocation without copying (bytes' `reserve` reclaims in place).
-    b.reserve(BUFSIZE);
-    if b.capacity() < BUFSIZE {
+    let size = bufsize();
+    b.reserve(size);
+    if b.capacity() < size {
         return;
     }
     POOL.with(|p| {
@@ -119,7 +131,7 @@ pub async fn read_more<R: AsyncRead + Unpin>(
         *buf = take();
     }
     if buf.capacity() - buf.len() < 1024 {
-        buf.reserve(BUFSIZE);
+        buf.reserve(bufsize());
     }
     let read = io.read_buf(buf);
     let r = match deadline {

@@ -5,10 +5,27 @@
 //! would not say it. Messages that upgrade or open a tunnel are left alone.
 //!
 //! Keywords: `option httpclose`, `option http-server-close`, `option http-keep-alive`
-//! (configuration.txt 4 "HTTP connection modes").
+//! (configuration.txt 4 "HTTP connection modes"), `option http-pretend-keepalive` (the
+//! caller passes `close = false` to [`request_connection`] under it, as `PR_O2_FAKE_KA` does
+//! in `h1_update_req_conn_value`: an HTTP/1.0 request then gets `connection: keep-alive`, an
+//! HTTP/1.1 one no header, though the server connection still closes after the response).
 
 use crate::config::model::HttpConnMode;
+use crate::http::write::CaseMap;
 use crate::http::Head;
+
+/// The `h1-case-adjust` map, shared by the frontends and backends that use it; none when the
+/// configuration has no entry.
+pub fn case_map(entries: &[(String, String)]) -> Option<std::sync::Arc<CaseMap>> {
+    (!entries.is_empty()).then(|| {
+        std::sync::Arc::new(
+            entries
+                .iter()
+                .map(|(f, t)| (f.as_bytes().to_vec(), t.as_bytes().to_vec()))
+                .collect(),
+        )
+    })
+}
 
 /// A header to append.
 pub type Added = Option<(&'static str, &'static [u8])>;

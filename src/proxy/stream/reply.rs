@@ -211,6 +211,7 @@ pub async fn send<C: ClientIo>(
     let edits = Edits {
         remove: &["connection"],
         add: conn.as_slice(),
+        case: cl.fe.case_adjust.as_deref(),
         ..Edits::default()
     };
     write_head(head, &edits, &mut out);

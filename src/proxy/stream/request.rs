@@ -13,6 +13,7 @@ use bytes::Buf;
 
 use super::conn::Client;
 use super::io::{self, ClientIo, IoEnd};
+use crate::config::model::Tune;
 use crate::http::{parse_request, Head, Limits, Side, Status};
 
 /// Why no request head came.
@@ -24,9 +25,16 @@ pub enum ReadFail {
     Status(u16),
 }
 
-/// The parser limits of a frontend (`tune.bufsize`, `tune.http.maxhdr`).
-pub fn limits() -> Limits {
-    Limits::default()
+/// The parser limits of a frontend's requests or a backend's responses, from the global
+/// tunables: `relaxed` is `option accept-invalid-http-request` (frontend) or
+/// `accept-invalid-http-response` (backend).
+pub fn limits(tune: &Tune, relaxed: bool) -> Limits {
+    Limits {
+        max_headers: tune.http_maxhdr,
+        max_head: tune.bufsize.saturating_sub(tune.maxrewrite()),
+        max_raw: tune.bufsize.saturating_sub(64),
+        accept_invalid: relaxed,
+    }
 }
 
 /// Reads until a whole request head is buffered; its bytes leave `cl.buf`, the body's stay.
@@ -34,7 +42,7 @@ pub async fn read<C: ClientIo>(cl: &mut Client<C>) -> Result<Head, ReadFail> {
     let fe = &cl.fe;
     let limit = fe.http_request_timeout.or(fe.client_timeout);
     let deadline = io::deadline(limit);
-    let limits = limits();
+    let limits = fe.limits;
     loop {
         if !cl.buf.is_empty() {
             match parse_request(&cl.buf, &limits) {
@@ -86,7 +94,7 @@ pub async fn buffer_body<C: ClientIo>(cl: &mut Client<C>, req: &Head) -> Result<
             Ok(false) => {}
             Err(e) => return Err(ReadFail::Status(e.status(Side::Request))),
         }
-        if cl.buf.len() >= io::BUFSIZE {
+        if cl.buf.len() >= io::bufsize() {
             return Ok(());
         }
         match io::read_more(&mut cl.io, &mut cl.buf, deadline).await {

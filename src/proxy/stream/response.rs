@@ -159,6 +159,7 @@ async fn forward<C: ClientIo>(
         &ex.res,
         &Edits {
             add: add.as_slice(),
+            case: fe.case_adjust.as_deref(),
             ..Edits::default()
         },
         &mut out,
