@@ -10,6 +10,7 @@
 
 use std::collections::VecDeque;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -41,6 +42,18 @@ const POOL_PURGE: Duration = Duration::from_secs(5);
 /// Most idle connections kept per server.
 const POOL_MAX: usize = 1024;
 
+/// Idle server connections pooled in the whole process.
+static POOLED: AtomicUsize = AtomicUsize::new(0);
+/// Above this many descriptors in use (client connections and pooled ones), no idle server
+/// connection is kept: HAProxy's `tune.pool-high-fd-ratio` (25% of `maxsock`).
+static POOL_HIGH: AtomicUsize = AtomicUsize::new(usize::MAX);
+
+/// Sets the descriptor budget of idle pooled connections (at start-up): a quarter of
+/// `maxsock`, HAProxy's default `tune.pool-high-fd-ratio 25`.
+pub fn set_pool_high_from_maxsock(maxsock: usize) {
+    POOL_HIGH.store(maxsock / 4, Ordering::Relaxed);
+}
+
 /// Idle keep-alive connections to one server (HTTP only), oldest first, with the time
 /// they went idle.
 #[derive(Default)]
@@ -53,6 +66,7 @@ impl ConnPool {
         purge(&mut pool);
         // Most recently used first: it is the most likely to still be open.
         while let Some((_, c)) = pool.pop_back() {
+            POOLED.fetch_sub(1, Ordering::Relaxed);
             if c.is_idle_open() {
                 return Some(c);
             }
@@ -62,10 +76,20 @@ impl ConnPool {
 
     /// Returns a connection to the idle pool.
     pub fn put(&self, c: PooledConn) {
+        let used = super::listener::open_connections() + POOLED.load(Ordering::Relaxed);
         let mut pool = lock(&self.0);
         purge(&mut pool);
+        if used >= POOL_HIGH.load(Ordering::Relaxed) {
+            // Over budget: this one is closed and the oldest idle one goes too, so the pool
+            // shrinks as client connections grow (HAProxy closes idle connections then).
+            if pool.pop_front().is_some() {
+                POOLED.fetch_sub(1, Ordering::Relaxed);
+            }
+            return;
+        }
         if pool.len() < POOL_MAX {
             pool.push_back((Instant::now(), c));
+            POOLED.fetch_add(1, Ordering::Relaxed);
         }
     }
 
@@ -84,6 +108,7 @@ impl ConnPool {
 fn purge(pool: &mut VecDeque<(Instant, PooledConn)>) {
     while pool.front().is_some_and(|(t, _)| t.elapsed() > POOL_PURGE) {
         pool.pop_front();
+        POOLED.fetch_sub(1, Ordering::Relaxed);
     }
 }
 

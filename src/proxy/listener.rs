@@ -213,6 +213,7 @@ impl Active {
 
     fn enter(self: &Arc<Self>) -> ActiveGuard {
         self.count.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        OPEN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         ActiveGuard(Arc::clone(self))
     }
 }
@@ -220,8 +221,18 @@ impl Active {
 /// One served connection; leaving decrements the count.
 struct ActiveGuard(Arc<Active>);
 
+/// Client connections open in the whole process (all listeners).
+static OPEN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Client connections open in the whole process: the descriptors `tune.pool-high-fd-ratio`
+/// weighs against `maxsock` before pooling an idle server connection.
+pub fn open_connections() -> usize {
+    OPEN.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 impl Drop for ActiveGuard {
     fn drop(&mut self) {
+        OPEN.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
         if self
             .0
             .count

@@ -95,9 +95,19 @@ pub fn run_until(
     on_ready: impl FnOnce(&Started),
     stop: Option<tokio::sync::oneshot::Receiver<()>>,
 ) -> Result<(), RunError> {
-    if let Err(e) = limits::raise_nofile() {
-        tracing::warn!(error = %e, "cannot raise the open files limit");
-    }
+    let nofile = match limits::raise_nofile() {
+        Ok(n) => usize::try_from(n).unwrap_or(usize::MAX),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot raise the open files limit");
+            1024
+        }
+    };
+    // HAProxy's maxsock: two sockets per connection of `maxconn`, else what the process may open.
+    let maxsock = config
+        .global
+        .maxconn
+        .map_or(nofile, |m| (m as usize).saturating_mul(2).min(nofile));
+    crate::proxy::backend::set_pool_high_from_maxsock(maxsock);
     // `nbthread 1` runs every task on the one thread, as HAProxy does: no work-stealing
     // scheduler, no cross-thread wake-ups (measured: fewer context switches per request).
     let n = threads(&config, &opts);
