@@ -121,7 +121,10 @@ pub async fn run<C: ClientIo>(cl: &mut Client<C>) -> Next {
             return Next::Close;
         }
     };
-    tr.request_line = Some(request_line(&req));
+    // Only a log line reads it: no formatting per request otherwise.
+    if cl.fe.log_hook.is_some() {
+        tr.request_line = Some(request_line(&req));
+    }
     let mut txn = Txn {
         client_close: req.wants_close() || cl.fe.conn_mode == HttpConnMode::Close,
         mode: cl.fe.conn_mode,
