@@ -14,6 +14,7 @@ use bytes::BytesMut;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use crate::proxy::socket::{after, IdleIo, Rewind, Socket};
+use crate::proxy::splice::SpliceIo;
 
 /// `tune.bufsize` default: the size of one I/O buffer.
 pub const BUFSIZE: usize = 16384;
@@ -58,7 +59,7 @@ pub fn give(buf: &mut BytesMut) {
 
 /// A byte stream that can say it is readable without being read (so an idle connection
 /// needs no buffer).
-pub trait ClientIo: AsyncRead + AsyncWrite + Unpin + Send + 'static {
+pub trait ClientIo: AsyncRead + AsyncWrite + Unpin + Send + 'static + SpliceIo {
     /// Ready when a read would not block (data, end of stream or error).
     fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
 }
