@@ -264,6 +264,12 @@ mod tests {
     }
 
     #[test]
+    fn the_splice_options_get_no_sentence_since_splicing_is_automatic() {
+        let c = load("defaults\n mode tcp\n option splice-auto\n timeout client 1s\n timeout server 1s\n timeout connect 1s\nlisten l\n bind :80\n option splice-request\n option splice-response\n server s1 127.0.0.1:80\n");
+        assert_eq!(not_active(&c), Vec::<String>::new());
+    }
+
+    #[test]
     fn option_values_are_not_taken_for_options() {
         let words: Vec<String> = ["resolvers", "dns", "init-addr", "none", "tfo"]
             .iter()

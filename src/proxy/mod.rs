@@ -15,6 +15,7 @@
 //! | `compression` (the HTTP response filter, pure; not wired yet) | compression.rs |
 //! | log-format values (`%[src]`, `%ci`, ...) | sample.rs |
 //! | PROXY protocol v1/v2 | proxy_protocol.rs |
+//! | `option splice-auto/splice-request/splice-response` (zero-copy forwarding) | splice.rs |
 //!
 //! Must not import `runtime`.
 
@@ -31,6 +32,7 @@ pub mod persist;
 pub mod proxy_protocol;
 pub mod sample;
 pub mod socket;
+pub mod splice;
 pub mod stick;
 pub mod stream;
 pub mod tcp;

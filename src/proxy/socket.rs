@@ -224,6 +224,11 @@ impl<S> IdleIo<S> {
         &self.inner
     }
 
+    /// The inactivity limit.
+    pub fn limit(&self) -> std::time::Duration {
+        self.limit
+    }
+
     /// Changes the inactivity limit (a tunnel switches to `timeout tunnel`).
     pub fn set_limit(&mut self, d: std::time::Duration) {
         self.limit = d;
@@ -256,7 +261,8 @@ impl<S> IdleIo<S> {
         self.inner
     }
 
-    fn touch(&mut self) {
+    /// Restarts the idle clock (bytes moved beneath the wrapper, e.g. spliced).
+    pub fn touch(&mut self) {
         self.last = tokio::time::Instant::now();
     }
 

@@ -34,7 +34,9 @@ pub struct Options {
     pub persist: bool,
     /// `option http-buffer-request`.
     pub http_buffer_request: bool,
-    /// `option splice-auto` etc.: accepted and ignored (kernel splicing).
+    /// `option splice-auto` / `splice-request` / `splice-response`: kernel splicing, which
+    /// the proxy uses where it pays with or without them (`proxy/splice.rs`), so no
+    /// warning names them.
     pub splice: bool,
     /// `option http-use-htx` and other obsolete options kept for compatibility.
     pub obsolete: Vec<String>,

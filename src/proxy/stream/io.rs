@@ -15,6 +15,7 @@ use bytes::BytesMut;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use crate::proxy::socket::{after, IdleIo, Rewind, Socket};
+use crate::proxy::splice::SpliceIo;
 
 /// `tune.bufsize`: the size of one I/O buffer, set once at start-up ([`set_bufsize`]).
 static BUFSIZE: AtomicUsize = AtomicUsize::new(16384);
@@ -73,7 +74,7 @@ pub fn give(buf: &mut BytesMut) {
 
 /// A byte stream that can say it is readable without being read (so an idle connection
 /// needs no buffer).
-pub trait ClientIo: AsyncRead + AsyncWrite + Unpin + Send + 'static {
+pub trait ClientIo: AsyncRead + AsyncWrite + Unpin + Send + 'static + SpliceIo {
     /// Ready when a read would not block (data, end of stream or error).
     fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
 }
