@@ -49,7 +49,11 @@ fn put_name(out: &mut BytesMut, name: &[u8], edits: &Edits) {
         }
         return;
     }
-    out.extend(name.iter().map(u8::to_ascii_lowercase));
+    let start = out.len();
+    out.put_slice(name);
+    if let Some(written) = out.get_mut(start..) {
+        written.make_ascii_lowercase();
+    }
 }
 
 fn put_field(out: &mut BytesMut, name: &[u8], value: &[u8], edits: &Edits) {

@@ -203,6 +203,8 @@ pub struct IdleIo<S> {
     inner: S,
     limit: std::time::Duration,
     last: tokio::time::Instant,
+    /// Bytes moved since `last` was read from the clock.
+    moved: bool,
     timer: Pin<Box<tokio::time::Sleep>>,
 }
 
@@ -215,6 +217,7 @@ impl<S> IdleIo<S> {
             inner,
             limit,
             last: now,
+            moved: false,
             timer: Box::pin(tokio::time::sleep_until(deadline)),
         }
     }
@@ -263,14 +266,21 @@ impl<S> IdleIo<S> {
 
     /// Restarts the idle clock (bytes moved beneath the wrapper, e.g. spliced).
     pub fn touch(&mut self) {
-        self.last = tokio::time::Instant::now();
+        self.moved = true;
     }
 
     /// Called when the inner I/O is pending: `Err(TimedOut)` once the stream was idle too long.
+    ///
+    /// Cheap on the hot path: the clock is read once per pending poll that follows some
+    /// progress (not at every read or write), and the timer is only moved earlier; a timer
+    /// left at an earlier deadline fires, finds the stream active since, and is re-armed then.
     fn check(&mut self, cx: &mut Context<'_>) -> io::Result<()> {
+        if std::mem::take(&mut self.moved) {
+            self.last = tokio::time::Instant::now();
+        }
         loop {
             let deadline = after(self.last, self.limit);
-            if self.timer.deadline() != deadline {
+            if self.timer.deadline() > deadline {
                 if tokio::time::Instant::now() >= deadline {
                     return Err(io::Error::new(io::ErrorKind::TimedOut, "idle timeout"));
                 }
@@ -278,10 +288,11 @@ impl<S> IdleIo<S> {
             }
             match self.timer.as_mut().poll(cx) {
                 Poll::Pending => return Ok(()),
-                Poll::Ready(()) if after(self.last, self.limit) <= self.timer.deadline() => {
+                Poll::Ready(()) if deadline <= self.timer.deadline() => {
                     return Err(io::Error::new(io::ErrorKind::TimedOut, "idle timeout"));
                 }
-                Poll::Ready(()) => {}
+                // Fired early (activity since it was armed): on to the real deadline.
+                Poll::Ready(()) => self.timer.as_mut().reset(deadline),
             }
         }
     }

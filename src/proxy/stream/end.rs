@@ -14,7 +14,7 @@ pub fn log<C: ClientIo>(cl: &Client<C>, tr: &Trace) {
         return;
     };
     hook(&StreamInfo {
-        accept: tr.accept,
+        accept: tr.accept.unwrap_or(std::time::SystemTime::UNIX_EPOCH),
         client: cl.peer.src,
         frontend: Arc::from(cl.fe.name.as_str()),
         backend: tr.backend.as_ref().map(|b| Arc::from(b.name.as_str())),
@@ -22,7 +22,7 @@ pub fn log<C: ClientIo>(cl: &Client<C>, tr: &Trace) {
         t_queue: tr.t_queue,
         t_connect: tr.t_connect,
         t_response: tr.t_response,
-        t_total: tr.start.elapsed(),
+        t_total: tr.start.map(|s| s.elapsed()).unwrap_or_default(),
         status: tr.status,
         bytes_out: tr.bytes_out,
         bytes_in: tr.bytes_in,

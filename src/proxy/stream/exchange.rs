@@ -8,7 +8,6 @@
 //! when `timeout server` strikes first, 400 on a bad request body.
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use bytes::{Buf, Bytes, BytesMut};
 
@@ -238,7 +237,7 @@ async fn acquire<C: ClientIo>(
         avoid: None,
         force_persist: a.force,
     };
-    let queued = Instant::now();
+    let queued = txn.tr.now();
     let got = if be.abortonclose {
         let farm = Arc::clone(&be.farm);
         tokio::select! {
@@ -248,7 +247,7 @@ async fn acquire<C: ClientIo>(
     } else {
         be.farm.acquire(want).await
     };
-    txn.tr.t_queue = Some(queued.elapsed());
+    txn.tr.t_queue = queued.map(|t| t.elapsed());
     got
 }
 
@@ -283,7 +282,7 @@ async fn attempts<C: ClientIo>(
         let shared = be.reuse != HttpReuse::Never && !slot.server().send_proxy;
         let pooled_ok = !server_close && !private_first && shared;
         txn.tr.server = Some(Arc::clone(slot.server()));
-        let connect_at = Instant::now();
+        let connect_at = txn.tr.now();
         let private = server::take_private(cl, be, slot.id());
         let conn = match private {
             Some(c) => Some(c),
@@ -303,14 +302,14 @@ async fn attempts<C: ClientIo>(
             continue;
         };
         if !conn.reused {
-            txn.tr.t_connect = Some(connect_at.elapsed());
+            txn.tr.t_connect = connect_at.map(|t| t.elapsed());
         }
         txn.tr.t_connect.get_or_insert(std::time::Duration::ZERO);
         txn.tr.term = crate::proxy::stream::Termination::NORMAL;
-        let sent_at = Instant::now();
+        let sent_at = txn.tr.now();
         match exchange(cl, txn, &mut conn, &head, &chain).await {
             Ok((res, body_left)) => {
-                txn.tr.t_response = Some(sent_at.elapsed());
+                txn.tr.t_response = sent_at.map(|t| t.elapsed());
                 let status = res.status();
                 slot.server().counters.http_response(status);
                 slot.server().observe(Analyze::of_status(status));

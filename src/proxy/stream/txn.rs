@@ -34,10 +34,10 @@ pub enum Next {
 /// What the stages learnt, for the log line and the counters.
 #[derive(Debug)]
 pub struct Trace {
-    /// When the stream started.
-    pub start: Instant,
+    /// When the stream started (timers are read only when a log hook will use them).
+    pub start: Option<Instant>,
     /// Its wall-clock start.
-    pub accept: SystemTime,
+    pub accept: Option<SystemTime>,
     /// The backend, once chosen.
     pub backend: Option<Arc<Backend>>,
     /// The server, once chosen.
@@ -63,10 +63,10 @@ pub struct Trace {
 }
 
 impl Trace {
-    fn new() -> Trace {
+    fn new(timed: bool) -> Trace {
         Trace {
-            start: Instant::now(),
-            accept: SystemTime::now(),
+            start: timed.then(Instant::now),
+            accept: timed.then(SystemTime::now),
             backend: None,
             server: None,
             t_queue: None,
@@ -79,6 +79,11 @@ impl Trace {
             bytes_out: 0,
             request_line: None,
         }
+    }
+
+    /// Now, when this stream's timers are read (a log hook is installed).
+    pub fn now(&self) -> Option<Instant> {
+        self.start.map(|_| Instant::now())
     }
 
     /// Records how the stream ended.
@@ -108,7 +113,7 @@ pub struct Txn {
 
 /// Runs one stream on `cl`.
 pub async fn run<C: ClientIo>(cl: &mut Client<C>) -> Next {
-    let mut tr = Trace::new();
+    let mut tr = Trace::new(cl.fe.log_hook.is_some());
     let req = match request::read(cl).await {
         Ok(h) => h,
         Err(ReadFail::Silent) => return Next::Close,
