@@ -10,6 +10,7 @@
 
 pub mod daemon;
 pub mod limits;
+pub mod memory;
 
 use std::io;
 use std::path::PathBuf;
@@ -125,6 +126,7 @@ pub fn run_until(
     }
     let result = rt.block_on(async {
         let started = listener::start(&config).await?;
+        tokio::spawn(memory::collect_after_activity());
         if started.addrs.is_empty() {
             return Err(RunError::NoListener {
                 program: opts.program.clone(),

@@ -34,6 +34,19 @@ pub mod tunnel;
 pub mod txn;
 
 pub use conn::{serve, serve_holding};
+
+/// Streams started since the process began (the runtime's memory collector watches it).
+static STARTED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Streams started since the process began.
+pub fn started() -> u64 {
+    STARTED.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Counts one more stream.
+fn count_started() {
+    STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+}
 pub use info::*;
 #[cfg(test)]
 mod tests;

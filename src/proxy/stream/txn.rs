@@ -113,6 +113,7 @@ pub struct Txn {
 
 /// Runs one stream on `cl`.
 pub async fn run<C: ClientIo>(cl: &mut Client<C>) -> Next {
+    super::count_started();
     let mut tr = Trace::new(cl.fe.log_hook.is_some());
     let req = match request::read(cl).await {
         Ok(h) => h,
