@@ -92,7 +92,7 @@ fn monitor_matches(req: &Head, m: &str) -> bool {
 }
 
 /// The path and query of a target (an absolute URI loses its scheme and authority).
-fn path_of(t: &[u8]) -> &[u8] {
+pub(super) fn path_of(t: &[u8]) -> &[u8] {
     let Some(i) = t.windows(3).position(|w| w == b"://") else {
         return t;
     };

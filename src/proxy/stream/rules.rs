@@ -296,14 +296,7 @@ fn redirect(args: &[String], req: &Head, peer: Peer) -> Option<Reply> {
         }
         i += 1;
     }
-    let uri = String::from_utf8_lossy(req.target()).into_owned();
-    let path_part = match uri.find("://") {
-        Some(i) => {
-            let rest = &uri[i + 3..];
-            rest.find('/').map_or("/", |j| &rest[j..]).to_string()
-        }
-        None => uri.clone(),
-    };
+    let path_part = String::from_utf8_lossy(super::route::path_of(req.target())).into_owned();
     let tail = if drop_query {
         path_part.split('?').next().unwrap_or("/").to_string()
     } else {
