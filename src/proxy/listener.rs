@@ -33,8 +33,9 @@ const DEFAULT_BACKLOG: u32 = 1024;
 /// A bound listening socket.
 #[derive(Debug)]
 pub enum Listener {
-    /// TCP.
-    Tcp(TcpListener),
+    /// TCP, with the address every accepted connection has as destination when the
+    /// listener is bound to one (not a wildcard): no `getsockname` per connection then.
+    Tcp(TcpListener, Option<SocketAddr>),
     /// Unix stream socket.
     Unix(UnixListener),
 }
@@ -54,7 +55,7 @@ impl Listener {
     /// Where it listens.
     pub fn local_addr(&self) -> io::Result<BoundAddr> {
         match self {
-            Listener::Tcp(l) => l.local_addr().map(BoundAddr::Inet),
+            Listener::Tcp(l, _) => l.local_addr().map(BoundAddr::Inet),
             Listener::Unix(l) => Ok(l
                 .local_addr()?
                 .as_pathname()
@@ -66,10 +67,10 @@ impl Listener {
 
     async fn accept(&self) -> io::Result<(Socket, Peer)> {
         match self {
-            Listener::Tcp(l) => {
+            Listener::Tcp(l, fixed) => {
                 let (s, src) = l.accept().await?;
                 let _ = s.set_nodelay(true);
-                let dst = s.local_addr().ok();
+                let dst = fixed.or_else(|| s.local_addr().ok());
                 Ok((
                     Socket::Tcp(s),
                     Peer {
@@ -111,7 +112,14 @@ fn bind_inet(addr: SocketAddr, b: &Bind, backlog: i32) -> io::Result<Listener> {
     s.set_nonblocking(true)?;
     s.bind(&addr.into())?;
     s.listen(backlog)?;
-    Ok(Listener::Tcp(TcpListener::from_std(s.into())?))
+    let l = TcpListener::from_std(s.into())?;
+    // Connections reach a listener bound to one address only at that address, unless it is
+    // `transparent` (TPROXY hands it connections for any address).
+    let fixed = l
+        .local_addr()
+        .ok()
+        .filter(|a| !a.ip().is_unspecified() && !b.transparent);
+    Ok(Listener::Tcp(l, fixed))
 }
 
 fn bind_unix(path: &Path, b: &Bind, backlog: i32) -> io::Result<Listener> {
@@ -154,7 +162,8 @@ fn bind_fd(fd: i32, backlog: i32) -> io::Result<Listener> {
         let l: std::os::unix::net::UnixListener = s.into();
         Ok(Listener::Unix(UnixListener::from_std(l)?))
     } else {
-        Ok(Listener::Tcp(TcpListener::from_std(s.into())?))
+        // An inherited socket may be transparent: its destination is asked each time.
+        Ok(Listener::Tcp(TcpListener::from_std(s.into())?, None))
     }
 }
 

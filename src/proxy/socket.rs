@@ -11,8 +11,35 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::{Buf, Bytes};
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::io::{AsyncRead, AsyncWrite, Interest, ReadBuf};
 use tokio::net::{TcpStream, UnixStream};
+
+/// Reads what `s` holds, waiting for it if need be. A read that leaves `buf` unfilled
+/// drained the socket, so its readiness is cleared: the next read waits for epoll instead
+/// of paying a `recv` that answers EAGAIN, as HAProxy's `raw_sock_to_buf` does with
+/// `fd_cant_recv` after a short read. (Tokio keeps the read-closed state, so a FIN that
+/// came with the data is not lost.) Returns 0 at end of stream.
+pub async fn read_drained(s: &TcpStream, buf: &mut [u8]) -> io::Result<usize> {
+    use std::io::Read;
+    let cap = buf.len();
+    loop {
+        s.readable().await?;
+        let mut short = None;
+        let r = s.try_io(Interest::READABLE, || {
+            let n = (&*socket2::SockRef::from(s)).read(&mut *buf)?;
+            if n == 0 || n == cap {
+                return Ok(n);
+            }
+            short = Some(n);
+            Err(io::ErrorKind::WouldBlock.into())
+        });
+        match (r, short) {
+            (Ok(n), _) | (Err(_), Some(n)) => return Ok(n),
+            (Err(e), None) if e.kind() == io::ErrorKind::WouldBlock => continue,
+            (Err(e), None) => return Err(e),
+        }
+    }
+}
 
 /// A connected stream socket.
 #[derive(Debug)]

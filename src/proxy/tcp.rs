@@ -24,7 +24,7 @@ use super::backend::{AcquireError, ConnectError, Stick, Want};
 use super::frontend::Frontend;
 use super::inspect::{self, Payload};
 use super::sample::Sample;
-use super::socket::{after, Peer, Rewind};
+use super::socket::{self, after, Peer, Rewind};
 use super::splice::{self, SpliceIo};
 use super::stick::{Slots, View};
 use super::stream::{Phase, StreamInfo, Termination};
@@ -415,12 +415,7 @@ async fn tcp_one_way(
         if buf.is_empty() {
             buf.resize(BUF, 0);
         }
-        r.readable().await?;
-        let n = match r.try_read(&mut buf) {
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-            Err(e) => return Err(e),
-        };
+        let n = socket::read_drained(r, &mut buf).await?;
         if n == 0 {
             splice::shutdown_write(w);
             return Ok(total);
