@@ -79,6 +79,7 @@ pub mod log;
 pub mod persist;
 pub mod proxy;
 pub mod runtime;
+pub mod sample;
 pub mod server;
 pub mod stats;
 pub mod tls;

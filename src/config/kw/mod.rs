@@ -27,6 +27,7 @@ pub mod option;
 pub mod pcre;
 pub mod proxy;
 pub mod proxy_kept;
+pub mod sample;
 pub mod server;
 pub mod stats;
 pub mod stick;

@@ -22,6 +22,7 @@ mod options;
 mod proxy;
 mod retry;
 mod rules;
+mod sample;
 mod server;
 mod stick;
 
@@ -33,6 +34,7 @@ pub use options::*;
 pub use proxy::*;
 pub use retry::*;
 pub use rules::*;
+pub use sample::*;
 pub use server::*;
 pub use stick::*;
 
