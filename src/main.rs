@@ -66,6 +66,15 @@ fn start() -> u8 {
     if cli.check {
         return report::check_verdict(cli.quiet, loaded.diags.has_warnings(), listeners);
     }
+    // What this build cannot run yet is refused here, not by `-c` (HAProxy's verdict).
+    let refused = config::unsupported::refusals(&loaded.config);
+    for r in &refused {
+        report::alert(&format!("config : {r}"));
+    }
+    if !refused.is_empty() {
+        report::alert("config : Fatal errors found in configuration.");
+        return 1;
+    }
     let program = std::env::args().next().unwrap_or_else(|| "haproxy".into());
     if !listeners {
         report::alert(&format!(

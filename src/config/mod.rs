@@ -30,6 +30,7 @@ pub mod lexer;
 pub mod model;
 pub mod section;
 pub mod units;
+pub mod unsupported;
 pub mod validate;
 
 #[cfg(test)]

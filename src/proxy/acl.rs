@@ -16,8 +16,9 @@ use regex_automata::meta::Regex;
 
 use super::inspect::Payload;
 
-use crate::config::model::{Acl, AclRef, Cond, CondTerm, IpNet};
+use crate::config::model::{Acl, AclExpr, AclRef, Cond, CondTerm, IpNet};
 use crate::http::Head;
+use crate::sample::{self, Vars};
 
 /// What a condition can look at.
 #[derive(Debug, Clone, Copy, Default)]
@@ -36,6 +37,25 @@ pub struct Ctx<'a> {
     pub payload: Option<&'a Payload>,
     /// Stick-table counters (`sc_*`, `src_*`, `table_*` ACLs).
     pub stick: Option<&'a super::stick::View<'a>>,
+    /// The client's port (`src_port`).
+    pub src_port: Option<u16>,
+    /// The address the client connected to (`dst`, `dst_port`).
+    pub dst: Option<std::net::SocketAddr>,
+}
+
+impl<'a> Ctx<'a> {
+    /// The `sample` room's view of the same stream.
+    pub fn sample(&self) -> sample::Ctx<'a> {
+        sample::Ctx {
+            src: self
+                .src
+                .map(|ip| std::net::SocketAddr::new(ip, self.src_port.unwrap_or(0))),
+            dst: self.dst,
+            req: self.req,
+            res: self.res,
+            ..sample::Ctx::default()
+        }
+    }
 }
 
 /// True when the rule applies: no condition, or an `if` that holds, or an `unless` that fails.
@@ -45,7 +65,11 @@ pub fn holds(cond: Option<&Cond>, acls: &[Acl], ctx: &Ctx<'_>) -> bool {
         all.iter().all(|t| {
             let v = match &t.acl {
                 AclRef::Named(n) => named(n, acls, ctx),
-                AclRef::Anonymous { criterion, args } => matches(criterion, args, ctx),
+                AclRef::Anonymous {
+                    criterion,
+                    args,
+                    expr,
+                } => matches(criterion, args, expr.as_deref(), ctx),
             };
             v != t.negate
         })
@@ -57,7 +81,7 @@ fn named(name: &str, acls: &[Acl], ctx: &Ctx<'_>) -> bool {
     let mut found = false;
     for a in acls.iter().filter(|a| a.name == name) {
         found = true;
-        if matches(&a.criterion, &a.args, ctx) {
+        if matches(&a.criterion, &a.args, a.expr.as_ref(), ctx) {
             return true;
         }
     }
@@ -225,7 +249,10 @@ impl Regexes {
         }
         for c in conds {
             for t in c.any_of.iter().flatten() {
-                if let AclRef::Anonymous { criterion, args } = &t.acl {
+                if let AclRef::Anonymous {
+                    criterion, args, ..
+                } = &t.acl
+                {
                     add(criterion, args);
                 }
             }
@@ -239,8 +266,12 @@ impl Regexes {
     }
 }
 
-/// Evaluates one ACL line: `criterion [flags] values...`.
-fn matches(criterion: &str, args: &[String], ctx: &Ctx<'_>) -> bool {
+/// Evaluates one ACL line: its typed expression through the `sample` room, or, for the
+/// criteria still kept on words (stick counters, payload), `criterion [flags] values...`.
+fn matches(criterion: &str, args: &[String], expr: Option<&AclExpr>, ctx: &Ctx<'_>) -> bool {
+    if let Some(e) = expr {
+        return sample::acl_matches(e, &ctx.sample(), &mut Vars::default());
+    }
     if criterion == "always_true" {
         return true;
     }
@@ -437,11 +468,14 @@ pub fn parse_words(words: &[String]) -> Option<Cond> {
                     inner.push(x.clone());
                 }
                 let (criterion, args) = inner.split_first()?;
+                // The configuration refused at load what does not type.
+                let expr = crate::config::kw::acl::typed(criterion, args).ok()?;
                 let term = CondTerm {
                     negate: neg,
                     acl: AclRef::Anonymous {
                         criterion: criterion.clone(),
                         args: args.to_vec(),
+                        expr: expr.map(Box::new),
                     },
                 };
                 any_of.last_mut()?.push(term);
@@ -488,6 +522,11 @@ mod tests {
             name: name.into(),
             criterion: crit.into(),
             args: args.iter().map(|s| s.to_string()).collect(),
+            expr: crate::config::kw::acl::typed(
+                crit,
+                &args.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+            )
+            .unwrap(),
         }
     }
 
@@ -599,7 +638,7 @@ mod tests {
     }
 
     #[test]
-    fn regex_acls_match_once_compiled_and_never_without_their_set() {
+    fn regex_acls_match_through_the_sample_room() {
         let h = request("GET /img/a.PNG HTTP/1.1", &[]);
         let acls = vec![
             acl("img", "path_reg", &["-i", "\\.png$"]),
@@ -613,11 +652,6 @@ mod tests {
         };
         assert!(holds(Some(&cond(false, &[(false, "img")])), &acls, &ctx));
         assert!(!holds(Some(&cond(false, &[(false, "n")])), &acls, &ctx));
-        let bare = Ctx {
-            req: Some(&h),
-            ..Ctx::default()
-        };
-        assert!(!holds(Some(&cond(false, &[(false, "img")])), &acls, &bare));
     }
 
     #[test]
@@ -673,7 +707,7 @@ mod tests {
         assert_eq!(c.any_of.len(), 2);
         assert!(c.any_of[0][0].negate);
         assert!(
-            matches!(&c.any_of[0][1].acl, AclRef::Anonymous { criterion, args } if criterion == "src" && args == &["10.0.0.1"])
+            matches!(&c.any_of[0][1].acl, AclRef::Anonymous { criterion, args, .. } if criterion == "src" && args == &["10.0.0.1"])
         );
         assert!(parse_words(&w("tcp-request inspect-delay 5s")).is_none());
         let ctx = Ctx {

@@ -288,6 +288,8 @@ pub async fn accept_loop(
             };
             let ctx = crate::proxy::acl::Ctx {
                 src: peer.src.map(|a| a.ip()),
+                src_port: peer.src.map(|a| a.port()),
+                dst: peer.dst,
                 regexes: Some(&fe.regexes),
                 stick: Some(&view),
                 ..Default::default()

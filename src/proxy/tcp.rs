@@ -124,6 +124,8 @@ async fn route<C>(
     };
     let ctx = Ctx {
         src: peer.src.map(|a| a.ip()),
+        src_port: peer.src.map(|a| a.port()),
+        dst: peer.dst,
         regexes: Some(&fe.regexes),
         payload,
         stick: Some(&fe_view),
@@ -163,6 +165,8 @@ async fn route<C>(
     };
     let be_ctx = Ctx {
         src: peer.src.map(|a| a.ip()),
+        src_port: peer.src.map(|a| a.port()),
+        dst: peer.dst,
         regexes: Some(&be.regexes),
         payload,
         stick: Some(&be_view),
@@ -767,6 +771,7 @@ mod tests {
                     acl: AclRef::Anonymous {
                         criterion: "req_ssl_sni".into(),
                         args: vec!["-i".into(), "a.example".into()],
+                        expr: None,
                     },
                 }]],
             }),

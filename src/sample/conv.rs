@@ -120,6 +120,9 @@ fn operand(args: &[Arg]) -> Option<Operand> {
 
 /// Compiles a converter call; `None` for a keyword this build does not run.
 pub fn compile(c: &Call) -> Option<Conv> {
+    if crate::config::kw::sample::support::refused_converter(&c.name).is_some() {
+        return None;
+    }
     let a = &c.args;
     let int = |i: usize| a.get(i).and_then(Arg::as_int);
     let hash_kind = |n: &'static str| Conv::Hash(n, int(0).unwrap_or(0) != 0);

@@ -160,6 +160,9 @@ fn name_arg(args: &[Arg]) -> Option<String> {
 
 /// Compiles a fetch call; `None` for a keyword this build does not run (refused at load).
 pub fn compile(c: &Call) -> Option<Fetch> {
+    if crate::config::kw::sample::support::refused_fetch(&c.name).is_some() {
+        return None;
+    }
     let a = &c.args;
     let int = |i: usize| a.get(i).and_then(Arg::as_int);
     let hdr = |res: bool, full: bool, kind: HdrKind| Fetch::Hdr {

@@ -157,18 +157,15 @@ mod tests {
 
     #[test]
     fn variables_live_in_their_scope() {
-        let h = head("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
-        let ctx = Ctx {
-            req: Some(&h),
-            ..Ctx::default()
-        };
         let mut vars = Vars::default();
-        let (set, _) = parse_expr("str(v1),set-var(txn.a)").unwrap();
-        let (get, _) = parse_expr("var(txn.a),upper").unwrap();
-        assert!(eval(&set, &ctx, &mut vars).is_some());
-        assert_eq!(eval(&get, &ctx, &mut vars), Some(Value::string("V1")));
+        vars.set("txn.a", Value::string("v1"));
+        vars.set("sess.b", Value::Sint(2));
+        assert_eq!(vars.get("txn.a"), Some(Value::string("v1")));
         vars.end_txn();
-        assert_eq!(eval(&get, &ctx, &mut vars), None);
+        assert_eq!(vars.get("txn.a"), None);
+        assert_eq!(vars.get("sess.b"), Some(Value::Sint(2)));
+        vars.unset("sess.b");
+        assert_eq!(vars.get("sess.b"), None);
     }
 
     #[test]

@@ -6,7 +6,7 @@
 use super::{Keyword, Parse, ProxyCtx, PROXIES};
 use crate::config::diag::Level;
 use crate::config::lexer::Line;
-use crate::config::model::{Acl, AclRef, Cond, CondTerm};
+use crate::config::model::{Acl, AclExpr, AclRef, Cond, CondTerm};
 
 /// `acl`.
 pub static KEYWORDS: &[Keyword] = &[Keyword {
@@ -94,7 +94,18 @@ fn acl(ctx: &mut ProxyCtx<'_>, line: &Line) {
             return;
         }
     }
+    let expr = match typed(criterion, args) {
+        Ok(e) => e,
+        Err(msg) => {
+            ctx.alert(
+                line,
+                format!("error detected while parsing ACL '{name}' : {msg}."),
+            );
+            return;
+        }
+    };
     ctx.proxy.acls.push(Acl {
+        expr,
         loc: line.loc.clone(),
         name: name.to_string(),
         criterion: criterion.to_string(),
@@ -208,6 +219,31 @@ fn strtol_whole(text: &str) -> bool {
     text.is_empty() || (!t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
 }
 
+/// Criteria `proxy::acl` still evaluates from their words: stick counters and the payload
+/// fetches of `tcp-request content` inspection.
+const LEGACY: &[&str] = &[
+    "req_len",
+    "req.len",
+    "req_ssl_hello_type",
+    "req.ssl_hello_type",
+    "req_ssl_sni",
+    "req.ssl_sni",
+];
+
+/// The typed expression of an ACL (`None` for the criteria kept on words), or HAProxy's
+/// parse error. A keyword this build does not run still types: `config::unsupported`
+/// refuses it when the process starts (`-c` keeps HAProxy's verdict).
+pub fn typed(criterion: &str, args: &[String]) -> Result<Option<AclExpr>, String> {
+    let name = super::fetches::fetch_name(criterion);
+    if super::stick::is_counter(criterion) || LEGACY.contains(&name) {
+        return Ok(None);
+    }
+    let read = |p: &str| {
+        std::fs::read_to_string(p).map_err(|_| format!("failed to open pattern file <{p}>"))
+    };
+    super::sample::acl::parse_acl_expr(criterion, args, &read).map(Some)
+}
+
 /// Checks that an ACL criterion names a fetch HAProxy knows.
 pub fn check_fetch(criterion: &str) -> Result<(), String> {
     let name = super::fetches::fetch_name(criterion);
@@ -289,9 +325,11 @@ pub fn parse_cond_words(
             if super::stick::is_counter(&criterion) {
                 super::stick::parse_counter_acl(&criterion, it.as_slice(), "")?;
             }
+            let expr = typed(&criterion, it.as_slice())?.map(Box::new);
             AclRef::Anonymous {
                 criterion,
                 args: it.collect(),
+                expr,
             }
         } else {
             if !known(body) {
@@ -331,7 +369,8 @@ mod tests {
             c.any_of[1][0].acl,
             AclRef::Anonymous {
                 criterion: "path_beg".into(),
-                args: vec!["/x".into()]
+                args: vec!["/x".into()],
+                expr: typed("path_beg", &["/x".into()]).unwrap().map(Box::new),
             }
         );
         assert!(c.any_of[2][0].negate);

@@ -15,6 +15,9 @@ pub struct Acl {
     pub criterion: String,
     /// Flags (`-i`, `-m beg`, ...) and values, as written.
     pub args: Vec<String>,
+    /// The typed expression the `sample` room evaluates; `None` for the stick-counter and
+    /// payload criteria `proxy::acl` still evaluates from the words.
+    pub expr: Option<AclExpr>,
 }
 
 /// A condition: `if|unless TERM [TERM...] [or TERM...]`, where a term is an ACL name,
@@ -47,6 +50,8 @@ pub enum AclRef {
         criterion: String,
         /// Its arguments.
         args: Vec<String>,
+        /// The typed expression (see [`Acl::expr`]).
+        expr: Option<Box<AclExpr>>,
     },
 }
 

@@ -115,6 +115,8 @@ fn content_rules_accept(fe: &Frontend, peer: Peer, session: &Slots) -> bool {
     };
     let ctx = Ctx {
         src: peer.src.map(|a| a.ip()),
+        src_port: peer.src.map(|a| a.port()),
+        dst: peer.dst,
         regexes: Some(&fe.regexes),
         stick: Some(&view),
         ..Ctx::default()

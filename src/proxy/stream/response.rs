@@ -74,6 +74,8 @@ fn process<C: ClientIo>(
     {
         let ctx = Ctx {
             src: peer.src.map(|a| a.ip()),
+            src_port: peer.src.map(|a| a.port()),
+            dst: peer.dst,
             status: Some(status),
             res: Some(&ex.res),
             regexes: Some(&be.regexes),

@@ -37,6 +37,8 @@ pub fn ctx_of<'a>(
 ) -> Ctx<'a> {
     Ctx {
         src: peer.src.map(|a| a.ip()),
+        src_port: peer.src.map(|a| a.port()),
+        dst: peer.dst,
         req: Some(req),
         regexes: Some(re),
         stick,
@@ -229,6 +231,8 @@ pub fn response(
     for rule in rules {
         let ctx = Ctx {
             src: peer.src.map(|a| a.ip()),
+            src_port: peer.src.map(|a| a.port()),
+            dst: peer.dst,
             status: Some(res.status()),
             res: Some(res),
             regexes: Some(re),

@@ -336,12 +336,14 @@ async fn deny_answers_403_and_use_backend_follows_its_condition() {
         name: "is_api".into(),
         criterion: "path_beg".into(),
         args: vec!["/api".into()],
+        expr: crate::config::kw::acl::typed("path_beg", &["/api".into()]).unwrap(),
     });
     fe.acls.push(crate::config::model::Acl {
         loc: Loc::new("t.cfg", 2),
         name: "is_admin".into(),
         criterion: "path_beg".into(),
         args: vec!["/admin".into()],
+        expr: crate::config::kw::acl::typed("path_beg", &["/admin".into()]).unwrap(),
     });
     fe.http_request.push(rule(
         HttpAction::Deny {
@@ -496,6 +498,7 @@ async fn set_header_values_expand_samples_and_redirect_scheme_builds_the_locatio
         name: "old".into(),
         criterion: "path_beg".into(),
         args: vec!["/old".into()],
+        expr: crate::config::kw::acl::typed("path_beg", &["/old".into()]).unwrap(),
     });
     p.http_request.push(rule(
         HttpAction::Redirect {
@@ -677,6 +680,7 @@ async fn reject_closes_the_connection_and_tarpit_answers_500_after_its_timeout()
         name: "bad".into(),
         criterion: "path_beg".into(),
         args: vec!["/bad".into()],
+        expr: crate::config::kw::acl::typed("path_beg", &["/bad".into()]).unwrap(),
     });
     p.http_request
         .push(rule(other("reject", &[]), if_named("bad", false)));
@@ -714,6 +718,12 @@ async fn a_regex_acl_routes_requests_with_use_backend() {
                 acl: AclRef::Anonymous {
                     criterion: "path_reg".into(),
                     args: vec!["-i".into(), "\\.(png|jpe?g)$".into()],
+                    expr: crate::config::kw::acl::typed(
+                        "path_reg",
+                        &["-i".into(), "\\.(png|jpe?g)$".into()],
+                    )
+                    .unwrap()
+                    .map(Box::new),
                 },
             }]],
         }),

@@ -72,11 +72,7 @@ pub fn parse_acl_expr(
         patterns.push(pattern(how, w, op)?);
     }
     for text in &files {
-        for line in text.lines() {
-            let l = line.trim_matches([' ', '\t', '\r']);
-            if l.is_empty() || l.starts_with('#') {
-                continue;
-            }
+        for l in file_patterns(text) {
             patterns.push(pattern(how, l, None)?);
         }
     }
@@ -86,6 +82,20 @@ pub fn parse_acl_expr(
         ignore_case,
         patterns,
         compiled: Compiled::default(),
+    })
+}
+
+/// The patterns of a `-f` file as HAProxy's `pat_ref_read_from_file()` reads them: a line
+/// starting with `#` is a comment, leading spaces and tabs go, the pattern ends at the first
+/// CR or LF (trailing spaces stay), empty lines are skipped.
+pub fn file_patterns(text: &str) -> impl Iterator<Item = &str> {
+    text.split('\n').filter_map(|line| {
+        if line.starts_with('#') {
+            return None;
+        }
+        let l = line.trim_start_matches([' ', '\t']);
+        let l = l.split('\r').next().unwrap_or("");
+        (!l.is_empty()).then_some(l)
     })
 }
 
@@ -317,11 +327,15 @@ mod tests {
 
     #[test]
     fn files_are_read_and_comments_skipped() {
-        let read = |_: &str| Ok("# c\n\n /a \n/b\n".to_string());
+        let read = |_: &str| Ok("# c\n #x\n\n /a \n/b\r\n".to_string());
         let a = parse_acl_expr("path", &w("-f x.lst"), &read).unwrap();
         assert_eq!(
             a.patterns,
-            vec![Pattern::Str("/a".into()), Pattern::Str("/b".into())]
+            vec![
+                Pattern::Str("#x".into()),
+                Pattern::Str("/a ".into()),
+                Pattern::Str("/b".into())
+            ]
         );
     }
 

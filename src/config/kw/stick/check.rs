@@ -144,7 +144,10 @@ fn acl_uses(p: &Proxy) -> Vec<(Loc, String, Vec<String>)> {
     }
     for (loc, c) in conds {
         for t in c.any_of.iter().flatten() {
-            if let AclRef::Anonymous { criterion, args } = &t.acl {
+            if let AclRef::Anonymous {
+                criterion, args, ..
+            } = &t.acl
+            {
                 out.push((loc.clone(), criterion.clone(), args.clone()));
             }
         }
