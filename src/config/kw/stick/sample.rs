@@ -57,7 +57,7 @@ pub enum ExprError {
 pub fn split(word: &str) -> Result<Expr<'_>, ExprError> {
     let end = word.find(['(', ',']).unwrap_or(word.len());
     let name = word.get(..end).unwrap_or(word);
-    if !fetches::FETCHES.contains(&name) {
+    if crate::config::kw::sample::fetch(name).is_none() {
         return Err(ExprError::Parse(format!("unknown fetch method '{name}'")));
     }
     let rest = word.get(end..).unwrap_or("");
