@@ -12,6 +12,7 @@
 //! | [`server`] | the runtime servers of each backend: state, weights, slots, queues, counters |
 //! | [`balance`] | `balance` algorithms, pure |
 //! | [`http`] | the HTTP/1 codec: message head, head parser and writer, body framing; pure |
+//! | [`sample`] | fetches, converters, ACL matching; userlist password checks; pure |
 //! | [`persist`] | `cookie` persistence, stick tables (`persist::stick`, pure) |
 //! | [`check`] | health checks |
 //! | [`proxy`] | listeners, TCP and HTTP streams, errorfiles |
@@ -62,6 +63,7 @@
 //! | `retries`, `retry-on`, `option redispatch [N]`, `option abortonclose`, `option prefer-last-server`, the idle server connection pool | `proxy/backend.rs`, `proxy/http.rs` |
 //! | `use-server`, `force-persist`/`ignore-persist`, the cookie on requests and responses | `proxy/persist.rs` |
 //! | `stick-table`, `stick on/match/store-*`, `track-sc*`, `sc_*`/`src_*`/`table_*` ACLs | `proxy/stick.rs` (tables: `persist/stick/`) |
+//! | `userlist` passwords and groups, the `Authorization` header of the `http_auth*` fetches | `sample/userlist.rs` (hashes: `sample/userlist/crypt.rs`) |
 //! | checks started per server, `track` links, `slowstart` warm-up | `proxy/health.rs`, `check/scheduler.rs` |
 //! | `observe`, `on-error`, `error-limit`, `on-marked-down`/`on-marked-up` | `server/mod.rs`, `server/farm.rs`, `check/scheduler.rs` |
 //! | `balance roundrobin` / `static-rr` / `leastconn` / `first` / `random` | `balance/{roundrobin,static_rr,leastconn,first,random}.rs` |

@@ -2,7 +2,8 @@
 //! `src/config` imports no other room (so `haproxy -c` never touches the runtime) and no async
 //! or network crate; `src/balance` is pure (no tokio, no I/O, no clock, no thread RNG) and may
 //! only import `config::model`; `src/persist` is pure too (no tokio, no I/O, no clock, no
-//! logging, no proxy); `src/check` reaches neither the proxy nor the runtime.
+//! logging, no proxy); `src/check` reaches neither the proxy nor the runtime; `src/sample` is
+//! pure (no tokio, no sockets, no files) and sits below the proxy.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
@@ -64,6 +65,7 @@ fn the_config_room_imports_no_other_room_and_no_runtime_crate() {
             "crate::tls",
             "crate::log",
             "crate::cli",
+            "crate::sample",
             "tokio",
             "hyper",
             "std::net::TcpListener",
@@ -92,6 +94,33 @@ fn the_balance_room_is_pure() {
             "crate::check",
             "crate::stats",
             "crate::persist",
+            "crate::config::lexer",
+            "crate::config::section",
+        ],
+    );
+    assert!(hits.is_empty(), "{}", hits.join("\n"));
+}
+
+#[test]
+fn the_sample_room_is_pure() {
+    // Fetches, converters and userlist checks: may import config::model, http, the keyword
+    // tables of config::kw::sample and the pure hashes of balance::hash (STYLE.md), nothing
+    // that runs or touches sockets.
+    let hits = offenders(
+        "sample",
+        &[
+            "tokio",
+            "hyper",
+            "std::net::Tcp",
+            "std::fs",
+            "crate::proxy",
+            "crate::runtime",
+            "crate::check",
+            "crate::stats",
+            "crate::server",
+            "crate::persist",
+            "crate::tls",
+            "crate::cli",
             "crate::config::lexer",
             "crate::config::section",
         ],

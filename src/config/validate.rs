@@ -24,6 +24,10 @@ pub fn has_listeners(config: &Config) -> bool {
 /// Proxies are checked one by one in declaration order, each check in HAProxy's order.
 pub fn validate(config: &mut Config, diags: &mut Diags) {
     super::kw::h1_case::load_file(&mut config.global, diags);
+    // HAProxy resolves userlist names first and stops at a failure (`userlist_postinit`).
+    if !super::kw::userlist::resolve(&config.userlists, diags) {
+        return;
+    }
     for i in 0..config.proxies.len() {
         let Some(p) = config.proxies.get(i) else {
             continue;

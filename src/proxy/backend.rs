@@ -480,7 +480,7 @@ impl Backend {
         );
         let interval = self.redispatch_interval;
         let on_interval = match interval {
-            i if i > 0 => tries % i.unsigned_abs() == 0,
+            i if i > 0 => tries.is_multiple_of(i.unsigned_abs()),
             i if i < 0 => {
                 let every = i64::from(self.retries) + 1 + i64::from(i);
                 every > 0 && i64::from(tries) % every == 0

@@ -15,6 +15,7 @@ pub mod fetch;
 pub mod http;
 pub mod logformat;
 pub mod pattern;
+pub mod userlist;
 pub mod value;
 
 use std::sync::Arc;

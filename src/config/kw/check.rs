@@ -364,7 +364,7 @@ fn parse_send(line: &Line) -> Parsed {
 
 /// HAProxy's `parse_binary()`: an even number of hex digits.
 pub(crate) fn parse_binary(text: &str) -> Result<Vec<u8>, String> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return Err("an even number of hex digit is expected".into());
     }
     let digit = |c: u8| -> Result<u8, String> {

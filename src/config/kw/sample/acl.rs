@@ -265,7 +265,7 @@ fn net(w: &str) -> Result<Pattern, String> {
 
 fn hex(w: &str) -> Result<Pattern, String> {
     let b = w.as_bytes();
-    if b.len() % 2 != 0 {
+    if !b.len().is_multiple_of(2) {
         return Err(format!("'{w}' : odd number of characters"));
     }
     let mut out = Vec::with_capacity(b.len() / 2);
