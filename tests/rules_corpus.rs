@@ -6,7 +6,7 @@
 //! HAProxy 2.6 by `tests/rules/regenerate.sh`. The format is described in `tests/rules/README.md`.
 //!
 //! A case passes when the binary under test acts as HAProxy did, or when it refuses the config
-//! at load (`-c` exits non-zero with an ALERT quoting the case's config). Cases our engine does
+//! at load (`-c`, or the start-up, exits non-zero with an ALERT quoting the case's config). Cases our engine does
 //! not pass yet are listed in `tests/rules/KNOWN_DIFFERENCES`; that list may only shrink: a case
 //! missing from it that fails, and a listed case that passes, both fail the test.
 //!
@@ -52,7 +52,7 @@ fn cases() -> Vec<Case> {
 struct Run {
     /// The observation lines, in the `.expected` format (without comments).
     lines: Vec<String>,
-    /// `-c` refused the config.
+    /// `-c` refused the config, or the process refused to start with it.
     refused: bool,
     /// Its ALERT lines (path of the config replaced by `{file}`).
     alerts: Vec<String>,
@@ -141,6 +141,15 @@ fn origin_lines(seen: &[Seen], out: &mut Vec<String>) {
     }
 }
 
+/// Whether an ALERT quotes the case's config: one of its line numbers or one of its words.
+fn names_fragment(case: &Case, fragment_lines: &[usize], alerts: &[String]) -> bool {
+    let words = case.fragment_words();
+    alerts.iter().any(|a| {
+        fragment_lines.iter().any(|n| a.contains(&format!(":{n}]")))
+            || words.iter().any(|w| a.contains(w.as_str()))
+    })
+}
+
 /// Runs one case through `bin`: `-c` first, then (if it loads) every request.
 fn run_case(bin: &Path, case: &Case) -> Run {
     let dir = TempDir::new();
@@ -159,13 +168,7 @@ fn run_case(bin: &Path, case: &Case) -> Run {
             .into_iter()
             .map(|a| a.replace(&dir_text, "{dir}"))
             .collect();
-        let words = case.fragment_words();
-        run.alert_names_fragment = run.alerts.iter().any(|a| {
-            fragment_lines
-                .iter()
-                .any(|n| a.contains(&format!("{{file}}:{n}]")))
-                || words.iter().any(|w| a.contains(w.as_str()))
-        });
+        run.alert_names_fragment = names_fragment(case, &fragment_lines, &run.alerts);
         run.refused = true;
         run.lines.push("config refused".into());
         return run;
@@ -174,8 +177,12 @@ fn run_case(bin: &Path, case: &Case) -> Run {
     let h = match Haproxy::start_bin(bin, &cfg) {
         Ok(h) => h,
         Err(e) => {
+            // Refused at start-up: our design for keywords that type at load (so `-c` keeps
+            // HAProxy's verdict) but that this build cannot run yet.
             run.lines.push("start failed".into());
             run.alerts = alert_lines(&e, None);
+            run.alert_names_fragment = names_fragment(case, &fragment_lines, &run.alerts);
+            run.refused = true;
             return run;
         }
     };

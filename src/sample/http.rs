@@ -70,32 +70,104 @@ pub fn parse_ip(v: &[u8]) -> Option<IpAddr> {
     std::str::from_utf8(v).ok()?.trim().parse().ok()
 }
 
-/// Cookie values: from `Cookie` headers (every `name=value` pair), or from `Set-Cookie`
-/// (`res`, the first pair of each header). `name` picks one cookie; `None` takes all.
+/// The values of cookie `name` (any when `None`), in order: `Cookie` headers in a request,
+/// `Set-Cookie` in a response, each header split at commas first (`http_find_header` without
+/// `full`), then scanned as HAProxy's `http_extract_cookie_value` does, quirks included: a
+/// cookie with an empty value at the very end of a header is not seen, `$` attributes are
+/// skipped, and a `Set-Cookie` is scanned from the first pair after each hit.
 pub fn cookies<'a>(h: &'a Head, res: bool, name: Option<&str>) -> Vec<&'a [u8]> {
     let hdr = if res { "set-cookie" } else { "cookie" };
+    let name = name.map(str::as_bytes);
+    let nl = name.map_or(0, <[u8]>::len);
     let mut out = Vec::new();
-    for v in h.get_all(hdr) {
-        let pairs: Box<dyn Iterator<Item = &[u8]>> = if res {
-            Box::new(v.split(|&c| c == b';').take(1))
-        } else {
-            Box::new(v.split(|&c| c == b';' || c == b','))
-        };
-        for p in pairs {
-            let p = trim(p);
-            let (n, val) = match p.iter().position(|&c| c == b'=') {
-                Some(i) => (
-                    trim(p.get(..i).unwrap_or_default()),
-                    trim(p.get(i + 1..).unwrap_or_default()),
-                ),
-                None => continue,
-            };
-            if name.is_none_or(|want| n == want.as_bytes()) {
-                out.push(val);
-            }
+    for v in header_values(h, Some(hdr), false) {
+        if v.len() < nl + 1 {
+            continue;
+        }
+        let mut at = 0;
+        while let Some((val, next)) = extract_cookie(v, at, name, !res) {
+            out.push(val);
+            at = next;
         }
     }
     out
+}
+
+/// HAProxy's `http_extract_cookie_value`: the next value of cookie `name` (any when `None`)
+/// in `v` from `at`, and where to search on from. `list`: `Cookie` (every pair, `,` also
+/// separates); otherwise `Set-Cookie` (only the first pair from `at`).
+fn extract_cookie<'a>(
+    v: &'a [u8],
+    mut at: usize,
+    name: Option<&[u8]>,
+    list: bool,
+) -> Option<(&'a [u8], usize)> {
+    let sp = |c: u8| c == b' ' || c == b'\t';
+    let nl = name.map_or(0, <[u8]>::len);
+    while at + nl + 1 < v.len() {
+        while v.get(at).is_some_and(|&c| sp(c)) {
+            at += 1;
+        }
+        let (mut equal, mut att_end) = (at, at);
+        while let Some(&c) = v.get(equal) {
+            if c == b'=' || c == b';' || (list && c == b',') {
+                break;
+            }
+            equal += 1;
+            if !sp(c) {
+                att_end = equal;
+            }
+        }
+        let (val_beg, val_end, next) = if v.get(equal) == Some(&b'=') {
+            let mut b = equal + 1;
+            while v.get(b).is_some_and(|&c| sp(c)) {
+                b += 1;
+            }
+            let next = cookie_value_end(v, b);
+            let mut e = next;
+            while e > b && v.get(e - 1).is_some_and(|&c| sp(c)) {
+                e -= 1;
+            }
+            (b, e, next)
+        } else {
+            (equal, equal, equal)
+        };
+        let skip = v.get(at) == Some(&b'$') || equal == next;
+        if !skip {
+            let att = v.get(at..att_end).unwrap_or_default();
+            if name.is_none_or(|n| att == n) {
+                return Some((v.get(val_beg..val_end).unwrap_or_default(), next + 1));
+            }
+            if !list {
+                return None;
+            }
+        }
+        at = next + 1;
+    }
+    None
+}
+
+/// HAProxy's `http_find_cookie_value_end`: the first `,` or `;` outside double quotes.
+fn cookie_value_end(v: &[u8], from: usize) -> usize {
+    let (mut quoted, mut pair) = (false, false);
+    let mut i = from;
+    while let Some(&c) = v.get(i) {
+        if pair {
+            pair = false;
+        } else if quoted {
+            if c == b'\\' {
+                pair = true;
+            } else if c == b'"' {
+                quoted = false;
+            }
+        } else if c == b'"' {
+            quoted = true;
+        } else if c == b',' || c == b';' {
+            return i;
+        }
+        i += 1;
+    }
+    i
 }
 
 /// The values of query-string parameter `name` (any when `None`) of `target`, split at `&`
@@ -210,5 +282,36 @@ mod tests {
         assert_eq!(pathq(b"http://h:80/a?b"), b"/a?b");
         assert_eq!(pathq(b"http://h"), b"/");
         assert_eq!(leading_int(b"42abc"), 42);
+    }
+
+    fn all_cookies<'a>(v: &'a [u8], name: Option<&[u8]>, list: bool) -> Vec<&'a [u8]> {
+        let (mut out, mut at) = (Vec::new(), 0);
+        while let Some((val, next)) = extract_cookie(v, at, name, list) {
+            out.push(val);
+            at = next;
+        }
+        out
+    }
+
+    #[test]
+    fn cookies_are_scanned_as_haproxy_does() {
+        // An empty value at the very end is not seen (the loop bound of
+        // http_extract_cookie_value), but is seen before another pair.
+        assert!(all_cookies(b"sid=", Some(b"sid"), true).is_empty());
+        assert_eq!(
+            all_cookies(b"sid=; a=1", Some(b"sid"), true),
+            vec![&b""[..]]
+        );
+        assert_eq!(
+            all_cookies(b" a = 1 ;$Path=/; b=\"x;y\", a=2", Some(b"a"), true),
+            vec![&b"1"[..], b"2"]
+        );
+        assert_eq!(all_cookies(b"flag; b=2", None, true), vec![&b"2"[..]]);
+        // Set-Cookie: the first pair from where the scan starts; a hit restarts it after.
+        assert_eq!(
+            all_cookies(b"a=1; Path=/; HttpOnly", None, false),
+            vec![&b"1"[..], b"/"]
+        );
+        assert!(all_cookies(b"a=1; b=2", Some(b"b"), false).is_empty());
     }
 }
