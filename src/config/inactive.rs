@@ -11,17 +11,7 @@ use super::kw::server::OPTIONS as SERVER_OPTIONS;
 use super::model::{Config, HttpAction, HttpRule, Proxy};
 
 /// `http-request`/`http-response` actions kept as `HttpAction::Other` that the proxy runs.
-const ACTIVE_OTHER_ACTIONS: &[&str] = &[
-    "reject",
-    "silent-drop",
-    "tarpit",
-    "set-path",
-    "set-pathq",
-    "set-uri",
-    "set-query",
-    "set-method",
-    "set-status",
-];
+const ACTIVE_OTHER_ACTIONS: &[&str] = &["reject", "silent-drop", "tarpit"];
 
 /// `tune.*` keywords the HTTP/1 layer uses (`Global::tune`).
 const ACTIVE_TUNES: &[&str] = &["tune.bufsize", "tune.maxrewrite", "tune.http.maxhdr"];
@@ -228,14 +218,14 @@ mod tests {
 
     #[test]
     fn features_still_being_built_are_named() {
-        let c = load("resolvers dns\n nameserver n1 127.0.0.1:53\nglobal\n log 127.0.0.1 local0\n stats socket /tmp/x.sock\n chroot /tmp\ndefaults\n mode http\n timeout client 1s\n timeout server 1s\n timeout connect 1s\nfrontend fe\n bind :80\n stats uri /s\n compression algo gzip\n http-request set-var(txn.x) str(a)\n http-request set-path /x\n default_backend be\nbackend be\n server s1 127.0.0.1:80 resolvers dns weight 2\n");
+        let c = load("resolvers dns\n nameserver n1 127.0.0.1:53\nglobal\n log 127.0.0.1 local0\n stats socket /tmp/x.sock\n chroot /tmp\ndefaults\n mode http\n timeout client 1s\n timeout server 1s\n timeout connect 1s\nfrontend fe\n bind :80\n stats uri /s\n compression algo gzip\n http-request set-log-level err\n http-request set-path /x\n default_backend be\nbackend be\n server s1 127.0.0.1:80 resolvers dns weight 2\n");
         let all = not_active(&c).join("\n");
         for want in [
             "logging is not active yet",
             "'stats socket' (the runtime API) is not active yet",
             "'chroot' is not active yet",
             "frontend 'fe' : the stats page",
-            "parsing [t.cfg:16] : action 'set-var(txn.x)' is not active yet.",
+            "parsing [t.cfg:16] : action 'set-log-level' is not active yet.",
             "'resolvers dns' section is not active yet.",
             "server option 'resolvers' is not active yet.",
         ] {

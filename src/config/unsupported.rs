@@ -4,8 +4,9 @@
 //! verdict; the process refuses to start with one ALERT per place, naming file, line and
 //! keyword, so that no rule is accepted to silently never match.
 
+use super::kw::sample::logformat::RULE_VARIABLES;
 use super::kw::sample::support::refused_expr;
-use super::model::{AclRef, Cond, Config, Loc};
+use super::model::{AclRef, Cond, Config, LfPart, Loc, LogFormat};
 
 /// Every refusal, in configuration order.
 pub fn refusals(c: &Config) -> Vec<String> {
@@ -17,6 +18,16 @@ pub fn refusals(c: &Config) -> Vec<String> {
                     "parsing [{}] : error detected while parsing ACL '{}' : {why}.",
                     a.loc, a.name
                 ));
+            }
+        }
+        for r in p.http_request.iter().chain(&p.http_response) {
+            let (formats, exprs) = r.action.samples();
+            let why = formats
+                .into_iter()
+                .find_map(refused_format)
+                .or_else(|| exprs.into_iter().find_map(refused_expr));
+            if let Some(why) = why {
+                out.push(format!("parsing [{}] : {why}.", r.loc));
             }
         }
         let mut conds: Vec<(&Loc, &Cond)> = Vec::new();
@@ -52,6 +63,18 @@ pub fn refusals(c: &Config) -> Vec<String> {
         }
     }
     out
+}
+
+/// Why a log-format argument of a rule is refused: a sample this build does not run, or a
+/// variable only the logging engine knows.
+fn refused_format(f: &LogFormat) -> Option<String> {
+    f.parts.iter().find_map(|p| match p {
+        LfPart::Expr { expr, .. } => refused_expr(expr),
+        LfPart::Var(v) if !RULE_VARIABLES.contains(&v.as_str()) => Some(format!(
+            "log-format variable '%{v}' is not supported in rule arguments by this build yet (it needs the logging engine)"
+        )),
+        _ => None,
+    })
 }
 
 /// Why the anonymous ACLs of a condition are refused.

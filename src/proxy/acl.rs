@@ -11,6 +11,7 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::Mutex;
 
 use regex_automata::meta::Regex;
 
@@ -41,6 +42,21 @@ pub struct Ctx<'a> {
     pub src_port: Option<u16>,
     /// The address the client connected to (`dst`, `dst_port`).
     pub dst: Option<std::net::SocketAddr>,
+    /// The names and ids of the frontend, the backend and the server, once known.
+    pub names: Names<'a>,
+    /// The stream's variables (`var()`, the `set-var` converter).
+    pub vars: Option<&'a Mutex<Vars>>,
+}
+
+/// The names and ids a stream has reached (`fe_name`, `be_id`, `srv_name`, ...).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Names<'a> {
+    /// The frontend.
+    pub frontend: Option<(&'a str, i64)>,
+    /// The backend, once chosen.
+    pub backend: Option<(&'a str, i64)>,
+    /// The server, once chosen.
+    pub server: Option<(&'a str, i64)>,
 }
 
 impl<'a> Ctx<'a> {
@@ -53,6 +69,9 @@ impl<'a> Ctx<'a> {
             dst: self.dst,
             req: self.req,
             res: self.res,
+            frontend: self.names.frontend,
+            backend: self.names.backend,
+            server: self.names.server,
             ..sample::Ctx::default()
         }
     }
@@ -270,7 +289,10 @@ impl Regexes {
 /// criteria still kept on words (stick counters, payload), `criterion [flags] values...`.
 fn matches(criterion: &str, args: &[String], expr: Option<&AclExpr>, ctx: &Ctx<'_>) -> bool {
     if let Some(e) = expr {
-        return sample::acl_matches(e, &ctx.sample(), &mut Vars::default());
+        return match ctx.vars.map(|m| m.try_lock()) {
+            Some(Ok(mut vars)) => sample::acl_matches(e, &ctx.sample(), &mut vars),
+            _ => sample::acl_matches(e, &ctx.sample(), &mut Vars::default()),
+        };
     }
     if criterion == "always_true" {
         return true;

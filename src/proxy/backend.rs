@@ -116,6 +116,8 @@ fn purge(pool: &mut VecDeque<(Instant, PooledConn)>) {
 pub struct Backend {
     /// The proxy name.
     pub name: String,
+    /// The proxy id: `be_id`.
+    pub id: i64,
     /// `mode`.
     pub mode: Mode,
     /// The servers: state, slots, queues and counters.
@@ -292,6 +294,7 @@ impl Backend {
         let farm = Arc::new(Farm::new(&p.name, servers, balancer, cfg));
         Ok(Backend {
             name: p.name.clone(),
+            id: i64::from(p.id.unwrap_or(0)),
             mode: p.mode,
             farm,
             pools,

@@ -30,6 +30,8 @@ impl std::fmt::Debug for Frontend {
 pub struct Frontend {
     /// The proxy name.
     pub name: String,
+    /// The proxy id (`id`, or assigned at load in declaration order): `fe_id`.
+    pub id: i64,
     /// Stick tables: `tcp-request` tracking, counter ACLs.
     pub stick: super::stick::ProxyStickRt,
     /// `frontend` or `listen`.
@@ -142,6 +144,7 @@ impl Frontend {
         Ok(Frontend {
             stick: super::stick::ProxyStickRt::new(&p.name, &p.stick, tables),
             name: p.name.clone(),
+            id: i64::from(p.id.unwrap_or(0)),
             kind: p.kind,
             mode: p.mode,
             binds: p.binds.clone(),

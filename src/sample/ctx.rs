@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use std::sync::Mutex;
 
 use super::value::Value;
+use crate::config::model::VarCond;
 use crate::http::Head;
 
 /// What a fetch can look at. Fields that do not apply where the rule runs are `None`.
@@ -32,9 +33,14 @@ pub struct Ctx<'a> {
 }
 
 /// The variables of one stream (scopes `sess`, `txn`, `req`, `res`); `proc` is shared by the
-/// process.
+/// process. Nothing is allocated until a variable is set.
 #[derive(Debug, Default)]
 pub struct Vars {
+    scopes: Option<Box<Scopes>>,
+}
+
+#[derive(Debug, Default)]
+struct Scopes {
     sess: HashMap<String, Value<'static>>,
     txn: HashMap<String, Value<'static>>,
     req: HashMap<String, Value<'static>>,
@@ -72,6 +78,40 @@ impl Vars {
         }
     }
 
+    /// Sets `name` to `v` if `conds` allow it, as HAProxy's `var_set()` checks them against
+    /// the variable's current value.
+    pub fn set_if(&mut self, name: &str, v: Value<'_>, conds: &[VarCond]) {
+        if !conds.is_empty() {
+            let old = self.get(name);
+            let text_len = match &v {
+                Value::Str(b) | Value::Bin(b) => Some(b.len()),
+                _ => None,
+            };
+            let allowed = conds.iter().all(|c| match c {
+                VarCond::Exists(want) | VarCond::Set(want) => old.is_some() == *want,
+                // A scalar is never empty.
+                VarCond::Empty(true) => text_len == Some(0),
+                VarCond::Empty(false) => text_len != Some(0),
+                // Compared only when both are integers: set when the old one is greater
+                // (`ifgt`) or less (`iflt`) than the new one.
+                VarCond::Gt | VarCond::Lt => match (&old, &v) {
+                    (Some(Value::Sint(o)), Value::Sint(n)) => {
+                        if *c == VarCond::Gt {
+                            o > n
+                        } else {
+                            o < n
+                        }
+                    }
+                    _ => true,
+                },
+            });
+            if !allowed {
+                return;
+            }
+        }
+        self.set(name, v);
+    }
+
     /// Removes `name`.
     pub fn unset(&mut self, name: &str) {
         let Some((scope, key)) = name.split_once('.') else {
@@ -92,28 +132,34 @@ impl Vars {
 
     /// Ends a transaction: its `txn`, `req` and `res` variables go, `sess` ones stay.
     pub fn end_txn(&mut self) {
-        self.txn.clear();
-        self.req.clear();
-        self.res.clear();
+        if let Some(s) = self.scopes.as_mut() {
+            s.txn.clear();
+            s.req.clear();
+            s.res.clear();
+        }
     }
 
     fn map(&self, scope: &str) -> Option<&HashMap<String, Value<'static>>> {
+        let s = self.scopes.as_ref()?;
         match scope {
-            "sess" => Some(&self.sess),
-            "txn" => Some(&self.txn),
-            "req" => Some(&self.req),
-            "res" => Some(&self.res),
+            "sess" => Some(&s.sess),
+            "txn" => Some(&s.txn),
+            "req" => Some(&s.req),
+            "res" => Some(&s.res),
             _ => None,
         }
     }
 
     fn map_mut(&mut self, scope: &str) -> Option<&mut HashMap<String, Value<'static>>> {
+        if !matches!(scope, "sess" | "txn" | "req" | "res") {
+            return None;
+        }
+        let s = self.scopes.get_or_insert_with(Box::default);
         match scope {
-            "sess" => Some(&mut self.sess),
-            "txn" => Some(&mut self.txn),
-            "req" => Some(&mut self.req),
-            "res" => Some(&mut self.res),
-            _ => None,
+            "sess" => Some(&mut s.sess),
+            "txn" => Some(&mut s.txn),
+            "req" => Some(&mut s.req),
+            _ => Some(&mut s.res),
         }
     }
 }

@@ -146,6 +146,8 @@ pub enum Which {
     Frontend,
     /// The backend.
     Backend,
+    /// The server.
+    Server,
 }
 
 fn s(args: &[Arg], i: usize) -> Option<String> {
@@ -284,6 +286,14 @@ pub fn compile(c: &Call) -> Option<Fetch> {
             which: Which::Backend,
             id: true,
         },
+        "srv_name" => Fetch::Names {
+            which: Which::Server,
+            id: false,
+        },
+        "srv_id" => Fetch::Names {
+            which: Which::Server,
+            id: true,
+        },
         _ => return None,
     })
 }
@@ -412,6 +422,7 @@ impl Fetch {
                 let (n, i) = match which {
                     Which::Frontend => ctx.frontend?,
                     Which::Backend => ctx.backend?,
+                    Which::Server => ctx.server?,
                 };
                 if *id {
                     Value::Sint(i)

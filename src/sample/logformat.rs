@@ -1,6 +1,7 @@
 //! Rendering log-format strings (configuration.txt 8.2.4) in rule arguments: literal text,
-//! `%[expr]` samples (`-` ... nothing when the sample is absent, as in a header value) and the
-//! address variables `%ci %cp %fi %fp`. Other variables belong to the logging engine.
+//! `%[expr]` samples (nothing when the sample is absent, as in a header value), the address
+//! variables `%ci %cp %fi %fp`, the names `%f %ft %b %s` and `%pid`. Other variables belong
+//! to the logging engine; the configuration refuses them in rules at start-up.
 
 use std::io::Write as _;
 
@@ -8,8 +9,16 @@ use super::ctx::{Ctx, Vars};
 use super::eval;
 use crate::config::model::{LfPart, LogFormat};
 
-/// The variables a rule argument can use here.
-pub const RULE_VARIABLES: &[&str] = &["ci", "cp", "fi", "fp"];
+pub use crate::config::kw::sample::logformat::RULE_VARIABLES;
+
+/// The text of `f` when it has no sample and no variable (nothing to render).
+pub fn literal(f: &LogFormat) -> Option<&str> {
+    match f.parts.as_slice() {
+        [] => Some(""),
+        [LfPart::Text(t)] => Some(t),
+        _ => None,
+    }
+}
 
 /// Renders `f` into bytes.
 pub fn render(f: &LogFormat, ctx: &Ctx<'_>, vars: &mut Vars) -> Vec<u8> {
@@ -35,6 +44,10 @@ pub fn render(f: &LogFormat, ctx: &Ctx<'_>, vars: &mut Vars) -> Vec<u8> {
                     "cp" => ctx.src.map(|a| write!(out, "{}", a.port())),
                     "fi" => ctx.dst.map(|a| write!(out, "{}", a.ip())),
                     "fp" => ctx.dst.map(|a| write!(out, "{}", a.port())),
+                    "f" | "ft" => ctx.frontend.map(|(n, _)| write!(out, "{n}")),
+                    "b" => Some(write!(out, "{}", ctx.backend.map_or("-", |(n, _)| n))),
+                    "s" => Some(write!(out, "{}", ctx.server.map_or("<NOSRV>", |(n, _)| n))),
+                    "pid" => Some(write!(out, "{}", std::process::id())),
                     _ => None,
                 };
             }

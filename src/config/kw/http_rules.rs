@@ -4,10 +4,12 @@
 //! `HttpAction::Other`; `track-sc*` is typed by `kw::stick`. As in HAProxy, an error in an http rule stops the parsing
 //! (`ERR_ABORT`). `tcp-request` lives in `kw/tcp_request.rs`.
 
+use super::sample::logformat::parse_log_format_at;
+use super::sample::place;
 use super::{Keyword, Parse, ProxyCtx, PROXIES};
 use crate::config::diag::Level;
 use crate::config::lexer::Line;
-use crate::config::model::{HttpAction, HttpRule, Reply, ReturnBody};
+use crate::config::model::{HttpAction, HttpRule, LogFormat, Reply, ReturnBody, TargetPart};
 
 /// `http-request`, `http-response`.
 pub static KEYWORDS: &[Keyword] = &[
@@ -215,9 +217,7 @@ fn http_rule(ctx: &mut ProxyCtx<'_>, line: &Line, request: bool) {
         .get(2..end)
         .map(<[String]>::to_vec)
         .unwrap_or_default();
-    let act = match check_log_format(action, &args)
-        .and_then(|()| parse_action(ctx, line, action, &args))
-    {
+    let act = match parse_action(ctx, line, action, &args) {
         Ok(a) => a,
         Err(Failure::Rule(msg)) => {
             let msg = format!(
@@ -342,26 +342,11 @@ pub fn check_redirect(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// Checks the `%[fetch...]` expressions of log-format arguments.
-fn check_log_format(action: &str, args: &[String]) -> Result<(), Failure> {
-    let lf = matches!(
-        action,
-        "set-header"
-            | "add-header"
-            | "set-path"
-            | "set-pathq"
-            | "set-uri"
-            | "set-query"
-            | "set-method"
-            | "early-hint"
-    ) || action.starts_with("set-var-fmt");
-    if !lf {
-        return Ok(());
-    }
-    for a in args {
-        super::fetches::check_log_format(a).map_err(|(msg, _)| Failure::Rule(msg))?;
-    }
-    Ok(())
+/// A log-format argument of an `http-request` (`request`) or `http-response` rule, typed
+/// with the fetches valid where the rule runs.
+fn lf(ctx: &ProxyCtx<'_>, request: bool, text: &str) -> Result<LogFormat, Failure> {
+    let cap = place::http_rule(request, ctx.has_fe(), ctx.has_be());
+    parse_log_format_at(text, cap).map_err(Failure::Rule)
 }
 
 /// Why an action was rejected.
@@ -394,6 +379,7 @@ fn parse_action(
     args: &[String],
 ) -> Result<HttpAction, Failure> {
     let arg = |i: usize| args.get(i).cloned();
+    let request = line.keyword() == "http-request";
     Ok(match action {
         "allow" => {
             if let Some(w) = args.first() {
@@ -406,7 +392,8 @@ fn parse_action(
             if args.len() != 2 {
                 return Err(Failure::Rule("expects exactly 2 arguments".into()));
             }
-            let (name, value) = (arg(0).unwrap_or_default(), arg(1).unwrap_or_default());
+            let name = arg(0).unwrap_or_default();
+            let value = lf(ctx, request, args.get(1).map_or("", String::as_str))?;
             if action == "set-header" {
                 HttpAction::SetHeader { name, value }
             } else {
@@ -421,8 +408,37 @@ fn parse_action(
             check_redirect(args).map_err(Failure::Rule)?;
             HttpAction::Redirect {
                 args: args.to_vec(),
+                target: lf(ctx, request, args.get(1).map_or("", String::as_str))?,
             }
         }
+        "set-method" | "set-path" | "set-pathq" | "set-query" | "set-uri" => {
+            let part = match action {
+                "set-method" => TargetPart::Method,
+                "set-path" => TargetPart::Path,
+                "set-pathq" => TargetPart::Pathq,
+                "set-query" => TargetPart::Query,
+                _ => TargetPart::Uri,
+            };
+            let Some(fmt) = args.first() else {
+                return Err(Failure::Rule("expects exactly 1 argument <format>".into()));
+            };
+            if let Some(w) = args.get(1) {
+                return Err(Failure::Trailing(w.clone()));
+            }
+            HttpAction::SetTarget {
+                part,
+                value: lf(ctx, request, fmt)?,
+            }
+        }
+        a if a.starts_with("set-var") || a.starts_with("unset-var") => super::vars::parse_action(
+            a,
+            args,
+            place::http_rule(request, ctx.has_fe(), ctx.has_be()),
+        )
+        .map_err(|e| match e {
+            super::vars::Error::Rule(m) => Failure::Rule(m),
+            super::vars::Error::Trailing(w) => Failure::Trailing(w),
+        })?,
         "auth" => {
             let realm = match (args.first().map(String::as_str), args.get(1)) {
                 (Some("realm"), Some(r)) => Some(r.clone()),
@@ -457,9 +473,9 @@ fn parse_action(
                 }
                 Some(w) => return Err(Failure::Trailing(w.to_string())),
             }
-            HttpAction::Other {
-                name: action.to_string(),
-                args: args.to_vec(),
+            HttpAction::SetStatus {
+                code: u16::try_from(crate::config::units::atoi_int(&code)).unwrap_or(500),
+                reason: args.get(2).cloned(),
             }
         }
         "set-timeout" => {
@@ -510,7 +526,13 @@ fn parse_reply(
     args: &[String],
 ) -> Result<HttpAction, Failure> {
     let deny = action == "deny";
-    let mut status = if deny { 403 } else { 200 };
+    let request = line.keyword() == "http-request";
+    // `http-response deny` answers 502 (`parse_http_deny()`).
+    let mut status = match (deny, request) {
+        (true, true) => 403,
+        (true, false) => 502,
+        (false, _) => 200,
+    };
     let mut content_type: Option<String> = None;
     let mut body = ReturnBody::Empty;
     let mut headers = Vec::new();
@@ -521,11 +543,6 @@ fn parse_reply(
         match w.as_str() {
             "status" | "deny_status" if w == "status" || deny => {
                 status = status_arg(v)?;
-                if deny && !ERROR_CODES.contains(&status) {
-                    return Err(Failure::Rule(format!(
-                        "status code '{status}' not handled by default with 'default-errorfiles' argument."
-                    )));
-                }
             }
             "content-type" => match v {
                 Some(t) => content_type = Some(t.clone()),
@@ -539,7 +556,7 @@ fn parse_reply(
                 body = if w == "string" {
                     ReturnBody::Bytes(t.clone().into_bytes())
                 } else {
-                    ReturnBody::LogFormat(t.clone())
+                    ReturnBody::LogFormat(lf(ctx, request, t)?)
                 };
             }
             "file" | "lf-file" | "errorfile" => {
@@ -555,7 +572,7 @@ fn parse_reply(
                     body = if w == "file" {
                         ReturnBody::Bytes(data)
                     } else {
-                        ReturnBody::LogFormat(String::from_utf8_lossy(&data).into_owned())
+                        ReturnBody::LogFormat(lf(ctx, request, &String::from_utf8_lossy(&data))?)
                     };
                 }
             }
@@ -567,7 +584,7 @@ fn parse_reply(
             },
             "hdr" => match (v, args.get(i + 2)) {
                 (Some(n), Some(val)) => {
-                    headers.push((n.clone(), val.clone()));
+                    headers.push((n.clone(), lf(ctx, request, val)?));
                     i += 1;
                 }
                 _ => {
@@ -583,6 +600,13 @@ fn parse_reply(
             other => return Err(Failure::Trailing(other.to_string())),
         }
         i += 2;
+    }
+    // A reply without payload is an error page: its status needs one (`http_parse_http_reply`).
+    let page = matches!(body, ReturnBody::Empty | ReturnBody::Errorfiles(_));
+    if deny && page && !ERROR_CODES.contains(&status) {
+        return Err(Failure::Rule(format!(
+            "status code '{status}' not handled by default with 'default-errorfiles' argument."
+        )));
     }
     if has_payload && (status == 204 || status == 304) {
         return Err(Failure::Rule(format!(
@@ -641,7 +665,10 @@ mod tests {
                 status: 503,
                 content_type: Some("text/plain".into()),
                 body: ReturnBody::Bytes(b"down".to_vec()),
-                headers: vec![("X-A".into(), "b".into())],
+                headers: vec![(
+                    "X-A".into(),
+                    super::super::sample::logformat::parse_log_format("b").unwrap()
+                )],
             }
         );
         assert!(p.http_request[0].cond.is_some());
@@ -662,7 +689,7 @@ mod tests {
             p.http_request[1].action,
             HttpAction::SetHeader {
                 name: "X-A".into(),
-                value: "1".into()
+                value: super::super::sample::logformat::parse_log_format("1").unwrap()
             }
         );
         assert_eq!(

@@ -35,6 +35,7 @@ pub mod tcp_request;
 pub mod timeout;
 pub mod tune;
 pub mod userlist;
+pub mod vars;
 
 use super::diag::{Diags, Level};
 use super::lexer::Line;

@@ -66,7 +66,8 @@ pub struct HttpRule {
     pub cond: Option<Cond>,
 }
 
-/// The action of an `http-request`/`http-response` rule.
+/// The action of an `http-request`/`http-response` rule. Values written as log-format
+/// strings (configuration.txt 8.2.4) are typed at load into [`LogFormat`]s.
 #[derive(Debug, Clone, PartialEq)]
 pub enum HttpAction {
     /// `return [status CODE] [content-type TYPE] [string TEXT | file PATH | errorfile PATH |
@@ -80,7 +81,7 @@ pub enum HttpAction {
         /// Body payload.
         body: ReturnBody,
         /// `hdr NAME VALUE` pairs.
-        headers: Vec<(String, String)>,
+        headers: Vec<(String, LogFormat)>,
     },
     /// `deny [deny_status CODE] [reply arguments as for return]`.
     Deny {
@@ -95,25 +96,48 @@ pub enum HttpAction {
     SetHeader {
         /// Header name.
         name: String,
-        /// Value (log-format string, kept as written).
-        value: String,
+        /// Value.
+        value: LogFormat,
     },
     /// `add-header NAME VALUE`.
     AddHeader {
         /// Header name.
         name: String,
-        /// Value (log-format string, kept as written).
-        value: String,
+        /// Value.
+        value: LogFormat,
     },
     /// `del-header NAME`.
     DelHeader {
         /// Header name.
         name: String,
     },
-    /// `redirect ...`, kept verbatim.
+    /// `set-method`, `set-path`, `set-pathq`, `set-query`, `set-uri FMT`.
+    SetTarget {
+        /// The part written.
+        part: TargetPart,
+        /// Its new value.
+        value: LogFormat,
+    },
+    /// `set-status CODE [reason TEXT]`.
+    SetStatus {
+        /// The status.
+        code: u16,
+        /// The reason phrase; HAProxy's own for the code when absent.
+        reason: Option<String>,
+    },
+    /// `set-var(NAME[,COND...]) EXPR`, `set-var-fmt(NAME[,COND...]) FMT`.
+    SetVar(SetVar),
+    /// `unset-var(NAME)`.
+    UnsetVar {
+        /// `scope.name`.
+        var: String,
+    },
+    /// `redirect ...`: the words after `redirect`, and its target typed.
     Redirect {
         /// The words after `redirect`.
         args: Vec<String>,
+        /// The target (second word), a log-format string.
+        target: LogFormat,
     },
     /// `auth [realm R]`.
     Auth {
@@ -131,6 +155,90 @@ pub enum HttpAction {
     },
 }
 
+impl HttpAction {
+    /// The log-format strings and sample expressions it evaluates, for checks at load.
+    pub fn samples(&self) -> (Vec<&LogFormat>, Vec<&Expr>) {
+        let mut f: Vec<&LogFormat> = Vec::new();
+        let mut e = Vec::new();
+        match self {
+            HttpAction::Return { body, headers, .. } => reply_formats(body, headers, &mut f),
+            HttpAction::Deny { reply: Some(r), .. } => reply_formats(&r.body, &r.headers, &mut f),
+            HttpAction::SetHeader { value, .. }
+            | HttpAction::AddHeader { value, .. }
+            | HttpAction::SetTarget { value, .. } => f.push(value),
+            HttpAction::Redirect { target, .. } => f.push(target),
+            HttpAction::SetVar(v) => match &v.value {
+                VarValue::Expr(x) => e.push(x),
+                VarValue::Format(l) => f.push(l),
+            },
+            _ => {}
+        }
+        (f, e)
+    }
+}
+
+fn reply_formats<'a>(
+    body: &'a ReturnBody,
+    headers: &'a [(String, LogFormat)],
+    out: &mut Vec<&'a LogFormat>,
+) {
+    if let ReturnBody::LogFormat(l) = body {
+        out.push(l);
+    }
+    out.extend(headers.iter().map(|(_, l)| l));
+}
+
+/// The part of the request line a `set-*` action writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetPart {
+    /// `set-method`.
+    Method,
+    /// `set-path`: the path, keeping the query.
+    Path,
+    /// `set-pathq`: the path and the query.
+    Pathq,
+    /// `set-query`: the query (without `?`).
+    Query,
+    /// `set-uri`: the whole target.
+    Uri,
+}
+
+/// `set-var(NAME[,COND...]) EXPR` and `set-var-fmt(NAME[,COND...]) FMT` (configuration.txt
+/// 4.2 "http-request set-var").
+#[derive(Debug, Clone, PartialEq)]
+pub struct SetVar {
+    /// `scope.name`.
+    pub var: String,
+    /// The conditions, all of which must hold.
+    pub conds: Vec<VarCond>,
+    /// What is stored.
+    pub value: VarValue,
+}
+
+/// The value a `set-var` stores.
+#[derive(Debug, Clone, PartialEq)]
+pub enum VarValue {
+    /// `set-var`: a sample expression.
+    Expr(Expr),
+    /// `set-var-fmt`: a log-format string, stored as a string.
+    Format(LogFormat),
+}
+
+/// A `set-var` condition (`vars_parse_cond_param`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VarCond {
+    /// `ifexists` / `ifnotexists`.
+    Exists(bool),
+    /// `ifempty` / `ifnotempty`.
+    Empty(bool),
+    /// `ifset` / `ifnotset`.
+    Set(bool),
+    /// `ifgt`: the new value is greater than the old one.
+    Gt,
+    /// `iflt`: the new value is less than the old one.
+    Lt,
+}
+
 /// The reply of an `http-request deny` given reply arguments.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reply {
@@ -139,7 +247,7 @@ pub struct Reply {
     /// Body payload.
     pub body: ReturnBody,
     /// `hdr NAME VALUE` pairs.
-    pub headers: Vec<(String, String)>,
+    pub headers: Vec<(String, LogFormat)>,
 }
 
 /// The body of an `http-request return`.
@@ -150,8 +258,8 @@ pub enum ReturnBody {
     Empty,
     /// `string TEXT` or `file PATH` (file read at load time).
     Bytes(Vec<u8>),
-    /// `lf-string TEXT`: a log-format string (rendered verbatim for now).
-    LogFormat(String),
+    /// `lf-string TEXT` or `lf-file PATH`: a log-format string.
+    LogFormat(LogFormat),
     /// `errorfile PATH`: a full raw HTTP response.
     RawResponse(Vec<u8>),
     /// `errorfiles NAME`: the page of that `http-errors` section for the status, replaced by

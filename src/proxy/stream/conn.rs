@@ -39,6 +39,8 @@ pub struct Client<C> {
     pub last_server: Option<(String, crate::server::ServerId)>,
     /// A server connection private to this client (`http-reuse never`, `send-proxy`).
     pub private: Option<Box<super::server::Private>>,
+    /// The `sess` variables, kept between streams.
+    pub vars: crate::sample::Vars,
 }
 
 /// Serves one client connection of a `mode http` frontend until it closes.
@@ -67,6 +69,7 @@ pub async fn serve_holding<C: ClientIo, H: Send + 'static>(
         served: 0,
         last_server: None,
         private: None,
+        vars: crate::sample::Vars::default(),
     };
     loop {
         if cl.buf.is_empty() && !wait_for_request(&mut cl).await {

@@ -18,7 +18,7 @@ use super::outgoing;
 use super::reply::Reply;
 use super::rules::{ctx_of, sample_of};
 use super::server::{self, ServerConn};
-use super::txn::Txn;
+use super::txn::{self, Txn};
 use crate::balance::Key;
 use crate::config::model::{Balance, HttpConnMode, HttpReuse};
 use crate::http::write::{write_head, Edits};
@@ -81,7 +81,12 @@ pub async fn run<C: ClientIo>(
     };
     let mut assigned = persist::rules(
         be,
-        &ctx_of(&txn.req, peer, &be.regexes, Some(&view)),
+        &ctx_of(
+            &txn.req,
+            txn::env(&chain_fe, &txn.tr, &txn.vars, peer),
+            &be.regexes,
+            Some(&view),
+        ),
         &sample_of(&txn.req, peer),
     );
     persist::request_cookie(be, &mut assigned, &mut txn.req);
@@ -91,7 +96,12 @@ pub async fn run<C: ClientIo>(
     };
     let pending = persist::stick_rules(
         be,
-        &ctx_of(&txn.req, peer, &be.regexes, Some(&view)),
+        &ctx_of(
+            &txn.req,
+            txn::env(&chain_fe, &txn.tr, &txn.vars, peer),
+            &be.regexes,
+            Some(&view),
+        ),
         &sreq,
         &mut assigned,
     );

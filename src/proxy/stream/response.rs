@@ -13,7 +13,7 @@ use super::io::{self, ClientIo};
 use super::outgoing;
 use super::rules;
 use super::server;
-use super::txn::{answer, Next, Txn};
+use super::txn::{self, answer, Next, Txn};
 use crate::http::write::{write_head, Edits};
 use crate::http::BodyLength;
 use crate::proxy::acl::{self, Ctx};
@@ -104,8 +104,9 @@ fn process<C: ClientIo>(
         Some((&be.http_response[..], (&be.acls[..], &be.regexes, &view))),
         (!own).then_some((&fe.http_response[..], (&fe.acls[..], &fe.regexes, &fe_view))),
     ];
+    let env = txn::env(fe, &txn.tr, &txn.vars, peer);
     for (rules_of, scope) in scopes.into_iter().flatten() {
-        if let Some(r) = rules::response(rules_of, scope, &mut ex.res, peer, &chain) {
+        if let Some(r) = rules::response(rules_of, scope, &mut ex.res, env, &chain) {
             return Some(r);
         }
     }

@@ -10,7 +10,7 @@ use super::io::ClientIo;
 use super::outgoing;
 use super::reply::Reply;
 use super::rules::{self, ctx_of, sample_of};
-use super::txn::Txn;
+use super::txn::{self, Txn};
 use crate::config::model::{ForwardFor, HttpConnMode};
 use crate::http::Head;
 use crate::proxy::backend::Backend;
@@ -43,12 +43,13 @@ pub fn run<C: ClientIo>(cl: &Client<C>, txn: &mut Txn) -> Route {
         session: Some(&cl.session),
     };
     let scope = (&fe.acls[..], &fe.regexes, &view);
-    if let Some(r) = rules::request(&fe.http_request, scope, &mut txn.req, peer, &[&fe.errors]) {
+    let env = txn::env(fe, &txn.tr, &txn.vars, peer);
+    if let Some(r) = rules::request(&fe.http_request, scope, &mut txn.req, env, &[&fe.errors]) {
         txn.tr.ended(Side::Proxy, false, Phase::Request);
         return Route::Reply(r);
     }
     let chosen = fe.select(
-        &ctx_of(&txn.req, peer, &fe.regexes, Some(&view)),
+        &ctx_of(&txn.req, env, &fe.regexes, Some(&view)),
         &sample_of(&txn.req, peer),
     );
     let Some(be) = chosen else {
@@ -68,7 +69,8 @@ pub fn run<C: ClientIo>(cl: &Client<C>, txn: &mut Txn) -> Route {
         };
         let scope = (&be.acls[..], &be.regexes, &view);
         let chain = [&be.errors, &fe.errors];
-        if let Some(r) = rules::request(&be.http_request, scope, &mut txn.req, peer, &chain) {
+        let env = txn::env(fe, &txn.tr, &txn.vars, peer);
+        if let Some(r) = rules::request(&be.http_request, scope, &mut txn.req, env, &chain) {
             txn.tr.ended(Side::Proxy, false, Phase::Request);
             return Route::Reply(r);
         }

@@ -1,25 +1,72 @@
 //! `http-request` and `http-response` rules over the stream's [`Head`] (configuration.txt
 //! 4.2 "http-request", "http-response", "redirect"): `return`, `deny`, `allow`, `auth`,
 //! `redirect`, `set-header`, `add-header`, `del-header`, `set-path`, `set-pathq`,
-//! `set-query`, `set-uri`, `set-method`, `set-status`, `reject`, `silent-drop`, `tarpit`,
-//! `track-sc*` and the `sc-*` counter actions. Actions the config room accepts but that are
-//! not run are announced at start-up by `config::inactive`.
+//! `set-query`, `set-uri`, `set-method`, `set-status`, `set-var`, `set-var-fmt`,
+//! `unset-var`, `reject`, `silent-drop`, `tarpit`, `track-sc*` and the `sc-*` counter
+//! actions. Log-format arguments were typed at load; they render here through the `sample`
+//! room. Actions the config room accepts but that are not run are announced at start-up by
+//! `config::inactive`.
+
+use std::sync::Mutex;
 
 use bytes::Bytes;
 
 use super::reply::Reply;
-use crate::config::model::{Acl, HttpAction, HttpRule, ReturnBody};
+use crate::config::model::{
+    Acl, HttpAction, HttpRule, LogFormat, ReturnBody, SetVar, TargetPart, VarValue,
+};
 use crate::http::Head;
-use crate::proxy::acl::{self, Ctx, Regexes};
+use crate::proxy::acl::{self, Ctx, Names, Regexes};
 use crate::proxy::errorfile::ErrorPages;
-use crate::proxy::sample::{self, Sample};
+use crate::proxy::sample::Sample;
 use crate::proxy::socket::Peer;
 use crate::proxy::stick::{Request as StickRequest, View};
+use crate::sample::{self as smp, Value, Vars};
 
 /// The proxy whose rules run: its ACLs, regexes and stick counters.
 pub type Scope<'a> = (&'a [Acl], &'a Regexes, &'a View<'a>);
 
-/// The sample context of a request.
+/// What rules read besides the message: the connection's addresses, the names the stream
+/// has reached and its variables.
+#[derive(Clone, Copy)]
+pub struct Env<'a> {
+    /// Addresses.
+    pub peer: Peer,
+    /// Frontend, backend and server names and ids.
+    pub names: Names<'a>,
+    /// The stream's variables.
+    pub vars: &'a Mutex<Vars>,
+}
+
+impl<'a> Env<'a> {
+    /// The `sample` room's context over these heads.
+    pub fn sample(&self, req: Option<&'a Head>, res: Option<&'a Head>) -> smp::Ctx<'a> {
+        smp::Ctx {
+            src: self.peer.src,
+            dst: self.peer.dst,
+            req,
+            res,
+            frontend: self.names.frontend,
+            backend: self.names.backend,
+            server: self.names.server,
+            body: None,
+        }
+    }
+
+    /// Renders a log-format argument; text without samples is copied as is.
+    pub fn render(&self, f: &LogFormat, req: Option<&'a Head>, res: Option<&'a Head>) -> Vec<u8> {
+        if let Some(t) = smp::logformat::literal(f) {
+            return t.as_bytes().to_vec();
+        }
+        let ctx = self.sample(req, res);
+        match self.vars.try_lock() {
+            Ok(mut v) => smp::logformat::render(f, &ctx, &mut v),
+            Err(_) => smp::logformat::render(f, &ctx, &mut Vars::default()),
+        }
+    }
+}
+
+/// The sample context of a request, for the `%[...]` expander not moved yet.
 pub fn sample_of(req: &Head, peer: Peer) -> Sample<'_> {
     Sample {
         src: peer.src,
@@ -31,17 +78,20 @@ pub fn sample_of(req: &Head, peer: Peer) -> Sample<'_> {
 /// The ACL context of a request.
 pub fn ctx_of<'a>(
     req: &'a Head,
-    peer: Peer,
+    env: Env<'a>,
     re: &'a Regexes,
     stick: Option<&'a View<'a>>,
 ) -> Ctx<'a> {
+    let src = env.peer.src;
     Ctx {
-        src: peer.src.map(|a| a.ip()),
-        src_port: peer.src.map(|a| a.port()),
-        dst: peer.dst,
+        src: src.map(|a| a.ip()),
+        src_port: src.map(|a| a.port()),
+        dst: env.peer.dst,
         req: Some(req),
         regexes: Some(re),
         stick,
+        names: env.names,
+        vars: Some(env.vars),
         ..Ctx::default()
     }
 }
@@ -51,43 +101,44 @@ pub fn request(
     rules: &[HttpRule],
     (acls, re, view): Scope<'_>,
     req: &mut Head,
-    peer: Peer,
+    env: Env<'_>,
     chain: &[&ErrorPages],
 ) -> Option<Reply> {
     for rule in rules {
-        if !acl::holds(rule.cond.as_ref(), acls, &ctx_of(req, peer, re, Some(view))) {
+        if !acl::holds(rule.cond.as_ref(), acls, &ctx_of(req, env, re, Some(view))) {
             continue;
         }
         match &rule.action {
             HttpAction::TrackSc(t) => {
                 if let Some(stream) = view.stream {
                     let r = StickRequest {
-                        src: peer.src.map(|a| a.ip()),
+                        src: env.peer.src.map(|a| a.ip()),
                         req: Some(req),
                     };
                     view.proxy.track(t, stream, &r, None, true);
                 }
             }
             HttpAction::Allow => return None,
-            HttpAction::Redirect { args } => {
-                if let Some(r) = redirect(args, req, peer) {
+            HttpAction::Redirect { args, target } => {
+                if let Some(r) = redirect(args, &env.render(target, Some(req), None), req) {
                     return Some(r);
                 }
+            }
+            HttpAction::SetTarget { part, value } => {
+                let v = env.render(value, Some(req), None);
+                set_target(req, *part, &v);
             }
             HttpAction::Other { name, args } if view.sc_action(name, args) => {}
             HttpAction::Other { name, args } => {
-                if let Some(r) = other(name, args, req, peer, chain) {
+                if let Some(r) = other(name, args, chain) {
                     return Some(r);
                 }
             }
-            HttpAction::DelHeader { name } => {
-                req.remove(name);
-            }
             action => {
-                if request_header_edit(action, req, peer) {
+                if edit(action, req, env, true) {
                     continue;
                 }
-                if let Some(r) = answer(action, &sample_of(req, peer), chain) {
+                if let Some(r) = answer(action, env, Some(req), None, chain) {
                     return Some(r);
                 }
             }
@@ -96,18 +147,165 @@ pub fn request(
     None
 }
 
+/// Runs `http-response` rules on a server's response head; `Some(reply)` replaces it.
+pub fn response(
+    rules: &[HttpRule],
+    (acls, re, view): Scope<'_>,
+    res: &mut Head,
+    env: Env<'_>,
+    chain: &[&ErrorPages],
+) -> Option<Reply> {
+    for rule in rules {
+        let ctx = Ctx {
+            src: env.peer.src.map(|a| a.ip()),
+            src_port: env.peer.src.map(|a| a.port()),
+            dst: env.peer.dst,
+            status: Some(res.status()),
+            res: Some(res),
+            regexes: Some(re),
+            stick: Some(view),
+            names: env.names,
+            vars: Some(env.vars),
+            ..Ctx::default()
+        };
+        if !acl::holds(rule.cond.as_ref(), acls, &ctx) {
+            continue;
+        }
+        match &rule.action {
+            HttpAction::Allow => return None,
+            HttpAction::TrackSc(t) => {
+                if let Some(stream) = view.stream {
+                    let r = StickRequest {
+                        src: env.peer.src.map(|a| a.ip()),
+                        req: None,
+                    };
+                    view.proxy.track(t, stream, &r, Some(res), false);
+                }
+            }
+            HttpAction::Other { name, args } if view.sc_action(name, args) => {}
+            HttpAction::SetStatus { code, reason } => {
+                let reason = reason
+                    .as_deref()
+                    .unwrap_or_else(|| super::reply::reason(*code));
+                res.set_status(*code, reason.as_bytes());
+            }
+            action => {
+                if edit(action, res, env, false) {
+                    continue;
+                }
+                if let Some(r) = answer(action, env, None, Some(res), chain) {
+                    return Some(r);
+                }
+            }
+        }
+    }
+    None
+}
+
+/// The editing actions both rule sets share, on `msg` (the request when `is_req`):
+/// `set-header`, `add-header`, `del-header` and the variable actions. False when `action`
+/// is not one of them.
+fn edit(action: &HttpAction, msg: &mut Head, env: Env<'_>, is_req: bool) -> bool {
+    let (req, res) = if is_req {
+        (Some(&*msg), None)
+    } else {
+        (None, Some(&*msg))
+    };
+    match action {
+        HttpAction::SetHeader { name, value } => {
+            let v = env.render(value, req, res);
+            msg.set(name, &v);
+        }
+        HttpAction::AddHeader { name, value } => {
+            let v = env.render(value, req, res);
+            msg.append(name.as_bytes(), &v);
+        }
+        HttpAction::DelHeader { name } => {
+            msg.remove(name);
+        }
+        HttpAction::SetVar(v) => set_var(v, env, req, res),
+        HttpAction::UnsetVar { var } => {
+            if let Ok(mut vars) = env.vars.try_lock() {
+                vars.unset(var);
+            }
+        }
+        _ => return false,
+    }
+    true
+}
+
+/// `set-var(NAME[,COND...]) EXPR` / `set-var-fmt`: nothing is stored when the sample is
+/// missing, as in HAProxy's `action_store()`.
+fn set_var<'a>(v: &SetVar, env: Env<'a>, req: Option<&'a Head>, res: Option<&'a Head>) {
+    let ctx = env.sample(req, res);
+    let Ok(mut vars) = env.vars.try_lock() else {
+        return;
+    };
+    let value = match &v.value {
+        VarValue::Expr(e) => smp::eval(e, &ctx, &mut vars).map(Value::into_owned),
+        VarValue::Format(f) => Some(Value::string(smp::logformat::render(f, &ctx, &mut vars))),
+    };
+    if let Some(value) = value {
+        vars.set_if(&v.var, value, &v.conds);
+    }
+}
+
+/// `set-method`, `set-path`, `set-pathq`, `set-query`, `set-uri`.
+fn set_target(req: &mut Head, part: TargetPart, value: &[u8]) {
+    if part == TargetPart::Method {
+        req.set_method(value);
+        return;
+    }
+    let target = req.target();
+    let (path, query) = match target.iter().position(|&b| b == b'?') {
+        Some(i) => (target.get(..i).unwrap_or_default(), target.get(i + 1..)),
+        None => (target, None),
+    };
+    let new_target: Vec<u8> = match part {
+        TargetPart::Path => match query {
+            Some(q) => [value, b"?", q].concat(),
+            None => value.to_vec(),
+        },
+        TargetPart::Query => [path, b"?", value].concat(),
+        _ => value.to_vec(),
+    };
+    req.set_target(&new_target);
+}
+
 /// The answering actions both rule sets share: `return`, `deny`, `auth`.
-fn answer(action: &HttpAction, s: &Sample<'_>, chain: &[&ErrorPages]) -> Option<Reply> {
+fn answer<'a>(
+    action: &HttpAction,
+    env: Env<'a>,
+    req: Option<&'a Head>,
+    res: Option<&'a Head>,
+    chain: &[&ErrorPages],
+) -> Option<Reply> {
     match action {
         HttpAction::Return {
             status,
             content_type,
             body,
             headers,
-        } => Some(build(*status, content_type.as_deref(), body, headers, s)),
+        } => Some(build(
+            *status,
+            content_type.as_deref(),
+            body,
+            headers,
+            env,
+            req,
+            res,
+        )),
         HttpAction::Deny { status, reply } => Some(match reply {
             None => Reply::page(chain, *status),
-            Some(r) => build(*status, r.content_type.as_deref(), &r.body, &r.headers, s),
+            Some(r) => build(
+                *status,
+                r.content_type.as_deref(),
+                &r.body,
+                &r.headers,
+                env,
+                req,
+                res,
+            ),
         }),
         HttpAction::Auth { realm } => {
             let mut r = Reply::page(chain, 401);
@@ -124,62 +322,10 @@ fn answer(action: &HttpAction, s: &Sample<'_>, chain: &[&ErrorPages]) -> Option<
     }
 }
 
-/// Expands the value of a `set-header` / `add-header` against the message before editing it.
-fn edit_value(action: &HttpAction, s: &Sample<'_>) -> Option<(String, String, bool)> {
-    match action {
-        HttpAction::SetHeader { name, value } => {
-            Some((name.clone(), sample::expand(value, s).into_owned(), true))
-        }
-        HttpAction::AddHeader { name, value } => {
-            Some((name.clone(), sample::expand(value, s).into_owned(), false))
-        }
-        _ => None,
-    }
-}
-
-/// Runs a `set-header` / `add-header` on `msg`, whose samples are read from `s`.
-fn header_edit(action: &HttpAction, msg: &mut Head, s: &Sample<'_>) -> bool {
-    let Some((name, value, set)) = edit_value(action, s) else {
-        return false;
-    };
-    if set {
-        msg.set(&name, value.as_bytes());
-    } else {
-        msg.append(name.as_bytes(), value.as_bytes());
-    }
-    true
-}
-
-/// `http-request set-header|add-header` reading the request they edit.
-fn request_header_edit(action: &HttpAction, req: &mut Head, peer: Peer) -> bool {
-    let edit = {
-        let s = sample_of(req, peer);
-        edit_value(action, &s)
-    };
-    match edit {
-        Some((name, value, true)) => {
-            req.set(&name, value.as_bytes());
-            true
-        }
-        Some((name, value, false)) => {
-            req.append(name.as_bytes(), value.as_bytes());
-            true
-        }
-        None => false,
-    }
-}
-
-/// `reject`, `silent-drop`, `tarpit`, `set-method`, `set-path`, `set-pathq`, `set-query`,
-/// `set-uri`, and the header edits.
-fn other(
-    name: &str,
-    args: &[String],
-    req: &mut Head,
-    peer: Peer,
-    chain: &[&ErrorPages],
-) -> Option<Reply> {
+/// `reject`, `silent-drop`, `tarpit`.
+fn other(name: &str, args: &[String], chain: &[&ErrorPages]) -> Option<Reply> {
     match name {
-        "reject" | "silent-drop" => return Some(Reply::silent(0)),
+        "reject" | "silent-drop" => Some(Reply::silent(0)),
         "tarpit" => {
             let status = match (args.first().map(String::as_str), args.get(1)) {
                 (Some("deny_status" | "status"), Some(v)) => v.parse().unwrap_or(500),
@@ -187,104 +333,17 @@ fn other(
             };
             let mut r = Reply::page(chain, status);
             r.tarpit = true;
-            return Some(r);
+            Some(r)
         }
-        _ => {}
+        _ => None,
     }
-    let fmt = args.first()?;
-    let value = sample::expand(fmt, &sample_of(req, peer)).into_owned();
-    let target = req.target().to_vec();
-    let (path, query) = match target.iter().position(|&b| b == b'?') {
-        Some(i) => (target.get(..i).unwrap_or_default(), target.get(i + 1..)),
-        None => (&target[..], None),
-    };
-    let new_target: Vec<u8> = match name {
-        "set-path" => match query {
-            Some(q) => [value.as_bytes(), b"?", q].concat(),
-            None => value.into_bytes(),
-        },
-        "set-pathq" | "set-uri" => value.into_bytes(),
-        "set-query" => [path, b"?", value.as_bytes()].concat(),
-        "set-method" => {
-            req.set_method(value.as_bytes());
-            return None;
-        }
-        _ => return None,
-    };
-    req.set_target(&new_target);
-    None
-}
-
-/// Runs `http-response` rules on a server's response head; `Some(reply)` replaces it.
-pub fn response(
-    rules: &[HttpRule],
-    (acls, re, view): Scope<'_>,
-    res: &mut Head,
-    peer: Peer,
-    chain: &[&ErrorPages],
-) -> Option<Reply> {
-    let sample = Sample {
-        src: peer.src,
-        dst: peer.dst,
-        req: None,
-    };
-    for rule in rules {
-        let ctx = Ctx {
-            src: peer.src.map(|a| a.ip()),
-            src_port: peer.src.map(|a| a.port()),
-            dst: peer.dst,
-            status: Some(res.status()),
-            res: Some(res),
-            regexes: Some(re),
-            stick: Some(view),
-            ..Ctx::default()
-        };
-        if !acl::holds(rule.cond.as_ref(), acls, &ctx) {
-            continue;
-        }
-        match &rule.action {
-            HttpAction::Allow => return None,
-            HttpAction::TrackSc(t) => {
-                if let Some(stream) = view.stream {
-                    let r = StickRequest {
-                        src: peer.src.map(|a| a.ip()),
-                        req: None,
-                    };
-                    view.proxy.track(t, stream, &r, Some(res), false);
-                }
-            }
-            HttpAction::Other { name, args } if view.sc_action(name, args) => {}
-            HttpAction::Other { name, args } if name == "set-status" => {
-                if let Some(code) = args.first().and_then(|c| c.parse::<u16>().ok()) {
-                    let reason = match (args.get(1).map(String::as_str), args.get(2)) {
-                        (Some("reason"), Some(r)) => r.clone(),
-                        _ => super::reply::reason(code).to_string(),
-                    };
-                    res.set_status(code, reason.as_bytes());
-                }
-            }
-            HttpAction::DelHeader { name } => {
-                res.remove(name);
-            }
-            action => {
-                if header_edit(action, res, &sample) {
-                    continue;
-                }
-                if let Some(r) = answer(action, &sample, chain) {
-                    return Some(r);
-                }
-            }
-        }
-    }
-    None
 }
 
 /// `redirect location|prefix|scheme TARGET [code N] [drop-query]` (configuration.txt 4.2
 /// "redirect"); default code 302. HAProxy writes `content-length: 0` then `location`.
-fn redirect(args: &[String], req: &Head, peer: Peer) -> Option<Reply> {
+fn redirect(args: &[String], target: &[u8], req: &Head) -> Option<Reply> {
     let kind = args.first()?.as_str();
-    let s = sample_of(req, peer);
-    let target = sample::expand(args.get(1)?, &s);
+    let target = String::from_utf8_lossy(target);
     let mut code = 302u16;
     let mut drop_query = false;
     let mut i = 2;
@@ -324,30 +383,32 @@ fn redirect(args: &[String], req: &Head, peer: Peer) -> Option<Reply> {
     Some(r)
 }
 
-/// A `return` (or `deny` with reply arguments): `hdr` lines whose value expands to nothing
+/// A `return` (or `deny` with reply arguments): `hdr` lines whose value renders to nothing
 /// are omitted, as HAProxy does.
-fn build(
+fn build<'a>(
     status: u16,
     ctype: Option<&str>,
     body: &ReturnBody,
-    headers: &[(String, String)],
-    s: &Sample<'_>,
+    headers: &[(String, LogFormat)],
+    env: Env<'a>,
+    req: Option<&'a Head>,
+    res: Option<&'a Head>,
 ) -> Reply {
     let bytes = match body {
         // `errorfiles NAME` is resolved at load; one left here has no page.
         ReturnBody::Empty | ReturnBody::Errorfiles(_) => Bytes::new(),
         ReturnBody::Bytes(b) => Bytes::copy_from_slice(b),
-        ReturnBody::LogFormat(f) => Bytes::from(sample::expand(f, s).into_owned()),
+        ReturnBody::LogFormat(f) => Bytes::from(env.render(f, req, res)),
         ReturnBody::RawResponse(raw) => return Reply::raw(raw),
     };
-    let values: Vec<(String, String)> = headers
+    let values: Vec<(String, Vec<u8>)> = headers
         .iter()
-        .map(|(n, v)| (n.to_ascii_lowercase(), sample::expand(v, s).into_owned()))
+        .map(|(n, v)| (n.to_ascii_lowercase(), env.render(v, req, res)))
         .filter(|(_, v)| !v.is_empty())
         .collect();
     let hdrs: Vec<(&str, &[u8])> = values
         .iter()
-        .map(|(n, v)| (n.as_str(), v.as_bytes()))
+        .map(|(n, v)| (n.as_str(), v.as_slice()))
         .collect();
     let ctype = if bytes.is_empty() && ctype.is_none() {
         None

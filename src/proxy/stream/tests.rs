@@ -15,6 +15,10 @@ use crate::config::model::{
 };
 use crate::proxy::testutil::*;
 
+fn lf(text: &str) -> crate::config::model::LogFormat {
+    crate::config::kw::sample::logformat::parse_log_format(text).unwrap()
+}
+
 fn rule(action: HttpAction, cond: Option<Cond>) -> HttpRule {
     HttpRule {
         loc: Loc::new("t.cfg", 3),
@@ -355,7 +359,7 @@ async fn deny_answers_403_and_use_backend_follows_its_condition() {
     fe.http_request.push(rule(
         HttpAction::SetHeader {
             name: "X-Seen".into(),
-            value: "yes".into(),
+            value: lf("yes"),
         },
         None,
     ));
@@ -450,7 +454,7 @@ async fn http_response_rules_edit_server_headers_and_monitor_uri_answers_200() {
     p.http_response.push(rule(
         HttpAction::SetHeader {
             name: "X-Via".into(),
-            value: "proxy".into(),
+            value: lf("proxy"),
         },
         None,
     ));
@@ -503,20 +507,21 @@ async fn set_header_values_expand_samples_and_redirect_scheme_builds_the_locatio
     p.http_request.push(rule(
         HttpAction::Redirect {
             args: vec!["scheme".into(), "https".into(), "code".into(), "301".into()],
+            target: lf("https"),
         },
         if_named("old", false),
     ));
     p.http_request.push(rule(
         HttpAction::SetHeader {
             name: "X-Real-IP".into(),
-            value: "%[src]".into(),
+            value: lf("%[src]"),
         },
         None,
     ));
     p.http_request.push(rule(
         HttpAction::AddHeader {
             name: "X-Host".into(),
-            value: "%[req.hdr(host),upper]".into(),
+            value: lf("%[req.hdr(host),upper]"),
         },
         None,
     ));
@@ -656,10 +661,20 @@ fn other(name: &str, args: &[&str]) -> HttpAction {
 async fn set_path_and_set_method_rewrite_the_request_line() {
     let o = Origin::start(Behaviour::Echo("s1")).await;
     let mut p = listen("l", Mode::Http, &[o.addr]);
-    p.http_request
-        .push(rule(other("set-path", &["/v2%[path]"]), None));
-    p.http_request
-        .push(rule(other("set-method", &["POST"]), None));
+    p.http_request.push(rule(
+        HttpAction::SetTarget {
+            part: crate::config::model::TargetPart::Path,
+            value: lf("/v2%[path]"),
+        },
+        None,
+    ));
+    p.http_request.push(rule(
+        HttpAction::SetTarget {
+            part: crate::config::model::TargetPart::Method,
+            value: lf("POST"),
+        },
+        None,
+    ));
     let (_p, addr) = run(vec![p], "l").await;
     let mut c = TcpStream::connect(addr).await.unwrap();
     let r = get(&mut c, &mut Vec::new(), "/a?x=1").await;
@@ -762,8 +777,13 @@ async fn dynamic_use_backend_set_status_and_balance_hash_work_together() {
         p
     };
     let mut be_a = backend("be_a", &[a.addr]);
-    be_a.http_response
-        .push(rule(other("set-status", &["299", "reason", "Fine"]), None));
+    be_a.http_response.push(rule(
+        HttpAction::SetStatus {
+            code: 299,
+            reason: Some("Fine".into()),
+        },
+        None,
+    ));
     let mut be_b = backend("be_b", &[b1.addr, b2.addr]);
     be_b.balance = Balance::Hash {
         expr: "req.hdr(x-user)".into(),

@@ -6,6 +6,7 @@
 //! (counters and the log hook).
 
 use std::sync::Arc;
+use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime};
 
 use super::conn::Client;
@@ -13,13 +14,18 @@ use super::io::ClientIo;
 use super::reply::{self, Reply};
 use super::request::{self, ReadFail};
 use super::route::{self, Route};
+use super::rules::Env;
 use super::{end, exchange, response};
 use crate::config::model::HttpConnMode;
 use crate::http::Head;
+use crate::proxy::acl::Names;
 use crate::proxy::backend::Backend;
+use crate::proxy::frontend::Frontend;
+use crate::proxy::socket::Peer;
 use crate::proxy::stick::{self, Slots};
 use crate::proxy::stream::{Phase, Termination};
 use crate::proxy::Side;
+use crate::sample::Vars;
 use crate::server::Server;
 
 /// Whether the client connection goes on after a stream.
@@ -109,6 +115,24 @@ pub struct Txn {
     pub slots: Slots,
     /// What the log line needs.
     pub tr: Trace,
+    /// Its variables (`sess` ones come from the connection and go back to it).
+    pub vars: Mutex<Vars>,
+}
+
+/// What the rules of a stream read besides its messages: addresses, names, variables.
+pub fn env<'a>(fe: &'a Frontend, tr: &'a Trace, vars: &'a Mutex<Vars>, peer: Peer) -> Env<'a> {
+    Env {
+        peer,
+        names: Names {
+            frontend: Some((fe.name.as_str(), fe.id)),
+            backend: tr.backend.as_deref().map(|b| (b.name.as_str(), b.id)),
+            server: tr
+                .server
+                .as_deref()
+                .map(|s| (s.name.as_str(), i64::from(s.puid))),
+        },
+        vars,
+    }
 }
 
 /// Runs one stream on `cl`.
@@ -137,6 +161,7 @@ pub async fn run<C: ClientIo>(cl: &mut Client<C>) -> Next {
         req,
         slots: Slots::default(),
         tr,
+        vars: Mutex::new(std::mem::take(&mut cl.vars)),
     };
     stick::count_request(&cl.session);
     let next = match route::run(cl, &mut txn) {
@@ -147,6 +172,9 @@ pub async fn run<C: ClientIo>(cl: &mut Client<C>) -> Next {
         stick::count_status(&[&txn.slots, &cl.session], s);
     }
     end::log(cl, &txn.tr);
+    let mut vars = txn.vars.into_inner().unwrap_or_else(|e| e.into_inner());
+    vars.end_txn();
+    cl.vars = vars;
     next
 }
 

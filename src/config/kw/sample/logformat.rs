@@ -1,6 +1,7 @@
 //! Log-format strings (configuration.txt 8.2.4 "Custom log format"): literal text, `%%`,
 //! `%VAR` / `%{FLAGS}VAR` variables and `%[EXPR]` / `%{FLAGS}[EXPR]` sample expressions, split
-//! as HAProxy 2.6's `parse_logformat_string()` does, with its messages.
+//! as HAProxy 2.6's `parse_logformat_string()` does, with its messages, including the
+//! check that each fetch is valid where the string is used.
 
 use super::parse::parse_expr_prefix;
 use crate::config::model::{LfPart, LogFormat};
@@ -14,8 +15,18 @@ pub const VARIABLES: &[&str] = &[
     "ts", "tsc",
 ];
 
+/// The variables `sample::logformat::render` writes in rule arguments (the others belong to
+/// the logging engine).
+pub const RULE_VARIABLES: &[&str] = &["ci", "cp", "fi", "fp", "f", "ft", "b", "s", "pid"];
+
 /// Splits a log-format string into its parts.
 pub fn parse_log_format(text: &str) -> Result<LogFormat, String> {
+    parse_log_format_at(text, 0)
+}
+
+/// Splits a log-format string used where `cap` (bits of [`super::place`]; 0: anywhere)
+/// says, refusing fetches not valid there as `add_sample_to_logformat_list()` does.
+pub fn parse_log_format_at(text: &str, cap: u32) -> Result<LogFormat, String> {
     let b = text.as_bytes();
     let mut parts = Vec::new();
     let mut lit = String::new();
@@ -65,6 +76,11 @@ pub fn parse_log_format(text: &str) -> Result<LogFormat, String> {
                         ))
                     }
                     _ => return Err(format!("missing ']' after '{}'", expr.text)),
+                }
+                if let Some(k) =
+                    super::fetch(&expr.fetch.name).filter(|k| cap & k.valid == 0 && cap != 0)
+                {
+                    return Err(format!("sample fetch <{inner}> may not be reliably used here because it needs '{}' which is not available here", k.needs));
                 }
                 flush(&mut lit, &mut parts);
                 parts.push(LfPart::Expr {
@@ -130,6 +146,11 @@ mod tests {
             parse_log_format("%[path").unwrap_err(),
             "missing ']' after 'path'"
         );
+        assert_eq!(
+            parse_log_format_at("x%[req.hdr(a)]y", super::super::place::FE_HRS_HDR).unwrap_err(),
+            "sample fetch <req.hdr(a)]y> may not be reliably used here because it needs 'HTTP request headers' which is not available here"
+        );
+        assert!(parse_log_format_at("%[be_name]", super::super::place::BE_HRQ_HDR).is_ok());
         assert!(parse_log_format("%[nope]").unwrap_err().starts_with(
             "failed to parse sample expression <nope]> : unknown fetch method 'nope'"
         ));

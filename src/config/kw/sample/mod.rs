@@ -26,6 +26,53 @@ pub struct FetchKw {
     pub out: SmpT,
     /// Where it is valid, one bit per rule place (see [`table::FETCHES`]).
     pub valid: u32,
+    /// What it reads, as HAProxy's `sample_src_names()` words it in "may not be reliably used
+    /// here because it needs '...'" (from the `SMP_USE_*` flags of its registration).
+    pub needs: &'static str,
+}
+
+/// The rule places of HAProxy's `SMP_CKP_*` checkpoints, one bit each as in
+/// [`FetchKw::valid`]: where a rule's fetches must be valid.
+pub mod place {
+    /// `tcp-request connection`.
+    pub const FE_CON_ACC: u32 = 1 << 0;
+    /// `tcp-request session`.
+    pub const FE_SES_ACC: u32 = 1 << 1;
+    /// A frontend's `tcp-request content`.
+    pub const FE_REQ_CNT: u32 = 1 << 2;
+    /// A frontend's `http-request`.
+    pub const FE_HRQ_HDR: u32 = 1 << 3;
+    /// A frontend's `use_backend`.
+    pub const FE_SET_BCK: u32 = 1 << 5;
+    /// A backend's `tcp-request content`.
+    pub const BE_REQ_CNT: u32 = 1 << 6;
+    /// A backend's `http-request`.
+    pub const BE_HRQ_HDR: u32 = 1 << 7;
+    /// A backend's `use-server`, `balance`, `stick` matching.
+    pub const BE_SET_SRV: u32 = 1 << 9;
+    /// A backend's `tcp-response content`.
+    pub const BE_RES_CNT: u32 = 1 << 11;
+    /// A backend's `http-response`.
+    pub const BE_HRS_HDR: u32 = 1 << 12;
+    /// `stick store-response`.
+    pub const BE_STO_RUL: u32 = 1 << 14;
+    /// A frontend's `tcp-response content`.
+    pub const FE_RES_CNT: u32 = 1 << 15;
+    /// A frontend's `http-response`, `http-after-response`.
+    pub const FE_HRS_HDR: u32 = 1 << 16;
+    /// The log line.
+    pub const FE_LOG_END: u32 = 1 << 18;
+
+    /// Where an `http-request` (`request`) or `http-response` rule of a proxy with these
+    /// capabilities runs, as `parse_http_set_header()` and `parse_store()` compute it.
+    pub fn http_rule(request: bool, fe: bool, be: bool) -> u32 {
+        let (f, b) = if request {
+            (FE_HRQ_HDR, BE_HRQ_HDR)
+        } else {
+            (FE_HRS_HDR, BE_HRS_HDR)
+        };
+        (if fe { f } else { 0 }) | (if be { b } else { 0 })
+    }
 }
 
 /// A registered converter.

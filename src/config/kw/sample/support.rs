@@ -9,6 +9,8 @@ pub const FETCHES: &[&str] = &[
     "always_true",
     "base",
     "baseq",
+    "be_id",
+    "be_name",
     "bin",
     "bool",
     "cook",
@@ -18,6 +20,8 @@ pub const FETCHES: &[&str] = &[
     "dst",
     "dst_port",
     "env",
+    "fe_id",
+    "fe_name",
     "hdr",
     "hdr_cnt",
     "hdr_ip",
@@ -65,20 +69,23 @@ pub const FETCHES: &[&str] = &[
     "shdr_val",
     "src",
     "src_port",
+    "srv_id",
+    "srv_name",
     "status",
     "str",
     "url",
     "url_param",
     "urlp",
     "urlp_val",
+    "var",
 ];
 
 /// Converters the `sample` room runs.
 pub const CONVERTERS: &[&str] = &[
     "add",
     "and",
-    "base64",
     "b64dec",
+    "base64",
     "bool",
     "bytes",
     "concat",
@@ -106,11 +113,14 @@ pub const CONVERTERS: &[&str] = &[
     "regsub",
     "rtrim",
     "sdbm",
+    "set-var",
     "sha1",
     "sha2",
+    "strcmp",
     "sub",
     "ub64dec",
     "ub64enc",
+    "unset-var",
     "upper",
     "url_dec",
     "url_enc",
@@ -136,8 +146,7 @@ pub fn refused_converter(name: &str) -> Option<&'static str> {
     Some(capability(name))
 }
 
-/// Why one expression is refused: the first fetch or converter this build does not run, or
-/// a converter whose argument reads a variable (variables are not wired to rules yet). The
+/// Why one expression is refused: the first fetch or converter this build does not run. The
 /// message is the ALERT's text.
 pub fn refused_expr(e: &crate::config::model::Expr) -> Option<String> {
     if let Some(why) = refused_fetch(&e.fetch.name) {
@@ -150,25 +159,6 @@ pub fn refused_expr(e: &crate::config::model::Expr) -> Option<String> {
         if let Some(why) = refused_converter(&c.name) {
             return Some(format!(
                 "converter '{}' is not supported by this build yet (it needs {why})",
-                c.name
-            ));
-        }
-        let var_arg = match c.name.as_str() {
-            "add" | "sub" | "mul" | "div" | "mod" | "and" | "or" | "xor" => c
-                .args
-                .first()
-                .and_then(crate::config::model::Arg::as_str)
-                .is_some_and(|a| super::parse::read_int64(a).is_none()),
-            "concat" => c
-                .args
-                .get(1)
-                .and_then(crate::config::model::Arg::as_str)
-                .is_some_and(|a| !a.is_empty()),
-            _ => false,
-        };
-        if var_arg {
-            return Some(format!(
-                "converter '{}' with a variable argument is not supported by this build yet (it needs the rules engine's variables)",
                 c.name
             ));
         }

@@ -1,6 +1,7 @@
 //! HAProxy 2.6.12's registered sample fetches, converters and ACL keywords, as its
 //! `-dKsmp`, `-dKcnv` and `-dKacl` dumps list them (names, argument types, how many are
-//! mandatory, types, and where each fetch is valid). Generated from those dumps; do not edit
+//! mandatory, types, and where each fetch is valid). Generated from those dumps, plus each
+//! fetch's `needs` from the `SMP_USE_*` flags of its registration in 2.6's sources; do not edit
 //! by hand. What this build does with each is decided in [`super::support`].
 
 use super::{AclKw, ArgT::*, ConvKw, FetchKw, Match, SmpT};
@@ -14,6 +15,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Bool,
         valid: 0x3fffff,
+        needs: "",
     },
     FetchKw {
         name: "always_true",
@@ -21,6 +23,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Bool,
         valid: 0x3fffff,
+        needs: "",
     },
     FetchKw {
         name: "avg_queue",
@@ -28,6 +31,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "base",
@@ -35,6 +39,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x0007fc,
+        needs: "HTTP request headers",
     },
     FetchKw {
         name: "base32",
@@ -42,6 +47,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0007fc,
+        needs: "HTTP request headers",
     },
     FetchKw {
         name: "base32+src",
@@ -49,6 +55,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Bin,
         valid: 0x0007fc,
+        needs: "HTTP request headers",
     },
     FetchKw {
         name: "baseq",
@@ -56,6 +63,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x0007fc,
+        needs: "HTTP request headers",
     },
     FetchKw {
         name: "bc_dst",
@@ -63,6 +71,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0ff800,
+        needs: "server address",
     },
     FetchKw {
         name: "bc_dst_port",
@@ -70,6 +79,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0ff800,
+        needs: "server address",
     },
     FetchKw {
         name: "bc_err",
@@ -77,6 +87,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0ff800,
+        needs: "server address",
     },
     FetchKw {
         name: "bc_err_str",
@@ -84,6 +95,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x0ff800,
+        needs: "server address",
     },
     FetchKw {
         name: "bc_http_major",
@@ -91,6 +103,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0ff800,
+        needs: "server address",
     },
     FetchKw {
         name: "bc_src",
@@ -98,6 +111,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0ff800,
+        needs: "server address",
     },
     FetchKw {
         name: "bc_src_port",
@@ -105,6 +119,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0ff800,
+        needs: "server address",
     },
     FetchKw {
         name: "be_conn",
@@ -112,6 +127,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "be_conn_free",
@@ -119,6 +135,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "be_id",
@@ -126,6 +143,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0fffc0,
+        needs: "backend",
     },
     FetchKw {
         name: "be_name",
@@ -133,6 +151,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x0fffc0,
+        needs: "backend",
     },
     FetchKw {
         name: "be_server_timeout",
@@ -140,6 +159,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0fffc0,
+        needs: "backend",
     },
     FetchKw {
         name: "be_sess_rate",
@@ -147,6 +167,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "be_tunnel_timeout",
@@ -154,6 +175,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0fffc0,
+        needs: "backend",
     },
     FetchKw {
         name: "bin",
@@ -161,6 +183,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Bin,
         valid: 0x3fffff,
+        needs: "",
     },
     FetchKw {
         name: "bool",
@@ -168,6 +191,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Bool,
         valid: 0x3fffff,
+        needs: "",
     },
     FetchKw {
         name: "capture.req.hdr",
@@ -175,6 +199,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Str,
         valid: 0x07fffc,
+        needs: "HTTP request",
     },
     FetchKw {
         name: "capture.req.method",
@@ -182,6 +207,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x07fffc,
+        needs: "HTTP request",
     },
     FetchKw {
         name: "capture.req.uri",
@@ -189,6 +215,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x07fffc,
+        needs: "HTTP request",
     },
     FetchKw {
         name: "capture.req.ver",
@@ -196,6 +223,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x07fffc,
+        needs: "HTTP request",
     },
     FetchKw {
         name: "capture.res.hdr",
@@ -203,6 +231,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Str,
         valid: 0x0ff800,
+        needs: "HTTP response",
     },
     FetchKw {
         name: "capture.res.ver",
@@ -210,6 +239,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x07fffc,
+        needs: "HTTP request",
     },
     FetchKw {
         name: "connslots",
@@ -217,6 +247,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "cook",
@@ -224,6 +255,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x0007fc,
+        needs: "HTTP request headers",
     },
     FetchKw {
         name: "cook_cnt",
@@ -231,6 +263,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0007fc,
+        needs: "HTTP request headers",
     },
     FetchKw {
         name: "cook_val",
@@ -238,6 +271,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0007fc,
+        needs: "HTTP request headers",
     },
     FetchKw {
         name: "cookie",
@@ -245,6 +279,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x0bfffc,
+        needs: "HTTP request headers,HTTP response headers",
     },
     FetchKw {
         name: "cpu_calls",
@@ -252,6 +287,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "cpu_ns_avg",
@@ -259,6 +295,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "cpu_ns_tot",
@@ -266,6 +303,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "cur_server_timeout",
@@ -273,6 +311,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0fffc0,
+        needs: "backend",
     },
     FetchKw {
         name: "cur_tunnel_timeout",
@@ -280,6 +319,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0fffc0,
+        needs: "backend",
     },
     FetchKw {
         name: "date",
@@ -287,6 +327,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x3fffff,
+        needs: "",
     },
     FetchKw {
         name: "date_us",
@@ -294,6 +335,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x3fffff,
+        needs: "",
     },
     FetchKw {
         name: "distcc_body",
@@ -301,6 +343,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Bin,
         valid: 0x0bfffc,
+        needs: "request buffer,response buffer",
     },
     FetchKw {
         name: "distcc_param",
@@ -308,6 +351,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x0bfffc,
+        needs: "request buffer,response buffer",
     },
     FetchKw {
         name: "dst",
@@ -315,6 +359,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Ipv4,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "dst_conn",
@@ -322,6 +367,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x07ffff,
+        needs: "frontend",
     },
     FetchKw {
         name: "dst_is_local",
@@ -329,6 +375,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Bool,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "dst_port",
@@ -336,6 +383,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "env",
@@ -343,6 +391,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Str,
         valid: 0x3fffff,
+        needs: "",
     },
     FetchKw {
         name: "fc_dst",
@@ -350,6 +399,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Ipv4,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "fc_dst_is_local",
@@ -357,6 +407,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Bool,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "fc_dst_port",
@@ -364,6 +415,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "fc_err",
@@ -371,6 +423,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "fc_err_str",
@@ -378,6 +431,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "fc_fackets",
@@ -385,6 +439,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "fc_http_major",
@@ -392,6 +447,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "fc_lost",
@@ -399,6 +455,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "fc_pp_authority",
@@ -406,6 +463,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "fc_pp_unique_id",
@@ -413,6 +471,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "fc_rcvd_proxy",
@@ -420,6 +479,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Bool,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "fc_reordering",
@@ -427,6 +487,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "fc_retrans",
@@ -434,6 +495,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "fc_rtt",
@@ -441,6 +503,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "fc_rttvar",
@@ -448,6 +511,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "fc_sacked",
@@ -455,6 +519,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "fc_src",
@@ -462,6 +527,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Ipv4,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "fc_src_is_local",
@@ -469,6 +535,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Bool,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "fc_src_port",
@@ -476,6 +543,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "fc_unacked",
@@ -483,6 +551,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "fcgi.docroot",
@@ -490,6 +559,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x0007fc,
+        needs: "HTTP request headers",
     },
     FetchKw {
         name: "fcgi.index",
@@ -497,6 +567,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x0007fc,
+        needs: "HTTP request headers",
     },
     FetchKw {
         name: "fe_client_timeout",
@@ -504,6 +575,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x07ffff,
+        needs: "frontend",
     },
     FetchKw {
         name: "fe_conn",
@@ -511,6 +583,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "fe_defbe",
@@ -518,6 +591,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x07ffff,
+        needs: "frontend",
     },
     FetchKw {
         name: "fe_id",
@@ -525,6 +599,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x07ffff,
+        needs: "frontend",
     },
     FetchKw {
         name: "fe_name",
@@ -532,6 +607,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x07ffff,
+        needs: "frontend",
     },
     FetchKw {
         name: "fe_req_rate",
@@ -539,6 +615,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "fe_sess_rate",
@@ -546,6 +623,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "hdr",
@@ -553,6 +631,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x0bfffc,
+        needs: "HTTP request headers,HTTP response headers",
     },
     FetchKw {
         name: "hdr_cnt",
@@ -560,6 +639,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0007fc,
+        needs: "HTTP request headers",
     },
     FetchKw {
         name: "hdr_ip",
@@ -567,6 +647,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Ipv4,
         valid: 0x0007fc,
+        needs: "HTTP request headers",
     },
     FetchKw {
         name: "hdr_val",
@@ -574,6 +655,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0007fc,
+        needs: "HTTP request headers",
     },
     FetchKw {
         name: "hostname",
@@ -581,6 +663,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x3fffff,
+        needs: "",
     },
     FetchKw {
         name: "http_auth",
@@ -588,6 +671,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Bool,
         valid: 0x0007fc,
+        needs: "HTTP request headers",
     },
     FetchKw {
         name: "http_auth_bearer",
@@ -595,6 +679,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x0007fc,
+        needs: "HTTP request headers",
     },
     FetchKw {
         name: "http_auth_group",
@@ -602,6 +687,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Str,
         valid: 0x0007fc,
+        needs: "HTTP request headers",
     },
     FetchKw {
         name: "http_auth_pass",
@@ -609,6 +695,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x0007fc,
+        needs: "HTTP request headers",
     },
     FetchKw {
         name: "http_auth_type",
@@ -616,6 +703,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x0007fc,
+        needs: "HTTP request headers",
     },
     FetchKw {
         name: "http_auth_user",
@@ -623,6 +711,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x0007fc,
+        needs: "HTTP request headers",
     },
     FetchKw {
         name: "http_first_req",
@@ -630,6 +719,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Bool,
         valid: 0x07fffc,
+        needs: "HTTP request",
     },
     FetchKw {
         name: "int",
@@ -637,6 +727,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x3fffff,
+        needs: "",
     },
     FetchKw {
         name: "internal.htx.data",
@@ -644,6 +735,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0bfffc,
+        needs: "HTTP request headers,HTTP response headers",
     },
     FetchKw {
         name: "internal.htx.free",
@@ -651,6 +743,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0bfffc,
+        needs: "HTTP request headers,HTTP response headers",
     },
     FetchKw {
         name: "internal.htx.free_data",
@@ -658,6 +751,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0bfffc,
+        needs: "HTTP request headers,HTTP response headers",
     },
     FetchKw {
         name: "internal.htx.has_eom",
@@ -665,6 +759,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Bool,
         valid: 0x0bfffc,
+        needs: "HTTP request headers,HTTP response headers",
     },
     FetchKw {
         name: "internal.htx.nbblks",
@@ -672,6 +767,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0bfffc,
+        needs: "HTTP request headers,HTTP response headers",
     },
     FetchKw {
         name: "internal.htx.size",
@@ -679,6 +775,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0bfffc,
+        needs: "HTTP request headers,HTTP response headers",
     },
     FetchKw {
         name: "internal.htx.used",
@@ -686,6 +783,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0bfffc,
+        needs: "HTTP request headers,HTTP response headers",
     },
     FetchKw {
         name: "internal.htx_blk.data",
@@ -693,6 +791,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Bin,
         valid: 0x0bfffc,
+        needs: "HTTP request headers,HTTP response headers",
     },
     FetchKw {
         name: "internal.htx_blk.hdrname",
@@ -700,6 +799,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Str,
         valid: 0x0bfffc,
+        needs: "HTTP request headers,HTTP response headers",
     },
     FetchKw {
         name: "internal.htx_blk.hdrval",
@@ -707,6 +807,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Str,
         valid: 0x0bfffc,
+        needs: "HTTP request headers,HTTP response headers",
     },
     FetchKw {
         name: "internal.htx_blk.size",
@@ -714,6 +815,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x0bfffc,
+        needs: "HTTP request headers,HTTP response headers",
     },
     FetchKw {
         name: "internal.htx_blk.start_line",
@@ -721,6 +823,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Str,
         valid: 0x0bfffc,
+        needs: "HTTP request headers,HTTP response headers",
     },
     FetchKw {
         name: "internal.htx_blk.type",
@@ -728,6 +831,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Str,
         valid: 0x0bfffc,
+        needs: "HTTP request headers,HTTP response headers",
     },
     FetchKw {
         name: "internal.strm.is_htx",
@@ -735,6 +839,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Bool,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "ipv4",
@@ -742,6 +847,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Ipv4,
         valid: 0x3fffff,
+        needs: "",
     },
     FetchKw {
         name: "ipv6",
@@ -749,6 +855,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Ipv6,
         valid: 0x3fffff,
+        needs: "",
     },
     FetchKw {
         name: "last_rule_file",
@@ -756,6 +863,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "last_rule_line",
@@ -763,6 +871,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "lat_ns_avg",
@@ -770,6 +879,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "lat_ns_tot",
@@ -777,6 +887,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "meth",
@@ -784,6 +895,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Meth,
         valid: 0x3fffff,
+        needs: "",
     },
     FetchKw {
         name: "method",
@@ -791,6 +903,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Meth,
         valid: 0x07fffc,
+        needs: "HTTP request",
     },
     FetchKw {
         name: "nbproc",
@@ -798,6 +911,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x3fffff,
+        needs: "",
     },
     FetchKw {
         name: "nbsrv",
@@ -805,6 +919,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "path",
@@ -812,6 +927,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x0007fc,
+        needs: "HTTP request headers",
     },
     FetchKw {
         name: "pathq",
@@ -819,6 +935,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x0007fc,
+        needs: "HTTP request headers",
     },
     FetchKw {
         name: "payload",
@@ -826,6 +943,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 2,
         out: SmpT::Bin,
         valid: 0x0bfffc,
+        needs: "request buffer,response buffer",
     },
     FetchKw {
         name: "payload_lv",
@@ -833,6 +951,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 2,
         out: SmpT::Bin,
         valid: 0x0bfffc,
+        needs: "request buffer,response buffer",
     },
     FetchKw {
         name: "prio_class",
@@ -840,6 +959,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "prio_offset",
@@ -847,6 +967,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "proc",
@@ -854,6 +975,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x3fffff,
+        needs: "",
     },
     FetchKw {
         name: "query",
@@ -861,6 +983,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x0007fc,
+        needs: "HTTP request headers",
     },
     FetchKw {
         name: "queue",
@@ -868,6 +991,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "rand",
@@ -875,6 +999,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x3fffff,
+        needs: "",
     },
     FetchKw {
         name: "rdp_cookie",
@@ -882,6 +1007,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x0007fc,
+        needs: "request buffer",
     },
     FetchKw {
         name: "rdp_cookie_cnt",
@@ -889,6 +1015,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0007fc,
+        needs: "request buffer",
     },
     FetchKw {
         name: "rep_ssl_hello_type",
@@ -896,6 +1023,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0bf800,
+        needs: "response buffer",
     },
     FetchKw {
         name: "req.body",
@@ -903,6 +1031,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Bin,
         valid: 0x0007fc,
+        needs: "HTTP request headers",
     },
     FetchKw {
         name: "req.body_len",
@@ -910,6 +1039,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0007fc,
+        needs: "HTTP request headers",
     },
     FetchKw {
         name: "req.body_param",
@@ -917,6 +1047,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Bin,
         valid: 0x0007fc,
+        needs: "HTTP request headers",
     },
     FetchKw {
         name: "req.body_size",
@@ -924,6 +1055,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0007fc,
+        needs: "HTTP request headers",
     },
     FetchKw {
         name: "req.cook",
@@ -931,6 +1063,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x0007fc,
+        needs: "HTTP request headers",
     },
     FetchKw {
         name: "req.cook_cnt",
@@ -938,6 +1071,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0007fc,
+        needs: "HTTP request headers",
     },
     FetchKw {
         name: "req.cook_val",
@@ -945,6 +1079,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0007fc,
+        needs: "HTTP request headers",
     },
     FetchKw {
         name: "req.fhdr",
@@ -952,6 +1087,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x0007fc,
+        needs: "HTTP request headers",
     },
     FetchKw {
         name: "req.fhdr_cnt",
@@ -959,6 +1095,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0007fc,
+        needs: "HTTP request headers",
     },
     FetchKw {
         name: "req.hdr",
@@ -966,6 +1103,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x0007fc,
+        needs: "HTTP request headers",
     },
     FetchKw {
         name: "req.hdr_cnt",
@@ -973,6 +1111,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0007fc,
+        needs: "HTTP request headers",
     },
     FetchKw {
         name: "req.hdr_ip",
@@ -980,6 +1119,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Ipv4,
         valid: 0x0007fc,
+        needs: "HTTP request headers",
     },
     FetchKw {
         name: "req.hdr_names",
@@ -987,6 +1127,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x0007fc,
+        needs: "HTTP request headers",
     },
     FetchKw {
         name: "req.hdr_val",
@@ -994,6 +1135,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0007fc,
+        needs: "HTTP request headers",
     },
     FetchKw {
         name: "req.hdrs",
@@ -1001,6 +1143,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Bin,
         valid: 0x0007fc,
+        needs: "HTTP request headers",
     },
     FetchKw {
         name: "req.hdrs_bin",
@@ -1008,6 +1151,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Bin,
         valid: 0x0007fc,
+        needs: "HTTP request headers",
     },
     FetchKw {
         name: "req.len",
@@ -1015,6 +1159,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0007fc,
+        needs: "request buffer",
     },
     FetchKw {
         name: "req.payload",
@@ -1022,6 +1167,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 2,
         out: SmpT::Bin,
         valid: 0x0007fc,
+        needs: "request buffer",
     },
     FetchKw {
         name: "req.payload_lv",
@@ -1029,6 +1175,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 2,
         out: SmpT::Bin,
         valid: 0x0007fc,
+        needs: "request buffer",
     },
     FetchKw {
         name: "req.proto_http",
@@ -1036,6 +1183,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Bool,
         valid: 0x07fffc,
+        needs: "HTTP request",
     },
     FetchKw {
         name: "req.rdp_cookie",
@@ -1043,6 +1191,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x0007fc,
+        needs: "request buffer",
     },
     FetchKw {
         name: "req.rdp_cookie_cnt",
@@ -1050,6 +1199,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0007fc,
+        needs: "request buffer",
     },
     FetchKw {
         name: "req.ssl_alpn",
@@ -1057,6 +1207,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x0007fc,
+        needs: "request buffer",
     },
     FetchKw {
         name: "req.ssl_ec_ext",
@@ -1064,6 +1215,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Bool,
         valid: 0x0007fc,
+        needs: "request buffer",
     },
     FetchKw {
         name: "req.ssl_hello_type",
@@ -1071,6 +1223,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0007fc,
+        needs: "request buffer",
     },
     FetchKw {
         name: "req.ssl_sni",
@@ -1078,6 +1231,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x0007fc,
+        needs: "request buffer",
     },
     FetchKw {
         name: "req.ssl_st_ext",
@@ -1085,6 +1239,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0007fc,
+        needs: "request buffer",
     },
     FetchKw {
         name: "req.ssl_ver",
@@ -1092,6 +1247,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0007fc,
+        needs: "request buffer",
     },
     FetchKw {
         name: "req.ver",
@@ -1099,6 +1255,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x0007fc,
+        needs: "HTTP request headers",
     },
     FetchKw {
         name: "req_len",
@@ -1106,6 +1263,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0007fc,
+        needs: "request buffer",
     },
     FetchKw {
         name: "req_proto_http",
@@ -1113,6 +1271,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Bool,
         valid: 0x07fffc,
+        needs: "HTTP request",
     },
     FetchKw {
         name: "req_ssl_hello_type",
@@ -1120,6 +1279,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0007fc,
+        needs: "request buffer",
     },
     FetchKw {
         name: "req_ssl_sni",
@@ -1127,6 +1287,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x0007fc,
+        needs: "request buffer",
     },
     FetchKw {
         name: "req_ssl_ver",
@@ -1134,6 +1295,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0007fc,
+        needs: "request buffer",
     },
     FetchKw {
         name: "req_ver",
@@ -1141,6 +1303,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x0007fc,
+        needs: "HTTP request headers",
     },
     FetchKw {
         name: "res.body",
@@ -1148,6 +1311,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Bin,
         valid: 0x0bf800,
+        needs: "HTTP response headers",
     },
     FetchKw {
         name: "res.body_len",
@@ -1155,6 +1319,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0bf800,
+        needs: "HTTP response headers",
     },
     FetchKw {
         name: "res.body_size",
@@ -1162,6 +1327,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0bf800,
+        needs: "HTTP response headers",
     },
     FetchKw {
         name: "res.cache_hit",
@@ -1169,6 +1335,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Bool,
         valid: 0x0ffc00,
+        needs: "HTTP response",
     },
     FetchKw {
         name: "res.cache_name",
@@ -1176,6 +1343,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x0ffc00,
+        needs: "HTTP response",
     },
     FetchKw {
         name: "res.comp",
@@ -1183,6 +1351,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Bool,
         valid: 0x0ff800,
+        needs: "HTTP response",
     },
     FetchKw {
         name: "res.comp_algo",
@@ -1190,6 +1359,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x0ff800,
+        needs: "HTTP response",
     },
     FetchKw {
         name: "res.cook",
@@ -1197,6 +1367,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x0bf800,
+        needs: "HTTP response headers",
     },
     FetchKw {
         name: "res.cook_cnt",
@@ -1204,6 +1375,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0bf800,
+        needs: "HTTP response headers",
     },
     FetchKw {
         name: "res.cook_val",
@@ -1211,6 +1383,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0bf800,
+        needs: "HTTP response headers",
     },
     FetchKw {
         name: "res.fhdr",
@@ -1218,6 +1391,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x0bf800,
+        needs: "HTTP response headers",
     },
     FetchKw {
         name: "res.fhdr_cnt",
@@ -1225,6 +1399,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0bf800,
+        needs: "HTTP response headers",
     },
     FetchKw {
         name: "res.hdr",
@@ -1232,6 +1407,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x0bf800,
+        needs: "HTTP response headers",
     },
     FetchKw {
         name: "res.hdr_cnt",
@@ -1239,6 +1415,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0bf800,
+        needs: "HTTP response headers",
     },
     FetchKw {
         name: "res.hdr_ip",
@@ -1246,6 +1423,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Ipv4,
         valid: 0x0bf800,
+        needs: "HTTP response headers",
     },
     FetchKw {
         name: "res.hdr_names",
@@ -1253,6 +1431,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x0bf800,
+        needs: "HTTP response headers",
     },
     FetchKw {
         name: "res.hdr_val",
@@ -1260,6 +1439,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0bf800,
+        needs: "HTTP response headers",
     },
     FetchKw {
         name: "res.hdrs",
@@ -1267,6 +1447,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Bin,
         valid: 0x0bf800,
+        needs: "HTTP response headers",
     },
     FetchKw {
         name: "res.hdrs_bin",
@@ -1274,6 +1455,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Bin,
         valid: 0x0bf800,
+        needs: "HTTP response headers",
     },
     FetchKw {
         name: "res.len",
@@ -1281,6 +1463,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0bf800,
+        needs: "response buffer",
     },
     FetchKw {
         name: "res.payload",
@@ -1288,6 +1471,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 2,
         out: SmpT::Bin,
         valid: 0x0bf800,
+        needs: "response buffer",
     },
     FetchKw {
         name: "res.payload_lv",
@@ -1295,6 +1479,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 2,
         out: SmpT::Bin,
         valid: 0x0bf800,
+        needs: "response buffer",
     },
     FetchKw {
         name: "res.ssl_hello_type",
@@ -1302,6 +1487,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0bf800,
+        needs: "response buffer",
     },
     FetchKw {
         name: "res.ver",
@@ -1309,6 +1495,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x0bf800,
+        needs: "HTTP response headers",
     },
     FetchKw {
         name: "resp_ver",
@@ -1316,6 +1503,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x0bf800,
+        needs: "HTTP response headers",
     },
     FetchKw {
         name: "sc0_bytes_in_rate",
@@ -1323,6 +1511,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc0_bytes_out_rate",
@@ -1330,6 +1519,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc0_clr_gpc0",
@@ -1337,6 +1527,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc0_clr_gpc1",
@@ -1344,6 +1535,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc0_conn_cnt",
@@ -1351,6 +1543,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc0_conn_cur",
@@ -1358,6 +1551,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc0_conn_rate",
@@ -1365,6 +1559,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc0_get_gpc0",
@@ -1372,6 +1567,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc0_get_gpc1",
@@ -1379,6 +1575,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc0_get_gpt0",
@@ -1386,6 +1583,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc0_gpc0_rate",
@@ -1393,6 +1591,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc0_gpc1_rate",
@@ -1400,6 +1599,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc0_http_err_cnt",
@@ -1407,6 +1607,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc0_http_err_rate",
@@ -1414,6 +1615,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc0_http_fail_cnt",
@@ -1421,6 +1623,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc0_http_fail_rate",
@@ -1428,6 +1631,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc0_http_req_cnt",
@@ -1435,6 +1639,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc0_http_req_rate",
@@ -1442,6 +1647,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc0_inc_gpc0",
@@ -1449,6 +1655,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc0_inc_gpc1",
@@ -1456,6 +1663,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc0_kbytes_in",
@@ -1463,6 +1671,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "sc0_kbytes_out",
@@ -1470,6 +1679,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "sc0_sess_cnt",
@@ -1477,6 +1687,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc0_sess_rate",
@@ -1484,6 +1695,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc0_tracked",
@@ -1491,6 +1703,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Bool,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc0_trackers",
@@ -1498,6 +1711,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc1_bytes_in_rate",
@@ -1505,6 +1719,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc1_bytes_out_rate",
@@ -1512,6 +1727,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc1_clr_gpc",
@@ -1519,6 +1735,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc1_clr_gpc0",
@@ -1526,6 +1743,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc1_clr_gpc1",
@@ -1533,6 +1751,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc1_conn_cnt",
@@ -1540,6 +1759,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc1_conn_cur",
@@ -1547,6 +1767,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc1_conn_rate",
@@ -1554,6 +1775,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc1_get_gpc0",
@@ -1561,6 +1783,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc1_get_gpc1",
@@ -1568,6 +1791,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc1_get_gpt0",
@@ -1575,6 +1799,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc1_gpc0_rate",
@@ -1582,6 +1807,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc1_gpc1_rate",
@@ -1589,6 +1815,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc1_http_err_cnt",
@@ -1596,6 +1823,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc1_http_err_rate",
@@ -1603,6 +1831,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc1_http_fail_cnt",
@@ -1610,6 +1839,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc1_http_fail_rate",
@@ -1617,6 +1847,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc1_http_req_cnt",
@@ -1624,6 +1855,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc1_http_req_rate",
@@ -1631,6 +1863,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc1_inc_gpc0",
@@ -1638,6 +1871,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc1_inc_gpc1",
@@ -1645,6 +1879,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc1_kbytes_in",
@@ -1652,6 +1887,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "sc1_kbytes_out",
@@ -1659,6 +1895,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "sc1_sess_cnt",
@@ -1666,6 +1903,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc1_sess_rate",
@@ -1673,6 +1911,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc1_tracked",
@@ -1680,6 +1919,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Bool,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc1_trackers",
@@ -1687,6 +1927,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc2_bytes_in_rate",
@@ -1694,6 +1935,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc2_bytes_out_rate",
@@ -1701,6 +1943,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc2_clr_gpc0",
@@ -1708,6 +1951,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc2_clr_gpc1",
@@ -1715,6 +1959,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc2_conn_cnt",
@@ -1722,6 +1967,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc2_conn_cur",
@@ -1729,6 +1975,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc2_conn_rate",
@@ -1736,6 +1983,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc2_get_gpc0",
@@ -1743,6 +1991,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc2_get_gpc1",
@@ -1750,6 +1999,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc2_get_gpt0",
@@ -1757,6 +2007,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc2_gpc0_rate",
@@ -1764,6 +2015,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc2_gpc1_rate",
@@ -1771,6 +2023,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc2_http_err_cnt",
@@ -1778,6 +2031,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc2_http_err_rate",
@@ -1785,6 +2039,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc2_http_fail_cnt",
@@ -1792,6 +2047,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc2_http_fail_rate",
@@ -1799,6 +2055,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc2_http_req_cnt",
@@ -1806,6 +2063,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc2_http_req_rate",
@@ -1813,6 +2071,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc2_inc_gpc0",
@@ -1820,6 +2079,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc2_inc_gpc1",
@@ -1827,6 +2087,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc2_kbytes_in",
@@ -1834,6 +2095,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "sc2_kbytes_out",
@@ -1841,6 +2103,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "sc2_sess_cnt",
@@ -1848,6 +2111,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc2_sess_rate",
@@ -1855,6 +2119,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc2_tracked",
@@ -1862,6 +2127,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Bool,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc2_trackers",
@@ -1869,6 +2135,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc_bytes_in_rate",
@@ -1876,6 +2143,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc_bytes_out_rate",
@@ -1883,6 +2151,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc_clr_gpc",
@@ -1890,6 +2159,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 2,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc_clr_gpc0",
@@ -1897,6 +2167,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc_clr_gpc1",
@@ -1904,6 +2175,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc_conn_cnt",
@@ -1911,6 +2183,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc_conn_cur",
@@ -1918,6 +2191,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc_conn_rate",
@@ -1925,6 +2199,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc_get_gpc",
@@ -1932,6 +2207,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 2,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc_get_gpc0",
@@ -1939,6 +2215,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc_get_gpc1",
@@ -1946,6 +2223,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc_get_gpt",
@@ -1953,6 +2231,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 2,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc_get_gpt0",
@@ -1960,6 +2239,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc_gpc0_rate",
@@ -1967,6 +2247,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc_gpc1_rate",
@@ -1974,6 +2255,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc_gpc_rate",
@@ -1981,6 +2263,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 2,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc_http_err_cnt",
@@ -1988,6 +2271,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc_http_err_rate",
@@ -1995,6 +2279,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc_http_fail_cnt",
@@ -2002,6 +2287,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc_http_fail_rate",
@@ -2009,6 +2295,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc_http_req_cnt",
@@ -2016,6 +2303,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc_http_req_rate",
@@ -2023,6 +2311,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc_inc_gpc",
@@ -2030,6 +2319,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 2,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc_inc_gpc0",
@@ -2037,6 +2327,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc_inc_gpc1",
@@ -2044,6 +2335,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc_kbytes_in",
@@ -2051,6 +2343,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "sc_kbytes_out",
@@ -2058,6 +2351,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "sc_sess_cnt",
@@ -2065,6 +2359,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc_sess_rate",
@@ -2072,6 +2367,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc_tracked",
@@ -2079,6 +2375,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Bool,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "sc_trackers",
@@ -2086,6 +2383,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "scook",
@@ -2093,6 +2391,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x0bf800,
+        needs: "HTTP response headers",
     },
     FetchKw {
         name: "scook_cnt",
@@ -2100,6 +2399,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0bf800,
+        needs: "HTTP response headers",
     },
     FetchKw {
         name: "scook_val",
@@ -2107,6 +2407,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0bf800,
+        needs: "HTTP response headers",
     },
     FetchKw {
         name: "shdr",
@@ -2114,6 +2415,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x0bf800,
+        needs: "HTTP response headers",
     },
     FetchKw {
         name: "shdr_cnt",
@@ -2121,6 +2423,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0bf800,
+        needs: "HTTP response headers",
     },
     FetchKw {
         name: "shdr_ip",
@@ -2128,6 +2431,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Ipv4,
         valid: 0x0bf800,
+        needs: "HTTP response headers",
     },
     FetchKw {
         name: "shdr_val",
@@ -2135,6 +2439,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0bf800,
+        needs: "HTTP response headers",
     },
     FetchKw {
         name: "so_id",
@@ -2142,6 +2447,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x07ffff,
+        needs: "frontend",
     },
     FetchKw {
         name: "so_name",
@@ -2149,6 +2455,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x07ffff,
+        needs: "frontend",
     },
     FetchKw {
         name: "src",
@@ -2156,6 +2463,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Ipv4,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "src_bytes_in_rate",
@@ -2163,6 +2471,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "src_bytes_out_rate",
@@ -2170,6 +2479,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "src_clr_gpc",
@@ -2177,6 +2487,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 2,
         out: SmpT::Sint,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "src_clr_gpc0",
@@ -2184,6 +2495,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "src_clr_gpc1",
@@ -2191,6 +2503,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "src_conn_cnt",
@@ -2198,6 +2511,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "src_conn_cur",
@@ -2205,6 +2519,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "src_conn_rate",
@@ -2212,6 +2527,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "src_get_gpc",
@@ -2219,6 +2535,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 2,
         out: SmpT::Sint,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "src_get_gpc0",
@@ -2226,6 +2543,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "src_get_gpc1",
@@ -2233,6 +2551,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "src_get_gpt",
@@ -2240,6 +2559,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 2,
         out: SmpT::Sint,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "src_get_gpt0",
@@ -2247,6 +2567,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "src_gpc0_rate",
@@ -2254,6 +2575,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "src_gpc1_rate",
@@ -2261,6 +2583,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "src_gpc_rate",
@@ -2268,6 +2591,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 2,
         out: SmpT::Sint,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "src_http_err_cnt",
@@ -2275,6 +2599,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "src_http_err_rate",
@@ -2282,6 +2607,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "src_http_fail_cnt",
@@ -2289,6 +2615,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "src_http_fail_rate",
@@ -2296,6 +2623,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "src_http_req_cnt",
@@ -2303,6 +2631,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "src_http_req_rate",
@@ -2310,6 +2639,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "src_inc_gpc",
@@ -2317,6 +2647,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 2,
         out: SmpT::Sint,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "src_inc_gpc0",
@@ -2324,6 +2655,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "src_inc_gpc1",
@@ -2331,6 +2663,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "src_is_local",
@@ -2338,6 +2671,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Bool,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "src_kbytes_in",
@@ -2345,6 +2679,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "src_kbytes_out",
@@ -2352,6 +2687,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "src_port",
@@ -2359,6 +2695,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "src_sess_cnt",
@@ -2366,6 +2703,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "src_sess_rate",
@@ -2373,6 +2711,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "src_updt_conn_cnt",
@@ -2380,6 +2719,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x0fffff,
+        needs: "client address",
     },
     FetchKw {
         name: "srv_conn",
@@ -2387,6 +2727,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "srv_conn_free",
@@ -2394,6 +2735,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "srv_id",
@@ -2401,6 +2743,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0ffc00,
+        needs: "server",
     },
     FetchKw {
         name: "srv_is_up",
@@ -2408,6 +2751,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Bool,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "srv_iweight",
@@ -2415,6 +2759,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "srv_name",
@@ -2422,6 +2767,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x0ffc00,
+        needs: "server",
     },
     FetchKw {
         name: "srv_queue",
@@ -2429,6 +2775,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "srv_sess_rate",
@@ -2436,6 +2783,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "srv_uweight",
@@ -2443,6 +2791,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "srv_weight",
@@ -2450,6 +2799,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "ssl_bc",
@@ -2457,6 +2807,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Bool,
         valid: 0x0ff800,
+        needs: "server-side connection",
     },
     FetchKw {
         name: "ssl_bc_alg_keysize",
@@ -2464,6 +2815,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0ff800,
+        needs: "server-side connection",
     },
     FetchKw {
         name: "ssl_bc_alpn",
@@ -2471,6 +2823,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x0ff800,
+        needs: "server-side connection",
     },
     FetchKw {
         name: "ssl_bc_cipher",
@@ -2478,6 +2831,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x0ff800,
+        needs: "server-side connection",
     },
     FetchKw {
         name: "ssl_bc_client_random",
@@ -2485,6 +2839,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Bin,
         valid: 0x0ff800,
+        needs: "server-side connection",
     },
     FetchKw {
         name: "ssl_bc_err",
@@ -2492,6 +2847,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0ff800,
+        needs: "server-side connection",
     },
     FetchKw {
         name: "ssl_bc_err_str",
@@ -2499,6 +2855,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x0ff800,
+        needs: "server-side connection",
     },
     FetchKw {
         name: "ssl_bc_is_resumed",
@@ -2506,6 +2863,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Bool,
         valid: 0x0ff800,
+        needs: "server-side connection",
     },
     FetchKw {
         name: "ssl_bc_npn",
@@ -2513,6 +2871,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x0ff800,
+        needs: "server-side connection",
     },
     FetchKw {
         name: "ssl_bc_protocol",
@@ -2520,6 +2879,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x0ff800,
+        needs: "server-side connection",
     },
     FetchKw {
         name: "ssl_bc_server_random",
@@ -2527,6 +2887,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Bin,
         valid: 0x0ff800,
+        needs: "server-side connection",
     },
     FetchKw {
         name: "ssl_bc_session_id",
@@ -2534,6 +2895,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Bin,
         valid: 0x0ff800,
+        needs: "server-side connection",
     },
     FetchKw {
         name: "ssl_bc_session_key",
@@ -2541,6 +2903,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Bin,
         valid: 0x0ff800,
+        needs: "server-side connection",
     },
     FetchKw {
         name: "ssl_bc_unique_id",
@@ -2548,6 +2911,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Bin,
         valid: 0x0ff800,
+        needs: "server-side connection",
     },
     FetchKw {
         name: "ssl_bc_use_keysize",
@@ -2555,6 +2919,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0ff800,
+        needs: "server-side connection",
     },
     FetchKw {
         name: "ssl_c_ca_err",
@@ -2562,6 +2927,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_c_ca_err_depth",
@@ -2569,6 +2935,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_c_chain_der",
@@ -2576,6 +2943,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Bin,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_c_der",
@@ -2583,6 +2951,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Bin,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_c_err",
@@ -2590,6 +2959,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_c_i_dn",
@@ -2597,6 +2967,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_c_key_alg",
@@ -2604,6 +2975,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_c_notafter",
@@ -2611,6 +2983,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_c_notbefore",
@@ -2618,6 +2991,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_c_s_dn",
@@ -2625,6 +2999,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_c_serial",
@@ -2632,6 +3007,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Bin,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_c_sha1",
@@ -2639,6 +3015,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Bin,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_c_sig_alg",
@@ -2646,6 +3023,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_c_used",
@@ -2653,6 +3031,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Bool,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_c_verify",
@@ -2660,6 +3039,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_c_version",
@@ -2667,6 +3047,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_f_der",
@@ -2674,6 +3055,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Bin,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_f_i_dn",
@@ -2681,6 +3063,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_f_key_alg",
@@ -2688,6 +3071,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_f_notafter",
@@ -2695,6 +3079,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_f_notbefore",
@@ -2702,6 +3087,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_f_s_dn",
@@ -2709,6 +3095,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_f_serial",
@@ -2716,6 +3103,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Bin,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_f_sha1",
@@ -2723,6 +3111,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Bin,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_f_sig_alg",
@@ -2730,6 +3119,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_f_version",
@@ -2737,6 +3127,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_fc",
@@ -2744,6 +3135,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Bool,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_fc_alg_keysize",
@@ -2751,6 +3143,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_fc_alpn",
@@ -2758,6 +3151,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_fc_cipher",
@@ -2765,6 +3159,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_fc_cipherlist_bin",
@@ -2772,6 +3167,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_fc_cipherlist_hex",
@@ -2779,6 +3175,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Bin,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_fc_cipherlist_str",
@@ -2786,6 +3183,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_fc_cipherlist_xxh",
@@ -2793,6 +3191,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_fc_client_early_traffic_secret",
@@ -2800,6 +3199,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_fc_client_handshake_traffic_secret",
@@ -2807,6 +3207,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_fc_client_random",
@@ -2814,6 +3215,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Bin,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_fc_client_traffic_secret_0",
@@ -2821,6 +3223,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_fc_early_exporter_secret",
@@ -2828,6 +3231,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_fc_ecformats_bin",
@@ -2835,6 +3239,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_fc_eclist_bin",
@@ -2842,6 +3247,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_fc_err",
@@ -2849,6 +3255,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_fc_err_str",
@@ -2856,6 +3263,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_fc_exporter_secret",
@@ -2863,6 +3271,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_fc_extlist_bin",
@@ -2870,6 +3279,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_fc_has_crt",
@@ -2877,6 +3287,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Bool,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_fc_has_early",
@@ -2884,6 +3295,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Bool,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_fc_has_sni",
@@ -2891,6 +3303,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Bool,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_fc_is_resumed",
@@ -2898,6 +3311,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Bool,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_fc_npn",
@@ -2905,6 +3319,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_fc_protocol",
@@ -2912,6 +3327,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_fc_protocol_hello_id",
@@ -2919,6 +3335,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_fc_server_handshake_traffic_secret",
@@ -2926,6 +3343,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_fc_server_random",
@@ -2933,6 +3351,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Bin,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_fc_server_traffic_secret_0",
@@ -2940,6 +3359,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_fc_session_id",
@@ -2947,6 +3367,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Bin,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_fc_session_key",
@@ -2954,6 +3375,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Bin,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_fc_sni",
@@ -2961,6 +3383,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_fc_unique_id",
@@ -2968,6 +3391,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Bin,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_fc_use_keysize",
@@ -2975,6 +3399,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_s_chain_der",
@@ -2982,6 +3407,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Bin,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_s_der",
@@ -2989,6 +3415,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Bin,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_s_i_dn",
@@ -2996,6 +3423,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_s_key_alg",
@@ -3003,6 +3431,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_s_notafter",
@@ -3010,6 +3439,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_s_notbefore",
@@ -3017,6 +3447,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_s_s_dn",
@@ -3024,6 +3455,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_s_serial",
@@ -3031,6 +3463,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Bin,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_s_sha1",
@@ -3038,6 +3471,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Bin,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_s_sig_alg",
@@ -3045,6 +3479,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "ssl_s_version",
@@ -3052,6 +3487,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x07fffe,
+        needs: "client-side connection",
     },
     FetchKw {
         name: "status",
@@ -3059,6 +3495,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0ff800,
+        needs: "HTTP response",
     },
     FetchKw {
         name: "stopping",
@@ -3066,6 +3503,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Bool,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "str",
@@ -3073,6 +3511,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Str,
         valid: 0x3fffff,
+        needs: "",
     },
     FetchKw {
         name: "table_avl",
@@ -3080,6 +3519,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "table_cnt",
@@ -3087,6 +3527,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Sint,
         valid: 0x2fffff,
+        needs: "internal state",
     },
     FetchKw {
         name: "thread",
@@ -3094,6 +3535,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x3fffff,
+        needs: "",
     },
     FetchKw {
         name: "unique-id",
@@ -3101,6 +3543,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x3fffff,
+        needs: "",
     },
     FetchKw {
         name: "url",
@@ -3108,6 +3551,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x0007fc,
+        needs: "HTTP request headers",
     },
     FetchKw {
         name: "url32",
@@ -3115,6 +3559,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0007fc,
+        needs: "HTTP request headers",
     },
     FetchKw {
         name: "url32+src",
@@ -3122,6 +3567,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Bin,
         valid: 0x0007fc,
+        needs: "HTTP request headers",
     },
     FetchKw {
         name: "url_ip",
@@ -3129,6 +3575,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Ipv4,
         valid: 0x0007fc,
+        needs: "HTTP request headers",
     },
     FetchKw {
         name: "url_param",
@@ -3136,6 +3583,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x0007fc,
+        needs: "HTTP request headers",
     },
     FetchKw {
         name: "url_port",
@@ -3143,6 +3591,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0007fc,
+        needs: "HTTP request headers",
     },
     FetchKw {
         name: "urlp",
@@ -3150,6 +3599,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x0007fc,
+        needs: "HTTP request headers",
     },
     FetchKw {
         name: "urlp_val",
@@ -3157,6 +3607,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Sint,
         valid: 0x0007fc,
+        needs: "HTTP request headers",
     },
     FetchKw {
         name: "uuid",
@@ -3164,6 +3615,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Str,
         valid: 0x3fffff,
+        needs: "",
     },
     FetchKw {
         name: "var",
@@ -3171,6 +3623,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 1,
         out: SmpT::Any,
         valid: 0x3fffff,
+        needs: "",
     },
     FetchKw {
         name: "wait_end",
@@ -3178,6 +3631,7 @@ pub static FETCHES: &[FetchKw] = &[
         min: 0,
         out: SmpT::Bool,
         valid: 0x2fffff,
+        needs: "internal state",
     },
 ];
 
